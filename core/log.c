@@ -14,9 +14,9 @@
 #include <unistd.h>
 
 static pthread_mutex_t log_mu = PTHREAD_MUTEX_INITIALIZER;
-static FILE *log_file;                /* guarded by log_mu */
-static char log_file_path[PATH_MAX];  /* guarded by log_mu */
-static int log_level_min = -1;        /* guarded by log_mu */
+static FILE *log_file;               /* guarded by log_mu */
+static char log_file_path[PATH_MAX]; /* guarded by log_mu */
+static int log_level_min = -1;       /* guarded by log_mu */
 
 static int mkdir_p(char *path)
 {
@@ -103,8 +103,8 @@ static void redact_after(char *s, const char *marker)
     while ((p = strcasestr(p, marker)) != NULL) {
         char *v = p + mlen;
         char *end = v;
-        while (*end && !isspace((unsigned char)*end) && *end != '&' && *end != '"' &&
-               *end != ',' && *end != ';' && *end != '\'')
+        while (*end && !isspace((unsigned char)*end) && *end != '&' && *end != '"' && *end != ',' &&
+               *end != ';' && *end != '\'')
             end++;
         static const char mask[] = "<redacted>";
         if (end - v <= 0 || strncmp(v, mask, sizeof mask - 1) == 0) {
@@ -127,9 +127,18 @@ static void redact_after(char *s, const char *marker)
 void log_redact(char *s)
 {
     static const char *const markers[] = {
-        "Bearer ",  "token=",          "token\":\"",         "password=",
-        "secret=",  "X-Amz-Signature=", "X-Amz-Security-Token=", "Signature=",
-        "aws_secret_access_key=", "SecretAccessKey\":\"", "SessionToken\":\"", "k8s-aws-v1.",
+        "Bearer ",
+        "token=",
+        "token\":\"",
+        "password=",
+        "secret=",
+        "X-Amz-Signature=",
+        "X-Amz-Security-Token=",
+        "Signature=",
+        "aws_secret_access_key=",
+        "SecretAccessKey\":\"",
+        "SessionToken\":\"",
+        "k8s-aws-v1.",
     };
     for (size_t i = 0; i < sizeof markers / sizeof markers[0]; i++)
         redact_after(s, markers[i]);
@@ -163,8 +172,8 @@ void log_msg(enum log_level level, const char *fmt, ...)
         struct tm tm;
         gmtime_r(&ts.tv_sec, &tm);
         fprintf(out, "%04d-%02d-%02dT%02d:%02d:%02d.%03ldZ %s %s\n", tm.tm_year + 1900,
-                tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
-                ts.tv_nsec / 1000000, names[level], line);
+                tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, ts.tv_nsec / 1000000,
+                names[level], line);
     } else {
         fprintf(out, "cutover: %s%s%s\n", level >= LOG_WARN ? names[level] : "",
                 level >= LOG_WARN ? ": " : "", line);

@@ -40,9 +40,9 @@ size_t text_utf8_decode(const char *s, size_t n, unsigned *cp)
 
 static int unsafe_cp(unsigned cp)
 {
-    return cp < 0x20 || cp == 0x7f || (cp >= 0x80 && cp < 0xa0) ||
-           (cp >= 0x202a && cp <= 0x202e) || (cp >= 0x2066 && cp <= 0x2069) || cp == 0x200e ||
-           cp == 0x200f || cp == 0x061c || cp == 0xfeff;
+    return cp < 0x20 || cp == 0x7f || (cp >= 0x80 && cp < 0xa0) || (cp >= 0x202a && cp <= 0x202e) ||
+           (cp >= 0x2066 && cp <= 0x2069) || cp == 0x200e || cp == 0x200f || cp == 0x061c ||
+           cp == 0xfeff;
 }
 
 /* Appends the safe form of s to out (cap bytes incl. NUL); returns the length needed. */

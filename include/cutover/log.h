@@ -2,7 +2,8 @@
 #define CUTOVER_LOG_H
 
 /* Logging. Before the screen is up it goes to stderr; once log_open() names a file, only there.
- * Every line passes through log_redact(): bearer tokens, AWS keys and the like never reach a file. */
+ * Every line passes through log_redact(): bearer tokens, AWS keys and the like never reach a file.
+ */
 
 enum log_level { LOG_DEBUG, LOG_INFO, LOG_WARN, LOG_ERROR };
 

@@ -70,13 +70,13 @@ struct model_node {
 
 struct model_pod {
     struct model_obj obj;
-    char *phase;          /* Pending, Running, Succeeded, Failed, Unknown */
-    char *node;           /* spec.nodeName */
-    char *owner_kind;     /* controller ownerReference kind (ReplicaSet, StatefulSet, ...) */
-    char *owner_name;     /* controller ownerReference name */
-    char *waiting_reason; /* first waiting reason of a container, e.g. CrashLoopBackOff */
-    char *images;         /* container images joined by ',' in spec order */
-    int32_t containers;   /* number of containers in spec */
+    char *phase;              /* Pending, Running, Succeeded, Failed, Unknown */
+    char *node;               /* spec.nodeName */
+    char *owner_kind;         /* controller ownerReference kind (ReplicaSet, StatefulSet, ...) */
+    char *owner_name;         /* controller ownerReference name */
+    char *waiting_reason;     /* first waiting reason of a container, e.g. CrashLoopBackOff */
+    char *images;             /* container images joined by ',' in spec order */
+    int32_t containers;       /* number of containers in spec */
     int32_t containers_ready; /* from containerStatuses; MODEL_COUNT_UNKNOWN when absent */
     int32_t restarts;         /* sum of restartCount; MODEL_COUNT_UNKNOWN when absent */
     uint8_t ready;            /* enum model_tri: the Ready condition */
@@ -188,8 +188,8 @@ struct model_cluster *model_cluster_new(const char *context);
 struct model_cluster *model_cluster_clone(const struct model_cluster *old);
 /* Replaces list `res` of a snapshot under construction, taking ownership of items (each holding
  * one reference) and of the array. */
-void model_cluster_take_list(struct model_cluster *c, enum model_res res, const struct model_obj **items,
-                             size_t n);
+void model_cluster_take_list(struct model_cluster *c, enum model_res res,
+                             const struct model_obj **items, size_t n);
 struct model_cluster *model_cluster_ref(const struct model_cluster *c);
 void model_cluster_unref(const struct model_cluster *c);
 /* Sets a string field of a snapshot under construction (frees the old value). */
