@@ -1,0 +1,75 @@
+#ifndef CUTOVER_CONFIG_H
+#define CUTOVER_CONFIG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "cutover/error.h"
+#include "cutover/keymap.h"
+
+/* The user's config file, $XDG_CONFIG_HOME/cutover/config.yaml (default
+ * ~/.config/cutover/config.yaml); format in docs/config.md. A file is parsed into a temporary
+ * and swapped in only when all of it is valid: a bad file leaves the caller's config (defaults)
+ * untouched and gives file:line:col. Unknown keys are errors that name them. Command-line flags
+ * override the file through config_set(). */
+
+#define CONFIG_REFRESH_MS_DEFAULT 2000
+#define CONFIG_REFRESH_MS_MIN 100
+#define CONFIG_REFRESH_MS_MAX 3600000
+#define CONFIG_THEME_DEFAULT "dark"
+#define CONFIG_ZONE_SPREAD_RATIO_DEFAULT 2.0
+
+/* One entry of the `keys:` section, already checked against the action list. */
+struct config_key {
+    int key;      /* keymap key code */
+    char *action; /* action name, or "none" to unbind */
+    int line;     /* where it was written (1-based; 0 from config_set or defaults) */
+    int col;
+};
+
+struct config {
+    char *source;             /* source context, NULL = not set */
+    char *target;             /* target context, NULL = not set */
+    char *kubeconfig;         /* kubeconfig path, NULL = the usual ($KUBECONFIG, ~/.kube/config) */
+    int refresh_ms;           /* poll interval, CONFIG_REFRESH_MS_MIN..MAX; default 2000 */
+    char *theme;              /* theme name or path; never NULL after config_init ("dark") */
+    double zone_spread_ratio; /* > 1.0; default 2.0 (analysis_config.zone_spread_ratio) */
+    struct config_key *keys;  /* in file order; apply with config_apply_keys() */
+    size_t nkeys;
+    char *path; /* the file it was loaded from, NULL if none */
+};
+
+/* Fills cfg with the defaults. */
+void config_init(struct config *cfg);
+
+/* Frees what cfg owns and leaves it as after config_init(). */
+void config_fini(struct config *cfg);
+
+/* The default config path ($XDG_CONFIG_HOME/cutover/config.yaml, else
+ * $HOME/.config/cutover/config.yaml), newly allocated; NULL if neither variable is set. */
+char *config_default_path(void);
+
+/* Parses config YAML text into a temporary and, on success, replaces *cfg with it (the values a
+ * file does not name take their defaults). name labels errors. actions[0..nactions) are the valid
+ * action names for `keys:`. Returns 0 or negative with file:line:col; *cfg untouched on failure.
+ */
+int config_load_text(const char *text, size_t len, const char *name, const char *const *actions,
+                     size_t nactions, struct config *cfg, struct error *err);
+
+/* Loads a config file like config_load_text(). Returns 0, -ENOENT if the file does not exist (not
+ * an error for the default path: keep the defaults), or another negative value with err set. */
+int config_load_file(const char *path, const char *const *actions, size_t nactions,
+                     struct config *cfg, struct error *err);
+
+/* Sets one top-level scalar as a command-line flag would ("source", "target", "kubeconfig",
+ * "refresh", "theme", "zone_spread_ratio"), validated as in the file. Returns 0 or -EINVAL. */
+int config_set(struct config *cfg, const char *key, const char *value, struct error *err);
+
+/* Applies the `keys:` entries to km in file order (bind, or unbind for "none"). */
+void config_apply_keys(const struct config *cfg, struct keymap *km);
+
+/* Parses a duration "500ms", "2s", "1.5s", "1m", "1h" (a bare number is seconds) into ms.
+ * Returns 0 or -EINVAL. */
+int config_parse_duration(const char *text, int *ms);
+
+#endif
