@@ -38,6 +38,12 @@ int json_scan_feed(struct json_scan *s, const char *buf, size_t len, struct erro
 /* Ends the input; returns -1 when the document is incomplete (a truncated body). */
 int json_scan_finish(struct json_scan *s, struct error *err);
 const struct json_scan_meta *json_scan_meta(const struct json_scan *s);
+/* The column names of a Table response's "columnDefinitions" (borrowed, valid until the next
+ * reset or free), in order; NULL with *n = 0 until that array has been seen. A Table's columns
+ * come before its rows, so they are known when the first row is handed out. */
+const char *const *json_scan_columns(const struct json_scan *s, size_t *n);
+/* Makes the scanner ready for a new document (the next page of a list), keeping its buffers. */
+void json_scan_reset(struct json_scan *s);
 
 /* Watch framing: newline-delimited {"type": ..., "object": ...} events, split across arbitrary
  * chunk boundaries. Each complete line is handed to fn. Lines longer than max_line bytes are an
