@@ -14,10 +14,10 @@ struct kubeconfig; /* opaque: the merged files */
 /* How a context authenticates. */
 enum kube_auth {
     KUBE_AUTH_NONE = 0,
-    KUBE_AUTH_TOKEN,       /* token or tokenFile */
-    KUBE_AUTH_CLIENT_CERT, /* client-certificate(-data) + client-key(-data) */
-    KUBE_AUTH_EXEC,        /* client.authentication.k8s.io exec plugin */
-    KUBE_AUTH_BASIC,       /* username/password */
+    KUBE_AUTH_TOKEN,         /* token or tokenFile */
+    KUBE_AUTH_CLIENT_CERT,   /* client-certificate(-data) + client-key(-data) */
+    KUBE_AUTH_EXEC,          /* client.authentication.k8s.io exec plugin */
+    KUBE_AUTH_BASIC,         /* username/password */
     KUBE_AUTH_AUTH_PROVIDER, /* legacy auth-provider: reported, not supported */
 };
 
@@ -51,8 +51,8 @@ struct kube_context {
     char *tls_server_name;
     char *proxy_url;
     bool insecure_skip_tls_verify;
-    char *ca_file;  /* certificate-authority */
-    char *ca_data;  /* certificate-authority-data, decoded PEM */
+    char *ca_file; /* certificate-authority */
+    char *ca_data; /* certificate-authority-data, decoded PEM */
     size_t ca_data_len;
     enum kube_auth auth;
     char *token;      /* inline token (never logged) */
@@ -67,6 +67,7 @@ struct kube_context {
     char *password;
     struct kube_exec *exec; /* when auth == KUBE_AUTH_EXEC */
     char *origin_file;      /* the file this context came from, for messages */
+    char *auth_provider;    /* auth-provider name ("gcp", "oidc", ...) when auth is one */
 };
 
 /* Loads the files kubectl would: `path` if given, else every file of $KUBECONFIG (':'-separated,
@@ -74,6 +75,12 @@ struct kube_context {
  * kubectl does; a missing explicit path is an error. Errors carry file:line:col. */
 int kubeconfig_load(const char *path, struct kubeconfig **out, struct error *err);
 void kubeconfig_free(struct kubeconfig *kc);
+/* Parses one kubeconfig held in memory (name is used in messages; relative paths resolve
+ * against the working directory): for fuzzing and tests. */
+int kubeconfig_load_mem(const char *data, size_t len, const char *name, struct kubeconfig **out,
+                        struct error *err);
+/* The files that were read, ':'-separated as given (or the default path), for messages. */
+const char *kubeconfig_files(const struct kubeconfig *kc);
 
 /* current-context, or NULL. */
 const char *kubeconfig_current_context(const struct kubeconfig *kc);
@@ -86,6 +93,9 @@ const char *kubeconfig_context_name(const struct kubeconfig *kc, size_t i);
 int kubeconfig_resolve(const struct kubeconfig *kc, const char *context, struct kube_context *out,
                        struct error *err);
 void kube_context_fini(struct kube_context *ctx);
+/* The bearer token to send now for a token context: the tokenFile's content (read at each call,
+ * trailing whitespace removed) when readable, else the inline token. *out is the caller's. */
+int kube_context_bearer_token(const struct kube_context *ctx, char **out, struct error *err);
 
 /* An ExecCredential's result: a token or a client certificate, valid until expires (0: no
  * expiry given, kept until a 401). */
