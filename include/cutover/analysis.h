@@ -32,13 +32,17 @@ struct zone_cell {
     int cp_total, cp_ready;
     int worker_total, worker_ready;
     int unschedulable;
+    int other_total, other_ready; /* nodes whose role is unknown */
+    int not_ready;                /* nodes whose Ready condition is False (unknown not counted) */
 };
 
 struct zone_grid {
     size_t n;
     struct zone_cell *cells; /* sorted by zone name, unknown last */
     int nodes_total;
-    bool known; /* false when the nodes were never listed */
+    bool known;    /* false when the nodes were never listed */
+    bool complete; /* the node list is synced: findings about placement are only made then */
+    int ready, not_ready, unschedulable; /* over all zones; ready/not_ready from known states */
 };
 
 /* One workload present in either cluster, matched by kind, namespace and name. */
@@ -53,6 +57,12 @@ struct workload_pair {
     bool images_differ;
     enum finding_severity severity; /* worst finding about it; rows sort worst first */
     int score;                      /* finer sort key within a severity, higher is worse */
+    /* Added by the analysis engineer: */
+    enum model_res res; /* MODEL_RES_DEPLOYMENTS, _STATEFULSETS, _DAEMONSETS or _REPLICASETS */
+    uint8_t present[2]; /* enum model_tri: MODEL_UNKNOWN when that side's list was not read */
+    int crashing[2];    /* pods waiting in CrashLoopBackOff, ImagePullBackOff, ErrImagePull */
+    const struct model_pod *const *podv[2]; /* its pods seen per side, borrowed, unsorted */
+    size_t npodv[2];                        /* (pods[s] is -1 while the pod list is not synced) */
 };
 
 struct analysis_config {
@@ -60,6 +70,7 @@ struct analysis_config {
                                  uneven; default 2.0 */
     int event_max_age_s;      /* Warning events older than this are not shown; default 3600 */
     int64_t now;              /* unix seconds the analysis is made at (tests fix it) */
+    int stale_after_s;        /* a snapshot taken longer ago than this is stale; default 120 */
 };
 
 struct analysis {
@@ -73,13 +84,23 @@ struct analysis {
     size_t nevents_side[2];
 };
 
-/* Fills defaults into cfg. */
+/* "source", "target", "both" */
+const char *analysis_side_name(enum analysis_side side);
+
+/* Fills defaults into cfg (now = the current time). */
 void analysis_config_init(struct analysis_config *cfg);
 
 /* Analyses the pair; either snapshot may be NULL (not yet known). The result borrows rows from
- * the snapshots: keep them referenced while it lives. */
-struct analysis *analysis_run(const struct model_cluster *source, const struct model_cluster *target,
+ * the snapshots (and the kind/ns/name strings of pairs and findings point into them or into
+ * static strings; only messages are owned): keep the snapshots referenced while it lives.
+ * cfg NULL: defaults. */
+struct analysis *analysis_run(const struct model_cluster *source,
+                              const struct model_cluster *target,
                               const struct analysis_config *cfg);
+/* Frees an analysis; NULL does nothing. */
 void analysis_free(struct analysis *a);
+
+/* The worst severity among the findings, or -1 when there are none. */
+int analysis_worst(const struct analysis *a);
 
 #endif
