@@ -544,9 +544,10 @@ static int waiting_rank(const char *r)
 }
 
 /* CrashLoopBackOff, ImagePullBackOff, ErrImagePull: the pod will not come up by itself. */
+#define WAITING_CRASH_RANK 85
 static bool waiting_crash(const char *r)
 {
-    return waiting_rank(r) >= 85;
+    return waiting_rank(r) >= WAITING_CRASH_RANK;
 }
 
 static bool is_deployment_owner(const struct model_workload *rs)
@@ -622,51 +623,71 @@ static void attribute_pods(struct analysis_priv *p, const struct model_cluster *
                      (uint32_t)i);
     }
 
+    /* One pass over the pod rows (they are scattered in memory: read each once), aggregating
+     * per pair; pods of one owner are usually adjacent, so the last owner is remembered. */
     const struct model_list *pl = &c->lists[MODEL_RES_PODS];
     uint32_t *owner = xreallocarray(NULL, pl->n ? pl->n : 1, sizeof *owner);
+    size_t n = a->nworkloads ? a->nworkloads : 1;
+    bool *restarts_seen = xcalloc(n, sizeof *restarts_seen);
+    int64_t *restarts = xcalloc(n, sizeof *restarts);
     size_t attributed = 0;
+    const char *last_kind = NULL, *last_name = NULL, *last_ns = NULL;
+    uint32_t last_idx = NO_PAIR;
     for (size_t i = 0; i < pl->n; i++) {
         const struct model_pod *pod = (const struct model_pod *)pl->items[i];
-        owner[i] = pod_owner_pair(pod, side, pairs_h, pairs, &rs_h, rsl);
-        if (owner[i] != NO_PAIR) {
-            pairs[owner[i]].npodv[side]++;
-            attributed++;
-        } else if (waiting_crash(pod->waiting_reason)) {
-            add_finding(p, FINDING_CRIT, side, "pods-crash-looping", "Pod", &pod->obj,
-                        "pod %s/%s in %s on %s (%d restarts)", pod->obj.ns ? pod->obj.ns : "",
-                        pod->obj.name ? pod->obj.name : "?", pod->waiting_reason, side_word(side),
-                        pod->restarts > 0 ? (int)pod->restarts : 0);
+        uint32_t idx;
+        if (last_name && pod->owner_name && pod->owner_kind &&
+            strcmp(pod->owner_name, last_name) == 0 && strcmp(pod->owner_kind, last_kind) == 0 &&
+            str_eq_ns(pod->obj.ns, last_ns)) {
+            idx = last_idx;
+        } else {
+            idx = pod_owner_pair(pod, side, pairs_h, pairs, &rs_h, rsl);
+            last_kind = pod->owner_kind;
+            last_name = pod->owner_name;
+            last_ns = pod->obj.ns;
+            last_idx = idx;
+        }
+        owner[i] = idx;
+        const char *wr = pod->waiting_reason;
+        if (idx == NO_PAIR) {
+            if (wr && waiting_crash(wr))
+                add_finding(p, FINDING_CRIT, side, "pods-crash-looping", "Pod", &pod->obj,
+                            "pod %s/%s in %s on %s (%d restarts)", pod->obj.ns ? pod->obj.ns : "",
+                            pod->obj.name ? pod->obj.name : "?", wr, side_word(side),
+                            pod->restarts > 0 ? (int)pod->restarts : 0);
+            continue;
+        }
+        struct workload_pair *wp = &pairs[idx];
+        wp->npodv[side]++;
+        attributed++;
+        if (pod->restarts >= 0) {
+            restarts[idx] += pod->restarts;
+            restarts_seen[idx] = true;
+        }
+        if (wr) {
+            int rank = waiting_rank(wr);
+            if (rank > waiting_rank(wp->waiting[side]))
+                wp->waiting[side] = (char *)wr;
+            if (rank >= WAITING_CRASH_RANK)
+                wp->crashing[side]++;
         }
     }
     htab_fini(&rs_h);
 
-    /* Lay each pair's pods out in one array (counts first, then fill). */
+    /* Lay each pair's pods out in one array: offsets from the counts, then fill. */
     const struct model_pod **store =
         xreallocarray(NULL, attributed ? attributed : 1, sizeof *store);
     p->pod_store[side] = store;
+    size_t *fill = xreallocarray(NULL, n, sizeof *fill);
     size_t off = 0;
-    size_t *fill = xcalloc(a->nworkloads ? a->nworkloads : 1, sizeof *fill);
     for (size_t i = 0; i < a->nworkloads; i++) {
         pairs[i].podv[side] = (const struct model_pod *const *)(store + off);
+        fill[i] = off;
         off += pairs[i].npodv[side];
     }
-    bool *restarts_seen = xcalloc(a->nworkloads ? a->nworkloads : 1, sizeof *restarts_seen);
-    int64_t *restarts = xcalloc(a->nworkloads ? a->nworkloads : 1, sizeof *restarts);
-    for (size_t i = 0; i < pl->n; i++) {
-        if (owner[i] == NO_PAIR)
-            continue;
-        const struct model_pod *pod = (const struct model_pod *)pl->items[i];
-        struct workload_pair *wp = &pairs[owner[i]];
-        ((const struct model_pod **)wp->podv[side])[fill[owner[i]]++] = pod;
-        if (pod->restarts >= 0) {
-            restarts[owner[i]] += pod->restarts;
-            restarts_seen[owner[i]] = true;
-        }
-        if (waiting_rank(pod->waiting_reason) > waiting_rank(wp->waiting[side]))
-            wp->waiting[side] = pod->waiting_reason;
-        if (waiting_crash(pod->waiting_reason))
-            wp->crashing[side]++;
-    }
+    for (size_t i = 0; i < pl->n; i++)
+        if (owner[i] != NO_PAIR)
+            store[fill[owner[i]]++] = (const struct model_pod *)pl->items[i];
     for (size_t i = 0; i < a->nworkloads; i++) {
         if (!pods_known)
             continue;
@@ -886,7 +907,8 @@ static int ns_name_cmp(const char *ans, const char *aname, const char *bns, cons
 
 static int pair_cmp(const void *x, const void *y)
 {
-    const struct workload_pair *a = x, *b = y;
+    const struct workload_pair *a = *(const struct workload_pair *const *)x;
+    const struct workload_pair *b = *(const struct workload_pair *const *)y;
     if (a->severity != b->severity)
         return a->severity > b->severity ? -1 : 1;
     if (a->score != b->score)
@@ -897,7 +919,8 @@ static int pair_cmp(const void *x, const void *y)
 
 static int finding_cmp(const void *x, const void *y)
 {
-    const struct finding *a = x, *b = y;
+    const struct finding *a = *(const struct finding *const *)x;
+    const struct finding *b = *(const struct finding *const *)y;
     if (a->severity != b->severity)
         return a->severity > b->severity ? -1 : 1;
     if (a->side != b->side)
@@ -907,6 +930,26 @@ static int finding_cmp(const void *x, const void *y)
         return r;
     r = ns_name_cmp(a->ns, a->name, b->ns, b->name);
     return r ? r : strcmp(a->message, b->message);
+}
+
+/* Sorts an array of big structs through an array of pointers (qsort would move the structs
+ * themselves at every merge step), then lays them out again in order. */
+static void sort_by_pointer(void **arr, size_t n, size_t size,
+                            int (*cmp)(const void *, const void *))
+{
+    if (n < 2)
+        return;
+    char *base = *arr;
+    char **ptrs = xreallocarray(NULL, n, sizeof *ptrs);
+    for (size_t i = 0; i < n; i++)
+        ptrs[i] = base + i * size;
+    qsort(ptrs, n, sizeof *ptrs, cmp);
+    char *out = xreallocarray(NULL, n, size);
+    for (size_t i = 0; i < n; i++)
+        memcpy(out + i * size, ptrs[i], size);
+    free(ptrs);
+    free(base);
+    *arr = out;
 }
 
 static void build_workloads(struct analysis_priv *p, const struct model_cluster *const cl[2])
@@ -959,8 +1002,7 @@ static void build_workloads(struct analysis_priv *p, const struct model_cluster 
     htab_fini(&h);
     for (size_t i = 0; i < a->nworkloads; i++)
         pair_findings(p, &a->workloads[i]);
-    if (a->nworkloads > 1)
-        qsort(a->workloads, a->nworkloads, sizeof *a->workloads, pair_cmp);
+    sort_by_pointer((void **)&a->workloads, a->nworkloads, sizeof *a->workloads, pair_cmp);
 }
 
 /* ---- events -------------------------------------------------------------------------------- */
@@ -1033,8 +1075,7 @@ struct analysis *analysis_run(const struct model_cluster *source,
     zone_pair_findings(p);
     version_findings(p, source, target);
     build_workloads(p, cl);
-    if (a->nfindings > 1)
-        qsort(a->findings, a->nfindings, sizeof *a->findings, finding_cmp);
+    sort_by_pointer((void **)&a->findings, a->nfindings, sizeof *a->findings, finding_cmp);
     return a;
 }
 
