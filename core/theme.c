@@ -277,19 +277,38 @@ static long theme_dist(uint32_t a, uint32_t b)
     return 3 * dr * dr + 4 * dg * dg + 2 * db * db;
 }
 
-/* Nearest of the 16 ANSI colours. */
+/* Nearest of the 16 ANSI colours by hue, not by plain distance: the 16 are so far apart that a
+ * dark saturated colour (a dark blue header) would otherwise come out grey and lose its meaning.
+ * Greyish colours go to black, bright-black, white or bright-white by lightness; others to the
+ * ANSI hue nearest in direction, bright when the colour is bright. */
 static int theme_nearest16(uint32_t rgb)
 {
+    static const int hues[6][3] = {{255, 0, 0}, {0, 255, 0},   {255, 255, 0},
+                                   {0, 0, 255}, {255, 0, 255}, {0, 255, 255}};
+    int c[3] = {(int)((rgb >> 16) & 0xff), (int)((rgb >> 8) & 0xff), (int)(rgb & 0xff)};
+    int max = c[0], min = c[0];
+    for (int i = 1; i < 3; i++) {
+        max = c[i] > max ? c[i] : max;
+        min = c[i] < min ? c[i] : min;
+    }
+    if (max - min < 40 || max < 30) {
+        int light = (c[0] + c[1] + c[2]) / 3;
+        return light < 0x40 ? 0 : light < 0xa0 ? 8 : light < 0xf0 ? 7 : 15;
+    }
     int best = 0;
     long bestd = LONG_MAX;
-    for (int i = 0; i < 16; i++) {
-        long d = theme_dist(rgb, theme_ansi_rgb[i]);
+    for (int h = 0; h < 6; h++) {
+        long d = 0;
+        for (int i = 0; i < 3; i++) {
+            long diff = (long)c[i] * 255 / max - hues[h][i];
+            d += diff * diff;
+        }
         if (d < bestd) {
             bestd = d;
-            best = i;
+            best = h + 1;
         }
     }
-    return best;
+    return max >= 0xf0 ? best + 8 : best;
 }
 
 static int theme_cube_step(int v)
@@ -302,7 +321,8 @@ static int theme_cube_step(int v)
     return (v - 35) / 40;
 }
 
-/* Nearest of the 240 xterm colours 16..255 (cube or grey ramp), as tmux's colour_find_rgb. */
+/* Nearest of the 240 xterm colours 16..255 (cube or grey ramp), as tmux's colour_find_rgb; 0..15
+ * are left out because terminals let users redefine them. */
 static int theme_nearest256(uint32_t rgb)
 {
     int r = (int)((rgb >> 16) & 0xff), g = (int)((rgb >> 8) & 0xff), b = (int)(rgb & 0xff);
@@ -313,11 +333,6 @@ static int theme_nearest256(uint32_t rgb)
     if (gi > 23)
         gi = 23;
     int grey = 232 + gi;
-    /* An exact match among the 16 ANSI colours is kept as is (e.g. pure white). */
-    for (int i = 0; i < 16; i++) {
-        if (theme_ansi_rgb[i] == (rgb & 0xffffff))
-            return i;
-    }
     long dc = theme_dist(rgb, theme_index_rgb(cube));
     long dg = theme_dist(rgb, theme_index_rgb(grey));
     return dg < dc ? grey : cube;
@@ -654,7 +669,15 @@ static int theme_load_text_depth(const char *text, size_t len, const char *file,
             rc = -ELOOP;
             goto out;
         }
-        if (theme_find_depth(tmp.inherits, &parent, &perr, depth + 1) < 0) {
+        int prc = theme_find_depth(tmp.inherits, &parent, &perr, depth + 1);
+        if (prc == -ELOOP) {
+            theme_err_node(err, file, inherits_node,
+                           "inherits: '%s': chain of inherited themes too long (a cycle?)",
+                           tmp.inherits);
+            rc = -ELOOP;
+            goto out;
+        }
+        if (prc < 0) {
             char buf[600];
             error_set_at(err, file, (int)inherits_node->start_mark.line + 1,
                          (int)inherits_node->start_mark.column + 1, "inherits: '%s': %s",
