@@ -7,7 +7,7 @@
 #include <cmocka.h>
 
 #include "cutover/analysis.h"
-#include "snapfix.h"
+#include "../lib/snapfix.h"
 
 #include <stdio.h>
 #include <stdlib.h>
