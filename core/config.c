@@ -10,6 +10,7 @@
 #include <string.h>
 #include <yaml.h>
 
+#include "cutover/text.h"
 #include "cutover/xalloc.h"
 
 #define CONFIG_FILE_MAX (1024 * 1024)
@@ -27,6 +28,19 @@ static bool config_key_known(const char *key)
             return true;
     }
     return false;
+}
+
+/* Error messages quote what the file said: make them safe to print or draw. */
+static void config_err_scrub(struct error *err)
+{
+    if (err == NULL)
+        return;
+    char buf[sizeof err->msg];
+    text_sanitize_buf(err->msg, buf, sizeof buf);
+    memcpy(err->msg, buf, sizeof buf);
+    char fbuf[sizeof err->file];
+    text_sanitize_buf(err->file, fbuf, sizeof fbuf);
+    memcpy(err->file, fbuf, sizeof fbuf);
 }
 
 void config_init(struct config *cfg)
@@ -177,8 +191,10 @@ int config_set(struct config *cfg, const char *key, const char *value, struct er
     struct error e;
     error_clear(&e);
     int rc = config_set_at(cfg, key, value, NULL, 0, 0, &e);
-    if (rc < 0)
+    if (rc < 0) {
         error_set(err, "%s", e.msg);
+        config_err_scrub(err);
+    }
     return rc;
 }
 
@@ -252,6 +268,7 @@ int config_load_text(const char *text, size_t len, const char *name, const char 
                      parser.problem ? parser.problem : "syntax error", parser.context ? ", " : "",
                      parser.context ? parser.context : "");
         yaml_parser_delete(&parser);
+        config_err_scrub(err);
         return -EINVAL;
     }
     struct config tmp;
@@ -336,6 +353,7 @@ int config_load_text(const char *text, size_t len, const char *name, const char 
     yaml_parser_delete(&parser);
     if (rc < 0) {
         config_release(&tmp);
+        config_err_scrub(err);
         return rc;
     }
     free(tmp.path);

@@ -10,6 +10,7 @@
 #include <strings.h>
 #include <yaml.h>
 
+#include "cutover/text.h"
 #include "cutover/xalloc.h"
 
 struct keymap_binding {
@@ -396,6 +397,19 @@ size_t keymap_keys_for(const struct keymap *km, const char *action, int *keys, s
     return n;
 }
 
+/* Error messages quote what the file said: make them safe to print or draw. */
+static void keymap_err_scrub(struct error *err)
+{
+    if (err == NULL)
+        return;
+    char buf[sizeof err->msg];
+    text_sanitize_buf(err->msg, buf, sizeof buf);
+    memcpy(err->msg, buf, sizeof buf);
+    char fbuf[sizeof err->file];
+    text_sanitize_buf(err->file, fbuf, sizeof fbuf);
+    memcpy(err->file, fbuf, sizeof fbuf);
+}
+
 int keymap_check(const char *spec, const char *action, const char *const *actions, size_t nactions,
                  const char *file, int line, int col, int *key, struct error *err)
 {
@@ -405,10 +419,12 @@ int keymap_check(const char *spec, const char *action, const char *const *action
                      "unknown key '%s' (use e.g. q, \"?\", C-c, M-x, Tab, S-Tab, Enter, Esc, Up, "
                      "PgDn, F1, Space)",
                      spec);
+        keymap_err_scrub(err);
         return -EINVAL;
     }
     if (action == NULL || action[0] == '\0') {
         error_set_at(err, file, line, col, "key '%s': missing action name (or \"none\")", spec);
+        keymap_err_scrub(err);
         return -EINVAL;
     }
     if (strcmp(action, KEYMAP_ACTION_NONE) != 0 && actions != NULL) {
@@ -429,6 +445,7 @@ int keymap_check(const char *spec, const char *action, const char *const *action
                 snprintf(list + sizeof list - 5, 5, "...");
             error_set_at(err, file, line, col, "key '%s': unknown action '%s' (known: %s)", spec,
                          action, list);
+            keymap_err_scrub(err);
             return -EINVAL;
         }
     }
@@ -457,9 +474,10 @@ int keymap_load_text(struct keymap *km, const char *text, size_t len, const char
     if (!yaml_parser_load(&parser, &doc)) {
         error_set_at(err, name, (int)parser.problem_mark.line + 1,
                      (int)parser.problem_mark.column + 1, "bad YAML: %s%s%s",
-                     parser.problem ? parser.problem : "syntax error", parser.context ? " " : "",
+                     parser.problem ? parser.problem : "syntax error", parser.context ? ", " : "",
                      parser.context ? parser.context : "");
         yaml_parser_delete(&parser);
+        keymap_err_scrub(err);
         return -EINVAL;
     }
     yaml_node_t *root = yaml_document_get_root_node(&doc);
@@ -517,6 +535,8 @@ int keymap_load_text(struct keymap *km, const char *text, size_t len, const char
             npending++;
         }
     }
+    if (rc < 0)
+        keymap_err_scrub(err);
     if (rc == 0) {
         for (size_t i = 0; i < npending; i++)
             keymap_apply(km, pending[i].key, pending[i].action);

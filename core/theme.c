@@ -13,6 +13,7 @@
 #include <sys/stat.h>
 #include <yaml.h>
 
+#include "cutover/text.h"
 #include "cutover/xalloc.h"
 
 #define THEME_INHERIT_DEPTH_MAX 8
@@ -410,6 +411,19 @@ theme_err_node(struct error *err, const char *file, const yaml_node_t *node, con
                  msg);
 }
 
+/* Error messages quote what the file said: make them safe to print or draw. */
+static void theme_err_scrub(struct error *err)
+{
+    if (err == NULL)
+        return;
+    char buf[sizeof err->msg];
+    text_sanitize_buf(err->msg, buf, sizeof buf);
+    memcpy(err->msg, buf, sizeof buf);
+    char fbuf[sizeof err->file];
+    text_sanitize_buf(err->file, fbuf, sizeof fbuf);
+    memcpy(err->file, fbuf, sizeof fbuf);
+}
+
 static const char *theme_scalar(const yaml_node_t *node)
 {
     return node->type == YAML_SCALAR_NODE ? (const char *)node->data.scalar.value : NULL;
@@ -565,6 +579,7 @@ static int theme_load_text_depth(const char *text, size_t len, const char *file,
                      parser.problem ? parser.problem : "syntax error", parser.context ? ", " : "",
                      parser.context ? parser.context : "");
         yaml_parser_delete(&parser);
+        theme_err_scrub(err);
         return -EINVAL;
     }
     int rc = 0;
@@ -719,6 +734,8 @@ static int theme_load_text_depth(const char *text, size_t len, const char *file,
     }
     *out = tmp;
 out:
+    if (rc < 0)
+        theme_err_scrub(err);
     free(parts);
     yaml_document_delete(&doc);
     yaml_parser_delete(&parser);
@@ -879,6 +896,8 @@ static int theme_find_depth(const char *name, struct theme *out, struct error *e
         rc = -ENOENT;
     }
 done:
+    if (rc < 0)
+        theme_err_scrub(err);
     if (rc < 0 && depth == 0)
         theme_builtin(out); /* carry on with the default; the caller reports err */
     return rc;

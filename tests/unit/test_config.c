@@ -253,6 +253,28 @@ static void test_bad_files_keep_the_old_config(void **state)
     }
 }
 
+static void test_errors_are_safe_to_print(void **state)
+{
+    (void)state;
+    /* A key written with YAML escapes must not put an escape sequence into the message. */
+    const char *texts[] = {"\"\\e]0;pwned\\a\": 1\n", "keys:\n  \"\\e[2J\": quit\n",
+                           "keys:\n  q: \"\\e[31mquit\"\n", "refresh: \"\\e[1m\"\n"};
+    for (size_t i = 0; i < sizeof texts / sizeof texts[0]; i++) {
+        struct config cfg;
+        config_init(&cfg);
+        struct error err;
+        error_clear(&err);
+        assert_true(config_load_text(texts[i], strlen(texts[i]), "c.yaml", actions, NACTIONS, &cfg,
+                                     &err) < 0);
+        for (const char *p = err.msg; *p; p++) {
+            if ((unsigned char)*p < 0x20 || *p == 0x7f)
+                fail_msg("case %zu: control byte %#x in '%s'", i, (unsigned char)*p, err.msg);
+        }
+        assert_non_null(strstr(err.msg, "\\x1b"));
+        config_fini(&cfg);
+    }
+}
+
 static void test_reload_replaces_whole_config(void **state)
 {
     (void)state;
@@ -282,6 +304,7 @@ int main(void)
         cmocka_unit_test(test_partial_file_keeps_other_defaults),
         cmocka_unit_test(test_missing_file_is_enoent),
         cmocka_unit_test(test_bad_files_keep_the_old_config),
+        cmocka_unit_test(test_errors_are_safe_to_print),
         cmocka_unit_test(test_reload_replaces_whole_config),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
