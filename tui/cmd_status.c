@@ -358,15 +358,16 @@ static void text_cluster(FILE *out, const struct status_cluster *sc, const struc
         fprintf(out, "  nodes: unknown (not listed)\n\n");
         return;
     }
-    fprintf(out, "  nodes by zone%s      %13s  %9s  %9s  %13s\n", g->complete ? "" : " (partial)",
-            "control-plane", "workers", "NotReady", "unschedulable");
+    fprintf(out, "  %-25s %13s  %9s  %9s  %13s\n",
+            g->complete ? "nodes by zone" : "nodes by zone (partial)", "control-plane", "workers",
+            "NotReady", "unschedulable");
     for (size_t i = 0; i < g->n; i++) {
         const struct zone_cell *z = &g->cells[i];
         char cp[32], wk[32];
         fmt_ratio(cp, sizeof cp, z->cp_ready, z->cp_total);
         fmt_ratio(wk, sizeof wk, z->worker_ready + z->other_ready,
                   z->worker_total + z->other_total);
-        fprintf(out, "    %-22s %13s  %9s  %9d  %13d\n",
+        fprintf(out, "    %-23s %13s  %9s  %9d  %13d\n",
                 z->zone ? san(z->zone, b1, sizeof b1) : "(no zone label)", cp, wk, z->not_ready,
                 z->unschedulable);
     }
@@ -414,16 +415,14 @@ static void text_workloads(FILE *out, const struct analysis *a)
         size_t off = 0;
         notes[0] = '\0';
         for (int s = 0; s < 2; s++) {
-            int n = 0;
-            if (wp->waiting[s])
-                n = snprintf(notes + off, sizeof notes - off, "%s%s: %s", off ? "; " : "",
-                             s ? "target" : "source", san(wp->waiting[s], w, sizeof w));
-            if (n > 0 && (size_t)n < sizeof notes - off)
-                off += (size_t)n;
-            n = 0;
-            if (wp->restarts[s] > 0)
-                n = snprintf(notes + off, sizeof notes - off, "%s%s restarts %d", off ? "; " : "",
-                             s ? "target" : "source", (int)wp->restarts[s]);
+            bool waiting = wp->waiting[s] != NULL, restarts = wp->restarts[s] > 0;
+            if (!waiting && !restarts)
+                continue;
+            int n =
+                snprintf(notes + off, sizeof notes - off, "%s%s: %s%s%.0d%s", off ? "; " : "",
+                         s ? "target" : "source", waiting ? san(wp->waiting[s], w, sizeof w) : "",
+                         waiting && restarts ? ", " : "", restarts ? (int)wp->restarts[s] : 0,
+                         restarts ? " restarts" : "");
             if (n > 0 && (size_t)n < sizeof notes - off)
                 off += (size_t)n;
         }
@@ -432,7 +431,8 @@ static void text_workloads(FILE *out, const struct analysis *a)
         const char *st = wp->severity == FINDING_INFO   ? "ok"
                          : wp->severity == FINDING_WARN ? "WARN"
                                                         : "CRIT";
-        fprintf(out, "  %-4s  %-11s  %-40s  %9s  %9s  %s\n", st, wp->kind, qn, s0, s1, notes);
+        fprintf(out, "  %-4s  %-11s  %-40s  %9s  %9s%s%s\n", st, wp->kind, qn, s0, s1,
+                notes[0] ? "  " : "", notes);
     }
     fputc('\n', out);
 }
