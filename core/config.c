@@ -61,15 +61,7 @@ void config_fini(struct config *cfg)
         free(cfg->keys[i].action);
     free(cfg->keys);
     free(cfg->path);
-    config_init(cfg);
-}
-
-/* Frees without re-initialising (for a temporary that is thrown away). */
-static void config_release(struct config *cfg)
-{
-    config_fini(cfg);
-    free(cfg->theme);
-    cfg->theme = NULL;
+    memset(cfg, 0, sizeof *cfg);
 }
 
 char *config_default_path(void)
@@ -352,13 +344,13 @@ int config_load_text(const char *text, size_t len, const char *name, const char 
     yaml_document_delete(&doc);
     yaml_parser_delete(&parser);
     if (rc < 0) {
-        config_release(&tmp);
+        config_fini(&tmp);
         config_err_scrub(err);
         return rc;
     }
     free(tmp.path);
     tmp.path = name ? xstrdup(name) : NULL;
-    config_release(cfg);
+    config_fini(cfg);
     *cfg = tmp;
     return 0;
 }

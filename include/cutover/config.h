@@ -42,7 +42,7 @@ struct config {
 /* Fills cfg with the defaults. */
 void config_init(struct config *cfg);
 
-/* Frees what cfg owns and leaves it as after config_init(). */
+/* Frees what cfg owns and zeroes it (config_init() it again to reuse it; fini twice is fine). */
 void config_fini(struct config *cfg);
 
 /* The default config path ($XDG_CONFIG_HOME/cutover/config.yaml, else
