@@ -576,11 +576,14 @@ static void set_tls(struct k8s_http_conn *c, const struct creds *cr)
     } else {
         curl_easy_setopt(e, CURLOPT_SSL_VERIFYPEER, 1L);
         curl_easy_setopt(e, CURLOPT_SSL_VERIFYHOST, 2L);
+        /* The kubeconfig's CA alone, as kubectl: not the system directory besides. */
         if (ctx->ca_data) {
             struct curl_blob b = {ctx->ca_data, ctx->ca_data_len, CURL_BLOB_COPY};
             curl_easy_setopt(e, CURLOPT_CAINFO_BLOB, &b);
+            curl_easy_setopt(e, CURLOPT_CAPATH, NULL);
         } else if (ctx->ca_file) {
             curl_easy_setopt(e, CURLOPT_CAINFO, ctx->ca_file);
+            curl_easy_setopt(e, CURLOPT_CAPATH, NULL);
         }
     }
     const char *cert = cr->cert_pem ? cr->cert_pem : ctx->client_cert_data;

@@ -1,0 +1,951 @@
+#include "cutover/k8s_informer.h"
+
+#include "cutover/json_scan.h"
+#include "cutover/k8s_decode.h"
+#include "cutover/log.h"
+#include "cutover/text.h"
+#include "cutover/xalloc.h"
+
+#include <json-c/json.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#define WATCH_MAX_LINE (64u << 20) /* one watch event larger than this is a runaway stream */
+#define LIST_MAX_RESTARTS 5        /* continue tokens expiring again and again: give up */
+#define LIST_LOW_SPEED_S 30        /* a LIST under 1 byte/s for this long is dead */
+#define BACKOFF_BASE_MS 500
+#define BACKOFF_MAX_MS 30000
+
+/* ---- store ------------------------------------------------------------------------------- */
+
+struct store_ent {
+    const struct model_obj *obj; /* NULL: empty slot */
+    uint64_t hash;
+    uint64_t rv; /* resourceVersion: its number, or a hash of an opaque one */
+};
+
+struct k8s_informer_store {
+    struct store_ent *ents;
+    size_t cap; /* a power of two */
+    size_t n;
+};
+
+static uint64_t fnv1a(uint64_t h, const char *s)
+{
+    for (; s && *s; s++) {
+        h ^= (unsigned char)*s;
+        h *= 0x100000001b3ULL;
+    }
+    return h;
+}
+
+static uint64_t key_hash(const char *ns, const char *name)
+{
+    uint64_t h = 0xcbf29ce484222325ULL;
+    h = fnv1a(h, ns ? ns : "");
+    h ^= '/';
+    h *= 0x100000001b3ULL;
+    h = fnv1a(h, name);
+    return h ? h : 1;
+}
+
+static uint64_t rv_value(const char *rv)
+{
+    if (rv == NULL || *rv == '\0')
+        return 0;
+    uint64_t v = 0;
+    const char *p = rv;
+    for (; *p >= '0' && *p <= '9' && v < (UINT64_MAX - 9) / 10; p++)
+        v = v * 10 + (uint64_t)(*p - '0');
+    if (*p == '\0')
+        return v;
+    return fnv1a(0xcbf29ce484222325ULL, rv) | (1ULL << 63);
+}
+
+static bool str_eq(const char *a, const char *b)
+{
+    if (a == NULL || b == NULL)
+        return (a == NULL || *a == '\0') && (b == NULL || *b == '\0');
+    return strcmp(a, b) == 0;
+}
+
+static bool ent_is(const struct store_ent *e, uint64_t h, const char *ns, const char *name)
+{
+    return e->hash == h && str_eq(e->obj->ns, ns) && str_eq(e->obj->name, name);
+}
+
+struct k8s_informer_store *k8s_informer_store_new(void)
+{
+    struct k8s_informer_store *s = xcalloc(1, sizeof *s);
+    s->cap = 64;
+    s->ents = xcalloc(s->cap, sizeof *s->ents);
+    return s;
+}
+
+void k8s_informer_store_free(struct k8s_informer_store *s)
+{
+    if (s == NULL)
+        return;
+    for (size_t i = 0; i < s->cap; i++)
+        model_obj_unref(s->ents[i].obj);
+    free(s->ents);
+    free(s);
+}
+
+static size_t store_find(const struct k8s_informer_store *s, uint64_t h, const char *ns,
+                         const char *name)
+{
+    size_t mask = s->cap - 1;
+    for (size_t i = h & mask;; i = (i + 1) & mask) {
+        if (s->ents[i].obj == NULL || ent_is(&s->ents[i], h, ns, name))
+            return i;
+    }
+}
+
+static void store_grow(struct k8s_informer_store *s)
+{
+    struct store_ent *old = s->ents;
+    size_t oldcap = s->cap;
+    s->cap *= 2;
+    s->ents = xcalloc(s->cap, sizeof *s->ents);
+    for (size_t i = 0; i < oldcap; i++) {
+        if (old[i].obj == NULL)
+            continue;
+        size_t mask = s->cap - 1, j = old[i].hash & mask;
+        while (s->ents[j].obj)
+            j = (j + 1) & mask;
+        s->ents[j] = old[i];
+    }
+    free(old);
+}
+
+void k8s_informer_store_put(struct k8s_informer_store *s, const struct model_obj *take,
+                            const char *resource_version)
+{
+    if ((s->n + 1) * 4 > s->cap * 3)
+        store_grow(s);
+    uint64_t h = key_hash(take->ns, take->name);
+    size_t i = store_find(s, h, take->ns, take->name);
+    if (s->ents[i].obj)
+        model_obj_unref(s->ents[i].obj);
+    else
+        s->n++;
+    s->ents[i] = (struct store_ent){take, h, rv_value(resource_version)};
+}
+
+bool k8s_informer_store_del(struct k8s_informer_store *s, const char *ns, const char *name)
+{
+    uint64_t h = key_hash(ns, name);
+    size_t i = store_find(s, h, ns, name);
+    if (s->ents[i].obj == NULL)
+        return false;
+    model_obj_unref(s->ents[i].obj);
+    s->ents[i].obj = NULL;
+    s->n--;
+    /* Backward-shift deletion keeps linear probing free of tombstones. */
+    size_t mask = s->cap - 1;
+    for (size_t j = (i + 1) & mask; s->ents[j].obj; j = (j + 1) & mask) {
+        size_t home = s->ents[j].hash & mask;
+        /* Move j into the hole at i unless its home lies cyclically in (i, j]. */
+        bool stays = i <= j ? (home > i && home <= j) : (home > i || home <= j);
+        if (!stays) {
+            s->ents[i] = s->ents[j];
+            s->ents[j].obj = NULL;
+            i = j;
+        }
+    }
+    return true;
+}
+
+const struct model_obj *k8s_informer_store_get(const struct k8s_informer_store *s, const char *ns,
+                                               const char *name)
+{
+    uint64_t h = key_hash(ns, name);
+    return s->ents[store_find(s, h, ns, name)].obj;
+}
+
+size_t k8s_informer_store_count(const struct k8s_informer_store *s)
+{
+    return s->n;
+}
+
+bool k8s_informer_store_equal(const struct k8s_informer_store *a,
+                              const struct k8s_informer_store *b)
+{
+    if (a->n != b->n)
+        return false;
+    for (size_t i = 0; i < a->cap; i++) {
+        const struct store_ent *e = &a->ents[i];
+        if (e->obj == NULL)
+            continue;
+        const struct store_ent *f = &b->ents[store_find(b, e->hash, e->obj->ns, e->obj->name)];
+        if (f->obj == NULL || f->rv != e->rv)
+            return false;
+    }
+    return true;
+}
+
+const struct model_obj **k8s_informer_store_items(const struct k8s_informer_store *s, size_t *n)
+{
+    *n = s->n;
+    if (s->n == 0)
+        return NULL;
+    const struct model_obj **items = xreallocarray(NULL, s->n, sizeof *items);
+    size_t k = 0;
+    for (size_t i = 0; i < s->cap; i++)
+        if (s->ents[i].obj)
+            items[k++] = model_obj_ref(s->ents[i].obj);
+    return items;
+}
+
+/* ---- paths ------------------------------------------------------------------------------- */
+
+const char *k8s_informer_path(enum model_res res)
+{
+    switch (res) {
+    case MODEL_RES_NODES:
+        return "/api/v1/nodes";
+    case MODEL_RES_PODS:
+        return "/api/v1/pods";
+    case MODEL_RES_NAMESPACES:
+        return "/api/v1/namespaces";
+    case MODEL_RES_DEPLOYMENTS:
+        return "/apis/apps/v1/deployments";
+    case MODEL_RES_STATEFULSETS:
+        return "/apis/apps/v1/statefulsets";
+    case MODEL_RES_DAEMONSETS:
+        return "/apis/apps/v1/daemonsets";
+    case MODEL_RES_REPLICASETS:
+        return "/apis/apps/v1/replicasets";
+    case MODEL_RES_SERVICES:
+        return "/api/v1/services";
+    case MODEL_RES_CONFIGMAPS:
+        return "/api/v1/configmaps";
+    case MODEL_RES_EVENTS:
+        return "/api/v1/events";
+    case MODEL_RES_LEASES:
+        return "/apis/coordination.k8s.io/v1/leases";
+    case MODEL_RES_SECRETS:
+        return "/api/v1/secrets";
+    case MODEL_RES_COUNT:
+        break;
+    }
+    return NULL;
+}
+
+/* Secrets are only ever asked for as metadata: with no fallback type, a server that cannot
+ * answer so fails the request rather than sending values. */
+static const char *list_accept(enum model_res res)
+{
+    return res == MODEL_RES_SECRETS
+               ? "application/json;as=PartialObjectMetadataList;g=meta.k8s.io;v=v1"
+               : "application/json";
+}
+
+static const char *watch_accept(enum model_res res)
+{
+    return res == MODEL_RES_SECRETS ? "application/json;as=PartialObjectMetadata;g=meta.k8s.io;v=v1"
+                                    : "application/json";
+}
+
+static char *url_escape(const char *s)
+{
+    static const char hex[] = "0123456789ABCDEF";
+    char *out = xmalloc(strlen(s) * 3 + 1), *p = out;
+    for (; *s; s++) {
+        unsigned char ch = (unsigned char)*s;
+        if ((ch >= 'A' && ch <= 'Z') || (ch >= 'a' && ch <= 'z') || (ch >= '0' && ch <= '9') ||
+            ch == '-' || ch == '_' || ch == '.' || ch == '~') {
+            *p++ = (char)ch;
+        } else {
+            *p++ = '%';
+            *p++ = hex[ch >> 4];
+            *p++ = hex[ch & 15];
+        }
+    }
+    *p = '\0';
+    return out;
+}
+
+/* ---- decoding one object ----------------------------------------------------------------- */
+
+struct decoder {
+    enum model_res res;
+    const char *ctxname;
+    struct json_tokener *tok;
+    unsigned errors;
+};
+
+static struct json_object *parse_one(struct decoder *d, const char *json, size_t len)
+{
+    json_tokener_reset(d->tok);
+    struct json_object *o = json_tokener_parse_ex(d->tok, json, (int)len);
+    if (o == NULL && json_tokener_get_error(d->tok) == json_tokener_continue)
+        o = json_tokener_parse_ex(d->tok, "", 1); /* a bare number at the end, say */
+    return o;
+}
+
+static void decode_failed(struct decoder *d, const struct error *e)
+{
+    if (d->errors++ == 0) {
+        char safe[300];
+        text_sanitize_buf(e ? e->msg : "malformed", safe, sizeof safe);
+        log_warn("%s: %s: skipping an object that does not decode: %s", d->ctxname,
+                 model_res_name(d->res), safe);
+    }
+}
+
+/* ---- LIST -------------------------------------------------------------------------------- */
+
+/* While an informer's first list runs, its pages are shown as they arrive (the screen has rows
+ * within a second of a 150,000-pod list starting): the store being built is published as the
+ * informer's partial store, and every put into it takes the informer's lock. Later lists build
+ * on the side, unseen, so a failed one never replaces the last good store. */
+struct list_live {
+    pthread_mutex_t *mu;                 /* the informer's */
+    struct k8s_informer_store **partial; /* guarded by *mu */
+    void (*page_done)(void *arg);
+    void *arg;
+};
+
+static void live_set(const struct list_live *live, struct k8s_informer_store *store)
+{
+    if (live == NULL)
+        return;
+    XPTHREAD(pthread_mutex_lock(live->mu));
+    *live->partial = store;
+    XPTHREAD(pthread_mutex_unlock(live->mu));
+}
+
+struct list_page {
+    struct decoder *dec;
+    const struct list_live *live;
+    struct k8s_informer_store *store;
+    struct json_scan *scan;
+    struct error scan_err;
+    bool scan_failed;
+};
+
+static int list_item(void *arg, const char *json, size_t len)
+{
+    struct list_page *pg = arg;
+    struct json_object *o = parse_one(pg->dec, json, len);
+    if (o == NULL) {
+        struct error e;
+        error_set(&e, "item is not JSON");
+        decode_failed(pg->dec, &e);
+        return 0;
+    }
+    struct error e;
+    error_clear(&e);
+    struct model_obj *row = k8s_decode_object(pg->dec->res, o, &e);
+    if (row && pg->live) {
+        XPTHREAD(pthread_mutex_lock(pg->live->mu));
+        k8s_informer_store_put(pg->store, row, k8s_object_resource_version(o));
+        XPTHREAD(pthread_mutex_unlock(pg->live->mu));
+    } else if (row) {
+        k8s_informer_store_put(pg->store, row, k8s_object_resource_version(o));
+    } else
+        decode_failed(pg->dec, &e);
+    json_object_put(o);
+    return 0;
+}
+
+static int list_body(void *arg, const char *buf, size_t len)
+{
+    struct list_page *pg = arg;
+    if (json_scan_feed(pg->scan, buf, len, &pg->scan_err) < 0) {
+        pg->scan_failed = true;
+        return -1;
+    }
+    return 0;
+}
+
+static int list_run(struct k8s_http_conn *conn, enum model_res res, int page_size,
+                    const struct list_live *live, struct k8s_informer_store **out, char *rv,
+                    size_t rv_len, struct k8s_list_stats *stats, struct k8s_http_resp *resp,
+                    struct error *err)
+{
+    *out = NULL;
+    struct k8s_list_stats st_local;
+    struct k8s_http_resp resp_local;
+    if (stats == NULL)
+        stats = &st_local;
+    if (resp == NULL)
+        resp = &resp_local;
+    memset(stats, 0, sizeof *stats);
+    const char *ctxname = k8s_http_context(k8s_http_conn_http(conn));
+    const char *base = k8s_informer_path(res);
+    if (base == NULL) {
+        error_set(err, "%s: unknown resource %d", ctxname, (int)res);
+        return -1;
+    }
+    if (page_size <= 0)
+        page_size = 500;
+    struct decoder dec = {res, ctxname, json_tokener_new(), 0};
+    struct k8s_informer_store *store = k8s_informer_store_new();
+    live_set(live, store);
+    char *cont = NULL;
+    int rc = -1;
+    for (;;) {
+        char *path;
+        if (cont) {
+            char *esc = url_escape(cont);
+            path = xasprintf("%s?limit=%d&continue=%s", base, page_size, esc);
+            free(esc);
+        } else {
+            path = xasprintf("%s?limit=%d", base, page_size);
+        }
+        struct list_page pg = {.dec = &dec, .live = live, .store = store};
+        error_clear(&pg.scan_err);
+        pg.scan = json_scan_new("items", list_item, &pg);
+        struct k8s_http_req req = {
+            .path = path,
+            .accept = list_accept(res),
+            .on_body = list_body,
+            .arg = &pg,
+            .low_speed_s = LIST_LOW_SPEED_S,
+        };
+        int hrc = k8s_http_do(conn, &req, resp, err);
+        stats->pages++;
+        const struct json_scan_meta *meta = NULL;
+        int status_code = (int)resp->status;
+        if (hrc == 0) {
+            if (json_scan_finish(pg.scan, &pg.scan_err) < 0) {
+                error_set(err, "%s: GET %s%s: truncated response: %s", ctxname,
+                          k8s_http_server(k8s_http_conn_http(conn)), base, pg.scan_err.msg);
+                hrc = -1;
+            } else {
+                meta = json_scan_meta(pg.scan);
+                if (strcmp(meta->kind, "Status") == 0) {
+                    status_code = meta->status_code;
+                    char safe[300];
+                    text_sanitize_buf(meta->status_message, safe, sizeof safe);
+                    error_set(err, "%s: GET %s%s: Status %d %s: %s", ctxname,
+                              k8s_http_server(k8s_http_conn_http(conn)), base, meta->status_code,
+                              meta->status_reason, safe);
+                    hrc = -1;
+                }
+            }
+        } else if (pg.scan_failed) {
+            error_set(err, "%s: GET %s%s: malformed response: %s", ctxname,
+                      k8s_http_server(k8s_http_conn_http(conn)), base, pg.scan_err.msg);
+        }
+        free(path);
+        if (hrc < 0) {
+            json_scan_free(pg.scan);
+            if (status_code == 410 && cont && !resp->cancelled &&
+                stats->restarts_410 < LIST_MAX_RESTARTS) {
+                /* The continue token expired: the pages so far are from a snapshot that is gone,
+                 * so the list starts again from scratch. */
+                log_info("%s: %s: continue token expired mid-list, listing again", ctxname,
+                         model_res_name(res));
+                stats->restarts_410++;
+                live_set(live, NULL);
+                k8s_informer_store_free(store);
+                store = k8s_informer_store_new();
+                live_set(live, store);
+                free(cont);
+                cont = NULL;
+                continue;
+            }
+            break;
+        }
+        snprintf(rv, rv_len, "%s", meta->resource_version);
+        free(cont);
+        cont =
+            meta->continue_token && meta->continue_token[0] ? xstrdup(meta->continue_token) : NULL;
+        json_scan_free(pg.scan);
+        if (cont == NULL) {
+            rc = 0;
+            break;
+        }
+        if (live && live->page_done)
+            live->page_done(live->arg);
+    }
+    free(cont);
+    json_tokener_free(dec.tok);
+    stats->decode_errors = dec.errors;
+    if (rc == 0) {
+        *out = store; /* the caller unpublishes the partial view as it swaps this in */
+    } else {
+        live_set(live, NULL);
+        k8s_informer_store_free(store);
+    }
+    return rc;
+}
+
+int k8s_informer_list(struct k8s_http_conn *conn, enum model_res res, int page_size,
+                      struct k8s_informer_store **out, char *rv, size_t rv_len,
+                      struct k8s_list_stats *stats, struct k8s_http_resp *resp, struct error *err)
+{
+    return list_run(conn, res, page_size, NULL, out, rv, rv_len, stats, resp, err);
+}
+
+/* ---- the informer ------------------------------------------------------------------------ */
+
+struct k8s_informer {
+    struct k8s_http *http;
+    enum model_res res;
+    struct k8s_informer_opts opts;
+    k8s_informer_notify_fn notify;
+    void *notify_arg;
+    struct k8s_http_conn *conn; /* used by the thread only; _wake from any thread */
+    pthread_t thread;
+    bool started; /* set and read by the owner's thread only */
+    atomic_bool stop;
+    atomic_bool refresh;
+    uint64_t seed; /* jitter state, the thread's own */
+
+    pthread_mutex_t mu;                 /* guards everything below */
+    struct k8s_informer_store *store;   /* guarded by mu */
+    struct k8s_informer_store *partial; /* guarded by mu: the first list's pages so far */
+    struct timespec last_ok;            /* guarded by mu */
+    struct timespec last_err;           /* guarded by mu */
+    char *last_error;                   /* guarded by mu */
+    bool synced;                        /* guarded by mu */
+    bool settled;                       /* guarded by mu */
+    bool watching;                      /* guarded by mu: a watch is open after a good list */
+    bool transport_error;               /* guarded by mu */
+    struct k8s_informer_stats stats;    /* guarded by mu */
+};
+
+static bool inf_cancel(void *arg)
+{
+    struct k8s_informer *inf = arg;
+    return atomic_load(&inf->stop) || atomic_load(&inf->refresh);
+}
+
+struct k8s_informer *k8s_informer_new(struct k8s_http *http, enum model_res res,
+                                      const struct k8s_informer_opts *opts,
+                                      k8s_informer_notify_fn notify, void *notify_arg)
+{
+    struct k8s_informer *inf = xcalloc(1, sizeof *inf);
+    inf->http = http;
+    inf->res = res;
+    if (opts)
+        inf->opts = *opts;
+    if (inf->opts.page_size <= 0)
+        inf->opts.page_size = 500;
+    if (inf->opts.watch_timeout_s <= 0)
+        inf->opts.watch_timeout_s = 300;
+    inf->notify = notify;
+    inf->notify_arg = notify_arg;
+    inf->conn = k8s_http_conn_new(http, inf_cancel, inf);
+    atomic_init(&inf->stop, false);
+    atomic_init(&inf->refresh, false);
+    inf->seed = (uint64_t)(uintptr_t)inf ^ ((uint64_t)time(NULL) << 20) ^ (uint64_t)res;
+    XPTHREAD(pthread_mutex_init(&inf->mu, NULL));
+    inf->store = k8s_informer_store_new();
+    return inf;
+}
+
+enum model_res k8s_informer_res(const struct k8s_informer *inf)
+{
+    return inf->res;
+}
+
+static void notify(struct k8s_informer *inf, bool urgent)
+{
+    if (inf->notify)
+        inf->notify(inf->notify_arg, inf->res, urgent);
+}
+
+/* Records a failure; returns true when the error state changed (none -> some). */
+static bool set_error(struct k8s_informer *inf, const struct error *err, bool transport)
+{
+    char safe[512];
+    text_sanitize_buf(err->msg, safe, sizeof safe);
+    XPTHREAD(pthread_mutex_lock(&inf->mu));
+    bool changed = inf->last_error == NULL || !inf->settled;
+    free(inf->last_error);
+    inf->last_error = xstrdup(safe);
+    clock_gettime(CLOCK_REALTIME, &inf->last_err);
+    inf->transport_error = transport;
+    inf->settled = true;
+    inf->watching = false;
+    XPTHREAD(pthread_mutex_unlock(&inf->mu));
+    if (changed)
+        log_warn("%s", safe);
+    return changed;
+}
+
+/* ---- WATCH ------------------------------------------------------------------------------- */
+
+enum watch_end { WATCH_ENDED, WATCH_GONE, WATCH_FAILED, WATCH_CANCELLED };
+
+struct watch_ctx {
+    struct k8s_informer *inf;
+    struct decoder dec;
+    struct json_lines *lines;
+    char *rv; /* the informer's resourceVersion buffer */
+    size_t rv_len;
+    bool gone;
+    bool failed;
+    struct error err;
+};
+
+static const char *get_str(struct json_object *o, const char *key)
+{
+    struct json_object *v;
+    if (o && json_object_object_get_ex(o, key, &v) && json_object_is_type(v, json_type_string))
+        return json_object_get_string(v);
+    return NULL;
+}
+
+static int watch_line(void *arg, const char *json, size_t len)
+{
+    struct watch_ctx *w = arg;
+    struct k8s_informer *inf = w->inf;
+    size_t i = 0;
+    while (i < len && (json[i] == ' ' || json[i] == '\r' || json[i] == '\n' || json[i] == '\t'))
+        i++;
+    if (i == len)
+        return 0;
+    struct json_object *ev = parse_one(&w->dec, json, len);
+    struct json_object *obj = NULL;
+    const char *type = get_str(ev, "type");
+    if (ev == NULL || type == NULL || !json_object_object_get_ex(ev, "object", &obj) ||
+        !json_object_is_type(obj, json_type_object)) {
+        error_set(&w->err, "%s: watch %s: malformed event", w->dec.ctxname,
+                  model_res_name(inf->res));
+        w->failed = true;
+        json_object_put(ev);
+        return -1;
+    }
+    if (strcmp(type, "ERROR") == 0) {
+        struct json_object *code;
+        int c = json_object_object_get_ex(obj, "code", &code) ? json_object_get_int(code) : 0;
+        const char *msg = get_str(obj, "message");
+        char safe[300];
+        text_sanitize_buf(msg ? msg : "", safe, sizeof safe);
+        error_set(&w->err, "%s: GET %s%s (watch): ERROR event %d: %s", w->dec.ctxname,
+                  k8s_http_server(inf->http), k8s_informer_path(inf->res), c, safe);
+        if (c == 410)
+            w->gone = true;
+        else
+            w->failed = true;
+        json_object_put(ev);
+        return -1;
+    }
+    const char *rv = k8s_object_resource_version(obj);
+    if (strcmp(type, "BOOKMARK") == 0) {
+        if (rv)
+            snprintf(w->rv, w->rv_len, "%s", rv);
+        XPTHREAD(pthread_mutex_lock(&inf->mu));
+        inf->stats.bookmarks++;
+        XPTHREAD(pthread_mutex_unlock(&inf->mu));
+        json_object_put(ev);
+        return 0;
+    }
+    bool changed = false;
+    if (strcmp(type, "ADDED") == 0 || strcmp(type, "MODIFIED") == 0) {
+        struct error e;
+        error_clear(&e);
+        struct model_obj *row = k8s_decode_object(inf->res, obj, &e);
+        if (row) {
+            XPTHREAD(pthread_mutex_lock(&inf->mu));
+            k8s_informer_store_put(inf->store, row, rv);
+            inf->stats.watch_events++;
+            inf->stats.changes++;
+            XPTHREAD(pthread_mutex_unlock(&inf->mu));
+            changed = true;
+        } else {
+            decode_failed(&w->dec, &e);
+        }
+    } else if (strcmp(type, "DELETED") == 0) {
+        struct json_object *md = NULL;
+        json_object_object_get_ex(obj, "metadata", &md);
+        const char *name = get_str(md, "name");
+        if (name) {
+            XPTHREAD(pthread_mutex_lock(&inf->mu));
+            changed = k8s_informer_store_del(inf->store, get_str(md, "namespace"), name);
+            inf->stats.watch_events++;
+            if (changed)
+                inf->stats.changes++;
+            XPTHREAD(pthread_mutex_unlock(&inf->mu));
+        }
+    }
+    if (rv)
+        snprintf(w->rv, w->rv_len, "%s", rv);
+    json_object_put(ev);
+    if (changed)
+        notify(inf, false);
+    return 0;
+}
+
+static int watch_body(void *arg, const char *buf, size_t len)
+{
+    struct watch_ctx *w = arg;
+    struct error e;
+    error_clear(&e);
+    int rc = json_lines_feed(w->lines, buf, len, &e);
+    if (rc < 0 && !w->gone && !w->failed) {
+        w->failed = true;
+        error_set(&w->err, "%s: watch %s: %s", w->dec.ctxname, model_res_name(w->inf->res), e.msg);
+    }
+    return rc;
+}
+
+static enum watch_end do_watch(struct k8s_informer *inf, char *rv, size_t rv_len,
+                               struct k8s_http_resp *resp, struct error *err)
+{
+    char *esc = url_escape(rv);
+    char *path =
+        xasprintf("%s?watch=1&resourceVersion=%s&allowWatchBookmarks=true&timeoutSeconds=%d",
+                  k8s_informer_path(inf->res), esc, inf->opts.watch_timeout_s);
+    free(esc);
+    struct watch_ctx w = {.inf = inf, .rv = rv, .rv_len = rv_len};
+    w.dec = (struct decoder){inf->res, k8s_http_context(inf->http), json_tokener_new(), 0};
+    error_clear(&w.err);
+    w.lines = json_lines_new(WATCH_MAX_LINE, watch_line, &w);
+    struct k8s_http_req req = {
+        .path = path,
+        .accept = watch_accept(inf->res),
+        .on_body = watch_body,
+        .arg = &w,
+        .timeout_s = inf->opts.watch_timeout_s + 30,
+    };
+    XPTHREAD(pthread_mutex_lock(&inf->mu));
+    inf->stats.watches++;
+    XPTHREAD(pthread_mutex_unlock(&inf->mu));
+    int rc = k8s_http_do(inf->conn, &req, resp, err);
+    enum watch_end end = WATCH_ENDED;
+    if (w.gone) {
+        *err = w.err;
+        end = WATCH_GONE;
+    } else if (w.failed) {
+        *err = w.err;
+        end = WATCH_FAILED;
+    } else if (resp->cancelled) {
+        end = WATCH_CANCELLED;
+    } else if (rc < 0 && resp->status == 410) {
+        end = WATCH_GONE;
+    } else if (rc < 0 && resp->status != 200) {
+        end = WATCH_FAILED;
+    }
+    /* Otherwise the stream ended: the server's timeoutSeconds, or a cut (then any event cut in
+     * half was not applied and rv is the last whole one's): watch again from rv. */
+    XPTHREAD(pthread_mutex_lock(&inf->mu));
+    inf->stats.decode_errors += w.dec.errors;
+    if (end == WATCH_GONE)
+        inf->stats.relists_410++;
+    XPTHREAD(pthread_mutex_unlock(&inf->mu));
+    json_lines_free(w.lines);
+    json_tokener_free(w.dec.tok);
+    free(path);
+    return end;
+}
+
+/* ---- the thread -------------------------------------------------------------------------- */
+
+static void page_done(void *arg)
+{
+    struct k8s_informer *inf = arg;
+    XPTHREAD(pthread_mutex_lock(&inf->mu));
+    inf->stats.changes++;
+    XPTHREAD(pthread_mutex_unlock(&inf->mu));
+    notify(inf, false);
+}
+
+static void *inf_main(void *arg)
+{
+    struct k8s_informer *inf = arg;
+    char rv[128] = "";
+    bool need_list = true;
+    unsigned attempt = 0;
+    unsigned gone_streak = 0;
+    while (!atomic_load(&inf->stop)) {
+        if (atomic_exchange(&inf->refresh, false))
+            need_list = true;
+        if (need_list) {
+            struct k8s_informer_store *store = NULL;
+            struct k8s_list_stats st;
+            struct k8s_http_resp resp;
+            struct error err;
+            error_clear(&err);
+            XPTHREAD(pthread_mutex_lock(&inf->mu));
+            bool first = !inf->synced;
+            XPTHREAD(pthread_mutex_unlock(&inf->mu));
+            struct list_live live = {&inf->mu, &inf->partial, page_done, inf};
+            int rc = list_run(inf->conn, inf->res, inf->opts.page_size, first ? &live : NULL,
+                              &store, rv, sizeof rv, &st, &resp, &err);
+            XPTHREAD(pthread_mutex_lock(&inf->mu));
+            inf->stats.list_restarts_410 += st.restarts_410;
+            inf->stats.decode_errors += st.decode_errors;
+            if (rc == 0) {
+                inf->stats.lists_ok++;
+            } else if (!resp.cancelled) {
+                inf->stats.list_failures++;
+            }
+            XPTHREAD(pthread_mutex_unlock(&inf->mu));
+            if (rc < 0) {
+                if (resp.cancelled)
+                    continue;
+                bool urgent = set_error(inf, &err, resp.transport_error);
+                notify(inf, urgent);
+                k8s_http_conn_sleep(inf->conn, k8s_http_backoff_ms(attempt++, BACKOFF_BASE_MS,
+                                                                   BACKOFF_MAX_MS, &inf->seed));
+                continue;
+            }
+            /* Swap only now that the list is whole: the last good store stayed until here. */
+            XPTHREAD(pthread_mutex_lock(&inf->mu));
+            struct k8s_informer_store *old = inf->store;
+            inf->store = store;
+            inf->partial = NULL;
+            bool urgent = !inf->synced || inf->last_error != NULL || !inf->settled;
+            inf->synced = true;
+            inf->settled = true;
+            free(inf->last_error);
+            inf->last_error = NULL;
+            inf->transport_error = false;
+            inf->watching = true;
+            clock_gettime(CLOCK_REALTIME, &inf->last_ok);
+            inf->stats.changes++;
+            XPTHREAD(pthread_mutex_unlock(&inf->mu));
+            k8s_informer_store_free(old);
+            log_debug("%s: %s: listed %zu at resourceVersion %s", k8s_http_context(inf->http),
+                      model_res_name(inf->res), k8s_informer_store_count(store), rv);
+            notify(inf, urgent);
+            need_list = false;
+            attempt = 0;
+        }
+        struct error err;
+        error_clear(&err);
+        struct k8s_http_resp resp;
+        enum watch_end end = do_watch(inf, rv, sizeof rv, &resp, &err);
+        if (end != WATCH_GONE)
+            gone_streak = 0;
+        switch (end) {
+        case WATCH_ENDED:
+            /* Watch again from rv; a server that ends watches at once gets a pause first. */
+            if (resp.total_ms < 1000)
+                k8s_http_conn_sleep(inf->conn, k8s_http_backoff_ms(attempt++, BACKOFF_BASE_MS,
+                                                                   BACKOFF_MAX_MS, &inf->seed));
+            else
+                attempt = 0;
+            break;
+        case WATCH_CANCELLED:
+            break; /* stop or refresh: the loop sees which */
+        case WATCH_GONE:
+            log_info("%s: %s: watch expired (410), listing again", k8s_http_context(inf->http),
+                     model_res_name(inf->res));
+            need_list = true;
+            /* Relist at once, as client-go does; but a server that answers every fresh watch
+             * with 410 gets a pause rather than a hot loop. */
+            if (resp.total_ms < 1000 && gone_streak++ > 0)
+                k8s_http_conn_sleep(inf->conn, k8s_http_backoff_ms(attempt++, BACKOFF_BASE_MS,
+                                                                   BACKOFF_MAX_MS, &inf->seed));
+            break;
+        case WATCH_FAILED: {
+            /* As client-go's reflector: back off, then list again. */
+            bool urgent = set_error(inf, &err, resp.transport_error);
+            notify(inf, urgent);
+            need_list = true;
+            k8s_http_conn_sleep(inf->conn, k8s_http_backoff_ms(attempt++, BACKOFF_BASE_MS,
+                                                               BACKOFF_MAX_MS, &inf->seed));
+            break;
+        }
+        }
+    }
+    return NULL;
+}
+
+void k8s_informer_start(struct k8s_informer *inf)
+{
+    if (inf->started)
+        return;
+    XPTHREAD(pthread_create(&inf->thread, NULL, inf_main, inf));
+    inf->started = true;
+}
+
+void k8s_informer_refresh(struct k8s_informer *inf)
+{
+    atomic_store(&inf->refresh, true);
+    k8s_http_conn_wake(inf->conn);
+}
+
+void k8s_informer_request_stop(struct k8s_informer *inf)
+{
+    atomic_store(&inf->stop, true);
+    k8s_http_conn_wake(inf->conn);
+}
+
+void k8s_informer_stop(struct k8s_informer *inf)
+{
+    if (!inf->started)
+        return;
+    k8s_informer_request_stop(inf);
+    XPTHREAD(pthread_join(inf->thread, NULL));
+    inf->started = false;
+}
+
+void k8s_informer_free(struct k8s_informer *inf)
+{
+    if (inf == NULL)
+        return;
+    k8s_informer_stop(inf);
+    k8s_http_conn_free(inf->conn);
+    k8s_informer_store_free(inf->store);
+    free(inf->last_error);
+    XPTHREAD(pthread_mutex_destroy(&inf->mu));
+    free(inf);
+}
+
+const struct model_obj **k8s_informer_items(struct k8s_informer *inf, size_t *n)
+{
+    XPTHREAD(pthread_mutex_lock(&inf->mu));
+    const struct model_obj **items =
+        k8s_informer_store_items(inf->partial ? inf->partial : inf->store, n);
+    XPTHREAD(pthread_mutex_unlock(&inf->mu));
+    return items;
+}
+
+void k8s_informer_freshness(struct k8s_informer *inf, struct model_freshness *out)
+{
+    XPTHREAD(pthread_mutex_lock(&inf->mu));
+    out->last_ok = inf->last_ok;
+    /* An open watch after a good list means the rows are current as of now. */
+    if (inf->watching && inf->last_error == NULL)
+        clock_gettime(CLOCK_REALTIME, &out->last_ok);
+    out->last_err = inf->last_err;
+    out->last_error = xstrdup_null(inf->last_error);
+    out->synced = inf->synced;
+    out->enabled = true;
+    XPTHREAD(pthread_mutex_unlock(&inf->mu));
+}
+
+bool k8s_informer_transport_error(struct k8s_informer *inf)
+{
+    XPTHREAD(pthread_mutex_lock(&inf->mu));
+    bool t = inf->last_error != NULL && inf->transport_error;
+    XPTHREAD(pthread_mutex_unlock(&inf->mu));
+    return t;
+}
+
+bool k8s_informer_settled(struct k8s_informer *inf)
+{
+    XPTHREAD(pthread_mutex_lock(&inf->mu));
+    bool s = inf->settled;
+    XPTHREAD(pthread_mutex_unlock(&inf->mu));
+    return s;
+}
+
+void k8s_informer_get_stats(struct k8s_informer *inf, struct k8s_informer_stats *out)
+{
+    XPTHREAD(pthread_mutex_lock(&inf->mu));
+    *out = inf->stats;
+    XPTHREAD(pthread_mutex_unlock(&inf->mu));
+}
+
+void k8s_informer_with_store(struct k8s_informer *inf,
+                             void (*fn)(void *arg, const struct k8s_informer_store *s), void *arg)
+{
+    XPTHREAD(pthread_mutex_lock(&inf->mu));
+    fn(arg, inf->store);
+    XPTHREAD(pthread_mutex_unlock(&inf->mu));
+}
