@@ -1,0 +1,43 @@
+#ifndef CUTOVER_ACTIONS_H
+#define CUTOVER_ACTIONS_H
+
+/* The dashboard's actions: one sorted table {name, fn, help}. Key bindings (keymap, config
+ * `keys:`) name these actions; the help screen is generated from this table. Each action returns
+ * what to redo (ACT_REDRAW | ACT_RELAYOUT | ACT_QUIT, see widget.h). */
+
+#include "cutover/dashboard.h"
+#include "cutover/keymap.h"
+
+#include <stddef.h>
+
+/* What an action may touch. */
+struct action_ctx {
+    struct dashboard *dash;
+    void (*refresh)(void *arg); /* asks both pollers to relist now; may be NULL */
+    void *refresh_arg;
+};
+
+typedef int (*action_fn)(struct action_ctx *ctx);
+
+struct action {
+    const char *name;
+    action_fn fn;
+    const char *help;
+};
+
+/* The table, sorted by name, and its length. */
+const struct action *actions_table(size_t *n);
+/* The action named name (binary search), or NULL. */
+const struct action *actions_find(const char *name);
+/* The action names in table order, for keymap_new_default and config_load_file. */
+const char *const *actions_names(size_t *n);
+/* Runs the action bound to key in km; returns its ACT_* flags (ACT_NONE when unbound). */
+int actions_run_key(struct action_ctx *ctx, const struct keymap *km, int key);
+/* Builds the help screen entries from the table and km (bound actions first, in table order);
+ * the caller frees them with actions_help_free. */
+struct panel_help_entry *actions_help(const struct keymap *km, size_t *n);
+void actions_help_free(struct panel_help_entry *e, size_t n);
+/* "?:help  ::command ..." from the keys bound in km, into buf. */
+const char *actions_hints(const struct keymap *km, char *buf, size_t len);
+
+#endif

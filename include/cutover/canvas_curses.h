@@ -1,0 +1,27 @@
+#ifndef CUTOVER_CANVAS_CURSES_H
+#define CUTOVER_CANVAS_CURSES_H
+
+/* The program's canvas: ncursesw with wide characters. Theme roles become curses colour pairs
+ * and attributes once, for the terminal's colour depth (8, 256 or direct true colour), with
+ * NO_COLOR honoured. Call only from the UI thread, after initscr(). */
+
+#include "cutover/canvas.h"
+#include "cutover/theme.h"
+
+#include <stdbool.h>
+
+struct canvas_curses;
+
+/* Prepares colours for theme on the current screen and a canvas over stdscr (ascii: line style
+ * when the locale is not UTF-8). */
+struct canvas_curses *canvas_curses_new(const struct theme *theme, bool ascii, struct canvas *c);
+void canvas_curses_free(struct canvas_curses *cc);
+/* Re-reads the screen size into *c (after KEY_RESIZE). */
+void canvas_curses_resize(struct canvas_curses *cc, struct canvas *c);
+/* Colours the terminal has as seen by the theme (0 when colours are off). */
+int canvas_curses_colors(const struct canvas_curses *cc);
+
+/* True when the locale's character set is UTF-8 (setlocale must have run). */
+bool canvas_curses_locale_utf8(void);
+
+#endif

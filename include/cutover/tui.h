@@ -1,0 +1,33 @@
+#ifndef CUTOVER_TUI_H
+#define CUTOVER_TUI_H
+
+/* The dashboard's main loop on the UI thread: poll() on the terminal and on a self-pipe that the
+ * pollers' publishers write a byte to, so the UI never waits on the network. Keys go through the
+ * keymap to the action table; snapshots are read from the publishers and handed to the
+ * dashboard. The terminal is restored on quit, on a signal and on a fatal error. */
+
+#include "cutover/config.h"
+#include "cutover/error.h"
+#include "cutover/model.h"
+
+#include <stdbool.h>
+
+struct tui_opts {
+    const char *context[2];         /* source, target */
+    const char *mode;               /* "LIVE", "OBSERVER", "RUNBOOK" */
+    const struct config *config;    /* theme, keys, zone spread ratio (borrowed) */
+    struct model_publisher *pub[2]; /* snapshots of source and target (borrowed) */
+    int wake_fd;                    /* read end of the self-pipe the publishers write to */
+    void (*refresh)(void *arg);     /* the `refresh` action; may be NULL */
+    void *refresh_arg;
+};
+
+/* Makes the self-pipe: both ends non-blocking and close-on-exec. Returns 0 or -errno. */
+int tui_wake_pipe(int fds[2]);
+
+/* Runs the dashboard until the user quits or a terminating signal arrives. Returns 0, or -1 with
+ * err set when the terminal could not be used. Opens the log file first: after the screen is up
+ * nothing is written to stdout or stderr. */
+int tui_run(const struct tui_opts *opts, struct error *err);
+
+#endif

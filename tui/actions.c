@@ -1,0 +1,280 @@
+/* The action table and what each action does to the dashboard. */
+#include "cutover/actions.h"
+
+#include "cutover/xalloc.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static int a_back(struct action_ctx *c)
+{
+    return dashboard_back(c->dash);
+}
+
+static int a_bottom(struct action_ctx *c)
+{
+    return dashboard_cmd(c->dash, WIDGET_BOTTOM);
+}
+
+static int a_clear_filter(struct action_ctx *c)
+{
+    dashboard_namespace(c->dash, "");
+    return dashboard_filter(c->dash, "");
+}
+
+static int a_command(struct action_ctx *c)
+{
+    return dashboard_prompt_open(c->dash, DASHBOARD_PROMPT_COMMAND);
+}
+
+static int a_down(struct action_ctx *c)
+{
+    return dashboard_cmd(c->dash, WIDGET_DOWN);
+}
+
+static int a_filter(struct action_ctx *c)
+{
+    return dashboard_prompt_open(c->dash, DASHBOARD_PROMPT_FILTER);
+}
+
+static int a_help(struct action_ctx *c)
+{
+    return dashboard_help_toggle(c->dash);
+}
+
+static int a_next_panel(struct action_ctx *c)
+{
+    return dashboard_focus_step(c->dash, 1);
+}
+
+static int a_page_down(struct action_ctx *c)
+{
+    return dashboard_cmd(c->dash, WIDGET_PGDN);
+}
+
+static int a_page_up(struct action_ctx *c)
+{
+    return dashboard_cmd(c->dash, WIDGET_PGUP);
+}
+
+static int a_panel_findings(struct action_ctx *c)
+{
+    return dashboard_focus(c->dash, PANEL_FINDINGS);
+}
+
+static int a_panel_nodes(struct action_ctx *c)
+{
+    return dashboard_focus(c->dash, PANEL_NODES);
+}
+
+static int a_panel_secrets(struct action_ctx *c)
+{
+    return dashboard_focus(c->dash, PANEL_SECRETS);
+}
+
+static int a_panel_traffic(struct action_ctx *c)
+{
+    return dashboard_focus(c->dash, PANEL_TRAFFIC);
+}
+
+static int a_panel_workloads(struct action_ctx *c)
+{
+    return dashboard_focus(c->dash, PANEL_WORKLOADS);
+}
+
+static int a_prev_panel(struct action_ctx *c)
+{
+    return dashboard_focus_step(c->dash, -1);
+}
+
+static int a_quit(struct action_ctx *c)
+{
+    (void)c;
+    return ACT_QUIT;
+}
+
+static int a_refresh(struct action_ctx *c)
+{
+    if (c->refresh == NULL) {
+        dashboard_message(c->dash, "nothing to refresh");
+        return ACT_REDRAW;
+    }
+    c->refresh(c->refresh_arg);
+    dashboard_message(c->dash, "refreshing both clusters...");
+    return ACT_REDRAW;
+}
+
+static int a_select(struct action_ctx *c)
+{
+    return dashboard_cmd(c->dash, WIDGET_ENTER);
+}
+
+static int a_top(struct action_ctx *c)
+{
+    return dashboard_cmd(c->dash, WIDGET_TOP);
+}
+
+static int a_up(struct action_ctx *c)
+{
+    return dashboard_cmd(c->dash, WIDGET_UP);
+}
+
+/* Sorted by name (actions_find searches it; a unit test checks the order). */
+static const struct action table[] = {
+    {"back", a_back, "close the prompt, help or pod view; then clear the filter"},
+    {"bottom", a_bottom, "go to the last row"},
+    {"clear-filter", a_clear_filter, "clear the / filter and the :ns namespace"},
+    {"command", a_command, "open the : command line"},
+    {"down", a_down, "move down"},
+    {"filter", a_filter, "filter rows by regex (! inverts)"},
+    {"help", a_help, "show or hide this help"},
+    {"next-panel", a_next_panel, "focus the next panel"},
+    {"page-down", a_page_down, "page down"},
+    {"page-up", a_page_up, "page up"},
+    {"panel-findings", a_panel_findings, "focus Findings"},
+    {"panel-nodes", a_panel_nodes, "focus Nodes by zone"},
+    {"panel-secrets", a_panel_secrets, "focus Secrets drift"},
+    {"panel-traffic", a_panel_traffic, "focus Traffic"},
+    {"panel-workloads", a_panel_workloads, "focus Workloads"},
+    {"prev-panel", a_prev_panel, "focus the previous panel"},
+    {"quit", a_quit, "quit, restoring the terminal"},
+    {"refresh", a_refresh, "relist both clusters now"},
+    {"select", a_select, "open the selected workload's pods in both clusters"},
+    {"top", a_top, "go to the first row"},
+    {"up", a_up, "move up"},
+};
+
+#define NACTIONS (sizeof table / sizeof table[0])
+
+static const char *const names[NACTIONS] = {
+    "back",
+    "bottom",
+    "clear-filter",
+    "command",
+    "down",
+    "filter",
+    "help",
+    "next-panel",
+    "page-down",
+    "page-up",
+    "panel-findings",
+    "panel-nodes",
+    "panel-secrets",
+    "panel-traffic",
+    "panel-workloads",
+    "prev-panel",
+    "quit",
+    "refresh",
+    "select",
+    "top",
+    "up",
+};
+
+const struct action *actions_table(size_t *n)
+{
+    *n = NACTIONS;
+    return table;
+}
+
+const char *const *actions_names(size_t *n)
+{
+    *n = NACTIONS;
+    return names;
+}
+
+const struct action *actions_find(const char *name)
+{
+    size_t lo = 0, hi = NACTIONS;
+    while (lo < hi) {
+        size_t mid = (lo + hi) / 2;
+        int c = strcmp(name, table[mid].name);
+        if (c == 0)
+            return &table[mid];
+        if (c < 0)
+            hi = mid;
+        else
+            lo = mid + 1;
+    }
+    return NULL;
+}
+
+int actions_run_key(struct action_ctx *ctx, const struct keymap *km, int key)
+{
+    const char *name = keymap_lookup(km, key);
+    if (name == NULL)
+        return ACT_NONE;
+    const struct action *a = actions_find(name);
+    return a ? a->fn(ctx) : ACT_NONE;
+}
+
+/* "j, Down" for the keys bound to action, or "" when none. */
+static char *keys_text(const struct keymap *km, const char *action)
+{
+    int keys[8];
+    size_t n = keymap_keys_for(km, action, keys, 8);
+    char buf[128] = "";
+    size_t off = 0;
+    for (size_t i = 0; i < n && i < 8 && off < sizeof buf; i++) {
+        char kn[32];
+        keymap_key_name(keys[i], kn, sizeof kn);
+        off += (size_t)snprintf(buf + off, sizeof buf - off, "%s%s", i ? ", " : "", kn);
+    }
+    return xstrdup(buf);
+}
+
+struct panel_help_entry *actions_help(const struct keymap *km, size_t *n)
+{
+    struct panel_help_entry *e = xcalloc(NACTIONS, sizeof *e);
+    size_t k = 0;
+    for (int pass = 0; pass < 2; pass++) {
+        for (size_t i = 0; i < NACTIONS; i++) {
+            char *keys = keys_text(km, table[i].name);
+            bool bound = keys[0] != '\0';
+            if (bound != (pass == 0)) {
+                free(keys);
+                continue;
+            }
+            if (!bound) {
+                free(keys);
+                keys = xstrdup("(unbound)");
+            }
+            e[k].keys = keys;
+            e[k].action = xstrdup(table[i].name);
+            e[k].help = xstrdup(table[i].help);
+            k++;
+        }
+    }
+    *n = k;
+    return e;
+}
+
+void actions_help_free(struct panel_help_entry *e, size_t n)
+{
+    for (size_t i = 0; e && i < n; i++) {
+        free((char *)e[i].keys);
+        free((char *)e[i].action);
+        free((char *)e[i].help);
+    }
+    free(e);
+}
+
+const char *actions_hints(const struct keymap *km, char *buf, size_t len)
+{
+    static const char *const shown[][2] = {
+        {"help", "help"},   {"command", "command"}, {"filter", "filter"}, {"next-panel", "panel"},
+        {"select", "pods"}, {"refresh", "refresh"}, {"quit", "quit"},
+    };
+    size_t off = 0;
+    if (len)
+        buf[0] = '\0';
+    for (size_t i = 0; i < sizeof shown / sizeof shown[0] && off < len; i++) {
+        int key;
+        if (keymap_keys_for(km, shown[i][0], &key, 1) == 0)
+            continue;
+        char kn[32];
+        keymap_key_name(key, kn, sizeof kn);
+        off += (size_t)snprintf(buf + off, len - off, "%s%s:%s", off ? "  " : "", kn, shown[i][1]);
+    }
+    return buf;
+}

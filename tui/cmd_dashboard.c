@@ -1,0 +1,190 @@
+/* `cutover --source CTX --target CTX`: config, kubeconfig, two pollers, the UI. */
+#include "cutover/cmd_dashboard.h"
+
+#include "cutover/actions.h"
+#include "cutover/cli.h"
+#include "cutover/config.h"
+#include "cutover/k8s_poller.h"
+#include "cutover/kubeconfig.h"
+#include "cutover/log.h"
+#include "cutover/tui.h"
+
+#include <errno.h>
+#include <locale.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+static const char usage[] =
+    "usage: cutover [--kubeconfig PATH] --source CONTEXT --target CONTEXT [--theme NAME] "
+    "[--observer]\n";
+
+int cmd_dashboard_parse(int argc, char **argv, int first, struct cmd_dashboard_args *a)
+{
+    for (int i = first; i < argc; i++) {
+        const char *arg = argv[i];
+        const char **slot = NULL;
+        if (strcmp(arg, "--help") == 0 || strcmp(arg, "-h") == 0) {
+            fputs(usage, stdout);
+            return 1;
+        } else if (strcmp(arg, "--observer") == 0) {
+            a->observer = true;
+            continue;
+        } else if (strcmp(arg, "--kubeconfig") == 0) {
+            slot = &a->kubeconfig;
+        } else if (strcmp(arg, "--source") == 0) {
+            slot = &a->source;
+        } else if (strcmp(arg, "--target") == 0) {
+            slot = &a->target;
+        } else if (strcmp(arg, "--theme") == 0) {
+            slot = &a->theme;
+        } else {
+            /* --flag=value */
+            const char *eq = strchr(arg, '=');
+            static const char *const flags[] = {"--kubeconfig", "--source", "--target", "--theme"};
+            const char **slots[] = {&a->kubeconfig, &a->source, &a->target, &a->theme};
+            for (size_t f = 0; eq && f < 4; f++)
+                if (strncmp(arg, flags[f], (size_t)(eq - arg)) == 0 &&
+                    strlen(flags[f]) == (size_t)(eq - arg)) {
+                    *slots[f] = eq + 1;
+                    slot = slots[f];
+                }
+            if (slot)
+                continue;
+            fprintf(stderr, "cutover: unknown option '%s'\n%s", arg, usage);
+            return -1;
+        }
+        if (i + 1 >= argc) {
+            fprintf(stderr, "cutover: %s needs a value\n%s", arg, usage);
+            return -1;
+        }
+        *slot = argv[++i];
+    }
+    return 0;
+}
+
+static void refresh_both(void *arg)
+{
+    struct k8s_poller **p = arg;
+    for (int s = 0; s < 2; s++)
+        if (p[s])
+            k8s_poller_refresh(p[s]);
+}
+
+int cmd_dashboard_run(const struct cmd_dashboard_args *a)
+{
+    setlocale(LC_ALL, "");
+    struct error err;
+    error_clear(&err);
+    char ebuf[800];
+    struct config cfg;
+    config_init(&cfg);
+    size_t nnames;
+    const char *const *names = actions_names(&nnames);
+    char *cfg_path = config_default_path();
+    if (cfg_path) {
+        int rc = config_load_file(cfg_path, names, nnames, &cfg, &err);
+        if (rc < 0 && rc != -ENOENT)
+            fprintf(stderr, "cutover: %s (using the defaults)\n",
+                    error_format(&err, ebuf, sizeof ebuf));
+        free(cfg_path);
+    }
+    static const char *const keys[] = {"kubeconfig", "source", "target", "theme"};
+    const char *vals[] = {a->kubeconfig, a->source, a->target, a->theme};
+    for (int i = 0; i < 4; i++) {
+        if (vals[i] && config_set(&cfg, keys[i], vals[i], &err) != 0) {
+            fprintf(stderr, "cutover: --%s: %s\n", keys[i], error_format(&err, ebuf, sizeof ebuf));
+            config_fini(&cfg);
+            return 2;
+        }
+    }
+    if (cfg.source == NULL || cfg.target == NULL) {
+        fprintf(stderr,
+                "cutover: --source and --target are required (or set source: and "
+                "target: in config.yaml)\n%s",
+                usage);
+        config_fini(&cfg);
+        return 2;
+    }
+
+    struct kubeconfig *kc = NULL;
+    if (kubeconfig_load(cfg.kubeconfig, &kc, &err) != 0) {
+        fprintf(stderr, "cutover: %s\n", error_format(&err, ebuf, sizeof ebuf));
+        config_fini(&cfg);
+        return 2;
+    }
+    struct kube_context ctx[2];
+    memset(ctx, 0, sizeof ctx);
+    const char *names2[2] = {cfg.source, cfg.target};
+    for (int s = 0; s < 2; s++) {
+        if (kubeconfig_resolve(kc, names2[s], &ctx[s], &err) != 0) {
+            fprintf(stderr, "cutover: %s context: %s\n", s ? "target" : "source",
+                    error_format(&err, ebuf, sizeof ebuf));
+            if (s)
+                kube_context_fini(&ctx[0]);
+            kubeconfig_free(kc);
+            config_fini(&cfg);
+            return 2;
+        }
+    }
+    kubeconfig_free(kc);
+
+    /* From here on, messages go to the log file: the screen is about to be taken. */
+    if (log_open(NULL) != 0)
+        fprintf(stderr, "cutover: cannot open the log file under $XDG_STATE_HOME/cutover\n");
+
+    int wake[2];
+    if (tui_wake_pipe(wake) != 0) {
+        fprintf(stderr, "cutover: pipe: %s\n", strerror(errno));
+        kube_context_fini(&ctx[0]);
+        kube_context_fini(&ctx[1]);
+        config_fini(&cfg);
+        return 2;
+    }
+    struct model_publisher *pub[2] = {model_publisher_new(wake[1]), model_publisher_new(wake[1])};
+    struct k8s_poller *poller[2] = {NULL, NULL};
+    struct k8s_poller_opts popts = {.read_only = a->observer};
+    int code = 0;
+    for (int s = 0; s < 2 && code == 0; s++) {
+        if (k8s_poller_start(&ctx[s], &popts, pub[s], &poller[s], &err) != 0) {
+            fprintf(stderr, "cutover: %s: %s\n", names2[s], error_format(&err, ebuf, sizeof ebuf));
+            code = 2;
+        }
+    }
+    if (code == 0) {
+        struct tui_opts t = {
+            .context = {cfg.source, cfg.target},
+            .mode = a->observer ? "OBSERVER" : "LIVE",
+            .config = &cfg,
+            .pub = {pub[0], pub[1]},
+            .wake_fd = wake[0],
+            .refresh = refresh_both,
+            .refresh_arg = poller,
+        };
+        if (tui_run(&t, &err) != 0) {
+            fprintf(stderr, "cutover: %s\n", error_format(&err, ebuf, sizeof ebuf));
+            code = 2;
+        }
+    }
+    for (int s = 0; s < 2; s++)
+        k8s_poller_stop(poller[s]);
+    for (int s = 0; s < 2; s++) {
+        model_publisher_free(pub[s]);
+        kube_context_fini(&ctx[s]);
+    }
+    close(wake[0]);
+    close(wake[1]);
+    log_close();
+    config_fini(&cfg);
+    return code;
+}
+
+int cmd_dashboard(int argc, char **argv)
+{
+    struct cmd_dashboard_args a = {0};
+    int rc = cmd_dashboard_parse(argc, argv, 1, &a);
+    if (rc != 0)
+        return rc > 0 ? 0 : 2;
+    return cmd_dashboard_run(&a);
+}

@@ -1,0 +1,301 @@
+/* The UI thread's loop: poll() on stdin and the publishers' self-pipe. */
+#include "cutover/tui.h"
+
+#include "cutover/actions.h"
+#include "cutover/canvas_curses.h"
+#include "cutover/dashboard.h"
+#include "cutover/keymap.h"
+#include "cutover/log.h"
+#include "cutover/theme.h"
+#include "cutover/xalloc.h"
+
+#include <curses.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+static volatile sig_atomic_t got_signal;
+static int signal_fd = -1; /* write end of the self-pipe, for the signal handler */
+
+static void on_signal(int sig)
+{
+    got_signal = sig;
+    if (signal_fd >= 0) {
+        int saved = errno;
+        ssize_t r = write(signal_fd, "s", 1);
+        (void)r;
+        errno = saved;
+    }
+}
+
+static void restore_terminal(void)
+{
+    if (!isendwin())
+        endwin();
+}
+
+int tui_wake_pipe(int fds[2])
+{
+    if (pipe2(fds, O_NONBLOCK | O_CLOEXEC) != 0)
+        return -errno;
+    return 0;
+}
+
+/* Maps what wget_wch returned to a keymap key code; -1 for nothing usable, -2 for a resize. */
+static int map_key(int rc, wint_t wch)
+{
+    if (rc == KEY_CODE_YES) {
+        switch (wch) {
+        case KEY_RESIZE:
+            return -2;
+        case KEY_UP:
+            return KEYMAP_KEY_UP;
+        case KEY_DOWN:
+            return KEYMAP_KEY_DOWN;
+        case KEY_LEFT:
+            return KEYMAP_KEY_LEFT;
+        case KEY_RIGHT:
+            return KEYMAP_KEY_RIGHT;
+        case KEY_NPAGE:
+            return KEYMAP_KEY_PGDN;
+        case KEY_PPAGE:
+            return KEYMAP_KEY_PGUP;
+        case KEY_HOME:
+            return KEYMAP_KEY_HOME;
+        case KEY_END:
+            return KEYMAP_KEY_END;
+        case KEY_BTAB:
+            return KEYMAP_KEY_BTAB;
+        case KEY_ENTER:
+            return KEYMAP_KEY_ENTER;
+        case KEY_BACKSPACE:
+            return KEYMAP_KEY_BACKSPACE;
+        case KEY_DC:
+            return KEYMAP_KEY_DELETE;
+        case KEY_IC:
+            return KEYMAP_KEY_INSERT;
+        default:
+            if (wch >= KEY_F(1) && wch <= KEY_F(12))
+                return KEYMAP_KEY_F((int)(wch - KEY_F0));
+            return -1;
+        }
+    }
+    if (rc != OK)
+        return -1;
+    if (wch < 0x20 || wch == 0x7f)
+        return keymap_key_from_byte((int)wch);
+    return (int)wch;
+}
+
+struct loop {
+    const struct tui_opts *o;
+    struct dashboard *dash;
+    struct keymap *km;
+    struct canvas canvas;
+    struct canvas_curses *cc;
+    struct action_ctx actx;
+    bool quit;
+    bool redraw;
+};
+
+static void take_snapshots(struct loop *l)
+{
+    struct model_cluster *s = model_publisher_get(l->o->pub[0]);
+    struct model_cluster *t = model_publisher_get(l->o->pub[1]);
+    int act = dashboard_set_snapshots(l->dash, s, t, (int64_t)time(NULL));
+    model_cluster_unref(s);
+    model_cluster_unref(t);
+    if (act)
+        l->redraw = true;
+}
+
+static void do_resize(struct loop *l)
+{
+    canvas_curses_resize(l->cc, &l->canvas);
+    dashboard_resize(l->dash, LINES, COLS);
+    clearok(stdscr, TRUE);
+    l->redraw = true;
+}
+
+static void handle_key(struct loop *l, int key)
+{
+    int act;
+    if (dashboard_prompt(l->dash) != DASHBOARD_PROMPT_NONE) {
+        act = dashboard_prompt_key(l->dash, key);
+        /* Ctrl-C quits even from a prompt */
+        if (key == (KEYMAP_MOD_CTRL | 'c'))
+            act |= ACT_QUIT;
+    } else {
+        act = actions_run_key(&l->actx, l->km, key);
+    }
+    if (act & ACT_QUIT)
+        l->quit = true;
+    if (act & (ACT_REDRAW | ACT_RELAYOUT))
+        l->redraw = true;
+}
+
+static void read_keys(struct loop *l)
+{
+    for (;;) {
+        wint_t wch;
+        int rc = get_wch(&wch);
+        if (rc == ERR)
+            return;
+        int key = map_key(rc, wch);
+        if (key == -2)
+            do_resize(l);
+        else if (key >= 0)
+            handle_key(l, key);
+        if (l->quit)
+            return;
+    }
+}
+
+static void drain(int fd)
+{
+    char buf[256];
+    while (read(fd, buf, sizeof buf) > 0)
+        ;
+}
+
+static void setup_help(struct loop *l)
+{
+    size_t n;
+    struct panel_help_entry *e = actions_help(l->km, &n);
+    dashboard_set_help(l->dash, e, n);
+    actions_help_free(e, n);
+    char hints[256];
+    dashboard_set_hints(l->dash, actions_hints(l->km, hints, sizeof hints));
+}
+
+int tui_run(const struct tui_opts *o, struct error *err)
+{
+    struct loop l = {.o = o};
+    size_t nnames;
+    const char *const *names = actions_names(&nnames);
+    l.km = keymap_new_default(names, nnames, err);
+    if (l.km == NULL)
+        return -1;
+    if (o->config)
+        config_apply_keys(o->config, l.km);
+
+    struct theme theme;
+    struct error terr;
+    error_clear(&terr);
+    const char *theme_name = o->config && o->config->theme ? o->config->theme : "dark";
+    bool theme_failed = theme_find(theme_name, &theme, &terr) != 0;
+
+    bool opened_log = false;
+    if (log_path() == NULL && !(opened_log = log_open(NULL) == 0))
+        log_warn("tui: cannot open the log file; messages are dropped while the screen is up");
+
+    struct dashboard_opts dopts = {.context = {o->context[0], o->context[1]}, .mode = o->mode};
+    analysis_config_init(&dopts.analysis);
+    if (o->config && o->config->zone_spread_ratio > 1.0)
+        dopts.analysis.zone_spread_ratio = o->config->zone_spread_ratio;
+    l.dash = dashboard_new(&dopts);
+    l.actx =
+        (struct action_ctx){.dash = l.dash, .refresh = o->refresh, .refresh_arg = o->refresh_arg};
+    setup_help(&l);
+    if (theme_failed) {
+        char buf[700];
+        log_warn("theme: %s", error_format(&terr, buf, sizeof buf));
+        dashboard_message(l.dash, "theme %s: %s (using the default)", theme_name,
+                          error_format(&terr, buf, sizeof buf));
+    }
+
+    bool ascii = !canvas_curses_locale_utf8();
+    if (!isatty(STDIN_FILENO) || initscr() == NULL) {
+        error_set(err, "the dashboard needs a terminal (stdin is not one)");
+        dashboard_free(l.dash);
+        keymap_free(l.km);
+        return -1;
+    }
+    xalloc_set_fatal_hook(restore_terminal);
+    raw(); /* Ctrl-C arrives as a key (bound to quit); signals below still restore the terminal */
+    noecho();
+    nonl();
+    keypad(stdscr, TRUE);
+    nodelay(stdscr, TRUE);
+    set_escdelay(25);
+    curs_set(0);
+    l.cc = canvas_curses_new(&theme, ascii, &l.canvas);
+    dashboard_resize(l.dash, LINES, COLS);
+
+    /* signals: a byte on a pipe of our own wakes poll(); the handler does nothing else */
+    int sigpipe[2] = {-1, -1};
+    if (tui_wake_pipe(sigpipe) == 0)
+        signal_fd = sigpipe[1];
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_signal;
+    sigemptyset(&sa.sa_mask);
+    struct sigaction old_int, old_term, old_hup;
+    sigaction(SIGINT, &sa, &old_int);
+    sigaction(SIGTERM, &sa, &old_term);
+    sigaction(SIGHUP, &sa, &old_hup);
+
+    take_snapshots(&l);
+    l.redraw = true;
+    time_t last_tick = time(NULL);
+    log_info("tui: dashboard up (%dx%d, %d colours, %s)", COLS, LINES, canvas_curses_colors(l.cc),
+             ascii ? "ASCII" : "UTF-8");
+    while (!l.quit && !got_signal) {
+        if (l.redraw) {
+            dashboard_draw(l.dash, &l.canvas);
+            refresh();
+            l.redraw = false;
+        }
+        struct pollfd pfd[3] = {
+            {.fd = STDIN_FILENO, .events = POLLIN},
+            {.fd = o->wake_fd, .events = POLLIN},
+            {.fd = sigpipe[0], .events = POLLIN},
+        };
+        int n = poll(pfd, 3, 1000);
+        if (n < 0 && errno != EINTR)
+            fatal("tui: poll: %s", strerror(errno));
+        if (n <= 0) {
+            /* a resize interrupts poll(); curses reports it as KEY_RESIZE */
+            read_keys(&l);
+        }
+        if (n > 0 && (pfd[1].revents & POLLIN)) {
+            drain(o->wake_fd);
+            take_snapshots(&l);
+        }
+        if (n > 0 && (pfd[0].revents & (POLLIN | POLLHUP | POLLERR))) {
+            if (pfd[0].revents & (POLLHUP | POLLERR) && !(pfd[0].revents & POLLIN))
+                l.quit = true; /* the terminal went away */
+            read_keys(&l);
+        }
+        time_t now = time(NULL);
+        if (now != last_tick) {
+            /* ages on screen move with the clock */
+            dashboard_set_now(l.dash, (int64_t)now);
+            last_tick = now;
+            l.redraw = true;
+        }
+    }
+    if (got_signal)
+        log_info("tui: quitting on signal %d", (int)got_signal);
+    endwin();
+    xalloc_set_fatal_hook(NULL);
+    sigaction(SIGINT, &old_int, NULL);
+    sigaction(SIGTERM, &old_term, NULL);
+    sigaction(SIGHUP, &old_hup, NULL);
+    signal_fd = -1;
+    if (sigpipe[0] >= 0) {
+        close(sigpipe[0]);
+        close(sigpipe[1]);
+    }
+    canvas_curses_free(l.cc);
+    dashboard_free(l.dash);
+    keymap_free(l.km);
+    if (opened_log)
+        log_close();
+    return 0;
+}

@@ -1,0 +1,515 @@
+/* The dashboard: state, headers, panels, overlays, prompt and status bar. */
+#include "cutover/dashboard.h"
+
+#include "cutover/keymap.h"
+#include "cutover/panel_findings.h"
+#include "cutover/panel_info.h"
+#include "cutover/panel_nodes.h"
+#include "cutover/panel_pods.h"
+#include "cutover/panel_workloads.h"
+#include "cutover/xalloc.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct dashboard {
+    char *context[2];
+    char *mode;
+    struct analysis_config acfg;
+    int stale_after_s;
+
+    struct model_cluster *snap[2]; /* references held */
+    struct analysis *an;
+    int64_t now;
+    struct widget_filter filter;
+
+    struct widget *panel[PANEL_COUNT];
+    struct widget *help;  /* the help screen (always built) */
+    struct widget *drill; /* the pods drill-in, or NULL */
+    bool help_open;
+    enum panel_id focus;
+
+    int h, w;
+    int nodes_rows;
+    struct layout lay;
+
+    enum dashboard_prompt prompt;
+    char input[256];
+    char message[256];
+    char *hints;
+};
+
+static struct widget_view view_of(const struct dashboard *d)
+{
+    struct widget_view v = {
+        .snap = {d->snap[0], d->snap[1]},
+        .context = {d->context[0], d->context[1]},
+        .an = d->an,
+        .now = d->now,
+        .filter = &d->filter,
+        .stale_after_s = d->stale_after_s,
+    };
+    return v;
+}
+
+struct dashboard *dashboard_new(const struct dashboard_opts *opts)
+{
+    struct dashboard *d = xcalloc(1, sizeof *d);
+    for (int s = 0; s < 2; s++)
+        d->context[s] = xstrdup(opts->context[s] ? opts->context[s] : "?");
+    d->mode = xstrdup(opts->mode ? opts->mode : "LIVE");
+    d->acfg = opts->analysis;
+    if (d->acfg.zone_spread_ratio <= 0 && d->acfg.event_max_age_s == 0)
+        analysis_config_init(&d->acfg);
+    d->stale_after_s = opts->stale_after_s > 0 ? opts->stale_after_s : 30;
+    d->panel[PANEL_NODES] = panel_nodes_new();
+    d->panel[PANEL_WORKLOADS] = panel_workloads_new();
+    d->panel[PANEL_TRAFFIC] = panel_info_new("Traffic", "No traffic provider configured");
+    d->panel[PANEL_SECRETS] = panel_info_new("Secrets drift", "Secret drift: not configured");
+    d->panel[PANEL_FINDINGS] = panel_findings_new();
+    d->help = panel_help_new(NULL, 0);
+    d->focus = PANEL_WORKLOADS;
+    d->nodes_rows = 1;
+    d->hints = xstrdup("?:help  ::command  /:filter  Tab:panel  Enter:pods  r:refresh  q:quit");
+    dashboard_resize(d, 24, 80);
+    return d;
+}
+
+void dashboard_free(struct dashboard *d)
+{
+    if (d == NULL)
+        return;
+    for (int i = 0; i < PANEL_COUNT; i++)
+        widget_free(d->panel[i]);
+    widget_free(d->help);
+    widget_free(d->drill);
+    analysis_free(d->an);
+    for (int s = 0; s < 2; s++) {
+        model_cluster_unref(d->snap[s]);
+        free(d->context[s]);
+    }
+    widget_filter_fini(&d->filter);
+    free(d->mode);
+    free(d->hints);
+    free(d);
+}
+
+void dashboard_set_help(struct dashboard *d, const struct panel_help_entry *entries, size_t n)
+{
+    widget_free(d->help);
+    d->help = panel_help_new(entries, n);
+    widget_layout(d->help, d->lay.body);
+}
+
+void dashboard_set_hints(struct dashboard *d, const char *hints)
+{
+    free(d->hints);
+    d->hints = xstrdup(hints ? hints : "");
+}
+
+/* Re-reads the view in every widget (after new data, a filter or a namespace). */
+static void update_all(struct dashboard *d)
+{
+    struct widget_view v = view_of(d);
+    for (int i = 0; i < PANEL_COUNT; i++)
+        widget_update(d->panel[i], &v);
+    widget_update(d->help, &v);
+    if (d->drill)
+        widget_update(d->drill, &v);
+}
+
+static void place(struct dashboard *d)
+{
+    struct layout_in in = {.h = d->h, .w = d->w, .focus = d->focus, .nodes_rows = d->nodes_rows};
+    layout_compute(&in, &d->lay);
+    for (int i = 0; i < PANEL_COUNT; i++)
+        widget_layout(d->panel[i], d->lay.panel[i]);
+    widget_layout(d->help, d->lay.body);
+    if (d->drill)
+        widget_layout(d->drill, d->lay.body);
+}
+
+int dashboard_set_snapshots(struct dashboard *d, const struct model_cluster *source,
+                            const struct model_cluster *target, int64_t now)
+{
+    struct model_cluster *old[2] = {d->snap[0], d->snap[1]};
+    struct analysis *old_an = d->an;
+    d->snap[0] = source ? model_cluster_ref(source) : NULL;
+    d->snap[1] = target ? model_cluster_ref(target) : NULL;
+    d->now = now;
+    struct analysis_config cfg = d->acfg;
+    cfg.now = now;
+    d->an = analysis_run(d->snap[0], d->snap[1], &cfg);
+    /* widgets still point into the old analysis until they are updated */
+    update_all(d);
+    analysis_free(old_an);
+    model_cluster_unref(old[0]);
+    model_cluster_unref(old[1]);
+    struct widget_view v = view_of(d);
+    int rows = panel_nodes_rows(&v);
+    int act = ACT_REDRAW;
+    if (rows != d->nodes_rows) {
+        d->nodes_rows = rows;
+        place(d);
+        update_all(d);
+        act |= ACT_RELAYOUT;
+    }
+    return act;
+}
+
+void dashboard_set_now(struct dashboard *d, int64_t now)
+{
+    d->now = now;
+}
+
+const struct analysis *dashboard_analysis(const struct dashboard *d)
+{
+    return d->an;
+}
+
+void dashboard_resize(struct dashboard *d, int h, int w)
+{
+    d->h = h;
+    d->w = w;
+    place(d);
+    update_all(d);
+}
+
+/* ---- drawing -------------------------------------------------------------------------- */
+
+static void draw_header(struct dashboard *d, struct canvas *c, int side)
+{
+    struct widget_view v = view_of(d);
+    const struct model_cluster *s = d->snap[side];
+    struct widget_fresh fr;
+    widget_freshness(&v, side, &fr);
+    int w = canvas_width(c);
+    canvas_fill(c, (struct rect){0, 0, 2, w}, THEME_ROLE_HEADER, 0);
+    int x = canvas_text(c, 0, 0, -1, THEME_ROLE_HEADER, CANVAS_BOLD, side ? "TARGET " : "SOURCE ");
+    x += canvas_text(c, 0, x, -1, THEME_ROLE_HEADER, CANVAS_BOLD,
+                     s && s->context ? s->context : d->context[side]);
+    x += 2;
+    x += canvas_text(c, 0, x, -1, THEME_ROLE_VALUE, 0, s && s->version ? s->version : "v?");
+    x += 2;
+    if (s && s->api_latency_ms >= 0) {
+        char lat[32];
+        snprintf(lat, sizeof lat, "api %.0fms", s->api_latency_ms);
+        if (x + 2 + (int)strlen(lat) <= w)
+            canvas_text_right(c, 0, w, -1, THEME_ROLE_VALUE, 0, lat);
+    } else if (x + 8 <= w) {
+        canvas_text_right(c, 0, w, -1, THEME_ROLE_DIM, 0, "api ?");
+    }
+    /* second row: the mode as text, TLS, freshness or the error beside the last data */
+    int mode_role = strcmp(d->mode, "OBSERVER") == 0  ? THEME_ROLE_OBSERVER
+                    : strcmp(d->mode, "RUNBOOK") == 0 ? THEME_ROLE_RUNBOOK
+                                                      : THEME_ROLE_HEADER_MODE;
+    x = canvas_text(c, 1, 0, -1, mode_role, CANVAS_BOLD, d->mode) + 1;
+    if (s && s->tls_insecure)
+        x += canvas_text(c, 1, x, -1, THEME_ROLE_TLS_INSECURE, CANVAS_BOLD, "TLS-INSECURE") + 1;
+    char age[16];
+    widget_age(fr.age, age, sizeof age);
+    if (s == NULL) {
+        canvas_text(c, 1, x, -1, THEME_ROLE_DIM, 0, "connecting...");
+    } else if (fr.stale) {
+        x += canvas_textf(c, 1, x, -1, THEME_ROLE_STALE, CANVAS_BOLD | CANVAS_REVERSE, "STALE %s",
+                          fr.age >= 0 ? age : "never updated");
+        if (fr.error) {
+            x += canvas_text(c, 1, x, -1, THEME_ROLE_ERROR, 0, " ");
+            canvas_text(c, 1, x, -1, THEME_ROLE_ERROR, 0, fr.error);
+        }
+    } else {
+        canvas_textf(c, 1, x, -1, THEME_ROLE_VALUE_OK, 0, "updated %s ago", age);
+    }
+}
+
+static void draw_status(struct dashboard *d, struct canvas *c)
+{
+    int w = canvas_width(c);
+    canvas_fill(c, (struct rect){0, 0, 1, w}, THEME_ROLE_STATUS_BAR, 0);
+    if (d->prompt != DASHBOARD_PROMPT_NONE) {
+        int x = canvas_text(c, 0, 0, -1, THEME_ROLE_FILTER, CANVAS_BOLD,
+                            d->prompt == DASHBOARD_PROMPT_COMMAND ? ":" : "/");
+        x += canvas_text(c, 0, x, -1, THEME_ROLE_FILTER, 0, d->input);
+        canvas_text(c, 0, x, 1, THEME_ROLE_FILTER, CANVAS_REVERSE, " ");
+        return;
+    }
+    char right[400] = "";
+    size_t off = 0;
+    if (d->filter.active)
+        off += (size_t)snprintf(right, sizeof right, "filter /%s", d->filter.expr);
+    if (d->filter.ns[0] && off < sizeof right)
+        snprintf(right + off, sizeof right - off, "%sns %s", off ? "  " : "", d->filter.ns);
+    int rw = right[0] ? canvas_str_width(right) + 1 : 0;
+    if (rw > w / 2)
+        rw = w / 2;
+    const char *left = d->message[0] ? d->message : d->hints;
+    canvas_text(c, 0, 0, w - rw - 1, d->message[0] ? THEME_ROLE_FILTER : THEME_ROLE_STATUS_BAR, 0,
+                left);
+    if (right[0])
+        canvas_text_right(c, 0, w, rw, THEME_ROLE_FILTER, CANVAS_BOLD, right);
+}
+
+void dashboard_draw(struct dashboard *d, struct canvas *c)
+{
+    struct widget_view v = view_of(d);
+    canvas_fill(c, (struct rect){0, 0, canvas_height(c), canvas_width(c)}, THEME_ROLE_DEFAULT, 0);
+    if (d->lay.too_small) {
+        canvas_textf(c, 0, 0, -1, THEME_ROLE_ERROR, 0, "terminal too small (%dx%d), need %dx%d",
+                     d->w, d->h, LAYOUT_MIN_W, LAYOUT_MIN_H);
+        return;
+    }
+    for (int s = 0; s < 2; s++) {
+        struct canvas hc = canvas_sub(c, d->lay.header_col[s]);
+        draw_header(d, &hc, s);
+    }
+    if (d->help_open || d->drill) {
+        struct canvas bc = canvas_sub(c, d->lay.body);
+        widget_draw(d->help_open ? d->help : d->drill, &bc, &v, true);
+    } else {
+        for (int i = 0; i < PANEL_COUNT; i++) {
+            if (d->lay.panel[i].h > 0) {
+                struct canvas pc = canvas_sub(c, d->lay.panel[i]);
+                widget_draw(d->panel[i], &pc, &v, d->focus == (enum panel_id)i);
+            } else if (d->lay.summary[i].h > 0) {
+                struct canvas sc = canvas_sub(c, d->lay.summary[i]);
+                char buf[512];
+                widget_summary(d->panel[i], &v, buf, sizeof buf);
+                int x = canvas_text(&sc, 0, 0, 2, THEME_ROLE_PANEL_BORDER, 0, "+ ");
+                canvas_text(&sc, 0, x, -1, THEME_ROLE_PANEL_TITLE, 0, buf);
+            }
+        }
+    }
+    struct canvas st = canvas_sub(c, d->lay.status);
+    draw_status(d, &st);
+}
+
+/* ---- commands ------------------------------------------------------------------------- */
+
+static void close_drill(struct dashboard *d)
+{
+    widget_free(d->drill);
+    d->drill = NULL;
+}
+
+static int open_drill(struct dashboard *d)
+{
+    const struct workload_pair *wp = panel_workloads_selected(d->panel[PANEL_WORKLOADS]);
+    if (wp == NULL)
+        return ACT_NONE;
+    close_drill(d);
+    d->drill = panel_pods_new(wp->kind, wp->ns, wp->name);
+    widget_layout(d->drill, d->lay.body);
+    struct widget_view v = view_of(d);
+    widget_update(d->drill, &v);
+    return ACT_REDRAW;
+}
+
+int dashboard_cmd(struct dashboard *d, enum widget_cmd cmd)
+{
+    d->message[0] = '\0';
+    if (d->help_open)
+        return widget_key(d->help, cmd) | ACT_REDRAW;
+    if (d->drill)
+        return widget_key(d->drill, cmd) | ACT_REDRAW;
+    int act = widget_key(d->panel[d->focus], cmd);
+    if (d->focus == PANEL_WORKLOADS && panel_workloads_take_open(d->panel[PANEL_WORKLOADS]))
+        act |= open_drill(d);
+    return act | ACT_REDRAW;
+}
+
+int dashboard_focus(struct dashboard *d, enum panel_id id)
+{
+    if ((unsigned)id >= PANEL_COUNT)
+        return ACT_NONE;
+    d->help_open = false;
+    close_drill(d);
+    d->focus = id;
+    place(d);
+    update_all(d);
+    return ACT_REDRAW | ACT_RELAYOUT;
+}
+
+int dashboard_focus_step(struct dashboard *d, int dir)
+{
+    int f = ((int)d->focus + (dir > 0 ? 1 : PANEL_COUNT - 1)) % PANEL_COUNT;
+    return dashboard_focus(d, (enum panel_id)f);
+}
+
+enum panel_id dashboard_focused(const struct dashboard *d)
+{
+    return d->focus;
+}
+
+int dashboard_help_toggle(struct dashboard *d)
+{
+    d->help_open = !d->help_open;
+    d->help->top = 0;
+    return ACT_REDRAW;
+}
+
+bool dashboard_help_open(const struct dashboard *d)
+{
+    return d->help_open;
+}
+
+bool dashboard_drill_open(const struct dashboard *d)
+{
+    return d->drill != NULL;
+}
+
+int dashboard_back(struct dashboard *d)
+{
+    d->message[0] = '\0';
+    if (d->prompt != DASHBOARD_PROMPT_NONE) {
+        d->prompt = DASHBOARD_PROMPT_NONE;
+        return ACT_REDRAW;
+    }
+    if (d->help_open) {
+        d->help_open = false;
+        return ACT_REDRAW;
+    }
+    if (d->drill) {
+        close_drill(d);
+        return ACT_REDRAW;
+    }
+    if (d->filter.active)
+        return dashboard_filter(d, "");
+    return ACT_REDRAW;
+}
+
+void dashboard_message(struct dashboard *d, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(d->message, sizeof d->message, fmt, ap);
+    va_end(ap);
+}
+
+int dashboard_filter(struct dashboard *d, const char *expr)
+{
+    char err[200];
+    if (widget_filter_set(&d->filter, expr, err, sizeof err) != 0) {
+        dashboard_message(d, "bad filter /%s: %s", expr, err);
+        return ACT_REDRAW;
+    }
+    update_all(d);
+    return ACT_REDRAW;
+}
+
+int dashboard_namespace(struct dashboard *d, const char *ns)
+{
+    if (ns == NULL || strcmp(ns, "all") == 0 || strcmp(ns, "-A") == 0)
+        ns = "";
+    snprintf(d->filter.ns, sizeof d->filter.ns, "%s", ns);
+    update_all(d);
+    return ACT_REDRAW;
+}
+
+int dashboard_command(struct dashboard *d, const char *line)
+{
+    char buf[256];
+    snprintf(buf, sizeof buf, "%s", line ? line : "");
+    char *save = NULL;
+    char *verb = strtok_r(buf, " \t", &save);
+    char *arg = verb ? strtok_r(NULL, " \t", &save) : NULL;
+    d->message[0] = '\0';
+    if (verb == NULL)
+        return ACT_REDRAW;
+    if (strcmp(verb, "q") == 0 || strcmp(verb, "quit") == 0 || strcmp(verb, "q!") == 0)
+        return ACT_QUIT;
+    if (strcmp(verb, "help") == 0)
+        return dashboard_help_toggle(d);
+    if (strcmp(verb, "ns") == 0 || strcmp(verb, "namespace") == 0) {
+        if (arg == NULL) {
+            dashboard_message(d, ":ns needs a namespace name or 'all'");
+            return ACT_REDRAW;
+        }
+        return dashboard_namespace(d, arg);
+    }
+    /* k9s-style aliases for the panels */
+    static const struct {
+        const char *name;
+        enum panel_id id;
+    } alias[] = {
+        {"no", PANEL_NODES},         {"node", PANEL_NODES},       {"wl", PANEL_WORKLOADS},
+        {"deploy", PANEL_WORKLOADS}, {"finding", PANEL_FINDINGS}, {"events", PANEL_FINDINGS},
+    };
+    int id = layout_panel_from_name(verb);
+    for (size_t i = 0; id < 0 && i < sizeof alias / sizeof alias[0]; i++)
+        if (strcmp(verb, alias[i].name) == 0)
+            id = (int)alias[i].id;
+    if (id >= 0)
+        return dashboard_focus(d, (enum panel_id)id);
+    dashboard_message(d, "unknown command :%s (press ? for help)", verb);
+    return ACT_REDRAW;
+}
+
+int dashboard_prompt_open(struct dashboard *d, enum dashboard_prompt kind)
+{
+    d->prompt = kind;
+    d->input[0] = '\0';
+    d->message[0] = '\0';
+    if (kind == DASHBOARD_PROMPT_FILTER && d->filter.active)
+        snprintf(d->input, sizeof d->input, "%s", d->filter.expr);
+    return ACT_REDRAW;
+}
+
+enum dashboard_prompt dashboard_prompt(const struct dashboard *d)
+{
+    return d->prompt;
+}
+
+int dashboard_prompt_key(struct dashboard *d, int key)
+{
+    size_t len = strlen(d->input);
+    if (key == KEYMAP_KEY_ESC || key == (KEYMAP_MOD_CTRL | 'g')) {
+        d->prompt = DASHBOARD_PROMPT_NONE;
+        return ACT_REDRAW;
+    }
+    if (key == KEYMAP_KEY_ENTER) {
+        enum dashboard_prompt kind = d->prompt;
+        d->prompt = DASHBOARD_PROMPT_NONE;
+        if (kind == DASHBOARD_PROMPT_COMMAND)
+            return dashboard_command(d, d->input);
+        return dashboard_filter(d, d->input);
+    }
+    if (key == KEYMAP_KEY_BACKSPACE) {
+        if (len == 0) {
+            d->prompt = DASHBOARD_PROMPT_NONE;
+            return ACT_REDRAW;
+        }
+        /* drop one whole UTF-8 character */
+        while (len > 0 && ((unsigned char)d->input[len - 1] & 0xc0) == 0x80)
+            len--;
+        if (len > 0)
+            len--;
+        d->input[len] = '\0';
+        return ACT_REDRAW;
+    }
+    if (key == (KEYMAP_MOD_CTRL | 'u')) {
+        d->input[0] = '\0';
+        return ACT_REDRAW;
+    }
+    if (key < 0x20 || key >= KEYMAP_KEY_BASE || key == 0x7f)
+        return ACT_NONE;
+    char enc[5];
+    size_t n;
+    unsigned cp = (unsigned)key;
+    if (cp < 0x80)
+        enc[0] = (char)cp, n = 1;
+    else if (cp < 0x800)
+        enc[0] = (char)(0xc0 | (cp >> 6)), enc[1] = (char)(0x80 | (cp & 0x3f)), n = 2;
+    else if (cp < 0x10000)
+        enc[0] = (char)(0xe0 | (cp >> 12)), enc[1] = (char)(0x80 | ((cp >> 6) & 0x3f)),
+        enc[2] = (char)(0x80 | (cp & 0x3f)), n = 3;
+    else
+        enc[0] = (char)(0xf0 | (cp >> 18)), enc[1] = (char)(0x80 | ((cp >> 12) & 0x3f)),
+        enc[2] = (char)(0x80 | ((cp >> 6) & 0x3f)), enc[3] = (char)(0x80 | (cp & 0x3f)), n = 4;
+    if (len + n + 1 > sizeof d->input)
+        return ACT_NONE;
+    memcpy(d->input + len, enc, n);
+    d->input[len + n] = '\0';
+    return ACT_REDRAW;
+}

@@ -1,0 +1,250 @@
+/* Workloads: one row per pair, worst first, both sides in one row. */
+#include "cutover/panel_workloads.h"
+
+#include "cutover/xalloc.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct wl_priv {
+    const struct analysis *an; /* from the last update; the dashboard keeps it alive */
+    size_t *rows;              /* indexes into an->workloads that pass the filter */
+    size_t cap;
+    bool open; /* Enter was pressed on a row */
+    /* column widths for the current size */
+    int name_w, wait_w;
+    bool images;
+};
+
+static void wl_layout(struct widget *w, struct rect r)
+{
+    struct wl_priv *p = w->priv;
+    int inner = r.w - 2;
+    int fixed = 5 + 7 + 2 * (8 + 5 + 2);
+    p->images = inner >= 120;
+    if (p->images)
+        fixed += 8;
+    int rest = inner - fixed;
+    if (rest < 16)
+        rest = 16;
+    p->name_w = rest * 2 / 5;
+    if (p->name_w < 16)
+        p->name_w = 16;
+    p->wait_w = (rest - p->name_w) / 2;
+    if (p->wait_w < 0)
+        p->wait_w = 0;
+}
+
+static void wl_update(struct widget *w, const struct widget_view *v)
+{
+    struct wl_priv *p = w->priv;
+    const struct workload_pair *old = panel_workloads_selected(w);
+    char oldkey[512] = "";
+    if (old)
+        snprintf(oldkey, sizeof oldkey, "%s/%s/%s", old->kind, old->ns, old->name);
+    p->an = v->an;
+    size_t n = v->an ? v->an->nworkloads : 0;
+    if (n > p->cap) {
+        p->rows = xreallocarray(p->rows, n, sizeof *p->rows);
+        p->cap = n;
+    }
+    w->nrows = 0;
+    int keep = -1;
+    for (size_t i = 0; i < n; i++) {
+        const struct workload_pair *wp = &v->an->workloads[i];
+        char text[512];
+        snprintf(text, sizeof text, "%s %s/%s", wp->kind ? wp->kind : "", wp->ns ? wp->ns : "",
+                 wp->name ? wp->name : "");
+        if (!widget_filter_match(v->filter, wp->ns, text))
+            continue;
+        char key[512];
+        snprintf(key, sizeof key, "%s/%s/%s", wp->kind, wp->ns, wp->name);
+        if (oldkey[0] && strcmp(key, oldkey) == 0)
+            keep = w->nrows;
+        p->rows[w->nrows++] = i;
+    }
+    if (keep >= 0)
+        w->sel = keep; /* the selection follows its workload when the order changes */
+    widget_list_clamp(w, w->r.h - 3);
+}
+
+/* Draws one side's cells at x; returns nothing (fixed widths). */
+static void draw_side(struct canvas *c, int y, int x, const struct wl_priv *p,
+                      const struct workload_pair *wp, int side, int base_role)
+{
+    const struct model_workload *m = wp->side[side];
+    if (m == NULL) {
+        canvas_text(c, y, x, 8 + 5 + p->wait_w, THEME_ROLE_MISSING, CANVAS_BOLD, "MISSING");
+        return;
+    }
+    char buf[64];
+    int role;
+    if (m->desired == MODEL_COUNT_UNKNOWN || m->ready == MODEL_COUNT_UNKNOWN) {
+        if (m->ready != MODEL_COUNT_UNKNOWN)
+            snprintf(buf, sizeof buf, "%d/?", m->ready);
+        else if (m->desired != MODEL_COUNT_UNKNOWN)
+            snprintf(buf, sizeof buf, "?/%d", m->desired);
+        else
+            snprintf(buf, sizeof buf, "?/?");
+        role = THEME_ROLE_DIM;
+    } else {
+        snprintf(buf, sizeof buf, "%d/%d", m->ready, m->desired);
+        role = m->ready >= m->desired ? THEME_ROLE_VALUE_OK : THEME_ROLE_VALUE_WARN;
+    }
+    canvas_text_right(c, y, x + 7, 7, base_role >= 0 ? base_role : role, 0, buf);
+    if (wp->restarts[side] == MODEL_COUNT_UNKNOWN)
+        snprintf(buf, sizeof buf, "?");
+    else
+        snprintf(buf, sizeof buf, "%d", wp->restarts[side]);
+    canvas_text_right(c, y, x + 8 + 4, 4,
+                      base_role >= 0           ? base_role
+                      : wp->restarts[side] > 5 ? THEME_ROLE_VALUE_WARN
+                                               : THEME_ROLE_VALUE,
+                      0, buf);
+    if (p->wait_w > 0 && wp->waiting[side])
+        canvas_text(c, y, x + 8 + 5, p->wait_w, base_role >= 0 ? base_role : THEME_ROLE_VALUE_CRIT,
+                    0, wp->waiting[side]);
+}
+
+static void wl_draw(struct widget *w, struct canvas *c, const struct widget_view *v, bool focused)
+{
+    struct wl_priv *p = w->priv;
+    int h = canvas_height(c), wd = canvas_width(c);
+    char title[128];
+    if (v->an && (size_t)w->nrows != v->an->nworkloads)
+        snprintf(title, sizeof title, "Workloads %d of %zu", w->nrows, v->an->nworkloads);
+    else
+        snprintf(title, sizeof title, "Workloads %d", w->nrows);
+    canvas_box(c, (struct rect){0, 0, h, wd}, THEME_ROLE_PANEL_BORDER, title,
+               focused ? THEME_ROLE_PANEL_TITLE_FOCUS : THEME_ROLE_PANEL_TITLE);
+    struct canvas in = canvas_sub(c, (struct rect){1, 1, h - 2, wd - 2});
+    int side_w = 8 + 5 + p->wait_w + 2;
+    int x_src = 5 + 7 + p->name_w;
+    int x_tgt = x_src + side_w;
+    int x_img = x_tgt + side_w;
+    canvas_text(&in, 0, 0, 4, THEME_ROLE_LABEL, CANVAS_BOLD, "SEV");
+    canvas_text(&in, 0, 5, 6, THEME_ROLE_LABEL, CANVAS_BOLD, "KIND");
+    canvas_text(&in, 0, 12, p->name_w - 1, THEME_ROLE_LABEL, CANVAS_BOLD, "NAMESPACE/NAME");
+    for (int s = 0; s < 2; s++) {
+        int x = s ? x_tgt : x_src;
+        struct widget_fresh fr;
+        widget_freshness(v, s, &fr);
+        canvas_text(&in, 0, x, 7, fr.stale ? THEME_ROLE_STALE : THEME_ROLE_LABEL, CANVAS_BOLD,
+                    s ? "TGT" : "SRC");
+        canvas_text_right(&in, 0, x + 12, 4, THEME_ROLE_LABEL, CANVAS_BOLD, "RST");
+        if (p->wait_w > 0)
+            canvas_text(&in, 0, x + 13, p->wait_w, THEME_ROLE_LABEL, CANVAS_BOLD, "WAITING");
+    }
+    if (p->images)
+        canvas_text(&in, 0, x_img, 7, THEME_ROLE_LABEL, CANVAS_BOLD, "IMAGES");
+    int visible = h - 3;
+    widget_list_clamp(w, visible);
+    if (w->nrows == 0) {
+        canvas_text(&in, 1, 0, -1, THEME_ROLE_DIM, 0,
+                    v->an && v->an->nworkloads ? "no workload matches the filter"
+                                               : "no workloads yet");
+        return;
+    }
+    int base[2];
+    for (int s = 0; s < 2; s++) {
+        struct widget_fresh fr;
+        widget_freshness(v, s, &fr);
+        base[s] = fr.stale ? THEME_ROLE_STALE : -1;
+    }
+    for (int i = 0; i < visible && w->top + i < w->nrows; i++) {
+        int y = 1 + i;
+        const struct workload_pair *wp = &p->an->workloads[p->rows[w->top + i]];
+        bool sel = w->top + i == w->sel;
+        unsigned attr = sel && focused ? CANVAS_REVERSE : 0;
+        if (sel && focused)
+            canvas_fill(&in, (struct rect){y, 0, 1, canvas_width(&in)}, THEME_ROLE_SELECTED,
+                        CANVAS_REVERSE);
+        bool any_finding = wp->severity > FINDING_INFO || !wp->side[0] || !wp->side[1];
+        if (any_finding)
+            canvas_text(&in, y, 0, 4, widget_sev_role(wp->severity), CANVAS_BOLD | attr,
+                        widget_sev_marker(wp->severity));
+        char kb[32], name[512];
+        canvas_text(&in, y, 5, 6, THEME_ROLE_VALUE, attr,
+                    widget_kind_short(wp->kind, kb, sizeof kb));
+        snprintf(name, sizeof name, "%s/%s", wp->ns ? wp->ns : "", wp->name ? wp->name : "?");
+        canvas_text(&in, y, 12, p->name_w - 1,
+                    sel && focused ? THEME_ROLE_SELECTED : THEME_ROLE_VALUE, attr, name);
+        draw_side(&in, y, x_src, p, wp, 0, base[0]);
+        draw_side(&in, y, x_tgt, p, wp, 1, base[1]);
+        if (p->images && wp->side[0] && wp->side[1])
+            canvas_text(&in, y, x_img, 7, wp->images_differ ? THEME_ROLE_DRIFT : THEME_ROLE_DIM, 0,
+                        wp->images_differ ? "differ" : "same");
+    }
+    if (w->nrows > visible)
+        canvas_textf(c, h - 1, wd - 16, 14, THEME_ROLE_DIM, 0, " %d-%d/%d ", w->top + 1,
+                     w->top + visible < w->nrows ? w->top + visible : w->nrows, w->nrows);
+}
+
+static int wl_key(struct widget *w, enum widget_cmd cmd)
+{
+    struct wl_priv *p = w->priv;
+    if (cmd == WIDGET_ENTER) {
+        if (w->nrows == 0)
+            return ACT_NONE;
+        p->open = true;
+        return ACT_REDRAW | ACT_RELAYOUT;
+    }
+    return widget_list_move(w, cmd, w->r.h - 3);
+}
+
+static void wl_summary(struct widget *w, const struct widget_view *v, char *buf, size_t len)
+{
+    (void)w;
+    int missing = 0, crit = 0, warn = 0;
+    size_t n = v->an ? v->an->nworkloads : 0;
+    for (size_t i = 0; i < n; i++) {
+        const struct workload_pair *wp = &v->an->workloads[i];
+        missing += !wp->side[0] || !wp->side[1];
+        crit += wp->severity == FINDING_CRIT;
+        warn += wp->severity == FINDING_WARN;
+    }
+    snprintf(buf, len, "Workloads: %zu pairs, %d missing on a side, CRIT %d, WARN %d", n, missing,
+             crit, warn);
+}
+
+static void wl_fini(struct widget *w)
+{
+    struct wl_priv *p = w->priv;
+    free(p->rows);
+    free(p);
+}
+
+static const struct widget_class workloads_class = {
+    .name = "workloads",
+    .layout = wl_layout,
+    .update = wl_update,
+    .draw = wl_draw,
+    .key = wl_key,
+    .summary = wl_summary,
+    .fini = wl_fini,
+};
+
+struct widget *panel_workloads_new(void)
+{
+    struct wl_priv *p = xcalloc(1, sizeof *p);
+    struct widget *w = widget_new(&workloads_class, p);
+    wl_layout(w, (struct rect){0, 0, 10, 80});
+    return w;
+}
+
+const struct workload_pair *panel_workloads_selected(const struct widget *w)
+{
+    const struct wl_priv *p = w->priv;
+    if (p->an == NULL || w->nrows == 0 || w->sel < 0 || w->sel >= w->nrows)
+        return NULL;
+    return &p->an->workloads[p->rows[w->sel]];
+}
+
+bool panel_workloads_take_open(struct widget *w)
+{
+    struct wl_priv *p = w->priv;
+    bool o = p->open;
+    p->open = false;
+    return o;
+}
