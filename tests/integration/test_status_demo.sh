@@ -1,0 +1,183 @@
+#!/usr/bin/env bash
+# `cutover status` against the simulator's demo pair: JSON and text report the versions, nodes by
+# zone and role, workloads with ready/desired and the demo's findings (exit 1); a cluster that is
+# down or a context that does not exist gives exit 2 and a one-line error naming it.
+set -uo pipefail
+
+: "${CUTOVER_BIN:?}" "${CUTOVER_SIM:?}"
+PY=/usr/bin/python3
+work=$(mktemp -d)
+sim_pid=""
+cleanup() {
+    if [ -n "$sim_pid" ]; then
+        kill "$sim_pid" 2>/dev/null
+        wait "$sim_pid" 2>/dev/null
+    fi
+    rm -rf "$work"
+}
+trap cleanup EXIT
+
+fail() {
+    echo "FAIL: $*" >&2
+    for f in "$work"/*.out "$work"/*.err; do
+        [ -f "$f" ] && { echo "--- $f" >&2; head -c 4000 "$f" >&2; }
+    done
+    exit 1
+}
+
+"$CUTOVER_SIM" --demo --write-kubeconfig "$work/kubeconfig" >"$work/sim.out" 2>"$work/sim.err" &
+sim_pid=$!
+for _ in $(seq 1 300); do
+    grep -q '"admin"' "$work/sim.out" 2>/dev/null && break
+    kill -0 "$sim_pid" 2>/dev/null || fail "cutover-sim exited before it was ready"
+    sleep 0.1
+done
+grep -q '"admin"' "$work/sim.out" || fail "cutover-sim printed no ready line within 30 s"
+ready=$(head -n 1 "$work/sim.out")
+read -r src tgt admin src_url < <($PY -c '
+import json, sys
+r = json.loads(sys.argv[1])
+print(r["source"], r["target"], r["admin"], r["clusters"][r["source"]])' "$ready") ||
+    fail "bad ready line: $ready"
+[ "$src" = onprem-prod ] && [ "$tgt" = eks-prod ] || fail "demo contexts are $src/$tgt"
+
+status() {
+    "$CUTOVER_BIN" status --kubeconfig "$work/kubeconfig" "$@"
+}
+
+# ---- JSON: the demo's facts and findings, exit 1 ------------------------------------------------
+status --json --source onprem-prod --target eks-prod --timeout 30 >"$work/json.out" 2>"$work/json.err"
+rc=$?
+[ "$rc" -eq 1 ] || fail "status --json exited $rc, want 1 (findings)"
+$PY - "$work/json.out" <<'EOF' || fail "JSON checks"
+import json, sys
+doc = json.load(open(sys.argv[1]))
+assert doc["schema_version"] == 1 and doc["exit_code"] == 1, doc["exit_code"]
+src, tgt = doc["clusters"]["source"], doc["clusters"]["target"]
+assert src["context"] == "onprem-prod" and tgt["context"] == "eks-prod"
+assert src["readable"] is True and tgt["readable"] is True, (src["error"], tgt["error"])
+assert src["version"] == "v1.24.17", src["version"]
+assert src["version_major"] == 1 and src["version_minor"] == 24
+assert tgt["version"].startswith("v1.29.") and "eks" in tgt["version"], tgt["version"]
+assert src["server"].startswith("https://127.0.0.1:"), src["server"]
+
+def zones(c):
+    assert c["nodes"] is not None and c["nodes"]["complete"], c["nodes"]
+    return {z["zone"]: z for z in c["nodes"]["zones"]}
+
+sz, tz = zones(src), zones(tgt)
+# Source: all 3 control-plane nodes in us-east-1a, workers in us-east-1a and us-east-1b.
+assert sz["us-east-1a"]["control_plane"]["total"] == 3, sz["us-east-1a"]
+assert sum(z["control_plane"]["total"] for z in sz.values()) == 3
+assert {z for z, v in sz.items() if v["worker"]["total"] > 0} == {"us-east-1a", "us-east-1b"}, sz
+# Target: no control-plane nodes visible, workers in three zones.
+assert sum(z["control_plane"]["total"] for z in tz.values()) == 0
+assert {z for z, v in tz.items() if v["worker"]["total"] > 0} == {
+    "us-east-1a", "us-east-1b", "us-east-1c"}, tz
+for c in (src, tgt):
+    n = c["nodes"]
+    assert n["total"] == sum(z["control_plane"]["total"] + z["worker"]["total"] + z["other"]["total"]
+                             for z in n["zones"])
+
+wl = {(w["kind"], w["namespace"], w["name"]): w for w in doc["workloads"]}
+api = wl.get(("Deployment", "shop", "api"))
+assert api, sorted(wl)
+for side in ("source", "target"):
+    s = api[side]
+    assert s["present"] is True, (side, s)
+    assert isinstance(s["desired"], int) and isinstance(s["ready"], int), s
+    assert isinstance(s["pods"], int) and s["pods"] >= 1, s
+imgs = api["source"]["images"]
+assert len(imgs) == 3 and all(any(w in i for i in imgs) for w in ("nginx", "php", "envoy")), imgs
+co = wl.get(("Deployment", "shop", "checkout"))
+assert co and co["status"] == "crit", co
+assert co["target"]["ready"] < co["target"]["desired"] or co["target"]["crash_looping_pods"] > 0, co
+fd = wl.get(("DaemonSet", "logging", "fluentd"))
+assert fd and fd["source"]["present"] is True and fd["target"]["present"] is False, fd
+assert isinstance(fd["source"]["ready"], int) and isinstance(fd["source"]["desired"], int)
+assert doc["workloads"][0]["status"] == "crit"
+
+f = doc["findings"]
+def has(code, side, pred=lambda x: True):
+    return any(x["code"] == code and x["side"] == side and pred(x) for x in f)
+assert has("control-plane-single-zone", "source",
+           lambda x: x["severity"] == "crit" and x["cluster"] == "onprem-prod"
+           and x["message"].startswith("3 of 3 control-plane nodes in us-east-1a")), f
+assert not has("control-plane-single-zone", "target")
+assert has("pods-crash-looping", "target",
+           lambda x: x["name"] == "checkout" and x["severity"] == "crit"
+           and "CrashLoopBackOff" in x["message"]), f
+assert has("daemonset-missing", "target",
+           lambda x: x["name"] == "fluentd"
+           and "logging agent fluentd missing on target" in x["message"]), f
+assert not has("version-older", "target")
+assert doc["summary"]["crit"] >= 3 and doc["summary"]["unreadable_clusters"] == 0
+EOF
+[ ! -s "$work/json.err" ] || fail "status --json wrote to stderr on success"
+
+# ---- text: the same facts, exit 1 ---------------------------------------------------------------
+status --source onprem-prod --target eks-prod --timeout 30 >"$work/text.out" 2>"$work/text.err"
+rc=$?
+[ "$rc" -eq 1 ] || fail "status (text) exited $rc, want 1"
+$PY - "$work/text.out" <<'EOF' || fail "text checks"
+import re, sys
+t = open(sys.argv[1]).read()
+assert "\x1b" not in t
+assert re.search(r"^SOURCE  onprem-prod  https://127\.0\.0\.1:\d+  Kubernetes v1\.24\.17$", t, re.M), t
+assert re.search(r"^TARGET  eks-prod  https://127\.0\.0\.1:\d+  Kubernetes v1\.29\.\S*eks", t, re.M), t
+src = t.split("TARGET  ")[0]
+# The source's zone row: 3/3 control-plane nodes in us-east-1a.
+assert re.search(r"^    us-east-1a\s+3/3\s+\d+/\d+", src, re.M), src
+tgt = t.split("TARGET  ")[1].split("WORKLOADS")[0]
+assert "us-east-1c" in tgt and not re.search(r"us-east-1a\s+\d+/\d+\s+-", src)
+assert re.search(r"^  CRIT  DaemonSet\s+logging/fluentd\s+\d+/\d+\s+missing", t, re.M), t
+assert re.search(r"^  CRIT  Deployment\s+shop/checkout\s+\d+/\d+\s+\d+/\d+.*CrashLoopBackOff", t, re.M), t
+assert re.search(r"^  \S+\s+Deployment\s+shop/api\s+\d+/\d+\s+\d+/\d+", t, re.M), t
+assert re.search(r"CRIT  source onprem-prod\s+control-plane-single-zone\s+3 of 3 control-plane nodes in us-east-1a", t), t
+assert "logging agent fluentd missing on target" in t
+assert "exit 1: findings" in t
+EOF
+
+# ---- a context that does not exist: exit 2 with the error ---------------------------------------
+status --json --source no-such-ctx --target eks-prod --timeout 20 >"$work/badctx.out" 2>"$work/badctx.err"
+rc=$?
+[ "$rc" -eq 2 ] || fail "bad context exited $rc, want 2"
+grep -q "source cluster no-such-ctx" "$work/badctx.err" || fail "bad context: no error naming it"
+[ "$(grep -c . "$work/badctx.err")" -eq 1 ] || fail "bad context: want one line on stderr"
+$PY - "$work/badctx.out" <<'EOF' || fail "bad context JSON"
+import json, sys
+doc = json.load(open(sys.argv[1]))
+assert doc["exit_code"] == 2
+assert doc["clusters"]["source"]["readable"] is False and doc["clusters"]["source"]["error"]
+assert doc["clusters"]["target"]["readable"] is True
+assert doc["clusters"]["target"]["version"].startswith("v1.29.")
+assert doc["summary"]["unreadable_clusters"] == 1
+EOF
+
+# ---- the source down: exit 2, one line naming the cluster and its URL ---------------------------
+$PY - "$admin" <<'EOF' || fail "could not inject the down fault"
+import json, sys, urllib.request
+req = urllib.request.Request(sys.argv[1].rstrip("/") + "/faults", method="POST",
+                             data=json.dumps({"cluster": "onprem-prod", "fault": "down"}).encode(),
+                             headers={"Content-Type": "application/json"})
+assert "id" in json.load(urllib.request.urlopen(req, timeout=10))
+EOF
+start=$(date +%s)
+status --source onprem-prod --target eks-prod --timeout 20 >"$work/down.out" 2>"$work/down.err"
+rc=$?
+[ "$rc" -eq 2 ] || fail "source down exited $rc, want 2"
+[ $(($(date +%s) - start)) -le 40 ] || fail "source down: status did not respect --timeout"
+grep -qF "source cluster onprem-prod ($src_url) could not be read" "$work/down.err" ||
+    fail "source down: stderr does not name the cluster and $src_url"
+[ "$(grep -c . "$work/down.err")" -eq 1 ] || fail "source down: want one line on stderr"
+grep -q "^TARGET  eks-prod" "$work/down.out" || fail "source down: target not reported"
+grep -q "exit 2: a cluster could not be read" "$work/down.out" || fail "source down: no exit line"
+
+# ---- usage -------------------------------------------------------------------------------------
+"$CUTOVER_BIN" status --help >"$work/help.out" 2>&1 || fail "status --help failed"
+grep -q -- "--timeout SECONDS" "$work/help.out" || fail "--help lacks --timeout"
+"$CUTOVER_BIN" status --source onprem-prod >"$work/usage.out" 2>"$work/usage.err"
+[ $? -eq 2 ] || fail "missing --target should exit 2"
+grep -q "required" "$work/usage.err" || fail "usage error not explained"
+
+echo "PASS"
