@@ -71,6 +71,17 @@ const char *cmd_status_unreadable(const struct model_cluster *c, int timeout_s, 
     return NULL;
 }
 
+bool cmd_status_settled(const struct model_cluster *c)
+{
+    if (c == NULL)
+        return false;
+    for (int r = 0; r < MODEL_RES_COUNT; r++)
+        if ((cmd_status_resources() & (1u << r)) && !c->fresh[r].synced &&
+            c->fresh[r].last_error == NULL)
+            return false;
+    return c->version != NULL || c->error != NULL;
+}
+
 int cmd_status_exit_code(const struct status_cluster cl[2], const struct analysis *a)
 {
     if (cl[0].error || cl[1].error)
@@ -647,10 +658,22 @@ int cmd_status(int argc, char **argv)
         int64_t left = deadline - mono_ms();
         k8s_poller_wait_synced(poller[s], left > 0 ? (int)left : 0);
     }
+    /* The informers are settled; the snapshot that says so (and the /version probe's answer)
+     * is published a moment later: wait for it, within the same deadline. */
     struct model_cluster *snap[2] = {NULL, NULL};
     for (int s = 0; s < 2; s++) {
-        if (pub[s])
+        if (pub[s] == NULL)
+            continue;
+        for (;;) {
             snap[s] = model_publisher_get(pub[s]);
+            if (cmd_status_settled(snap[s]) || mono_ms() >= deadline)
+                break;
+            model_cluster_unref(snap[s]);
+            struct timespec nap = {0, 20 * 1000000L};
+            nanosleep(&nap, NULL);
+        }
+    }
+    for (int s = 0; s < 2; s++) {
         cl[s].snap = snap[s];
         if (poller[s] && cl[s].error == NULL)
             cl[s].error = cmd_status_unreadable(snap[s], o.timeout_s, why[s], sizeof why[s]);

@@ -35,6 +35,10 @@ unsigned cmd_status_resources(void);
 const char *cmd_status_unreadable(const struct model_cluster *c, int timeout_s, char *buf,
                                   size_t len);
 
+/* True when snapshot c says all it will for status: every resource status reads has listed or
+ * failed, and /version answered or the cluster has an error. */
+bool cmd_status_settled(const struct model_cluster *c);
+
 /* 2 when a cluster could not be read, else 1 when there are warn or crit findings, else 0. */
 int cmd_status_exit_code(const struct status_cluster cl[2], const struct analysis *a);
 

@@ -317,6 +317,26 @@ static void test_unreadable(void **state)
     assert_false(mask & (1u << MODEL_RES_SECRETS)); /* status never asks for secrets */
 }
 
+/* status waits for a snapshot that has heard from every resource and from /version. */
+static void test_settled(void **state)
+{
+    (void)state;
+    assert_false(cmd_status_settled(NULL));
+    struct model_cluster *c = snapfix_new("c", "v1.29.0", NOW);
+    assert_true(cmd_status_settled(c));
+    snapfix_unsync(c, MODEL_RES_SECRETS); /* not read by status */
+    assert_true(cmd_status_settled(c));
+    snapfix_unsync(c, MODEL_RES_EVENTS);
+    assert_false(cmd_status_settled(c)); /* still listing */
+    snapfix_fail(c, MODEL_RES_EVENTS, "403 Forbidden", NOW);
+    assert_true(cmd_status_settled(c)); /* failed: settled */
+    model_set_str(&c->version, NULL);
+    assert_false(cmd_status_settled(c)); /* /version not answered yet */
+    model_set_str(&c->error, "connection refused");
+    assert_true(cmd_status_settled(c));
+    model_cluster_unref(c);
+}
+
 static void test_exit_codes(void **state)
 {
     (void)state;
@@ -359,7 +379,8 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_json_demo),  cmocka_unit_test(test_json_unknowns_are_null),
         cmocka_unit_test(test_text_demo),  cmocka_unit_test(test_text_sanitized),
-        cmocka_unit_test(test_unreadable), cmocka_unit_test(test_exit_codes),
+        cmocka_unit_test(test_unreadable), cmocka_unit_test(test_settled),
+        cmocka_unit_test(test_exit_codes),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
