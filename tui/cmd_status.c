@@ -89,6 +89,49 @@ int cmd_status_exit_code(const struct status_cluster cl[2], const struct analysi
     return analysis_worst(a) >= FINDING_WARN ? STATUS_EXIT_FINDINGS : STATUS_EXIT_OK;
 }
 
+/* The findings a report lists: the analysis's, preceded by a cluster-unreadable one for a
+ * cluster status could not read when the analysis had nothing to say about it (a context that
+ * does not resolve gives no snapshot at all). */
+struct report_findings {
+    size_t n;
+    struct finding *v; /* shallow copies; messages of the added ones are in owned */
+    char *owned[2];
+};
+
+static void report_findings_init(struct report_findings *rf, const struct status_cluster cl[2],
+                                 const struct analysis *a)
+{
+    memset(rf, 0, sizeof *rf);
+    rf->v = xreallocarray(NULL, a->nfindings + 2, sizeof *rf->v);
+    for (int s = 0; s < 2; s++) {
+        if (cl[s].error == NULL)
+            continue;
+        bool said = false;
+        for (size_t i = 0; i < a->nfindings; i++)
+            said |= (int)a->findings[i].side == s &&
+                    strcmp(a->findings[i].code, "cluster-unreadable") == 0;
+        if (said)
+            continue;
+        const char *server = cl[s].server ? cl[s].server : cl[s].snap ? cl[s].snap->server : NULL;
+        rf->owned[s] = xasprintf("%s cluster %s (%s) could not be read: %s",
+                                 s ? "target" : "source", cl[s].context ? cl[s].context : "?",
+                                 server ? server : "no server", cl[s].error);
+        rf->v[rf->n++] = (struct finding){.severity = FINDING_CRIT,
+                                          .side = (enum analysis_side)s,
+                                          .code = (char *)"cluster-unreadable",
+                                          .message = rf->owned[s]};
+    }
+    for (size_t i = 0; i < a->nfindings; i++)
+        rf->v[rf->n++] = a->findings[i];
+}
+
+static void report_findings_fini(struct report_findings *rf)
+{
+    free(rf->owned[0]);
+    free(rf->owned[1]);
+    free(rf->v);
+}
+
 /* ---- JSON ---------------------------------------------------------------------------------- */
 
 static void iso_time(int64_t t, char *buf, size_t len)
@@ -286,8 +329,10 @@ json_object *cmd_status_json(const struct status_cluster cl[2], const struct ana
 
     json_object *fl = json_object_new_array();
     int counts[3] = {0, 0, 0};
-    for (size_t i = 0; i < a->nfindings; i++) {
-        const struct finding *f = &a->findings[i];
+    struct report_findings rf;
+    report_findings_init(&rf, cl, a);
+    for (size_t i = 0; i < rf.n; i++) {
+        const struct finding *f = &rf.v[i];
         json_object *o = json_object_new_object();
         add(o, "severity", json_object_new_string(finding_severity_name(f->severity)));
         add(o, "side", json_object_new_string(analysis_side_name(f->side)));
@@ -301,6 +346,7 @@ json_object *cmd_status_json(const struct status_cluster cl[2], const struct ana
         if ((unsigned)f->severity < 3)
             counts[f->severity]++;
     }
+    report_findings_fini(&rf);
     add(root, "findings", fl);
 
     json_object *sum = json_object_new_object();
@@ -451,15 +497,17 @@ static void text_workloads(FILE *out, const struct analysis *a)
 static void text_findings(FILE *out, const struct status_cluster cl[2], const struct analysis *a)
 {
     int counts[3] = {0, 0, 0};
-    for (size_t i = 0; i < a->nfindings; i++)
-        if ((unsigned)a->findings[i].severity < 3)
-            counts[a->findings[i].severity]++;
+    struct report_findings rf;
+    report_findings_init(&rf, cl, a);
+    for (size_t i = 0; i < rf.n; i++)
+        if ((unsigned)rf.v[i].severity < 3)
+            counts[rf.v[i].severity]++;
     fprintf(out, "FINDINGS (%d crit, %d warn, %d info)\n", counts[FINDING_CRIT],
             counts[FINDING_WARN], counts[FINDING_INFO]);
-    if (a->nfindings == 0)
+    if (rf.n == 0)
         fprintf(out, "  none\n");
-    for (size_t i = 0; i < a->nfindings; i++) {
-        const struct finding *f = &a->findings[i];
+    for (size_t i = 0; i < rf.n; i++) {
+        const struct finding *f = &rf.v[i];
         char sev[8], ctx[128], msg[1024];
         snprintf(sev, sizeof sev, "%s", finding_severity_name(f->severity));
         for (char *p = sev; *p; p++)
@@ -469,6 +517,7 @@ static void text_findings(FILE *out, const struct status_cluster cl[2], const st
         fprintf(out, "  %-4s  %-6s %-14s %-26s %s\n", sev, analysis_side_name(f->side), where,
                 f->code, san(f->message, msg, sizeof msg));
     }
+    report_findings_fini(&rf);
     fputc('\n', out);
 }
 

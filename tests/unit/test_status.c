@@ -217,6 +217,12 @@ static void test_json_unknowns_are_null(void **state)
     assert_null(get(wl, "target.present"));
     assert_int_equal(gi(doc, "summary.unreadable_clusters"), 1);
     assert_int_equal(gi(doc, "exit_code"), 2);
+    /* The target never gave a snapshot: the report still lists it as a finding. */
+    assert_true(has_finding(doc, "cluster-unreadable", "target", NULL));
+    assert_string_equal(gs(doc, "findings.0.message"),
+                        "target cluster tgt (https://t) could not be read: boom");
+    assert_string_equal(gs(doc, "findings.0.cluster"), "tgt");
+    assert_int_equal(gi(doc, "summary.crit"), 1);
     json_object_put(doc);
     analysis_free(a);
     model_cluster_unref(s);
@@ -287,6 +293,10 @@ static void test_text_sanitized(void **state)
     assert_non_null(strstr(out, "evil\\x1b]0;pwned\\x07"));
     assert_non_null(strstr(out, "zone\\x1b[2J"));
     assert_non_null(strstr(out, "ERROR: could not be read: down\\x1b[0m"));
+    assert_non_null(strstr(out, "CRIT  target t\\x1b  "));
+    assert_non_null(strstr(out,
+                           "cluster-unreadable         target cluster t\\x1b (no server) could "
+                           "not be read: down\\x1b[0m"));
     free(out);
     analysis_free(a);
     model_cluster_unref(s);
