@@ -245,6 +245,29 @@ static int config_parse_keys(yaml_document_t *doc, const yaml_node_t *v, const c
     return 0;
 }
 
+/* Only one YAML document is read: a second one would be ignored without a word, so it is an
+ * error. */
+static int config_yaml_single(yaml_parser_t *parser, const char *file, struct error *err)
+{
+    yaml_document_t extra;
+    if (!yaml_parser_load(parser, &extra)) {
+        error_set_at(err, file, (int)parser->problem_mark.line + 1,
+                     (int)parser->problem_mark.column + 1, "bad YAML: %s%s%s",
+                     parser->problem ? parser->problem : "syntax error",
+                     parser->context ? ", " : "", parser->context ? parser->context : "");
+        return -EINVAL;
+    }
+    yaml_node_t *r = yaml_document_get_root_node(&extra);
+    int rc = 0;
+    if (r != NULL) {
+        error_set_at(err, file, (int)r->start_mark.line + 1, (int)r->start_mark.column + 1,
+                     "only one YAML document is allowed (a second one starts here)");
+        rc = -EINVAL;
+    }
+    yaml_document_delete(&extra);
+    return rc;
+}
+
 int config_load_text(const char *text, size_t len, const char *name, const char *const *actions,
                      size_t nactions, struct config *cfg, struct error *err)
 {
@@ -266,6 +289,13 @@ int config_load_text(const char *text, size_t len, const char *name, const char 
     struct config tmp;
     config_init(&tmp);
     int rc = 0;
+    if (config_yaml_single(&parser, file, err) < 0) {
+        config_fini(&tmp);
+        yaml_document_delete(&doc);
+        yaml_parser_delete(&parser);
+        config_err_scrub(err);
+        return -EINVAL;
+    }
     yaml_node_t *root = yaml_document_get_root_node(&doc);
     bool seen_keys = false;
     char seen[8][24];

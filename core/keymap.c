@@ -462,6 +462,29 @@ void keymap_apply(struct keymap *km, int key, const char *action)
         keymap_bind(km, key, action);
 }
 
+/* Only one YAML document is read: a second one would be ignored without a word, so it is an
+ * error. */
+static int keymap_yaml_single(yaml_parser_t *parser, const char *file, struct error *err)
+{
+    yaml_document_t extra;
+    if (!yaml_parser_load(parser, &extra)) {
+        error_set_at(err, file, (int)parser->problem_mark.line + 1,
+                     (int)parser->problem_mark.column + 1, "bad YAML: %s%s%s",
+                     parser->problem ? parser->problem : "syntax error",
+                     parser->context ? ", " : "", parser->context ? parser->context : "");
+        return -EINVAL;
+    }
+    yaml_node_t *r = yaml_document_get_root_node(&extra);
+    int rc = 0;
+    if (r != NULL) {
+        error_set_at(err, file, (int)r->start_mark.line + 1, (int)r->start_mark.column + 1,
+                     "only one YAML document is allowed (a second one starts here)");
+        rc = -EINVAL;
+    }
+    yaml_document_delete(&extra);
+    return rc;
+}
+
 int keymap_load_text(struct keymap *km, const char *text, size_t len, const char *name,
                      const char *const *actions, size_t nactions, struct error *err)
 {
@@ -476,6 +499,12 @@ int keymap_load_text(struct keymap *km, const char *text, size_t len, const char
                      (int)parser.problem_mark.column + 1, "bad YAML: %s%s%s",
                      parser.problem ? parser.problem : "syntax error", parser.context ? ", " : "",
                      parser.context ? parser.context : "");
+        yaml_parser_delete(&parser);
+        keymap_err_scrub(err);
+        return -EINVAL;
+    }
+    if (keymap_yaml_single(&parser, name, err) < 0) {
+        yaml_document_delete(&doc);
         yaml_parser_delete(&parser);
         keymap_err_scrub(err);
         return -EINVAL;

@@ -565,6 +565,29 @@ static void theme_copy_name(char *dst, size_t len, const char *src)
     snprintf(dst, len, "%s", src);
 }
 
+/* Only one YAML document is read: a second one would be ignored without a word, so it is an
+ * error. */
+static int theme_yaml_single(yaml_parser_t *parser, const char *file, struct error *err)
+{
+    yaml_document_t extra;
+    if (!yaml_parser_load(parser, &extra)) {
+        error_set_at(err, file, (int)parser->problem_mark.line + 1,
+                     (int)parser->problem_mark.column + 1, "bad YAML: %s%s%s",
+                     parser->problem ? parser->problem : "syntax error",
+                     parser->context ? ", " : "", parser->context ? parser->context : "");
+        return -EINVAL;
+    }
+    yaml_node_t *r = yaml_document_get_root_node(&extra);
+    int rc = 0;
+    if (r != NULL) {
+        error_set_at(err, file, (int)r->start_mark.line + 1, (int)r->start_mark.column + 1,
+                     "only one YAML document is allowed (a second one starts here)");
+        rc = -EINVAL;
+    }
+    yaml_document_delete(&extra);
+    return rc;
+}
+
 static int theme_load_text_depth(const char *text, size_t len, const char *file, struct theme *out,
                                  struct error *err, int depth)
 {
@@ -588,6 +611,10 @@ static int theme_load_text_depth(const char *text, size_t len, const char *file,
     memset(&tmp, 0, sizeof tmp);
     const yaml_node_t *inherits_node = NULL;
     bool have_roles = false, have_name = false;
+    if (theme_yaml_single(&parser, file, err) < 0) {
+        rc = -EINVAL;
+        goto out;
+    }
     yaml_node_t *root = yaml_document_get_root_node(&doc);
     if (root == NULL || root->type != YAML_MAPPING_NODE) {
         if (root == NULL)

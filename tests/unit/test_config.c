@@ -227,6 +227,7 @@ static void test_bad_files_keep_the_old_config(void **state)
         {"keys:\n  j: down\n  j: up\n", 3, 3, "bound twice"},
         {"keys: [q, quit]\n", 1, 7, "keys: expected a mapping"},
         {"- source\n- target\n", 1, 1, "must be a mapping"},
+        {"source: a\n---\nsource: b\n", 3, 1, "only one YAML document"},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         char path[600];

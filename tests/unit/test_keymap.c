@@ -286,6 +286,7 @@ static void test_errors_have_positions(void **state)
     check_error("q: none\nx: [a, b]\n", 2, 4, "must be a name");
     check_error("j: down\nDown: down\nJ: up\nj: top\n", 4, 1, "bound twice");
     check_error("- q\n- x\n", 1, 1, "mapping");
+    check_error("x: down\n---\ny: up\n", 3, 1, "only one YAML document");
 }
 
 int main(void)

@@ -180,6 +180,8 @@ static void test_broken_themes_report_file_line_col(void **state)
         {"name: x\ninherits: no-such-theme\nroles: {}\n", 2, 11, "no-such-theme"},
         /* a role given twice */
         {"roles:\n  error: { fg: red }\n  error: { fg: blue }\n", 3, 3, "given twice"},
+        /* a second YAML document would be ignored: an error */
+        {"name: x\n---\nname: y\n", 3, 1, "only one YAML document"},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         char path[600];
