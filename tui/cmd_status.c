@@ -7,6 +7,7 @@
 #include "cutover/error.h"
 #include "cutover/k8s_poller.h"
 #include "cutover/kubeconfig.h"
+#include "cutover/log.h"
 #include "cutover/text.h"
 #include "cutover/xalloc.h"
 
@@ -98,6 +99,25 @@ struct report_findings {
     char *owned[2];
 };
 
+static int null_cmp(const char *a, const char *b)
+{
+    return strcmp(a ? a : "", b ? b : "");
+}
+
+/* Worst first, then source, target, both; then code, namespace, name, message. */
+static int report_finding_cmp(const void *x, const void *y)
+{
+    const struct finding *a = x, *b = y;
+    if (a->severity != b->severity)
+        return a->severity > b->severity ? -1 : 1;
+    if (a->side != b->side)
+        return (int)a->side - (int)b->side;
+    int r = null_cmp(a->code, b->code);
+    r = r ? r : null_cmp(a->ns, b->ns);
+    r = r ? r : null_cmp(a->name, b->name);
+    return r ? r : null_cmp(a->message, b->message);
+}
+
 static void report_findings_init(struct report_findings *rf, const struct status_cluster cl[2],
                                  const struct analysis *a)
 {
@@ -123,6 +143,8 @@ static void report_findings_init(struct report_findings *rf, const struct status
     }
     for (size_t i = 0; i < a->nfindings; i++)
         rf->v[rf->n++] = a->findings[i];
+    if (rf->n > 1)
+        qsort(rf->v, rf->n, sizeof *rf->v, report_finding_cmp);
 }
 
 static void report_findings_fini(struct report_findings *rf)
@@ -652,6 +674,11 @@ int cmd_status(int argc, char **argv)
     if (rc != 0)
         return rc > 0 ? 0 : STATUS_EXIT_UNREADABLE;
 
+    /* The pollers' warnings go to the log file: stderr carries one line per unreadable
+     * cluster and nothing else. */
+    bool log_opened = log_path() == NULL && log_open(NULL) == 0;
+    if (log_path() == NULL)
+        log_set_level(LOG_ERROR);
     struct error err;
     error_clear(&err);
     struct kubeconfig *kc = NULL;
@@ -659,6 +686,8 @@ int cmd_status(int argc, char **argv)
         char raw[1024], buf[2048];
         fprintf(stderr, "cutover status: cannot load kubeconfig: %s\n",
                 san(error_format(&err, raw, sizeof raw), buf, sizeof buf));
+        if (log_opened)
+            log_close();
         return STATUS_EXIT_UNREADABLE;
     }
 
@@ -766,5 +795,7 @@ int cmd_status(int argc, char **argv)
             kube_context_fini(&kctx[s]);
     }
     kubeconfig_free(kc);
+    if (log_opened)
+        log_close();
     return code;
 }

@@ -7,6 +7,7 @@ set -uo pipefail
 : "${CUTOVER_BIN:?}" "${CUTOVER_SIM:?}"
 PY=/usr/bin/python3
 work=$(mktemp -d)
+export XDG_STATE_HOME="$work/state" XDG_CONFIG_HOME="$work/config"
 sim_pid=""
 cleanup() {
     if [ -n "$sim_pid" ]; then
