@@ -319,6 +319,13 @@ static int get_base64(struct parse *p, const yaml_node_t *n, const char *field, 
     if (raw == NULL)
         return 0;
     size_t len = strlen(raw);
+    /* Go's decoder (behind kubectl) skips line breaks only: reject what libcrypto would skip. */
+    size_t bad =
+        strspn(raw, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/=\r\n");
+    if (bad != len) {
+        free(raw);
+        return fail_at(p, n, field, "invalid base64");
+    }
     if (len > INT_MAX / 2) {
         free(raw);
         return fail_at(p, n, field, "too long");

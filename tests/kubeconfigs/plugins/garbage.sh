@@ -1,0 +1,2 @@
+#!/bin/sh
+echo '<html><body>502 Bad Gateway</body></html>'
