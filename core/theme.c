@@ -5,6 +5,7 @@
 
 #include <errno.h>
 #include <limits.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -842,6 +843,23 @@ void theme_builtin(struct theme *out)
         fatal("built-in theme does not parse: %s", err.msg);
 }
 
+#ifndef CUTOVER_THEMES_DIR
+static char theme_src_dir[PATH_MAX];
+static pthread_once_t theme_src_dir_once = PTHREAD_ONCE_INIT;
+
+/* The source tree's themes/, from this file's path (CMake compiles with absolute paths). */
+static void theme_src_dir_init(void)
+{
+    const char *f = __FILE__;
+    const char *tail = strstr(f, "core/theme.c");
+    size_t n = tail ? (size_t)(tail - f) : 0;
+    if (n == 0 || n + sizeof "themes" > sizeof theme_src_dir)
+        snprintf(theme_src_dir, sizeof theme_src_dir, "themes");
+    else
+        snprintf(theme_src_dir, sizeof theme_src_dir, "%.*sthemes", (int)n, f);
+}
+#endif
+
 const char *theme_dir(void)
 {
     const char *env = getenv("CUTOVER_THEMES_DIR");
@@ -850,18 +868,8 @@ const char *theme_dir(void)
 #ifdef CUTOVER_THEMES_DIR
     return CUTOVER_THEMES_DIR;
 #else
-    /* The source tree's themes/, from this file's path (CMake compiles with absolute paths). */
-    static char dir[PATH_MAX];
-    if (dir[0] == '\0') {
-        const char *f = __FILE__;
-        const char *tail = strstr(f, "core/theme.c");
-        size_t n = tail ? (size_t)(tail - f) : 0;
-        if (n == 0 || n + sizeof "themes" > sizeof dir)
-            snprintf(dir, sizeof dir, "themes");
-        else
-            snprintf(dir, sizeof dir, "%.*sthemes", (int)n, f);
-    }
-    return dir;
+    XPTHREAD(pthread_once(&theme_src_dir_once, theme_src_dir_init));
+    return theme_src_dir;
 #endif
 }
 

@@ -136,13 +136,14 @@ int theme_load_text(const char *text, size_t len, const char *name, struct theme
 int theme_load_file(const char *path, struct theme *out, struct error *err);
 
 /* Finds theme NAME: $XDG_CONFIG_HOME/cutover/themes/NAME.yaml (default ~/.config), then
- * $CUTOVER_THEMES_DIR/NAME.yaml, then the source tree's themes/ (compile-time path), then the
- * built-in "dark". A NAME containing '/' or ending in ".yaml" is a path. Returns 0 on success; on
- * failure (missing or broken) returns negative with err set AND fills *out with the built-in dark
- * theme so the caller can carry on and report the error. */
+ * theme_dir()/NAME.yaml, then (for "dark" only) the built-in copy. A NAME containing '/' or
+ * ending in ".yaml" is a path. Returns 0 on success; on failure (missing or broken) returns
+ * negative with err set AND fills *out with the built-in dark theme so the caller can carry on
+ * and report the error. */
 int theme_find(const char *name, struct theme *out, struct error *err);
 
-/* Directory searched after $XDG_CONFIG_HOME (CUTOVER_THEMES_DIR or the compile-time path). */
+/* Directory searched after $XDG_CONFIG_HOME: $CUTOVER_THEMES_DIR if set, else the compile-time
+ * path (-DCUTOVER_THEMES_DIR=\"...\", or the themes/ of the source tree this was built from). */
 const char *theme_dir(void);
 
 #endif

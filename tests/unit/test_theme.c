@@ -463,6 +463,22 @@ static void test_resolve_for_terminals(void **state)
     assert_int_equal(r.attrs, THEME_ATTR_REVERSE);
 }
 
+static void test_compiled_in_dir_is_the_source_tree(void **state)
+{
+    (void)state;
+    /* Without CUTOVER_THEMES_DIR, --theme light finds the shipped file of this source tree. */
+    unsetenv("CUTOVER_THEMES_DIR");
+    char a[4096], b[4096];
+    assert_non_null(realpath(theme_dir(), a));
+    assert_non_null(realpath(themes_dir(), b));
+    assert_string_equal(a, b);
+    struct theme t;
+    struct error err;
+    assert_int_equal(theme_find("light", &t, &err), 0);
+    assert_string_equal(t.name, "light");
+    setenv("CUTOVER_THEMES_DIR", themes_dir(), 1);
+}
+
 static void test_no_color_env(void **state)
 {
     (void)state;
@@ -489,6 +505,7 @@ int main(void)
         cmocka_unit_test(test_colour_parse),
         cmocka_unit_test(test_colour_mapping),
         cmocka_unit_test(test_resolve_for_terminals),
+        cmocka_unit_test(test_compiled_in_dir_is_the_source_tree),
         cmocka_unit_test(test_no_color_env),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
