@@ -1,0 +1,71 @@
+#ifndef CUTOVER_SIM_FAULT_H
+#define CUTOVER_SIM_FAULT_H
+
+/* Faults injected at run time (POST /faults): a cluster down, latency, HTTP errors, 429 with
+ * Retry-After, dropped or truncated bodies, 410 in watches or on continued LISTs. */
+
+#include <pthread.h>
+#include <stdbool.h>
+
+#include "cutover/error.h"
+
+enum sim_fault_kind {
+    SIM_FAULT_DOWN,
+    SIM_FAULT_LATENCY,
+    SIM_FAULT_ERROR,
+    SIM_FAULT_429,
+    SIM_FAULT_DROP,
+    SIM_FAULT_TRUNCATE,
+    SIM_FAULT_WATCH410,
+    SIM_FAULT_LIST410,
+};
+
+struct sim_fault {
+    int id;
+    enum sim_fault_kind kind;
+    char cluster[128]; /* context name; "" = every cluster */
+    char path[256];    /* request paths containing this; "" = every path */
+    int count;         /* requests left; -1 = until cleared */
+    int ms;
+    int status;
+    int retry_after;
+};
+
+struct sim_faults {
+    pthread_mutex_t mu;
+    struct sim_fault *v; /* mu */
+    size_t n;            /* mu */
+    int next_id;         /* mu */
+};
+
+/* What the faults say about one request. */
+struct sim_fault_hit {
+    bool down;
+    int latency_ms;
+    int status; /* an error status to answer with, 0 = none */
+    int retry_after;
+    bool drop;
+    bool truncate;
+    bool watch410;
+    bool list410;
+};
+
+/* Initialises an empty fault list. */
+void sim_fault_init(struct sim_faults *f);
+/* Frees the list. */
+void sim_fault_fini(struct sim_faults *f);
+/* Adds a fault from its JSON; returns its id or -1 with err. */
+int sim_fault_push(struct sim_faults *f, const char *json, struct error *err);
+/* Removes one fault; 0 or -1 when there is no such id. */
+int sim_fault_drop(struct sim_faults *f, int id);
+/* Removes every fault. */
+void sim_fault_clear_all(struct sim_faults *f);
+/* Matches a request of cluster to path against the faults, using up their counts. */
+void sim_fault_match(struct sim_faults *f, const char *cluster, const char *path, bool watch,
+                     bool continued_list, struct sim_fault_hit *hit);
+/* Whether a new connection to cluster is to be refused (a "down" fault for every path). */
+bool sim_fault_refuse(struct sim_faults *f, const char *cluster);
+/* The faults as a JSON array (caller frees). */
+char *sim_fault_list_json(struct sim_faults *f);
+
+#endif

@@ -1,0 +1,115 @@
+#ifndef CUTOVER_SIM_SCENARIO_H
+#define CUTOVER_SIM_SCENARIO_H
+
+/* Simulator scenarios: the YAML format of sim/scenarios/ files (docs/simulator.md) parsed with
+ * libyaml into plain structs; every error carries file:line:col. */
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "cutover/error.h"
+
+struct sim_container {
+    char *name;
+    char *image;
+};
+
+struct sim_workload {
+    char *kind; /* Deployment, StatefulSet or DaemonSet */
+    char *ns;
+    char *name;
+    int replicas;       /* Deployment/StatefulSet */
+    int ready;          /* how many pods are ready; -1: all */
+    bool crash_looping; /* the pods that are not ready crash-loop */
+    char *nodes;        /* DaemonSet: "all", "worker" or "control-plane" */
+    struct sim_container *containers;
+    size_t ncontainers;
+};
+
+struct sim_nodegroup {
+    char *role; /* "control-plane" or "worker" */
+    char *zone;
+    int count;
+    char *instance_type;
+};
+
+struct sim_secret {
+    char *ns;
+    char *name;
+    char *type;
+    char **keys;
+    size_t nkeys;
+};
+
+struct sim_configmap {
+    char *ns;
+    char *name;
+    char **keys;
+    char **values;
+    size_t n;
+};
+
+struct sim_event_spec {
+    char *ns;
+    char *type; /* Normal or Warning */
+    char *reason;
+    char *object; /* "Kind/name" */
+    char *message;
+    int count;
+};
+
+struct sim_size {
+    int nodes;              /* extra generated worker nodes */
+    int pods;               /* extra generated pods (in generated Deployments) */
+    int namespaces;         /* namespaces the generated workloads spread over */
+    int pods_per_workload;  /* replicas of each generated Deployment */
+    int containers_per_pod; /* containers in each generated pod */
+    int images_per_node;    /* images in each node's status */
+    char **zones;
+    size_t nzones;
+};
+
+struct sim_cluster_spec {
+    char *name;
+    char *context;
+    char *version;  /* "v1.24.17" or "v1.29.10-eks-94953ac" */
+    char *platform; /* "self-managed" or "eks" */
+    char *region;
+    int age_days;
+    struct sim_nodegroup *nodegroups;
+    size_t nnodegroups;
+    char **namespaces;
+    size_t nnamespaces;
+    struct sim_workload *workloads;
+    size_t nworkloads;
+    struct sim_secret *secrets;
+    size_t nsecrets;
+    struct sim_configmap *configmaps;
+    size_t nconfigmaps;
+    struct sim_event_spec *events;
+    size_t nevents;
+    double restarts_per_sec; /* churn */
+    double rollout_every_sec;
+    struct sim_size size;
+};
+
+struct sim_scenario {
+    char *source; /* context names */
+    char *target;
+    struct sim_cluster_spec *clusters;
+    size_t nclusters;
+};
+
+/* Parses YAML text; name is used in errors ("file:line:col: message"). */
+int sim_scenario_parse(const char *text, size_t len, const char *name, struct sim_scenario **out,
+                       struct error *err);
+/* Reads and parses a file. */
+int sim_scenario_load(const char *path, struct sim_scenario **out, struct error *err);
+/* Frees a scenario; NULL is a no-op. */
+void sim_scenario_free(struct sim_scenario *sc);
+/* The built-in demo scenario's YAML (sim/scenarios/demo.yaml), one line per string, NULL-ended. */
+extern const char *const sim_demo_lines[];
+/* The built-in demo scenario's YAML as one string (caller frees). */
+char *sim_scenario_demo_text(void);
+
+#endif

@@ -1,0 +1,969 @@
+#include "sim_store.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <openssl/evp.h>
+
+#include "cutover/xalloc.h"
+
+#define COL(n, t, f, p)                                                                            \
+    "{\"name\":\"" n "\",\"type\":\"" t "\",\"format\":\"" f "\",\"description\":\"" n             \
+    "\",\"priority\":" #p "}"
+#define NAMECOL COL("Name", "string", "name", 0)
+#define AGECOL COL("Age", "string", "", 0)
+
+const struct sim_res_info sim_res_table[SIM_RES_COUNT] = {
+    [SIM_RES_NODES] =
+        {"nodes", "node", "Node", "", "v1", "v1", false, "[\"no\"]", NULL,
+         "[" NAMECOL
+         "," COL("Status", "string", "", 0) "," COL("Roles", "string", "", 0) "," AGECOL "," COL(
+             "Version", "string", "",
+             0) "," COL("Internal-IP", "string", "",
+                        1) "," COL("External-IP", "string", "",
+                                   1) "," COL("OS-Image", "string", "",
+                                              1) "," COL("Kernel-Version", "string", "",
+                                                         1) "," COL("Container-Runtime", "string",
+                                                                    "", 1) "]"},
+    [SIM_RES_NAMESPACES] = {"namespaces", "namespace", "Namespace", "", "v1", "v1", false,
+                            "[\"ns\"]", NULL,
+                            "[" NAMECOL "," COL("Status", "string", "", 0) "," AGECOL "]"},
+    [SIM_RES_PODS] = {"pods", "pod", "Pod", "", "v1", "v1", true, "[\"po\"]", "[\"all\"]",
+                      "[" NAMECOL
+                      "," COL("Ready", "string", "", 0) "," COL("Status", "string", "", 0) "," COL(
+                          "Restarts", "string", "",
+                          0) "," AGECOL
+                             "," COL("IP", "string", "", 1) "," COL(
+                                 "Node", "string", "", 1) "," COL("Nominated Node", "string", "",
+                                                                  1) "," COL("Readiness Gates",
+                                                                             "string", "", 1) "]"},
+    [SIM_RES_SERVICES] =
+        {"services", "service", "Service", "", "v1", "v1", true, "[\"svc\"]", "[\"all\"]",
+         "[" NAMECOL
+         "," COL("Type", "string", "", 0) "," COL("Cluster-IP", "string", "", 0) "," COL(
+             "External-IP", "string", "", 0) "," COL("Port(s)", "string", "",
+                                                     0) "," AGECOL
+                                                        "," COL("Selector", "string", "", 1) "]"},
+    [SIM_RES_CONFIGMAPS] = {"configmaps", "configmap", "ConfigMap", "", "v1", "v1", true,
+                            "[\"cm\"]", NULL,
+                            "[" NAMECOL "," COL("Data", "integer", "", 0) "," AGECOL "]"},
+    [SIM_RES_SECRETS] = {"secrets", "secret", "Secret", "", "v1", "v1", true, NULL, NULL,
+                         "[" NAMECOL "," COL("Type", "string", "", 0) "," COL("Data", "integer", "",
+                                                                              0) "," AGECOL "]"},
+    [SIM_RES_EVENTS] = {"events", "event", "Event", "", "v1", "v1", true, "[\"ev\"]", NULL,
+                        "[" COL("Last Seen", "string", "", 0) "," COL(
+                            "Type", "string",
+                            "", 0) "," COL("Reason", "string", "",
+                                           0) "," COL("Object", "string", "",
+                                                      0) "," COL("Message", "string", "", 0) "]"},
+    [SIM_RES_DEPLOYMENTS] = {"deployments", "deployment", "Deployment", "apps", "v1", "apps/v1",
+                             true, "[\"deploy\"]", "[\"all\"]",
+                             "[" NAMECOL "," COL("Ready", "string", "", 0) "," COL(
+                                 "Up-to-date", "integer", "",
+                                 0) "," COL("Available", "integer", "",
+                                            0) "," AGECOL
+                                               "," COL("Containers", "string", "", 1) "," COL(
+                                                   "Images", "string", "", 1) "]"},
+    [SIM_RES_STATEFULSETS] = {"statefulsets", "statefulset", "StatefulSet", "apps", "v1", "apps/v1",
+                              true, "[\"sts\"]", "[\"all\"]",
+                              "[" NAMECOL "," COL("Ready", "string", "", 0) "," AGECOL "," COL(
+                                  "Containers", "string", "", 1) "," COL("Images", "string", "",
+                                                                         1) "]"},
+    [SIM_RES_DAEMONSETS] =
+        {"daemonsets", "daemonset", "DaemonSet", "apps", "v1", "apps/v1", true, "[\"ds\"]",
+         "[\"all\"]",
+         "[" NAMECOL
+         "," COL("Desired", "integer", "", 0) "," COL("Current", "integer", "", 0) "," COL(
+             "Ready", "integer", "",
+             0) "," COL("Up-to-date", "integer", "",
+                        0) "," COL("Available", "integer", "",
+                                   0) "," COL("Node Selector", "string", "",
+                                              0) "," AGECOL
+                                                 "," COL("Containers", "string", "", 1) "," COL(
+                                                     "Images", "string", "", 1) "]"},
+    [SIM_RES_REPLICASETS] = {"replicasets", "replicaset", "ReplicaSet", "apps", "v1", "apps/v1",
+                             true, "[\"rs\"]", "[\"all\"]",
+                             "[" NAMECOL "," COL("Desired", "integer", "", 0) "," COL(
+                                 "Current", "integer", "",
+                                 0) "," COL("Ready", "integer", "",
+                                            0) "," AGECOL
+                                               "," COL("Containers", "string", "",
+                                                       1) "," COL("Images", "string", "", 1) "]"},
+    [SIM_RES_LEASES] = {"leases", "lease", "Lease", "coordination.k8s.io", "v1",
+                        "coordination.k8s.io/v1", true, NULL, NULL,
+                        "[" NAMECOL "," COL("Holder", "string", "", 0) "," AGECOL "]"},
+    [SIM_RES_EVENTS_V1] = {"events", "event", "Event", "events.k8s.io", "v1", "events.k8s.io/v1",
+                           true, "[\"ev\"]", NULL,
+                           "[" COL("Last Seen", "string", "", 0) "," COL(
+                               "Type", "string", "",
+                               0) "," COL("Reason", "string", "",
+                                          0) "," COL("Object", "string", "",
+                                                     0) "," COL("Message", "string", "", 0) "]"},
+};
+
+int sim_res_lookup(const char *group, const char *version, const char *name)
+{
+    for (int i = 0; i < SIM_RES_COUNT; i++) {
+        const struct sim_res_info *ri = &sim_res_table[i];
+        if (strcmp(ri->group, group) == 0 && strcmp(ri->version, version) == 0 &&
+            strcmp(ri->name, name) == 0)
+            return i;
+    }
+    return -1;
+}
+
+/* ---- blobs and objects ------------------------------------------------------------------ */
+
+struct sim_blob *sim_blob_new(const char *data, size_t n)
+{
+    struct sim_blob *b = xmalloc(sizeof *b + n + 1);
+    atomic_init(&b->refs, 1);
+    b->len = n;
+    memcpy(b->data, data, n);
+    b->data[n] = '\0';
+    return b;
+}
+
+void sim_blob_unref(struct sim_blob *b)
+{
+    if (b && atomic_fetch_sub(&b->refs, 1) == 1)
+        free(b);
+}
+
+static const char RV_MARK[] = "@RV@";
+static const char BLOB_MARK[] = "@BLOB@";
+
+/* Removes marker from s (a new string) and reports where it was. */
+static char *cut_marker(const char *s, const char *marker, size_t *at, size_t *len_out)
+{
+    const char *p = strstr(s, marker);
+    if (!p)
+        return NULL;
+    size_t ml = strlen(marker), n = strlen(s);
+    char *out = xmalloc(n - ml + 1);
+    size_t pre = (size_t)(p - s);
+    memcpy(out, s, pre);
+    memcpy(out + pre, p + ml, n - pre - ml + 1);
+    *at = pre;
+    *len_out = n - ml;
+    return out;
+}
+
+static char *labels_dup(const char *labels)
+{
+    if (!labels)
+        return NULL;
+    const char *p = labels;
+    while (*p)
+        p += strlen(p) + 1;
+    size_t n = (size_t)(p - labels) + 1;
+    char *out = xmalloc(n);
+    memcpy(out, labels, n);
+    return out;
+}
+
+struct sim_obj *sim_obj_new(const char *ns, const char *name, time_t created, const char *text,
+                            struct sim_blob *blob, const char *pom, const char *cells_pre,
+                            const char *cells_post, const char *node_name, const char *labels)
+{
+    struct sim_obj *o = xcalloc(1, sizeof *o);
+    atomic_init(&o->refs, 1);
+    o->ns = xstrdup(ns ? ns : "");
+    o->name = xstrdup(name);
+    o->created = created;
+    size_t len;
+    char *t1 = NULL;
+    if (blob) {
+        size_t bat;
+        t1 = cut_marker(text, BLOB_MARK, &bat, &len);
+        if (!t1)
+            goto bad;
+        o->blob_at = bat;
+        text = t1;
+    }
+    o->text = cut_marker(text, RV_MARK, &o->rv_at, &o->text_len);
+    if (!o->text)
+        goto bad;
+    if (blob && o->rv_at < o->blob_at)
+        o->blob_at -= strlen(RV_MARK);
+    else if (blob)
+        goto bad; /* the rv must come before the blob */
+    free(t1);
+    t1 = NULL;
+    o->blob = blob;
+    blob = NULL;
+    o->pom = cut_marker(pom, RV_MARK, &o->pom_rv_at, &o->pom_len);
+    if (!o->pom)
+        goto bad;
+    o->cells_pre = xstrdup(cells_pre ? cells_pre : "");
+    o->cells_post = xstrdup(cells_post ? cells_post : "");
+    o->node_name = xstrdup_null(node_name);
+    o->labels = labels_dup(labels);
+    return o;
+bad:
+    free(t1);
+    sim_blob_unref(blob);
+    sim_obj_unref(o);
+    return NULL;
+}
+
+struct sim_obj *sim_obj_ref(struct sim_obj *o)
+{
+    atomic_fetch_add(&o->refs, 1);
+    return o;
+}
+
+void sim_obj_unref(struct sim_obj *o)
+{
+    if (!o || atomic_fetch_sub(&o->refs, 1) != 1)
+        return;
+    free(o->ns);
+    free(o->name);
+    free(o->text);
+    sim_blob_unref(o->blob);
+    free(o->pom);
+    free(o->cells_pre);
+    free(o->cells_post);
+    free(o->node_name);
+    free(o->labels);
+    free(o);
+}
+
+static size_t u64_digits(uint64_t v)
+{
+    size_t n = 1;
+    while (v >= 10) {
+        v /= 10;
+        n++;
+    }
+    return n;
+}
+
+size_t sim_obj_len(const struct sim_obj *o)
+{
+    return o->text_len + u64_digits(o->rv) + (o->blob ? o->blob->len : 0);
+}
+
+void sim_obj_emit(const struct sim_obj *o, struct sim_buf *b)
+{
+    sim_buf_reserve(b, sim_obj_len(o));
+    sim_buf_add(b, o->text, o->rv_at);
+    sim_buf_add_u64(b, o->rv);
+    if (o->blob) {
+        sim_buf_add(b, o->text + o->rv_at, o->blob_at - o->rv_at);
+        sim_buf_add(b, o->blob->data, o->blob->len);
+        sim_buf_add(b, o->text + o->blob_at, o->text_len - o->blob_at);
+    } else {
+        sim_buf_add(b, o->text + o->rv_at, o->text_len - o->rv_at);
+    }
+}
+
+void sim_obj_emit_pom(const struct sim_obj *o, struct sim_buf *b)
+{
+    sim_buf_add(b, o->pom, o->pom_rv_at);
+    sim_buf_add_u64(b, o->rv);
+    sim_buf_add(b, o->pom + o->pom_rv_at, o->pom_len - o->pom_rv_at);
+}
+
+void sim_obj_emit_row(const struct sim_obj *o, time_t now, struct sim_buf *b)
+{
+    char age[32];
+    sim_age_format(now - o->created, age, sizeof age);
+    sim_buf_adds(b, "{\"cells\":[");
+    sim_buf_adds(b, o->cells_pre);
+    sim_buf_add_jstr(b, age);
+    sim_buf_adds(b, o->cells_post);
+    sim_buf_adds(b, "],\"object\":");
+    sim_obj_emit_pom(o, b);
+    sim_buf_add(b, "}", 1);
+}
+
+char *sim_obj_json(const struct sim_obj *o)
+{
+    struct sim_buf b = {0};
+    sim_obj_emit(o, &b);
+    return sim_buf_take(&b);
+}
+
+const char *sim_obj_label(const struct sim_obj *o, const char *key)
+{
+    if (!o->labels)
+        return NULL;
+    size_t kl = strlen(key);
+    for (const char *p = o->labels; *p; p += strlen(p) + 1) {
+        if (strncmp(p, key, kl) == 0 && p[kl] == '=')
+            return p + kl + 1;
+    }
+    return NULL;
+}
+
+/* A copy of o that can carry another resourceVersion (for DELETED events). */
+static struct sim_obj *obj_clone(const struct sim_obj *o)
+{
+    struct sim_obj *c = xcalloc(1, sizeof *c);
+    atomic_init(&c->refs, 1);
+    c->ns = xstrdup(o->ns);
+    c->name = xstrdup(o->name);
+    c->created = o->created;
+    c->text = xmalloc(o->text_len + 1);
+    memcpy(c->text, o->text, o->text_len + 1);
+    c->text_len = o->text_len;
+    c->rv_at = o->rv_at;
+    c->blob_at = o->blob_at;
+    if (o->blob) {
+        c->blob = o->blob;
+        atomic_fetch_add(&c->blob->refs, 1);
+    }
+    c->pom = xmalloc(o->pom_len + 1);
+    memcpy(c->pom, o->pom, o->pom_len + 1);
+    c->pom_len = o->pom_len;
+    c->pom_rv_at = o->pom_rv_at;
+    c->cells_pre = xstrdup(o->cells_pre);
+    c->cells_post = xstrdup(o->cells_post);
+    c->node_name = xstrdup_null(o->node_name);
+    c->labels = labels_dup(o->labels);
+    return c;
+}
+
+/* ---- selectors ---------------------------------------------------------------------------- */
+
+static void status_set(struct sim_status *st, int code, const char *reason, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+
+static void status_set(struct sim_status *st, int code, const char *reason, const char *fmt, ...)
+{
+    if (!st)
+        return;
+    st->code = code;
+    st->reason = reason;
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(st->message, sizeof st->message, fmt, ap);
+    va_end(ap);
+}
+
+static int parse_terms(const char *sel, bool field, struct sim_filter *f, struct sim_status *st)
+{
+    if (!sel || !*sel)
+        return 0;
+    char *copy = xstrdup(sel);
+    char *save = NULL;
+    int rc = 0;
+    for (char *t = strtok_r(copy, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
+        while (*t == ' ')
+            t++;
+        if (!*t)
+            continue;
+        if (f->n >= sizeof f->terms / sizeof f->terms[0] || strchr(t, '(')) {
+            status_set(st, 400, "BadRequest", "unable to parse requirement: %s", "unsupported");
+            rc = -1;
+            break;
+        }
+        struct sim_filter_term *term = &f->terms[f->n];
+        memset(term, 0, sizeof *term);
+        term->field = field;
+        char *op;
+        if ((op = strstr(t, "!="))) {
+            term->op = 1;
+            *op = '\0';
+            snprintf(term->value, sizeof term->value, "%s", op + 2);
+        } else if ((op = strstr(t, "=="))) {
+            *op = '\0';
+            snprintf(term->value, sizeof term->value, "%s", op + 2);
+        } else if ((op = strchr(t, '='))) {
+            *op = '\0';
+            snprintf(term->value, sizeof term->value, "%s", op + 1);
+        } else if (!field && t[0] == '!') {
+            term->op = 3;
+            t++;
+        } else if (!field) {
+            term->op = 2;
+        } else {
+            status_set(st, 400, "BadRequest", "invalid selector: '%s'; can't understand '%s'", sel,
+                       t);
+            rc = -1;
+            break;
+        }
+        snprintf(term->key, sizeof term->key, "%s", t);
+        if (field && strcmp(term->key, "metadata.name") != 0 &&
+            strcmp(term->key, "metadata.namespace") != 0 &&
+            strcmp(term->key, "spec.nodeName") != 0) {
+            status_set(st, 400, "BadRequest", "field label not supported: %s", term->key);
+            rc = -1;
+            break;
+        }
+        f->n++;
+    }
+    free(copy);
+    return rc;
+}
+
+int sim_filter_parse(const char *label_sel, const char *field_sel, struct sim_filter *f,
+                     struct sim_status *st)
+{
+    f->n = 0;
+    if (parse_terms(label_sel, false, f, st) < 0 || parse_terms(field_sel, true, f, st) < 0)
+        return -1;
+    return 0;
+}
+
+bool sim_filter_match(const struct sim_filter *f, const struct sim_obj *o)
+{
+    if (!f)
+        return true;
+    for (size_t i = 0; i < f->n; i++) {
+        const char *v;
+        if (f->terms[i].field) {
+            if (strcmp(f->terms[i].key, "metadata.name") == 0)
+                v = o->name;
+            else if (strcmp(f->terms[i].key, "metadata.namespace") == 0)
+                v = o->ns;
+            else
+                v = o->node_name ? o->node_name : "";
+        } else {
+            v = sim_obj_label(o, f->terms[i].key);
+        }
+        switch (f->terms[i].op) {
+        case 0:
+            if (!v || strcmp(v, f->terms[i].value) != 0)
+                return false;
+            break;
+        case 1:
+            if (v && strcmp(v, f->terms[i].value) == 0)
+                return false;
+            break;
+        case 2:
+            if (!v)
+                return false;
+            break;
+        default:
+            if (v)
+                return false;
+            break;
+        }
+    }
+    return true;
+}
+
+/* ---- the store ---------------------------------------------------------------------------- */
+
+struct sim_objvec {
+    struct sim_obj **v;
+    size_t n, cap;
+};
+
+struct sim_hist {
+    uint64_t rv;
+    enum sim_ev_type type;
+    enum sim_res res;
+    struct sim_obj *obj;
+};
+
+struct sim_store {
+    pthread_mutex_t mu;
+    pthread_cond_t cond;                  /* signalled (under mu) on every change and shutdown */
+    struct sim_objvec res[SIM_RES_COUNT]; /* mu; sorted by namespace, name once sealed */
+    uint64_t rv;                          /* mu: the last resourceVersion handed out */
+    uint64_t compacted;                   /* mu: events up to this rv are gone */
+    struct sim_hist *hist;                /* mu: ring of events compacted+1 .. rv */
+    size_t hist_cap;
+    size_t hist_head; /* mu: index of the event compacted+1 */
+    size_t hist_n;    /* mu */
+    bool stopping;    /* mu */
+};
+
+struct sim_store *sim_store_new(size_t history)
+{
+    struct sim_store *s = xcalloc(1, sizeof *s);
+    XPTHREAD(pthread_mutex_init(&s->mu, NULL));
+    pthread_condattr_t ca;
+    XPTHREAD(pthread_condattr_init(&ca));
+    XPTHREAD(pthread_condattr_setclock(&ca, CLOCK_MONOTONIC));
+    XPTHREAD(pthread_cond_init(&s->cond, &ca));
+    pthread_condattr_destroy(&ca);
+    s->hist_cap = history ? history : 20000;
+    s->hist = xcalloc(s->hist_cap, sizeof *s->hist);
+    return s;
+}
+
+void sim_store_free(struct sim_store *s)
+{
+    if (!s)
+        return;
+    for (int r = 0; r < SIM_RES_COUNT; r++) {
+        for (size_t i = 0; i < s->res[r].n; i++)
+            sim_obj_unref(s->res[r].v[i]);
+        free(s->res[r].v);
+    }
+    for (size_t i = 0; i < s->hist_n; i++)
+        sim_obj_unref(s->hist[(s->hist_head + i) % s->hist_cap].obj);
+    free(s->hist);
+    pthread_mutex_destroy(&s->mu);
+    pthread_cond_destroy(&s->cond);
+    free(s);
+}
+
+static int key_cmp(const char *ns1, const char *n1, const char *ns2, const char *n2)
+{
+    int c = strcmp(ns1, ns2);
+    return c ? c : strcmp(n1, n2);
+}
+
+static int obj_cmp(const void *a, const void *b)
+{
+    const struct sim_obj *x = *(const struct sim_obj *const *)a;
+    const struct sim_obj *y = *(const struct sim_obj *const *)b;
+    return key_cmp(x->ns, x->name, y->ns, y->name);
+}
+
+static void vec_push(struct sim_objvec *v, struct sim_obj *o)
+{
+    if (v->n == v->cap) {
+        v->cap = v->cap ? v->cap * 2 : 64;
+        v->v = xreallocarray(v->v, v->cap, sizeof *v->v);
+    }
+    v->v[v->n++] = o;
+}
+
+/* The first index whose key is greater than (ns, name) (or >= when inclusive). */
+static size_t vec_bound(const struct sim_objvec *v, const char *ns, const char *name,
+                        bool inclusive)
+{
+    size_t lo = 0, hi = v->n;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        int c = key_cmp(v->v[mid]->ns, v->v[mid]->name, ns, name);
+        if (c < 0 || (c == 0 && !inclusive))
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo;
+}
+
+static size_t vec_find(const struct sim_objvec *v, const char *ns, const char *name)
+{
+    size_t i = vec_bound(v, ns, name, true);
+    if (i < v->n && strcmp(v->v[i]->ns, ns) == 0 && strcmp(v->v[i]->name, name) == 0)
+        return i;
+    return (size_t)-1;
+}
+
+void sim_store_load(struct sim_store *s, enum sim_res r, struct sim_obj *o)
+{
+    XPTHREAD(pthread_mutex_lock(&s->mu));
+    o->rv = ++s->rv;
+    vec_push(&s->res[r], o);
+    XPTHREAD(pthread_mutex_unlock(&s->mu));
+}
+
+void sim_store_seal(struct sim_store *s)
+{
+    XPTHREAD(pthread_mutex_lock(&s->mu));
+    for (int r = 0; r < SIM_RES_COUNT; r++) {
+        struct sim_objvec *v = &s->res[r];
+        if (v->n > 1)
+            qsort(v->v, v->n, sizeof *v->v, obj_cmp);
+        /* Drop duplicates a scenario may have produced: the last loaded wins. */
+        size_t w = 0;
+        for (size_t i = 0; i < v->n; i++) {
+            if (w > 0 && obj_cmp(&v->v[w - 1], &v->v[i]) == 0) {
+                sim_obj_unref(v->v[w - 1]);
+                v->v[w - 1] = v->v[i];
+            } else {
+                v->v[w++] = v->v[i];
+            }
+        }
+        v->n = w;
+    }
+    for (size_t i = 0; i < s->hist_n; i++)
+        sim_obj_unref(s->hist[(s->hist_head + i) % s->hist_cap].obj);
+    s->hist_n = 0;
+    s->hist_head = 0;
+    s->compacted = s->rv;
+    XPTHREAD(pthread_mutex_unlock(&s->mu));
+}
+
+uint64_t sim_store_rv(struct sim_store *s)
+{
+    XPTHREAD(pthread_mutex_lock(&s->mu));
+    uint64_t rv = s->rv;
+    XPTHREAD(pthread_mutex_unlock(&s->mu));
+    return rv;
+}
+
+uint64_t sim_store_oldest_rv(struct sim_store *s)
+{
+    XPTHREAD(pthread_mutex_lock(&s->mu));
+    uint64_t rv = s->compacted;
+    XPTHREAD(pthread_mutex_unlock(&s->mu));
+    return rv;
+}
+
+static void ns_range(const struct sim_objvec *v, const char *ns, size_t *lo, size_t *hi)
+{
+    if (!ns) {
+        *lo = 0;
+        *hi = v->n;
+        return;
+    }
+    *lo = vec_bound(v, ns, "", true);
+    size_t a = *lo, b = v->n;
+    while (a < b) {
+        size_t mid = a + (b - a) / 2;
+        if (strcmp(v->v[mid]->ns, ns) <= 0)
+            a = mid + 1;
+        else
+            b = mid;
+    }
+    *hi = a;
+}
+
+size_t sim_store_count(struct sim_store *s, enum sim_res r, const char *ns)
+{
+    XPTHREAD(pthread_mutex_lock(&s->mu));
+    size_t lo, hi;
+    ns_range(&s->res[r], ns, &lo, &hi);
+    XPTHREAD(pthread_mutex_unlock(&s->mu));
+    return hi - lo;
+}
+
+/* ---- continue tokens: base64url("rv\nnamespace\nname") ------------------------------------ */
+
+char *sim_store_token(uint64_t rv, const char *ns, const char *name)
+{
+    char *raw = xasprintf("%llu\n%s\n%s", (unsigned long long)rv, ns, name);
+    size_t n = strlen(raw);
+    unsigned char *out = xmalloc(4 * ((n + 2) / 3) + 1);
+    int len = EVP_EncodeBlock(out, (const unsigned char *)raw, (int)n);
+    free(raw);
+    for (int i = 0; i < len; i++) {
+        if (out[i] == '+')
+            out[i] = '-';
+        else if (out[i] == '/')
+            out[i] = '_';
+    }
+    while (len > 0 && out[len - 1] == '=')
+        out[--len] = '\0';
+    return (char *)out;
+}
+
+static int token_parse(const char *tok, uint64_t *rv, char **ns, char **name)
+{
+    size_t n = strlen(tok);
+    if (n == 0 || n > 2048)
+        return -1;
+    char *b = xmalloc(n + 4);
+    size_t i;
+    for (i = 0; i < n; i++) {
+        char c = tok[i];
+        b[i] = c == '-' ? '+' : c == '_' ? '/' : c;
+    }
+    while (i % 4)
+        b[i++] = '=';
+    b[i] = '\0';
+    unsigned char *raw = xmalloc(i + 1);
+    int len = EVP_DecodeBlock(raw, (unsigned char *)b, (int)i);
+    free(b);
+    if (len < 0) {
+        free(raw);
+        return -1;
+    }
+    raw[len] = '\0';
+    char *nl1 = strchr((char *)raw, '\n');
+    char *nl2 = nl1 ? strchr(nl1 + 1, '\n') : NULL;
+    char *end;
+    errno = 0;
+    unsigned long long v = strtoull((char *)raw, &end, 10);
+    if (!nl2 || end != nl1 || errno || raw[0] < '0' || raw[0] > '9') {
+        free(raw);
+        return -1;
+    }
+    *nl1 = *nl2 = '\0';
+    *rv = v;
+    *ns = xstrdup(nl1 + 1);
+    *name = xstrdup(nl2 + 1); /* decoding padding may leave NULs: stops there */
+    free(raw);
+    return 0;
+}
+
+int sim_store_list(struct sim_store *s, enum sim_res r, const char *ns, const struct sim_filter *f,
+                   size_t limit, const char *cont, struct sim_page *out, struct sim_status *st)
+{
+    memset(out, 0, sizeof *out);
+    out->remaining = -1;
+    uint64_t tok_rv = 0;
+    char *tok_ns = NULL, *tok_name = NULL;
+    if (cont && *cont) {
+        if (token_parse(cont, &tok_rv, &tok_ns, &tok_name) < 0) {
+            status_set(st, 400, "BadRequest", "continue key is not valid: %s",
+                       "illegal base64 data or key format");
+            return -1;
+        }
+    }
+    XPTHREAD(pthread_mutex_lock(&s->mu));
+    if (tok_ns && tok_rv < s->compacted) {
+        XPTHREAD(pthread_mutex_unlock(&s->mu));
+        free(tok_ns);
+        free(tok_name);
+        status_set(st, 410, "Expired",
+                   "The provided continue parameter is too old to display a consistent list "
+                   "result. You can start a new list without the continue parameter, or use the "
+                   "continue token in this response to retrieve the remainder of the results. "
+                   "Continuing with the provided token results in an inconsistent list - objects "
+                   "that were created, modified, or deleted between the time the first chunk was "
+                   "returned and now may show up in the list.");
+        return -1;
+    }
+    const struct sim_objvec *v = &s->res[r];
+    size_t lo, hi;
+    ns_range(v, ns, &lo, &hi);
+    size_t i = lo;
+    if (tok_ns) {
+        size_t j = vec_bound(v, tok_ns, tok_name, false);
+        if (j > i)
+            i = j;
+    }
+    out->rv = tok_ns ? tok_rv : s->rv;
+    size_t cap = limit ? limit : (hi > i ? hi - i : 0);
+    out->items = xmalloc((cap ? cap : 1) * sizeof *out->items);
+    bool filtered = f && f->n > 0;
+    for (; i < hi && (!limit || out->n < limit); i++) {
+        if (filtered && !sim_filter_match(f, v->v[i]))
+            continue;
+        out->items[out->n++] = sim_obj_ref(v->v[i]);
+    }
+    if (limit && out->n == limit && i < hi) {
+        /* more may follow: hand out a token naming the last key returned */
+        const struct sim_obj *last = out->items[out->n - 1];
+        out->next = sim_store_token(out->rv, last->ns, last->name);
+        if (!filtered)
+            out->remaining = (long long)(hi - i);
+    }
+    XPTHREAD(pthread_mutex_unlock(&s->mu));
+    free(tok_ns);
+    free(tok_name);
+    return 0;
+}
+
+void sim_page_fini(struct sim_page *p)
+{
+    for (size_t i = 0; i < p->n; i++)
+        sim_obj_unref(p->items[i]);
+    free(p->items);
+    free(p->next);
+    memset(p, 0, sizeof *p);
+}
+
+struct sim_obj *sim_store_get(struct sim_store *s, enum sim_res r, const char *ns, const char *name)
+{
+    XPTHREAD(pthread_mutex_lock(&s->mu));
+    size_t i = vec_find(&s->res[r], ns ? ns : "", name);
+    struct sim_obj *o = i == (size_t)-1 ? NULL : sim_obj_ref(s->res[r].v[i]);
+    XPTHREAD(pthread_mutex_unlock(&s->mu));
+    return o;
+}
+
+struct sim_obj *sim_store_pick(struct sim_store *s, enum sim_res r, size_t i)
+{
+    XPTHREAD(pthread_mutex_lock(&s->mu));
+    struct sim_obj *o = NULL;
+    if (s->res[r].n)
+        o = sim_obj_ref(s->res[r].v[i % s->res[r].n]);
+    XPTHREAD(pthread_mutex_unlock(&s->mu));
+    return o;
+}
+
+/* Records an event (mu held): takes a reference to o. */
+static void hist_add(struct sim_store *s, enum sim_ev_type type, enum sim_res r, struct sim_obj *o)
+{
+    if (s->hist_n == s->hist_cap) {
+        struct sim_hist *old = &s->hist[s->hist_head];
+        sim_obj_unref(old->obj);
+        s->compacted = old->rv;
+        s->hist_head = (s->hist_head + 1) % s->hist_cap;
+        s->hist_n--;
+    }
+    struct sim_hist *h = &s->hist[(s->hist_head + s->hist_n) % s->hist_cap];
+    h->rv = o->rv;
+    h->type = type;
+    h->res = r;
+    h->obj = sim_obj_ref(o);
+    s->hist_n++;
+    XPTHREAD(pthread_cond_broadcast(&s->cond));
+}
+
+static const char *res_qual(enum sim_res r, char *buf, size_t len)
+{
+    const struct sim_res_info *ri = &sim_res_table[r];
+    if (*ri->group)
+        snprintf(buf, len, "%s.%s", ri->name, ri->group);
+    else
+        snprintf(buf, len, "%s", ri->name);
+    return buf;
+}
+
+int sim_store_create(struct sim_store *s, enum sim_res r, struct sim_obj *o, struct sim_status *st)
+{
+    char q[96];
+    XPTHREAD(pthread_mutex_lock(&s->mu));
+    struct sim_objvec *v = &s->res[r];
+    size_t i = vec_bound(v, o->ns, o->name, true);
+    if (i < v->n && strcmp(v->v[i]->ns, o->ns) == 0 && strcmp(v->v[i]->name, o->name) == 0) {
+        XPTHREAD(pthread_mutex_unlock(&s->mu));
+        status_set(st, 409, "AlreadyExists", "%s \"%s\" already exists", res_qual(r, q, sizeof q),
+                   o->name);
+        sim_obj_unref(o);
+        return -1;
+    }
+    o->rv = ++s->rv;
+    vec_push(v, o); /* grows; then shift into place */
+    memmove(&v->v[i + 1], &v->v[i], (v->n - 1 - i) * sizeof *v->v);
+    v->v[i] = o;
+    hist_add(s, SIM_EV_ADDED, r, o);
+    XPTHREAD(pthread_mutex_unlock(&s->mu));
+    return 0;
+}
+
+static void conflict(struct sim_status *st, enum sim_res r, const char *name)
+{
+    char q[96];
+    status_set(st, 409, "Conflict",
+               "Operation cannot be fulfilled on %s \"%s\": the object has been modified; please "
+               "apply your changes to the latest version and try again",
+               res_qual(r, q, sizeof q), name);
+}
+
+static void not_found(struct sim_status *st, enum sim_res r, const char *name)
+{
+    char q[96];
+    status_set(st, 404, "NotFound", "%s \"%s\" not found", res_qual(r, q, sizeof q), name);
+}
+
+int sim_store_update(struct sim_store *s, enum sim_res r, struct sim_obj *o, uint64_t expect_rv,
+                     struct sim_status *st)
+{
+    XPTHREAD(pthread_mutex_lock(&s->mu));
+    struct sim_objvec *v = &s->res[r];
+    size_t i = vec_find(v, o->ns, o->name);
+    if (i == (size_t)-1) {
+        XPTHREAD(pthread_mutex_unlock(&s->mu));
+        not_found(st, r, o->name);
+        sim_obj_unref(o);
+        return -1;
+    }
+    if (expect_rv && v->v[i]->rv != expect_rv) {
+        XPTHREAD(pthread_mutex_unlock(&s->mu));
+        conflict(st, r, o->name);
+        sim_obj_unref(o);
+        return -1;
+    }
+    o->rv = ++s->rv;
+    sim_obj_unref(v->v[i]);
+    v->v[i] = o;
+    hist_add(s, SIM_EV_MODIFIED, r, o);
+    XPTHREAD(pthread_mutex_unlock(&s->mu));
+    return 0;
+}
+
+int sim_store_delete(struct sim_store *s, enum sim_res r, const char *ns, const char *name,
+                     uint64_t expect_rv, struct sim_obj **old, struct sim_status *st)
+{
+    XPTHREAD(pthread_mutex_lock(&s->mu));
+    struct sim_objvec *v = &s->res[r];
+    size_t i = vec_find(v, ns ? ns : "", name);
+    if (i == (size_t)-1) {
+        XPTHREAD(pthread_mutex_unlock(&s->mu));
+        not_found(st, r, name);
+        return -1;
+    }
+    if (expect_rv && v->v[i]->rv != expect_rv) {
+        XPTHREAD(pthread_mutex_unlock(&s->mu));
+        conflict(st, r, name);
+        return -1;
+    }
+    struct sim_obj *gone = obj_clone(v->v[i]);
+    sim_obj_unref(v->v[i]);
+    memmove(&v->v[i], &v->v[i + 1], (v->n - i - 1) * sizeof *v->v);
+    v->n--;
+    gone->rv = ++s->rv;
+    hist_add(s, SIM_EV_DELETED, r, gone);
+    XPTHREAD(pthread_mutex_unlock(&s->mu));
+    if (old)
+        *old = gone;
+    else
+        sim_obj_unref(gone);
+    return 0;
+}
+
+int sim_store_watch(struct sim_store *s, enum sim_res r, const char *ns, const struct sim_filter *f,
+                    uint64_t *cursor, struct sim_event *evs, size_t max, int timeout_ms,
+                    struct sim_status *st)
+{
+    struct timespec deadline;
+    clock_gettime(CLOCK_MONOTONIC, &deadline);
+    deadline.tv_sec += timeout_ms / 1000;
+    deadline.tv_nsec += (long)(timeout_ms % 1000) * 1000000L;
+    if (deadline.tv_nsec >= 1000000000L) {
+        deadline.tv_sec++;
+        deadline.tv_nsec -= 1000000000L;
+    }
+    int n = 0;
+    XPTHREAD(pthread_mutex_lock(&s->mu));
+    for (;;) {
+        if (s->stopping) {
+            n = -2;
+            break;
+        }
+        if (*cursor < s->compacted) {
+            status_set(st, 410, "Expired", "too old resource version: %llu (%llu)",
+                       (unsigned long long)*cursor, (unsigned long long)s->compacted + 1);
+            n = -1;
+            break;
+        }
+        if (*cursor > s->rv)
+            *cursor = s->rv; /* a future version: wait from now */
+        while (*cursor < s->rv && (size_t)n < max) {
+            struct sim_hist *h = &s->hist[(s->hist_head + (*cursor - s->compacted)) % s->hist_cap];
+            *cursor = h->rv;
+            if (h->res != r || (ns && strcmp(h->obj->ns, ns) != 0) || !sim_filter_match(f, h->obj))
+                continue;
+            evs[n].type = h->type;
+            evs[n].res = h->res;
+            evs[n].obj = sim_obj_ref(h->obj);
+            n++;
+        }
+        if (n > 0)
+            break;
+        int rc = pthread_cond_timedwait(&s->cond, &s->mu, &deadline);
+        if (rc == ETIMEDOUT)
+            break;
+        if (rc != 0)
+            fatal("pthread_cond_timedwait: %d", rc);
+    }
+    XPTHREAD(pthread_mutex_unlock(&s->mu));
+    return n;
+}
+
+void sim_store_shutdown(struct sim_store *s)
+{
+    XPTHREAD(pthread_mutex_lock(&s->mu));
+    s->stopping = true;
+    XPTHREAD(pthread_cond_broadcast(&s->cond));
+    XPTHREAD(pthread_mutex_unlock(&s->mu));
+}
+
+void sim_store_compact(struct sim_store *s)
+{
+    XPTHREAD(pthread_mutex_lock(&s->mu));
+    for (size_t i = 0; i < s->hist_n; i++)
+        sim_obj_unref(s->hist[(s->hist_head + i) % s->hist_cap].obj);
+    s->hist_n = 0;
+    s->hist_head = 0;
+    s->compacted = s->rv;
+    XPTHREAD(pthread_mutex_unlock(&s->mu));
+}
