@@ -479,6 +479,53 @@ static void test_compiled_in_dir_is_the_source_tree(void **state)
     setenv("CUTOVER_THEMES_DIR", themes_dir(), 1);
 }
 
+static void test_shipped_themes_stay_readable_everywhere(void **state)
+{
+    (void)state;
+    setenv("CUTOVER_THEMES_DIR", themes_dir(), 1);
+    const char *names[] = {"dark", "light", "high-contrast", "colour-blind-safe", "monochrome"};
+    const int ncolors[] = {8, 16, 88, 256, 1 << 24};
+    const enum theme_role meaning[] = {THEME_ROLE_SELECTED,          THEME_ROLE_STATUS_BAR,
+                                       THEME_ROLE_PANEL_TITLE_FOCUS, THEME_ROLE_VALUE_CRIT,
+                                       THEME_ROLE_FINDING_CRIT,      THEME_ROLE_ERROR};
+    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
+        struct theme t;
+        struct error err;
+        assert_int_equal(theme_find(names[i], &t, &err), 0);
+        for (int r = 0; r < THEME_ROLE_COUNT; r++) {
+            for (size_t n = 0; n < sizeof ncolors / sizeof ncolors[0]; n++) {
+                struct theme_resolved res;
+                theme_resolve(&t, (enum theme_role)r, ncolors[n], false, &res);
+                /* text never drawn in (nearly) its own background colour */
+                int32_t fg = res.fg_rgb, bg = res.bg_rgb;
+                if (ncolors[n] <= 256) {
+                    struct theme_color fc = {THEME_COLOR_INDEX, res.fg, 0};
+                    struct theme_color bc = {THEME_COLOR_INDEX, res.bg, 0};
+                    fg = res.fg >= 0 ? theme_color_rgb(&fc) : -1;
+                    bg = res.bg >= 0 ? theme_color_rgb(&bc) : -1;
+                }
+                if (fg >= 0 && bg >= 0) {
+                    int d = abs((fg >> 16) - (bg >> 16)) +
+                            abs(((fg >> 8) & 0xff) - ((bg >> 8) & 0xff)) +
+                            abs((fg & 0xff) - (bg & 0xff));
+                    if (d < 150)
+                        fail_msg("%s: %s is #%06x on #%06x with %d colours", names[i],
+                                 theme_role_name((enum theme_role)r), (unsigned)fg, (unsigned)bg,
+                                 ncolors[n]);
+                }
+            }
+        }
+        /* Without colour, what carries meaning still stands out from plain text. */
+        for (size_t m = 0; m < sizeof meaning / sizeof meaning[0]; m++) {
+            struct theme_resolved res;
+            theme_resolve(&t, meaning[m], 256, true, &res);
+            if (res.attrs == 0)
+                fail_msg("%s: %s has no attribute without colour", names[i],
+                         theme_role_name(meaning[m]));
+        }
+    }
+}
+
 static void test_no_color_env(void **state)
 {
     (void)state;
@@ -506,6 +553,7 @@ int main(void)
         cmocka_unit_test(test_colour_mapping),
         cmocka_unit_test(test_resolve_for_terminals),
         cmocka_unit_test(test_compiled_in_dir_is_the_source_tree),
+        cmocka_unit_test(test_shipped_themes_stay_readable_everywhere),
         cmocka_unit_test(test_no_color_env),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
