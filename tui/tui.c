@@ -205,7 +205,7 @@ int tui_run(const struct tui_opts *o, struct error *err)
     if (theme_failed) {
         char buf[700];
         log_warn("theme: %s", error_format(&terr, buf, sizeof buf));
-        dashboard_message(l.dash, "theme %s: %s (using the default)", theme_name,
+        dashboard_message(l.dash, "using the default theme (%s): %s", theme_name,
                           error_format(&terr, buf, sizeof buf));
     }
 

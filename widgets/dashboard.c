@@ -193,6 +193,8 @@ static void draw_header(struct dashboard *d, struct canvas *c, int side)
     x += 2;
     x += canvas_text(c, 0, x, -1, THEME_ROLE_VALUE, 0, s && s->version ? s->version : "v?");
     x += 2;
+    if (s && s->tls_insecure)
+        x += canvas_text(c, 0, x, -1, THEME_ROLE_TLS_INSECURE, CANVAS_BOLD, "TLS-INSECURE") + 2;
     if (s && s->api_latency_ms >= 0) {
         char lat[32];
         snprintf(lat, sizeof lat, "api %.0fms", s->api_latency_ms);
@@ -206,18 +208,21 @@ static void draw_header(struct dashboard *d, struct canvas *c, int side)
                     : strcmp(d->mode, "RUNBOOK") == 0 ? THEME_ROLE_RUNBOOK
                                                       : THEME_ROLE_HEADER_MODE;
     x = canvas_text(c, 1, 0, -1, mode_role, CANVAS_BOLD, d->mode) + 1;
-    if (s && s->tls_insecure)
-        x += canvas_text(c, 1, x, -1, THEME_ROLE_TLS_INSECURE, CANVAS_BOLD, "TLS-INSECURE") + 1;
     char age[16];
     widget_age(fr.age, age, sizeof age);
     if (s == NULL) {
         canvas_text(c, 1, x, -1, THEME_ROLE_DIM, 0, "connecting...");
     } else if (fr.stale) {
         x += canvas_textf(c, 1, x, -1, THEME_ROLE_STALE, CANVAS_BOLD | CANVAS_REVERSE, "STALE %s",
-                          fr.age >= 0 ? age : "never updated");
+                          fr.age >= 0 ? age : "(no data)");
         if (fr.error) {
+            /* the column already names the cluster: drop a leading "<context>: " */
+            const char *e = fr.error, *ctx = s->context ? s->context : d->context[side];
+            size_t cl = strlen(ctx);
+            if (strncmp(e, ctx, cl) == 0 && e[cl] == ':' && e[cl + 1] == ' ')
+                e += cl + 2;
             x += canvas_text(c, 1, x, -1, THEME_ROLE_ERROR, 0, " ");
-            canvas_text(c, 1, x, -1, THEME_ROLE_ERROR, 0, fr.error);
+            canvas_text(c, 1, x, -1, THEME_ROLE_ERROR, 0, e);
         }
     } else {
         canvas_textf(c, 1, x, -1, THEME_ROLE_VALUE_OK, 0, "updated %s ago", age);

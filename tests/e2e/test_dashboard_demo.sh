@@ -1,0 +1,139 @@
+#!/usr/bin/env bash
+# `cutover demo` in tmux at 160x48 and at 80x24: both clusters' names and versions, zones with
+# node counts, the control-plane-in-one-zone finding on the source, fluentd missing on the
+# target, the crash-looping checkout, the help screen, a filter, a drill-in, and `q` giving the
+# shell back with the simulator gone and its temp dir removed.
+set -euo pipefail
+: "${CUTOVER_BIN:?CUTOVER_BIN must name the cutover binary}"
+
+SOCK="cutover-e2e-demo-$$"
+TMP=$(mktemp -d)
+export XDG_STATE_HOME="$TMP/state" XDG_CONFIG_HOME="$TMP/config" TMPDIR="$TMP"
+cleanup() {
+    tmux -L "$SOCK" kill-server 2>/dev/null || true
+    rm -rf "$TMP"
+}
+trap cleanup EXIT
+
+cap() { tmux -L "$SOCK" capture-pane -p -t e2e; }
+fail() {
+    echo "FAIL: $*" >&2
+    echo "--- screen ---" >&2
+    cap >&2 || true
+    exit 1
+}
+# wait_for REGEX [SECONDS]: polls the screen until an extended regex matches.
+wait_for() {
+    local deadline=$((SECONDS + ${2:-20}))
+    while ((SECONDS < deadline)); do
+        if cap | grep -qE -- "$1"; then return 0; fi
+        sleep 0.2
+    done
+    fail "'$1' did not appear within ${2:-20}s"
+}
+# wait_gone REGEX [SECONDS]: polls until the regex no longer matches.
+wait_gone() {
+    local deadline=$((SECONDS + ${2:-20}))
+    while ((SECONDS < deadline)); do
+        if ! cap | grep -qE -- "$1"; then return 0; fi
+        sleep 0.2
+    done
+    fail "'$1' was still on screen after ${2:-20}s"
+}
+keys() { tmux -L "$SOCK" send-keys -t e2e "$@"; }
+
+start() { # WIDTH HEIGHT
+    tmux -L "$SOCK" kill-server 2>/dev/null || true
+    tmux -L "$SOCK" new-session -d -s e2e -x "$1" -y "$2" \
+        "env PS1='e2e-shell\$ ' bash --norc --noprofile"
+    wait_for 'e2e-shell\$'
+    keys "clear; $CUTOVER_BIN demo; echo cutover-exit=\$?" Enter
+}
+
+quit_and_check() {
+    keys q
+    wait_for 'cutover-exit=0' 15
+    wait_gone 'Nodes by zone|SOURCE onprem-prod' 5
+    # the simulator is reaped and its temp dir removed
+    local deadline=$((SECONDS + 10))
+    while ((SECONDS < deadline)) && pgrep -f "$TMP/cutover-demo" >/dev/null; do sleep 0.2; done
+    if pgrep -f "$TMP/cutover-demo" >/dev/null; then fail "cutover-sim still running after quit"; fi
+    if compgen -G "$TMP/cutover-demo.*" >/dev/null; then fail "demo temp dir left behind"; fi
+}
+
+# ---- 160x48: everything at once --------------------------------------------------------
+start 160 48
+wait_for 'SOURCE onprem-prod  v1\.24\.17' 30
+wait_for 'TARGET eks-prod  v1\.29\.[0-9]+'
+wait_for 'LIVE'
+# zones with node counts: the source's three control-plane nodes are all in us-east-1a
+wait_for 'us-east-1a +3/3 '
+wait_for 'us-east-1c +- +[0-9]+/[0-9]+'
+wait_for 'CRIT [0-9]+ of 3 control-plane nodes in us-east-1a'
+# workload parity: fluentd missing on the target, checkout crash-looping there
+wait_for 'logging/fluentd .*MISSING'
+wait_for 'shop/checkout .*CrashLoopBackOff' 30
+wait_for 'No traffic provider configured'
+wait_for 'Secret drift: not configured'
+
+# the help screen, generated from the action table
+keys '?'
+wait_for 'Help: keys'
+wait_for 'next-panel +focus the next panel'
+wait_for ':ns NAME'
+keys Escape
+wait_gone 'Help: keys'
+
+# a filter: only fluentd is left
+keys / f l u e n t d Enter
+wait_for 'filter /fluentd'
+wait_for 'Workloads 1 of [0-9]+'
+wait_gone 'shop/checkout'
+keys Escape
+wait_gone 'filter /fluentd'
+wait_for 'shop/checkout'
+
+# a drill-in: checkout's pods in both clusters side by side
+keys / c h e c k o u t Enter
+wait_for 'Workloads 1 of'
+keys Enter
+wait_for 'Pods of Deployment shop/checkout'
+wait_for 'SOURCE onprem-prod: [1-9][0-9]* pods'
+wait_for 'TARGET eks-prod: [1-9][0-9]* pods'
+wait_for 'checkout-[a-z0-9]+-[a-z0-9]+ .*CrashLoopBackOff'
+keys Escape
+wait_gone 'Pods of Deployment'
+wait_for 'Workloads 1 of'
+
+# a command: :nodes focuses the nodes panel, :q quits
+keys : n o d e s Enter
+wait_for 'us-east-1b'
+quit_and_check
+
+# ---- 80x24: panels fold ----------------------------------------------------------------
+start 80 24
+wait_for 'SOURCE onprem-prod  v1\.24\.17' 30
+wait_for 'TARGET eks-prod  v1\.29'
+wait_for '\+ Nodes: source [0-9]+ nodes in 2 zones CRIT'
+wait_for 'logging/fluentd .*MISSING'
+wait_for 'shop/checkout .*CrashLoop' 30
+# Tab: the nodes panel unfolds with the zone grid; the workloads fold into one line
+keys BTab
+wait_for 'Nodes by zone'
+wait_for 'us-east-1a +3/3'
+wait_for '\+ Workloads: [0-9]+ pairs, [1-9][0-9]* missing'
+keys '?'
+wait_for 'Help: keys'
+keys Escape
+wait_gone 'Help: keys'
+# live resize to 160x48 and back: the full layout comes and goes
+tmux -L "$SOCK" resize-window -t e2e -x 160 -y 48
+wait_for 'No traffic provider configured'
+wait_for '┌ Workloads|\+ Workloads [0-9]'
+tmux -L "$SOCK" resize-window -t e2e -x 80 -y 24
+wait_for '\+ Traffic: No traffic provider configured'
+# Ctrl-C quits too, restoring the terminal
+keys C-c
+wait_for 'cutover-exit=0' 15
+wait_gone 'Nodes by zone' 5
+echo "ok: dashboard demo at 160x48 and 80x24"

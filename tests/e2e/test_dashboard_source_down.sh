@@ -1,0 +1,93 @@
+#!/usr/bin/env bash
+# Taking the source cluster down through the simulator's admin address turns the source column
+# stale, with its error beside its last good data, while the target keeps updating; clearing
+# the fault recovers without a restart.
+set -euo pipefail
+: "${CUTOVER_BIN:?}" "${CUTOVER_SIM:?}"
+
+SOCK="cutover-e2e-down-$$"
+TMP=$(mktemp -d)
+export XDG_STATE_HOME="$TMP/state" XDG_CONFIG_HOME="$TMP/config"
+SIM_PID=
+cleanup() {
+    tmux -L "$SOCK" kill-server 2>/dev/null || true
+    if [ -n "$SIM_PID" ]; then kill "$SIM_PID" 2>/dev/null || true; wait "$SIM_PID" 2>/dev/null || true; fi
+    rm -rf "$TMP"
+}
+trap cleanup EXIT
+
+cap() { tmux -L "$SOCK" capture-pane -p -t e2e; }
+fail() {
+    echo "FAIL: $*" >&2
+    echo "--- screen ---" >&2
+    cap >&2 || true
+    exit 1
+}
+# side_line N SIDE: row N (1-based) of the screen, left (source) or right (target) half.
+side_line() {
+    local row
+    row=$(cap | sed -n "${1}p")
+    if [ "$2" = source ]; then printf '%s\n' "${row:0:80}"; else printf '%s\n' "${row:81}"; fi
+}
+wait_for() {
+    local deadline=$((SECONDS + ${2:-20}))
+    while ((SECONDS < deadline)); do
+        if cap | grep -qE -- "$1"; then return 0; fi
+        sleep 0.2
+    done
+    fail "'$1' did not appear within ${2:-20}s"
+}
+wait_side() { # ROW SIDE REGEX SECONDS
+    local deadline=$((SECONDS + $4))
+    while ((SECONDS < deadline)); do
+        if side_line "$1" "$2" | grep -qE -- "$3"; then return 0; fi
+        sleep 0.2
+    done
+    fail "row $1 ($2) did not match '$3' within $4s: '$(side_line "$1" "$2")'"
+}
+admin() { # METHOD PATH [JSON]
+    /usr/bin/python3 - "$ADMIN" "$@" <<'PY'
+import sys, urllib.request
+base, method, path = sys.argv[1], sys.argv[2], sys.argv[3]
+body = sys.argv[4].encode() if len(sys.argv) > 4 else None
+req = urllib.request.Request(base.rstrip('/') + path, data=body, method=method,
+                             headers={'Content-Type': 'application/json'})
+with urllib.request.urlopen(req, timeout=10) as r:
+    sys.stdout.write(r.read().decode())
+PY
+}
+
+"$CUTOVER_SIM" --demo --write-kubeconfig "$TMP/kubeconfig" >"$TMP/ready" 2>"$TMP/sim.log" &
+SIM_PID=$!
+deadline=$((SECONDS + 30))
+until grep -q '}' "$TMP/ready" 2>/dev/null; do
+    ((SECONDS < deadline)) || { cat "$TMP/sim.log" >&2; echo "FAIL: simulator not ready" >&2; exit 1; }
+    kill -0 "$SIM_PID" 2>/dev/null || { cat "$TMP/sim.log" >&2; echo "FAIL: simulator died" >&2; exit 1; }
+    sleep 0.2
+done
+ADMIN=$(/usr/bin/python3 -c 'import json,sys; print(json.loads(open(sys.argv[1]).readline())["admin"])' "$TMP/ready")
+
+tmux -L "$SOCK" new-session -d -s e2e -x 162 -y 48 \
+    "$CUTOVER_BIN --kubeconfig $TMP/kubeconfig --source onprem-prod --target eks-prod; sleep 60"
+wait_for 'us-east-1a +3/3 ' 30
+wait_for 'logging/fluentd .*MISSING'
+wait_side 2 source '^LIVE updated [0-9]+s ago' 10
+wait_side 2 target '^LIVE updated [0-9]+s ago' 10
+
+# source down: the column says STALE with its error, and keeps its last good data
+admin POST /faults '{"cluster":"onprem-prod","fault":"down"}' >/dev/null
+wait_side 2 source 'STALE [0-9]+[smh] .*[A-Za-z]{4,}' 45
+cap | grep -qE 'us-east-1a +3/3 ' || fail "the source's last zone grid is gone"
+cap | grep -qE 'logging/fluentd .*MISSING' || fail "the workloads of the last data are gone"
+side_line 2 target | grep -qE '^LIVE updated' || fail "the target went stale with the source"
+
+# the target keeps updating while the source is down: a scale there shows up
+admin POST /mutate '{"cluster":"eks-prod","op":"scale","namespace":"shop","kind":"Deployment","name":"api","replicas":7}' >/dev/null
+wait_for 'shop/api .*[0-9]+/7 ' 30
+side_line 2 source | grep -q STALE || fail "the source recovered while still down"
+side_line 2 target | grep -qE '^LIVE updated' || fail "the target is not fresh"
+
+# the fault cleared: the source recovers without a restart
+admin DELETE /faults >/dev/null
+wait_side 2 source '^LIVE updated [0-9]+s ago' 60
+echo "ok: source down turns stale with its error, target keeps updating, recovery without restart"

@@ -1,0 +1,101 @@
+#!/usr/bin/env bash
+# How the dashboard meets the terminal, on clusters that cannot be reached (so no simulator is
+# needed): their error is drawn beside "STALE"; NO_COLOR means no colour escapes at all while
+# the default theme colours the screen; a non-UTF-8 locale gets ASCII line drawing and a UTF-8
+# one box drawing; an unknown --theme says so in the status bar and the default is used; q
+# restores the terminal.
+set -euo pipefail
+: "${CUTOVER_BIN:?}"
+
+SOCK="cutover-e2e-term-$$"
+TMP=$(mktemp -d)
+export XDG_STATE_HOME="$TMP/state" XDG_CONFIG_HOME="$TMP/config"
+cleanup() {
+    tmux -L "$SOCK" kill-server 2>/dev/null || true
+    rm -rf "$TMP"
+}
+trap cleanup EXIT
+
+# two contexts on loopback ports nothing listens on
+cat >"$TMP/kubeconfig" <<KC
+apiVersion: v1
+kind: Config
+clusters:
+- name: a
+  cluster: {server: "https://127.0.0.1:9", insecure-skip-tls-verify: true}
+- name: b
+  cluster: {server: "https://127.0.0.1:7"}
+users:
+- name: u
+  user: {token: not-a-real-token}
+contexts:
+- name: old-dc
+  context: {cluster: a, user: u}
+- name: new-eks
+  context: {cluster: b, user: u}
+current-context: old-dc
+KC
+
+cap() { tmux -L "$SOCK" capture-pane -p -t e2e "$@"; }
+fail() {
+    echo "FAIL: $*" >&2
+    cap >&2 || true
+    exit 1
+}
+wait_for() {
+    local deadline=$((SECONDS + ${2:-20}))
+    while ((SECONDS < deadline)); do
+        if cap | grep -qE -- "$1"; then return 0; fi
+        sleep 0.2
+    done
+    fail "'$1' did not appear within ${2:-20}s"
+}
+run() { # ENV... -- ARGS...: starts the dashboard in a fresh pane running a shell
+    tmux -L "$SOCK" kill-server 2>/dev/null || true
+    tmux -L "$SOCK" new-session -d -s e2e -x 120 -y 30 \
+        "env PS1='e2e-shell\$ ' bash --norc --noprofile"
+    wait_for 'e2e-shell\$'
+    tmux -L "$SOCK" send-keys -t e2e "clear; env $1 $CUTOVER_BIN --kubeconfig $TMP/kubeconfig --source old-dc --target new-eks $2; echo cutover-exit=\$?" Enter
+}
+colour_escapes() { cap -e | grep -cP '\x1b\[(?:[0-9]+;)*(?:3[0-7]|4[0-7]|9[0-7]|10[0-7]|38|48)(?:;|m)' || true; }
+
+# 1. colours, UTF-8 box drawing, the unreachable source's error beside STALE
+run "LANG=C.UTF-8 LC_ALL=C.UTF-8 TERM=screen-256color" ""
+wait_for 'SOURCE old-dc'
+wait_for '┌ Nodes by zone'
+wait_for 'SOURCE old-dc  v\?  TLS-INSECURE'
+wait_for '^LIVE STALE \(no data\) .*127\.0\.0\.1:9' 30
+wait_for ' LIVE STALE \(no data\) .*127\.0\.0\.1:7'
+[ "$(colour_escapes)" -gt 0 ] || fail "the default theme drew no colour"
+tmux -L "$SOCK" send-keys -t e2e q
+wait_for 'cutover-exit=0' 10
+
+# 2. NO_COLOR: not one colour escape, severity still in words
+run "NO_COLOR=1 LANG=C.UTF-8 LC_ALL=C.UTF-8 TERM=screen-256color" ""
+wait_for 'CRIT source +cluster' 30
+[ "$(colour_escapes)" -eq 0 ] || fail "colour escapes with NO_COLOR set"
+tmux -L "$SOCK" send-keys -t e2e q
+wait_for 'cutover-exit=0' 10
+
+# 3. a non-UTF-8 locale: ASCII line drawing only
+run "LANG=C LC_ALL=C TERM=screen" ""
+wait_for '\+ Nodes by zone -+'
+cap | grep -q '┌' && fail "UTF-8 line drawing in the C locale"
+tmux -L "$SOCK" send-keys -t e2e q
+wait_for 'cutover-exit=0' 10
+
+# 4. an unknown theme: a message, the default theme, still usable
+run "LANG=C.UTF-8 LC_ALL=C.UTF-8" "--theme no-such-theme"
+wait_for 'using the default theme \(no-such-theme\): .*not found'
+wait_for 'Nodes by zone'
+tmux -L "$SOCK" send-keys -t e2e C-c
+wait_for 'cutover-exit=0' 10
+cap | grep -q 'Nodes by zone' && fail "the dashboard is still on screen after quitting"
+
+# 5. a named theme loads silently
+run "LANG=C.UTF-8 LC_ALL=C.UTF-8" "--theme high-contrast"
+wait_for 'Nodes by zone'
+cap | grep -q 'using the default' && fail "high-contrast theme did not load"
+tmux -L "$SOCK" send-keys -t e2e q
+wait_for 'cutover-exit=0' 10
+echo "ok: colours, NO_COLOR, ASCII locale, themes"
