@@ -754,11 +754,10 @@ static void status_message(const struct xfer *x, char *buf, size_t len)
     json_object_put(o);
 }
 
-static bool tls_error(CURLcode rc)
+static bool tls_verify_error(CURLcode rc)
 {
-    return rc == CURLE_PEER_FAILED_VERIFICATION || rc == CURLE_SSL_CONNECT_ERROR ||
-           rc == CURLE_SSL_CACERT_BADFILE || rc == CURLE_SSL_CERTPROBLEM ||
-           rc == CURLE_SSL_CIPHER || rc == CURLE_SSL_ISSUER_ERROR;
+    return rc == CURLE_PEER_FAILED_VERIFICATION || rc == CURLE_SSL_CACERT_BADFILE ||
+           rc == CURLE_SSL_ISSUER_ERROR;
 }
 
 int k8s_http_do(struct k8s_http_conn *c, const struct k8s_http_req *req, struct k8s_http_resp *resp,
@@ -830,13 +829,16 @@ int k8s_http_do(struct k8s_http_conn *c, const struct k8s_http_req *req, struct 
         if (res != CURLE_OK) {
             resp->transport_error = x->status == 0;
             const char *detail = c->errbuf[0] ? c->errbuf : curl_easy_strerror(res);
-            if (tls_error(res))
-                error_set(err, "%s: %s %s: TLS: %s (CA from %s)", h->ctx.name, method, url_msg,
-                          detail,
-                          h->ctx.insecure_skip_tls_verify ? "nowhere: verification is off"
-                          : h->ctx.ca_data                ? "certificate-authority-data"
-                          : h->ctx.ca_file                ? h->ctx.ca_file
-                                                          : "the system store");
+            if (tls_verify_error(res))
+                error_set(err, "%s: %s %s: TLS: server certificate not trusted: %s (CA from %s)",
+                          h->ctx.name, method, url_msg, detail,
+                          h->ctx.ca_data   ? "certificate-authority-data"
+                          : h->ctx.ca_file ? h->ctx.ca_file
+                                           : "the system store");
+            else if (res == CURLE_SSL_CONNECT_ERROR || res == CURLE_SSL_CERTPROBLEM ||
+                     res == CURLE_SSL_CIPHER)
+                error_set(err, "%s: %s %s: TLS handshake failed: %s", h->ctx.name, method, url_msg,
+                          detail);
             else if (x->status >= 200 && x->status < 300)
                 error_set(err, "%s: %s %s: HTTP %ld, body cut: %s", h->ctx.name, method, url_msg,
                           x->status, detail);

@@ -1,0 +1,440 @@
+/* k8s_http against the in-process simulator: TLS as the kubeconfig says, credentials,
+ * Retry-After, error messages a user can act on, and observer mode sending nothing. */
+
+#include "../lib/informer_sim.h"
+
+#include "cutover/k8s_poller.h"
+#include "cutover/xalloc.h"
+
+#include <pthread.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+struct fx {
+    struct sim *sim;
+    struct kube_context ctx; /* onprem-prod */
+    char dir[64];
+};
+
+static int setup(void **state)
+{
+    struct fx *f = xcalloc(1, sizeof *f);
+    f->sim = informer_sim_start();
+    informer_sim_context(f->sim, 0, &f->ctx);
+    snprintf(f->dir, sizeof f->dir, "/tmp/cutover-http-XXXXXX");
+    assert_non_null(mkdtemp(f->dir));
+    *state = f;
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    struct fx *f = *state;
+    kube_context_fini(&f->ctx);
+    sim_stop(f->sim);
+    char cmd[128];
+    snprintf(cmd, sizeof cmd, "rm -rf %s", f->dir);
+    assert_int_equal(system(cmd), 0);
+    free(f);
+    return 0;
+}
+
+static int clear_faults(void **state)
+{
+    struct fx *f = *state;
+    sim_faults_clear(f->sim);
+    return 0;
+}
+
+struct body {
+    char buf[65536];
+    size_t len;
+};
+
+static int body_add(void *arg, const char *buf, size_t len)
+{
+    struct body *b = arg;
+    if (b->len + len >= sizeof b->buf)
+        return -1;
+    memcpy(b->buf + b->len, buf, len);
+    b->len += len;
+    b->buf[b->len] = '\0';
+    return 0;
+}
+
+static int get(struct k8s_http *h, const char *path, struct body *b, struct k8s_http_resp *resp,
+               struct error *err)
+{
+    struct k8s_http_conn *c = k8s_http_conn_new(h, NULL, NULL);
+    b->len = 0;
+    b->buf[0] = '\0';
+    struct k8s_http_req req = {.path = path, .on_body = body_add, .arg = b, .low_speed_s = 10};
+    error_clear(err);
+    int rc = k8s_http_do(c, &req, resp, err);
+    k8s_http_conn_free(c);
+    return rc;
+}
+
+static void test_version_with_verified_tls(void **state)
+{
+    struct fx *f = *state;
+    assert_false(f->ctx.insecure_skip_tls_verify);
+    struct k8s_http *h = informer_http(&f->ctx, false);
+    struct body b;
+    struct k8s_http_resp resp;
+    struct error err;
+    assert_int_equal(get(h, "/version", &b, &resp, &err), 0);
+    assert_int_equal(resp.status, 200);
+    char *git;
+    int major, minor;
+    assert_int_equal(k8s_poller_parse_version(b.buf, b.len, &git, &major, &minor), 0);
+    assert_string_equal(git, "v1.24.17");
+    assert_int_equal(major, 1);
+    assert_int_equal(minor, 24);
+    free(git);
+    k8s_http_free(h);
+}
+
+static void test_wrong_ca_fails_clearly(void **state)
+{
+    struct fx *f = *state;
+    struct kube_context ctx = f->ctx;
+    /* The system store does not hold the simulator's generated CA. */
+    ctx.ca_data = NULL;
+    ctx.ca_data_len = 0;
+    ctx.ca_file = "/etc/ssl/certs/ca-certificates.crt";
+    struct k8s_http *h = informer_http(&ctx, false);
+    struct body b;
+    struct k8s_http_resp resp;
+    struct error err;
+    assert_int_equal(get(h, "/version", &b, &resp, &err), -1);
+    assert_true(resp.transport_error);
+    char want[300];
+    snprintf(want, sizeof want, "onprem-prod: GET %s/version: TLS: ", f->ctx.server);
+    assert_non_null(strstr(err.msg, want));
+    assert_non_null(strstr(err.msg, "certificate"));
+    assert_non_null(strstr(err.msg, "ca-certificates.crt"));
+    k8s_http_free(h);
+
+    /* A tls-server-name the certificate does not name fails; one it names passes. */
+    ctx = f->ctx;
+    ctx.tls_server_name = "kubernetes.invalid";
+    h = informer_http(&ctx, false);
+    assert_int_equal(get(h, "/version", &b, &resp, &err), -1);
+    assert_non_null(strstr(err.msg, "TLS"));
+    k8s_http_free(h);
+    ctx.tls_server_name = "localhost";
+    h = informer_http(&ctx, false);
+    assert_int_equal(get(h, "/version", &b, &resp, &err), 0);
+    assert_non_null(strstr(b.buf, "v1.24.17"));
+    k8s_http_free(h);
+}
+
+static void test_insecure_skip_verify(void **state)
+{
+    struct fx *f = *state;
+    struct kube_context ctx = f->ctx;
+    ctx.ca_data = NULL;
+    ctx.ca_data_len = 0;
+    ctx.ca_file = "/etc/ssl/certs/ca-certificates.crt";
+    ctx.insecure_skip_tls_verify = true;
+    struct k8s_http *h = informer_http(&ctx, false);
+    struct body b;
+    struct k8s_http_resp resp;
+    struct error err;
+    assert_int_equal(get(h, "/version", &b, &resp, &err), 0);
+    assert_non_null(strstr(b.buf, "gitVersion"));
+    k8s_http_free(h);
+}
+
+static void test_bad_token_names_cluster_and_url(void **state)
+{
+    struct fx *f = *state;
+    struct kube_context ctx = f->ctx;
+    ctx.token = "not-the-token";
+    ctx.token_file = NULL;
+    struct k8s_http *h = informer_http(&ctx, false);
+    struct body b;
+    struct k8s_http_resp resp;
+    struct error err;
+    assert_int_equal(get(h, "/api/v1/nodes?limit=1", &b, &resp, &err), -1);
+    assert_int_equal(resp.status, 401);
+    char want[300];
+    snprintf(want, sizeof want, "onprem-prod: GET %s/api/v1/nodes: HTTP 401", f->ctx.server);
+    assert_non_null(strstr(err.msg, want));
+    assert_null(strstr(err.msg, "not-the-token"));
+    k8s_http_free(h);
+}
+
+static void test_error_500_message(void **state)
+{
+    struct fx *f = *state;
+    assert_true(sim_fault_add(f->sim,
+                              "{\"cluster\":\"onprem-prod\",\"fault\":\"error\","
+                              "\"status\":500,\"path\":\"/api/v1/pods\",\"count\":1}") >= 0);
+    struct k8s_http *h = informer_http(&f->ctx, false);
+    struct body b;
+    struct k8s_http_resp resp;
+    struct error err;
+    assert_int_equal(get(h, "/api/v1/pods?limit=5", &b, &resp, &err), -1);
+    assert_int_equal(resp.status, 500);
+    char want[300];
+    snprintf(want, sizeof want, "onprem-prod: GET %s/api/v1/pods: HTTP 500", f->ctx.server);
+    assert_non_null(strstr(err.msg, want));
+    /* count 1: the next one passes. */
+    assert_int_equal(get(h, "/api/v1/pods?limit=5", &b, &resp, &err), 0);
+    k8s_http_free(h);
+}
+
+static void test_429_retry_after_honoured(void **state)
+{
+    struct fx *f = *state;
+    assert_true(sim_fault_add(f->sim, "{\"cluster\":\"onprem-prod\",\"fault\":\"429\","
+                                      "\"retry_after\":1,\"path\":\"/version\",\"count\":2}") >= 0);
+    struct k8s_http *h = informer_http(&f->ctx, false);
+    struct body b;
+    struct k8s_http_resp resp;
+    struct error err;
+    assert_int_equal(get(h, "/version", &b, &resp, &err), 0);
+    assert_int_equal(resp.status, 200);
+    assert_int_equal(resp.retries, 2);
+    struct k8s_http_stats st;
+    k8s_http_get_stats(h, &st);
+    assert_int_equal(st.requests, 3);
+    assert_int_equal(st.retry_after_waits, 2);
+    assert_true(st.last_retry_after_s == 1.0);
+    /* The client's own timestamps: from the 429 to the retry it waited at least Retry-After. */
+    assert_true(st.last_retry_waited_ms >= 1000.0);
+    k8s_http_free(h);
+}
+
+static void test_read_only_refuses_without_sending(void **state)
+{
+    struct fx *f = *state;
+    long total0 = informer_sim_requests(f->sim, "onprem-prod", "total");
+    struct k8s_http *h = informer_http(&f->ctx, true);
+    struct k8s_http_resp resp;
+    struct error err;
+    error_clear(&err);
+    const char *methods[] = {"PATCH", "POST", "PUT", "DELETE"};
+    for (size_t i = 0; i < 4; i++) {
+        assert_int_equal(informer_request(h, methods[i], "/api/v1/namespaces/shop/configmaps/x",
+                                          "{\"data\":{\"a\":\"b\"}}", &resp, &err),
+                         -1);
+        assert_int_equal(resp.status, 0);
+        assert_non_null(strstr(err.msg, "read-only"));
+        assert_non_null(strstr(err.msg, methods[i]));
+    }
+    struct k8s_http_stats st;
+    k8s_http_get_stats(h, &st);
+    assert_int_equal(st.refused, 4);
+    assert_int_equal(st.requests, 0);
+    /* A GET still works in observer mode. */
+    assert_int_equal(informer_request(h, "GET", "/version", NULL, &resp, &err), 0);
+    k8s_http_free(h);
+    assert_int_equal(informer_sim_requests(f->sim, "onprem-prod", "total"), total0 + 1);
+    assert_int_equal(informer_sim_requests(f->sim, NULL, "mutating"), 0);
+
+    /* The same PATCH without read_only does reach the server (so the check above can fail). */
+    h = informer_http(&f->ctx, false);
+    assert_int_equal(informer_request(h, "POST", "/api/v1/namespaces/shop/configmaps",
+                                      "{\"apiVersion\":\"v1\",\"kind\":\"ConfigMap\","
+                                      "\"metadata\":{\"name\":\"ro-check\",\"namespace\":\"shop\"},"
+                                      "\"data\":{\"a\":\"b\"}}",
+                                      &resp, &err),
+                     0);
+    k8s_http_free(h);
+    assert_int_equal(informer_sim_requests(f->sim, NULL, "mutating"), 1);
+}
+
+static void test_token_file_reread(void **state)
+{
+    struct fx *f = *state;
+    char path[128];
+    snprintf(path, sizeof path, "%s/token", f->dir);
+    FILE *fp = fopen(path, "w");
+    assert_non_null(fp);
+    fputs("stale-token\n", fp);
+    fclose(fp);
+    struct kube_context ctx = f->ctx;
+    ctx.token = NULL;
+    ctx.token_file = path;
+    struct k8s_http *h = informer_http(&ctx, false);
+    struct body b;
+    struct k8s_http_resp resp;
+    struct error err;
+    assert_int_equal(get(h, "/api/v1/namespaces?limit=1", &b, &resp, &err), -1);
+    assert_int_equal(resp.status, 401);
+    fp = fopen(path, "w");
+    assert_non_null(fp);
+    fprintf(fp, "%s\n", f->ctx.token ? f->ctx.token : sim_token(f->sim, "onprem-prod"));
+    fclose(fp);
+    assert_int_equal(get(h, "/api/v1/namespaces?limit=1", &b, &resp, &err), 0);
+    k8s_http_free(h);
+}
+
+/* An exec plugin that hands out a wrong token first, then the right one: the client must run
+ * it again after the 401, and cache the good credential afterwards. */
+static void test_exec_credential_rerun_after_401(void **state)
+{
+    struct fx *f = *state;
+    char script[128], count[128];
+    snprintf(script, sizeof script, "%s/plugin.sh", f->dir);
+    snprintf(count, sizeof count, "%s/runs", f->dir);
+    const char *token = f->ctx.token ? f->ctx.token : sim_token(f->sim, "onprem-prod");
+    FILE *fp = fopen(script, "w");
+    assert_non_null(fp);
+    fprintf(fp,
+            "#!/bin/sh\n"
+            "echo run >> %s\n"
+            "if [ $(wc -l < %s) -eq 1 ]; then tok=wrong; else tok=%s; fi\n"
+            "printf '{\"apiVersion\":\"client.authentication.k8s.io/v1\","
+            "\"kind\":\"ExecCredential\",\"status\":{\"token\":\"%%s\","
+            "\"expirationTimestamp\":\"2999-01-01T00:00:00Z\"}}' $tok\n",
+            count, count, token);
+    fclose(fp);
+    assert_int_equal(chmod(script, 0700), 0);
+    struct kube_exec ex = {.api_version = "client.authentication.k8s.io/v1",
+                           .command = script,
+                           .interactive_mode = "Never"};
+    char *args[] = {NULL};
+    ex.args = args;
+    struct kube_context ctx = f->ctx;
+    ctx.token = NULL;
+    ctx.token_file = NULL;
+    ctx.auth = KUBE_AUTH_EXEC;
+    ctx.exec = &ex;
+    struct k8s_http *h = informer_http(&ctx, false);
+    struct body b;
+    struct k8s_http_resp resp;
+    struct error err;
+    if (get(h, "/api/v1/namespaces?limit=1", &b, &resp, &err) < 0)
+        fail_msg("%s", err.msg);
+    assert_int_equal(get(h, "/api/v1/nodes?limit=1", &b, &resp, &err), 0);
+    struct k8s_http_stats st;
+    k8s_http_get_stats(h, &st);
+    assert_int_equal(st.exec_runs, 2); /* wrong, then right; then cached */
+    assert_int_equal(st.requests, 3);
+    k8s_http_free(h);
+}
+
+struct watcher {
+    struct k8s_http *h;
+    struct k8s_http_conn *c;
+    _Atomic bool cancel;
+    int rc;
+    struct k8s_http_resp resp;
+};
+
+static bool watcher_cancel(void *arg)
+{
+    struct watcher *w = arg;
+    return w->cancel;
+}
+
+static int discard(void *arg, const char *buf, size_t len)
+{
+    (void)arg;
+    (void)buf;
+    (void)len;
+    return 0;
+}
+
+static void *watcher_main(void *arg)
+{
+    struct watcher *w = arg;
+    struct k8s_http_req req = {.path = "/api/v1/pods?watch=1&timeoutSeconds=300",
+                               .on_body = discard};
+    struct error err;
+    w->rc = k8s_http_do(w->c, &req, &w->resp, &err);
+    return NULL;
+}
+
+static void test_wake_cancels_open_watch(void **state)
+{
+    struct fx *f = *state;
+    struct watcher w = {0};
+    w.h = informer_http(&f->ctx, false);
+    w.c = k8s_http_conn_new(w.h, watcher_cancel, &w);
+    pthread_t t;
+    assert_int_equal(pthread_create(&t, NULL, watcher_main, &w), 0);
+    /* Let the watch open (the sim counts it once it is received). */
+    long before = informer_sim_requests(f->sim, "onprem-prod", "total");
+    double end = informer_now_ms() + 5000;
+    while (informer_sim_requests(f->sim, "onprem-prod", "total") == before &&
+           informer_now_ms() < end)
+        usleep(10000);
+    usleep(100000);
+    double t0 = informer_now_ms();
+    w.cancel = true;
+    k8s_http_conn_wake(w.c);
+    pthread_join(t, NULL);
+    double took = informer_now_ms() - t0;
+    assert_int_equal(w.rc, -1);
+    assert_true(w.resp.cancelled);
+    assert_true(took < 500.0);
+    k8s_http_conn_free(w.c);
+    k8s_http_free(w.h);
+}
+
+static void test_backoff_jitter(void **state)
+{
+    (void)state;
+    uint64_t seed = 42;
+    int prev_max = 0;
+    for (unsigned a = 0; a < 10; a++) {
+        int lo = 1 << 30, hi = 0;
+        for (int i = 0; i < 200; i++) {
+            int ms = k8s_http_backoff_ms(a, 100, 5000, &seed);
+            lo = ms < lo ? ms : lo;
+            hi = ms > hi ? ms : hi;
+        }
+        int cap = 100 << a;
+        if (cap > 5000)
+            cap = 5000;
+        assert_true(lo >= cap / 2);
+        assert_true(hi <= cap);
+        assert_true(hi > lo); /* jitter */
+        assert_true(hi >= prev_max / 2);
+        prev_max = hi;
+    }
+}
+
+static void test_no_server_is_an_error(void **state)
+{
+    (void)state;
+    struct kube_context ctx = {.name = "empty"};
+    struct k8s_http *h = NULL;
+    struct error err;
+    error_clear(&err);
+    assert_int_equal(k8s_http_new(&ctx, NULL, &h, &err), -1);
+    assert_null(h);
+    assert_non_null(strstr(err.msg, "empty"));
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_teardown(test_version_with_verified_tls, clear_faults),
+        cmocka_unit_test_teardown(test_wrong_ca_fails_clearly, clear_faults),
+        cmocka_unit_test_teardown(test_insecure_skip_verify, clear_faults),
+        cmocka_unit_test_teardown(test_bad_token_names_cluster_and_url, clear_faults),
+        cmocka_unit_test_teardown(test_error_500_message, clear_faults),
+        cmocka_unit_test_teardown(test_429_retry_after_honoured, clear_faults),
+        cmocka_unit_test_teardown(test_read_only_refuses_without_sending, clear_faults),
+        cmocka_unit_test_teardown(test_token_file_reread, clear_faults),
+        cmocka_unit_test_teardown(test_exec_credential_rerun_after_401, clear_faults),
+        cmocka_unit_test_teardown(test_wake_cancels_open_watch, clear_faults),
+        cmocka_unit_test(test_backoff_jitter),
+        cmocka_unit_test(test_no_server_is_an_error),
+    };
+    return cmocka_run_group_tests(tests, setup, teardown);
+}
