@@ -10,51 +10,532 @@
 
 #include "cutover/xalloc.h"
 
+#include <stdatomic.h>
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-/* ---- json-c helpers --------------------------------------------------------------------- */
+/* ---- a small JSON tree over one item ---------------------------------------------------------
+ *
+ * json-c parses at about 60 MB/s and allocates a hash table per object; a 150,000-pod list needs
+ * better. An item is tokenized once into a flat array (each container followed by its children,
+ * `next` skipping a whole subtree), strings are unescaped in place only when read, and nothing
+ * else is allocated. The decoders below walk these tokens; the json-c entry points print their
+ * object and take the same path. */
+
+enum jtype { JT_NULL, JT_FALSE, JT_TRUE, JT_NUM, JT_STR, JT_ARR, JT_OBJ };
+
+struct jdoc;
+
+struct jtok {
+    uint8_t type;     /* enum jtype */
+    bool escaped;     /* a string with a backslash */
+    bool cooked;      /* the string has been unescaped and NUL-terminated in place */
+    uint32_t start;   /* strings: first byte of the content; others: first byte */
+    uint32_t len;     /* strings: raw content bytes; numbers: bytes */
+    uint32_t next;    /* index of the token after this subtree */
+    uint32_t count;   /* members of an object, elements of an array */
+    struct jdoc *doc; /* the document (for reading strings) */
+};
+
+#define JDOC_MAX_DEPTH 256
+#define JDOC_STACK_TOKENS 512
+
+struct jdoc {
+    char *buf; /* a writable copy of the text, NUL-terminated */
+    size_t len;
+    struct jtok *t;
+    uint32_t n, cap;
+    struct jtok stack_tokens[JDOC_STACK_TOKENS];
+    const char *error; /* what was wrong */
+    size_t error_at;
+};
+
+static const uint8_t *plain_table(void)
+{
+    static uint8_t table[256];
+    static atomic_bool ready;
+    if (!atomic_load_explicit(&ready, memory_order_acquire)) {
+        uint8_t t[256] = {0};
+        for (int c = 0; c < 0x20; c++)
+            t[c] = 1;
+        t['"'] = 1;
+        t['\\'] = 1;
+        memcpy(table, t, sizeof t); /* same bytes from any thread that races here */
+        atomic_store_explicit(&ready, true, memory_order_release);
+    }
+    return table;
+}
+
+static struct jtok *jdoc_push(struct jdoc *d, enum jtype type, size_t start)
+{
+    if (d->n == d->cap) {
+        uint32_t cap = d->cap * 2;
+        if (d->t == d->stack_tokens) {
+            d->t = xreallocarray(NULL, cap, sizeof *d->t);
+            memcpy(d->t, d->stack_tokens, sizeof d->stack_tokens);
+        } else {
+            d->t = xreallocarray(d->t, cap, sizeof *d->t);
+        }
+        d->cap = cap;
+    }
+    struct jtok *t = &d->t[d->n++];
+    t->type = (uint8_t)type;
+    t->escaped = false;
+    t->cooked = false;
+    t->start = (uint32_t)start;
+    t->len = 0;
+    t->next = 0;
+    t->count = 0;
+    t->doc = d;
+    return t;
+}
+
+static size_t jskip_ws(const struct jdoc *d, size_t i)
+{
+    while (i < d->len &&
+           (d->buf[i] == ' ' || d->buf[i] == '\n' || d->buf[i] == '\r' || d->buf[i] == '\t'))
+        i++;
+    return i;
+}
+
+static int jfail(struct jdoc *d, size_t at, const char *what)
+{
+    if (d->error == NULL) {
+        d->error = what;
+        d->error_at = at;
+    }
+    return -1;
+}
+
+static bool is_hex(char c)
+{
+    return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
+}
+
+/* Parses a string whose opening quote is at *i; leaves *i after the closing quote. */
+static int jparse_string(struct jdoc *d, size_t *i)
+{
+    const uint8_t *plain = plain_table();
+    size_t p = *i + 1;
+    struct jtok *t = jdoc_push(d, JT_STR, p);
+    uint32_t idx = d->n - 1;
+    bool escaped = false;
+    for (;;) {
+        while (p < d->len && !plain[(uint8_t)d->buf[p]])
+            p++;
+        if (p >= d->len)
+            return jfail(d, p, "unterminated string");
+        char c = d->buf[p];
+        if (c == '"')
+            break;
+        if (c != '\\')
+            return jfail(d, p, "control character in a string");
+        escaped = true;
+        if (p + 1 >= d->len)
+            return jfail(d, p, "unterminated string");
+        char e = d->buf[p + 1];
+        if (e == 'u') {
+            if (p + 5 >= d->len || !is_hex(d->buf[p + 2]) || !is_hex(d->buf[p + 3]) ||
+                !is_hex(d->buf[p + 4]) || !is_hex(d->buf[p + 5]))
+                return jfail(d, p, "invalid \\u escape");
+            p += 6;
+        } else if (strchr("\"\\/bfnrt", e) != NULL && e != '\0') {
+            p += 2;
+        } else {
+            return jfail(d, p, "invalid escape");
+        }
+    }
+    t = &d->t[idx];
+    t->len = (uint32_t)(p - t->start);
+    t->escaped = escaped;
+    t->next = d->n;
+    *i = p + 1;
+    return 0;
+}
+
+static int jparse_value(struct jdoc *d, size_t *i, int depth);
+
+/* Skips the value at *i without making tokens: for metadata.managedFields, often a third of an
+ * object and never read. Brackets are matched and strings honoured; the grammar inside is not
+ * checked (json_scan has checked it for list items). */
+static int jskip_value(struct jdoc *d, size_t *i)
+{
+    const uint8_t *plain = plain_table();
+    size_t p = *i;
+    size_t depth = 0;
+    do {
+        if (p >= d->len)
+            return jfail(d, p, "truncated value");
+        char c = d->buf[p];
+        if (c == '"') {
+            p++;
+            for (;;) {
+                while (p < d->len && !plain[(uint8_t)d->buf[p]])
+                    p++;
+                if (p >= d->len)
+                    return jfail(d, p, "unterminated string");
+                if (d->buf[p] == '"')
+                    break;
+                if (d->buf[p] == '\\')
+                    p++;
+                p++;
+            }
+            p++;
+        } else if (c == '{' || c == '[') {
+            depth++;
+            p++;
+        } else if (c == '}' || c == ']') {
+            if (depth == 0)
+                return jfail(d, p, "unexpected closing bracket");
+            depth--;
+            p++;
+        } else {
+            /* a scalar, whitespace, ',' or ':' */
+            p++;
+            while (p < d->len && !strchr("\"{}[]", d->buf[p]) && (depth > 0 || d->buf[p] != ','))
+                p++;
+            if (depth == 0)
+                break;
+        }
+    } while (depth > 0);
+    *i = p;
+    return 0;
+}
+
+static int jparse_container(struct jdoc *d, size_t *i, int depth)
+{
+    bool obj = d->buf[*i] == '{';
+    char close = obj ? '}' : ']';
+    if (depth >= JDOC_MAX_DEPTH)
+        return jfail(d, *i, "nesting too deep");
+    jdoc_push(d, obj ? JT_OBJ : JT_ARR, *i);
+    uint32_t idx = d->n - 1;
+    uint32_t count = 0;
+    size_t p = jskip_ws(d, *i + 1);
+    if (p < d->len && d->buf[p] == close) {
+        p++;
+    } else {
+        for (;;) {
+            if (obj) {
+                if (p >= d->len || d->buf[p] != '"')
+                    return jfail(d, p, "expected an object key");
+                if (jparse_string(d, &p) < 0)
+                    return -1;
+                p = jskip_ws(d, p);
+                if (p >= d->len || d->buf[p] != ':')
+                    return jfail(d, p, "expected ':'");
+                p = jskip_ws(d, p + 1);
+                struct jtok *key = &d->t[d->n - 1];
+                if (depth == 1 && key->len == 13 &&
+                    memcmp(d->buf + key->start, "managedFields", 13) == 0) {
+                    d->n--; /* the member is left out */
+                    if (jskip_value(d, &p) < 0)
+                        return -1;
+                    goto member_done;
+                }
+            }
+            if (jparse_value(d, &p, depth + 1) < 0)
+                return -1;
+            count++;
+        member_done:
+            p = jskip_ws(d, p);
+            if (p < d->len && d->buf[p] == ',') {
+                p = jskip_ws(d, p + 1);
+                continue;
+            }
+            if (p < d->len && d->buf[p] == close) {
+                p++;
+                break;
+            }
+            return jfail(d, p, "expected ',' or a closing bracket");
+        }
+    }
+    d->t[idx].count = count;
+    d->t[idx].next = d->n;
+    *i = p;
+    return 0;
+}
+
+static int jparse_value(struct jdoc *d, size_t *i, int depth)
+{
+    size_t p = *i;
+    if (p >= d->len)
+        return jfail(d, p, "expected a value");
+    char c = d->buf[p];
+    if (c == '{' || c == '[')
+        return jparse_container(d, i, depth);
+    if (c == '"')
+        return jparse_string(d, i);
+    static const struct {
+        const char *word;
+        enum jtype type;
+    } lits[] = {{"true", JT_TRUE}, {"false", JT_FALSE}, {"null", JT_NULL}};
+    for (size_t k = 0; k < 3; k++) {
+        size_t n = strlen(lits[k].word);
+        if (c == lits[k].word[0]) {
+            if (d->len - p < n || memcmp(d->buf + p, lits[k].word, n) != 0)
+                return jfail(d, p, "invalid literal");
+            struct jtok *t = jdoc_push(d, lits[k].type, p);
+            t->len = (uint32_t)n;
+            t->next = d->n;
+            *i = p + n;
+            return 0;
+        }
+    }
+    if (c == '-' || (c >= '0' && c <= '9')) {
+        size_t q = p + (c == '-');
+        size_t digits0 = q;
+        while (q < d->len && d->buf[q] >= '0' && d->buf[q] <= '9')
+            q++;
+        if (q == digits0 || (d->buf[digits0] == '0' && q - digits0 > 1))
+            return jfail(d, p, "invalid number");
+        if (q < d->len && d->buf[q] == '.') {
+            size_t f = ++q;
+            while (q < d->len && d->buf[q] >= '0' && d->buf[q] <= '9')
+                q++;
+            if (q == f)
+                return jfail(d, p, "invalid number");
+        }
+        if (q < d->len && (d->buf[q] == 'e' || d->buf[q] == 'E')) {
+            q++;
+            if (q < d->len && (d->buf[q] == '+' || d->buf[q] == '-'))
+                q++;
+            size_t e = q;
+            while (q < d->len && d->buf[q] >= '0' && d->buf[q] <= '9')
+                q++;
+            if (q == e)
+                return jfail(d, p, "invalid number");
+        }
+        struct jtok *t = jdoc_push(d, JT_NUM, p);
+        t->len = (uint32_t)(q - p);
+        t->next = d->n;
+        *i = q;
+        return 0;
+    }
+    return jfail(d, p, "unexpected character");
+}
+
+/* Tokenizes json[0..len) into d (which jdoc_fini releases). The root is d->t[0]. */
+static int jdoc_parse(struct jdoc *d, const char *json, size_t len)
+{
+    d->buf = NULL;
+    d->len = 0;
+    d->n = 0;
+    d->error = NULL;
+    d->error_at = 0;
+    d->t = d->stack_tokens;
+    d->cap = JDOC_STACK_TOKENS;
+    if (len >= UINT32_MAX)
+        return jfail(d, 0, "object too large");
+    d->buf = xmalloc(len + 1);
+    memcpy(d->buf, json, len);
+    d->buf[len] = '\0';
+    d->len = len;
+    size_t p = jskip_ws(d, 0);
+    if (jparse_value(d, &p, 0) < 0)
+        return -1;
+    p = jskip_ws(d, p);
+    if (p != len)
+        return jfail(d, p, "garbage after the value");
+    return 0;
+}
+
+static void jdoc_fini(struct jdoc *d)
+{
+    free(d->buf);
+    if (d->t != d->stack_tokens)
+        free(d->t);
+}
+
+static uint32_t hex4(const char *p)
+{
+    uint32_t v = 0;
+    for (int k = 0; k < 4; k++) {
+        char c = p[k];
+        v = v << 4 | (uint32_t)(c <= '9' ? c - '0' : (c | 0x20) - 'a' + 10);
+    }
+    return v;
+}
+
+static size_t put_utf8(char *out, uint32_t cp)
+{
+    if (cp < 0x80) {
+        out[0] = (char)cp;
+        return 1;
+    }
+    if (cp < 0x800) {
+        out[0] = (char)(0xC0 | (cp >> 6));
+        out[1] = (char)(0x80 | (cp & 0x3F));
+        return 2;
+    }
+    if (cp < 0x10000) {
+        out[0] = (char)(0xE0 | (cp >> 12));
+        out[1] = (char)(0x80 | ((cp >> 6) & 0x3F));
+        out[2] = (char)(0x80 | (cp & 0x3F));
+        return 3;
+    }
+    out[0] = (char)(0xF0 | (cp >> 18));
+    out[1] = (char)(0x80 | ((cp >> 12) & 0x3F));
+    out[2] = (char)(0x80 | ((cp >> 6) & 0x3F));
+    out[3] = (char)(0x80 | (cp & 0x3F));
+    return 4;
+}
+
+/* The string value of a token (NUL-terminated in place on first use), or NULL. The unescaped
+ * text is never longer than the raw text, and the closing quote's byte takes the NUL. A \u0000
+ * ends the string there (a C string cannot hold it). */
+static const char *tok_str(struct jtok *t)
+{
+    if (t == NULL || t->type != JT_STR)
+        return NULL;
+    char *s = t->doc->buf + t->start;
+    if (!t->cooked) {
+        size_t o = t->len;
+        if (t->escaped) {
+            o = 0;
+            for (size_t k = 0; k < t->len; k++) {
+                if (s[k] != '\\') {
+                    s[o++] = s[k];
+                    continue;
+                }
+                char e = s[++k];
+                switch (e) {
+                case 'b':
+                    s[o++] = '\b';
+                    break;
+                case 'f':
+                    s[o++] = '\f';
+                    break;
+                case 'n':
+                    s[o++] = '\n';
+                    break;
+                case 'r':
+                    s[o++] = '\r';
+                    break;
+                case 't':
+                    s[o++] = '\t';
+                    break;
+                case 'u': {
+                    uint32_t cp = hex4(s + k + 1);
+                    k += 4;
+                    if (cp >= 0xD800 && cp < 0xDC00 && k + 6 < t->len && s[k + 1] == '\\' &&
+                        s[k + 2] == 'u') {
+                        uint32_t lo = hex4(s + k + 3);
+                        if (lo >= 0xDC00 && lo < 0xE000) {
+                            cp = 0x10000 + ((cp - 0xD800) << 10) + (lo - 0xDC00);
+                            k += 6;
+                        }
+                    }
+                    if (cp >= 0xD800 && cp < 0xE000)
+                        cp = 0xFFFD;
+                    /* Writing never overtakes reading: at least 6 raw bytes became <= 4. */
+                    o += put_utf8(s + o, cp);
+                    break;
+                }
+                default:
+                    s[o++] = e;
+                    break;
+                }
+            }
+        }
+        s[o] = '\0';
+        t->cooked = true;
+    }
+    return s;
+}
+
+/* Whether a key token equals `key`. */
+static bool key_is(struct jtok *k, const char *key, size_t keylen)
+{
+    if (!k->escaped)
+        return k->len == keylen && memcmp(k->doc->buf + k->start, key, keylen) == 0;
+    return strcmp(tok_str(k), key) == 0;
+}
+
+static bool tok_is(const struct jtok *t, enum jtype type)
+{
+    return t != NULL && t->type == type;
+}
 
 /* A member of an object, NULL when absent, null, or when o is not an object. */
-static struct json_object *get(struct json_object *o, const char *key)
+static struct jtok *get(struct jtok *o, const char *key)
 {
-    struct json_object *v = NULL;
-    if (o == NULL || !json_object_is_type(o, json_type_object))
+    if (!tok_is(o, JT_OBJ))
         return NULL;
-    if (!json_object_object_get_ex(o, key, &v))
-        return NULL;
-    return v; /* json null is stored as NULL */
+    struct jtok *base = o->doc->t;
+    size_t keylen = strlen(key);
+    uint32_t k = (uint32_t)(o - base) + 1;
+    for (uint32_t m = 0; m < o->count; m++) {
+        struct jtok *v = &base[k + 1];
+        if (key_is(&base[k], key, keylen))
+            return v->type == JT_NULL ? NULL : v;
+        k = v->next;
+    }
+    return NULL;
 }
 
-static struct json_object *get_obj(struct json_object *o, const char *key)
+static size_t arr_len(const struct jtok *a)
 {
-    struct json_object *v = get(o, key);
-    return v && json_object_is_type(v, json_type_object) ? v : NULL;
+    return tok_is(a, JT_ARR) ? a->count : 0;
 }
 
-static struct json_object *get_arr(struct json_object *o, const char *key)
+/* Element i of an array (NULL past its end). */
+static struct jtok *arr_get(struct jtok *a, size_t i)
 {
-    struct json_object *v = get(o, key);
-    return v && json_object_is_type(v, json_type_array) ? v : NULL;
+    if (!tok_is(a, JT_ARR) || i >= a->count)
+        return NULL;
+    struct jtok *base = a->doc->t;
+    uint32_t k = (uint32_t)(a - base) + 1;
+    while (i-- > 0)
+        k = base[k].next;
+    return &base[k];
+}
+
+static struct jtok *get_obj(struct jtok *o, const char *key)
+{
+    struct jtok *v = get(o, key);
+    return tok_is(v, JT_OBJ) ? v : NULL;
+}
+
+static struct jtok *get_arr(struct jtok *o, const char *key)
+{
+    struct jtok *v = get(o, key);
+    return tok_is(v, JT_ARR) ? v : NULL;
 }
 
 /* A string member (borrowed), NULL when absent or not a string. */
-static const char *get_str(struct json_object *o, const char *key)
+static const char *get_str(struct jtok *o, const char *key)
 {
-    struct json_object *v = get(o, key);
-    return v && json_object_is_type(v, json_type_string) ? json_object_get_string(v) : NULL;
+    return tok_str(get(o, key));
+}
+
+/* A number token as int64 (fractions truncated, clamped). */
+static int64_t tok_i64(const struct jtok *t)
+{
+    char tmp[64];
+    size_t n = t->len < sizeof tmp - 1 ? t->len : sizeof tmp - 1;
+    memcpy(tmp, t->doc->buf + t->start, n);
+    tmp[n] = '\0';
+    if (strpbrk(tmp, ".eE") == NULL)
+        return strtoll(tmp, NULL, 10);
+    double v = strtod(tmp, NULL);
+    if (v >= 9.2e18)
+        return INT64_MAX;
+    if (v <= -9.2e18)
+        return INT64_MIN;
+    return (int64_t)v;
 }
 
 /* An integer member clamped to int32; `absent` when missing or not a number. */
-static int32_t get_i32(struct json_object *o, const char *key, int32_t absent)
+static int32_t get_i32(struct jtok *o, const char *key, int32_t absent)
 {
-    struct json_object *v = get(o, key);
-    if (v == NULL ||
-        !(json_object_is_type(v, json_type_int) || json_object_is_type(v, json_type_double)))
+    struct jtok *v = get(o, key);
+    if (!tok_is(v, JT_NUM))
         return absent;
-    int64_t n = json_object_get_int64(v);
+    int64_t n = tok_i64(v);
     if (n > INT32_MAX)
         return INT32_MAX;
     if (n < INT32_MIN)
@@ -63,27 +544,29 @@ static int32_t get_i32(struct json_object *o, const char *key, int32_t absent)
 }
 
 /* true/false of a boolean member; absent (or not a boolean) gives `absent`. */
-static int get_bool(struct json_object *o, const char *key, int absent)
+static int get_bool(struct jtok *o, const char *key, int absent)
 {
-    struct json_object *v = get(o, key);
-    if (v == NULL || !json_object_is_type(v, json_type_boolean))
-        return absent;
-    return json_object_get_boolean(v) ? 1 : 0;
+    struct jtok *v = get(o, key);
+    if (tok_is(v, JT_TRUE))
+        return 1;
+    if (tok_is(v, JT_FALSE))
+        return 0;
+    return absent;
 }
 
-static int64_t get_time(struct json_object *o, const char *key)
+static int64_t get_time(struct jtok *o, const char *key)
 {
     const char *s = get_str(o, key);
     return s ? k8s_parse_time(s) : 0;
 }
 
 /* The status of condition `type` in status.conditions as a tri-state. */
-static uint8_t condition(struct json_object *status, const char *type)
+static uint8_t condition(struct jtok *status, const char *type)
 {
-    struct json_object *conds = get_arr(status, "conditions");
-    size_t n = conds ? json_object_array_length(conds) : 0;
+    struct jtok *conds = get_arr(status, "conditions");
+    size_t n = conds ? arr_len(conds) : 0;
     for (size_t i = 0; i < n; i++) {
-        struct json_object *c = json_object_array_get_idx(conds, i);
+        struct jtok *c = arr_get(conds, i);
         const char *t = get_str(c, "type");
         if (t == NULL || strcmp(t, type) != 0)
             continue;
@@ -98,12 +581,12 @@ static uint8_t condition(struct json_object *status, const char *type)
 }
 
 /* The controller ownerReference of metadata, or NULL. */
-static struct json_object *controller_ref(struct json_object *meta)
+static struct jtok *controller_ref(struct jtok *meta)
 {
-    struct json_object *refs = get_arr(meta, "ownerReferences");
-    size_t n = refs ? json_object_array_length(refs) : 0;
+    struct jtok *refs = get_arr(meta, "ownerReferences");
+    size_t n = refs ? arr_len(refs) : 0;
     for (size_t i = 0; i < n; i++) {
-        struct json_object *r = json_object_array_get_idx(refs, i);
+        struct jtok *r = arr_get(refs, i);
         if (get_bool(r, "controller", 0) == 1)
             return r;
     }
@@ -131,9 +614,9 @@ static void sbuf_add(struct sbuf *b, const char *s, size_t n)
 }
 
 /* The images of a containers array joined by ',' (a new string), or NULL without containers. */
-static char *join_images(struct json_object *containers, int32_t *count)
+static char *join_images(struct jtok *containers, int32_t *count)
 {
-    size_t n = containers ? json_object_array_length(containers) : 0;
+    size_t n = containers ? arr_len(containers) : 0;
     if (count)
         *count = containers ? (int32_t)n : MODEL_COUNT_UNKNOWN;
     if (containers == NULL)
@@ -141,7 +624,7 @@ static char *join_images(struct json_object *containers, int32_t *count)
     struct sbuf b = {0};
     sbuf_add(&b, "", 0);
     for (size_t i = 0; i < n; i++) {
-        const char *img = get_str(json_object_array_get_idx(containers, i), "image");
+        const char *img = get_str(arr_get(containers, i), "image");
         if (img == NULL)
             continue;
         if (b.len > 0)
@@ -154,17 +637,16 @@ static char *join_images(struct json_object *containers, int32_t *count)
 /* ---- common metadata ----------------------------------------------------------------------- */
 
 struct meta {
-    struct json_object *m;
+    struct jtok *m;
     const char *ns, *name, *uid;
     int64_t created;
     bool partial; /* a PartialObjectMetadata: only metadata is known */
 };
 
-static int read_meta(enum model_res res, struct json_object *obj, struct meta *out,
-                     struct error *err)
+static int read_meta(enum model_res res, struct jtok *obj, struct meta *out, struct error *err)
 {
     memset(out, 0, sizeof *out);
-    if (obj == NULL || !json_object_is_type(obj, json_type_object)) {
+    if (!tok_is(obj, JT_OBJ)) {
         error_set(err, "%s: the object is not a JSON object", model_res_name(res));
         return -1;
     }
@@ -212,13 +694,13 @@ static void *pack_row(enum model_res res, size_t size, struct pack *p, const str
 
 /* ---- nodes --------------------------------------------------------------------------------- */
 
-static const char *label2(struct json_object *labels, const char *a, const char *b)
+static const char *label2(struct jtok *labels, const char *a, const char *b)
 {
     const char *v = get_str(labels, a);
     return v ? v : get_str(labels, b);
 }
 
-static uint8_t node_role_from_labels(struct json_object *labels)
+static uint8_t node_role_from_labels(struct jtok *labels)
 {
     if (get(labels, "node-role.kubernetes.io/control-plane") ||
         get(labels, "node-role.kubernetes.io/master"))
@@ -226,11 +708,11 @@ static uint8_t node_role_from_labels(struct json_object *labels)
     return MODEL_ROLE_WORKER;
 }
 
-static struct model_obj *decode_node(struct json_object *obj, const struct meta *m)
+static struct model_obj *decode_node(struct jtok *obj, const struct meta *m)
 {
-    struct json_object *labels = get_obj(m->m, "labels");
-    struct json_object *spec = get_obj(obj, "spec");
-    struct json_object *status = get_obj(obj, "status");
+    struct jtok *labels = get_obj(m->m, "labels");
+    struct jtok *spec = get_obj(obj, "spec");
+    struct jtok *status = get_obj(obj, "status");
     struct pack p = {0};
     pack_add(
         &p, offsetof(struct model_node, zone),
@@ -256,11 +738,11 @@ static struct model_obj *decode_node(struct json_object *obj, const struct meta 
 /* ---- pods ---------------------------------------------------------------------------------- */
 
 /* The first waiting reason in a containerStatuses array, skipping `skip` (may be NULL). */
-static const char *first_waiting(struct json_object *statuses, const char *skip)
+static const char *first_waiting(struct jtok *statuses, const char *skip)
 {
-    size_t n = statuses ? json_object_array_length(statuses) : 0;
+    size_t n = statuses ? arr_len(statuses) : 0;
     for (size_t i = 0; i < n; i++) {
-        struct json_object *st = get_obj(json_object_array_get_idx(statuses, i), "state");
+        struct jtok *st = get_obj(arr_get(statuses, i), "state");
         const char *r = get_str(get_obj(st, "waiting"), "reason");
         if (r && r[0] && !(skip && strcmp(r, skip) == 0))
             return r;
@@ -268,13 +750,13 @@ static const char *first_waiting(struct json_object *statuses, const char *skip)
     return NULL;
 }
 
-static struct model_obj *decode_pod(struct json_object *obj, const struct meta *m)
+static struct model_obj *decode_pod(struct jtok *obj, const struct meta *m)
 {
-    struct json_object *spec = get_obj(obj, "spec");
-    struct json_object *status = get_obj(obj, "status");
-    struct json_object *owner = controller_ref(m->m);
-    struct json_object *cs = get_arr(status, "containerStatuses");
-    struct json_object *ics = get_arr(status, "initContainerStatuses");
+    struct jtok *spec = get_obj(obj, "spec");
+    struct jtok *status = get_obj(obj, "status");
+    struct jtok *owner = controller_ref(m->m);
+    struct jtok *cs = get_arr(status, "containerStatuses");
+    struct jtok *ics = get_arr(status, "initContainerStatuses");
 
     /* An init container that waits holds the pod back: its reason is the one a user needs
      * (PodInitializing only says that init containers are still running). */
@@ -299,19 +781,19 @@ static struct model_obj *decode_pod(struct json_object *obj, const struct meta *
     pod->containers_ready = MODEL_COUNT_UNKNOWN;
     pod->restarts = MODEL_COUNT_UNKNOWN;
     if (cs) {
-        size_t n = json_object_array_length(cs);
+        size_t n = arr_len(cs);
         pod->containers_ready = 0;
         for (size_t i = 0; i < n; i++)
-            if (get_bool(json_object_array_get_idx(cs, i), "ready", 0) == 1)
+            if (get_bool(arr_get(cs, i), "ready", 0) == 1)
                 pod->containers_ready++;
     }
-    struct json_object *lists[2] = {ics, cs};
+    struct jtok *lists[2] = {ics, cs};
     for (int l = 0; l < 2; l++) {
-        size_t n = lists[l] ? json_object_array_length(lists[l]) : 0;
+        size_t n = lists[l] ? arr_len(lists[l]) : 0;
         if (lists[l] && pod->restarts == MODEL_COUNT_UNKNOWN)
             pod->restarts = 0;
         for (size_t i = 0; i < n; i++) {
-            int32_t r = get_i32(json_object_array_get_idx(lists[l], i), "restartCount", 0);
+            int32_t r = get_i32(arr_get(lists[l], i), "restartCount", 0);
             if (r > 0 && pod->restarts <= INT32_MAX - r)
                 pod->restarts += r;
         }
@@ -322,13 +804,12 @@ static struct model_obj *decode_pod(struct json_object *obj, const struct meta *
 
 /* ---- workloads ------------------------------------------------------------------------------ */
 
-static struct model_obj *decode_workload(enum model_res res, struct json_object *obj,
-                                         const struct meta *m)
+static struct model_obj *decode_workload(enum model_res res, struct jtok *obj, const struct meta *m)
 {
-    struct json_object *spec = get_obj(obj, "spec");
-    struct json_object *status = get_obj(obj, "status");
-    struct json_object *owner = controller_ref(m->m);
-    struct json_object *tspec = get_obj(get_obj(spec, "template"), "spec");
+    struct jtok *spec = get_obj(obj, "spec");
+    struct jtok *status = get_obj(obj, "status");
+    struct jtok *owner = controller_ref(m->m);
+    struct jtok *tspec = get_obj(get_obj(spec, "template"), "spec");
     char *images = join_images(get_arr(tspec, "containers"), NULL);
 
     struct pack p = {0};
@@ -361,7 +842,7 @@ static struct model_obj *decode_workload(enum model_res res, struct json_object 
 
 /* ---- small resources ----------------------------------------------------------------------- */
 
-static struct model_obj *decode_namespace(struct json_object *obj, const struct meta *m)
+static struct model_obj *decode_namespace(struct jtok *obj, const struct meta *m)
 {
     struct pack p = {0};
     pack_add(&p, offsetof(struct model_namespace, phase), get_str(get_obj(obj, "status"), "phase"));
@@ -369,9 +850,9 @@ static struct model_obj *decode_namespace(struct json_object *obj, const struct 
     return &ns->obj;
 }
 
-static struct model_obj *decode_service(struct json_object *obj, const struct meta *m)
+static struct model_obj *decode_service(struct jtok *obj, const struct meta *m)
 {
-    struct json_object *spec = get_obj(obj, "spec");
+    struct jtok *spec = get_obj(obj, "spec");
     struct pack p = {0};
     pack_add(&p, offsetof(struct model_service, type), get_str(spec, "type"));
     pack_add(&p, offsetof(struct model_service, cluster_ip), get_str(spec, "clusterIP"));
@@ -379,7 +860,7 @@ static struct model_obj *decode_service(struct json_object *obj, const struct me
     return &svc->obj;
 }
 
-static struct model_obj *decode_configmap(struct json_object *obj, const struct meta *m)
+static struct model_obj *decode_configmap(struct jtok *obj, const struct meta *m)
 {
     struct pack p = {0};
     struct model_configmap *cm = pack_row(MODEL_RES_CONFIGMAPS, sizeof *cm, &p, m);
@@ -387,10 +868,9 @@ static struct model_obj *decode_configmap(struct json_object *obj, const struct 
         cm->keys = MODEL_COUNT_UNKNOWN;
     } else {
         /* Only the keys are counted; the values are never kept. Kubernetes omits empty maps. */
-        struct json_object *data = get_obj(obj, "data");
-        struct json_object *bin = get_obj(obj, "binaryData");
-        cm->keys = (int32_t)((data ? json_object_object_length(data) : 0) +
-                             (bin ? json_object_object_length(bin) : 0));
+        struct jtok *data = get_obj(obj, "data");
+        struct jtok *bin = get_obj(obj, "binaryData");
+        cm->keys = (int32_t)((data ? data->count : 0) + (bin ? bin->count : 0));
     }
     return &cm->obj;
 }
@@ -400,17 +880,17 @@ static int64_t max64(int64_t a, int64_t b)
     return a > b ? a : b;
 }
 
-static struct model_obj *decode_event(struct json_object *obj, const struct meta *m)
+static struct model_obj *decode_event(struct jtok *obj, const struct meta *m)
 {
     /* core/v1 uses involvedObject, message, count, lastTimestamp; events.k8s.io/v1 uses
      * regarding, note, deprecatedCount, deprecatedLastTimestamp. Both may carry series. */
-    struct json_object *inv = get_obj(obj, "involvedObject");
+    struct jtok *inv = get_obj(obj, "involvedObject");
     if (inv == NULL)
         inv = get_obj(obj, "regarding");
     const char *message = get_str(obj, "message");
     if (message == NULL)
         message = get_str(obj, "note");
-    struct json_object *series = get_obj(obj, "series");
+    struct jtok *series = get_obj(obj, "series");
 
     struct pack p = {0};
     pack_add(&p, offsetof(struct model_event, type), get_str(obj, "type"));
@@ -440,9 +920,9 @@ static struct model_obj *decode_event(struct json_object *obj, const struct meta
     return &ev->obj;
 }
 
-static struct model_obj *decode_lease(struct json_object *obj, const struct meta *m)
+static struct model_obj *decode_lease(struct jtok *obj, const struct meta *m)
 {
-    struct json_object *spec = get_obj(obj, "spec");
+    struct jtok *spec = get_obj(obj, "spec");
     struct pack p = {0};
     pack_add(&p, offsetof(struct model_lease, holder), get_str(spec, "holderIdentity"));
     struct model_lease *l = pack_row(MODEL_RES_LEASES, sizeof *l, &p, m);
@@ -458,35 +938,34 @@ static int cmp_str(const void *a, const void *b)
 }
 
 /* metadata.labels as "k=v,k=v" sorted by key (a new string), or NULL without labels. */
-static char *join_labels(struct json_object *labels)
+static char *join_labels(struct jtok *labels)
 {
     if (labels == NULL)
         return NULL;
-    size_t n = (size_t)json_object_object_length(labels);
+    size_t n = labels->count;
     char **kv = xcalloc(n ? n : 1, sizeof *kv);
-    size_t k = 0;
-    json_object_object_foreach(labels, key, val)
-    {
-        if (k < n)
-            kv[k++] = xasprintf("%s=%s", key,
-                                val && json_object_is_type(val, json_type_string)
-                                    ? json_object_get_string(val)
-                                    : "");
+    struct jtok *base = labels->doc->t;
+    uint32_t k = (uint32_t)(labels - base) + 1;
+    for (size_t m = 0; m < n; m++) {
+        struct jtok *val = &base[k + 1];
+        const char *v = tok_str(val);
+        kv[m] = xasprintf("%s=%s", tok_str(&base[k]), v ? v : "");
+        k = val->next;
     }
-    qsort(kv, k, sizeof *kv, cmp_str);
+    qsort(kv, n, sizeof *kv, cmp_str);
     struct sbuf b = {0};
     sbuf_add(&b, "", 0);
-    for (size_t i = 0; i < k; i++) {
-        if (i)
+    for (size_t m = 0; m < n; m++) {
+        if (m)
             sbuf_add(&b, ",", 1);
-        sbuf_add(&b, kv[i], strlen(kv[i]));
-        free(kv[i]);
+        sbuf_add(&b, kv[m], strlen(kv[m]));
+        free(kv[m]);
     }
     free(kv);
     return b.p;
 }
 
-static struct model_obj *decode_secret(struct json_object *obj, const struct meta *m)
+static struct model_obj *decode_secret(struct jtok *obj, const struct meta *m)
 {
     /* Metadata and type only: `data` and `stringData` are never looked at. */
     char *labels = join_labels(get_obj(m->m, "labels"));
@@ -501,7 +980,7 @@ static struct model_obj *decode_secret(struct json_object *obj, const struct met
     return &s->obj;
 }
 
-struct model_obj *k8s_decode_object(enum model_res res, struct json_object *obj, struct error *err)
+static struct model_obj *decode_tok(enum model_res res, struct jtok *obj, struct error *err)
 {
     struct meta m;
     if ((unsigned)res >= MODEL_RES_COUNT) {
@@ -542,20 +1021,20 @@ struct model_obj *k8s_decode_object(enum model_res res, struct json_object *obj,
 /* ---- Table rows ---------------------------------------------------------------------------- */
 
 /* The cell under column `name` as a string (borrowed; numbers are printed into tmp), or NULL. */
-static const char *cell(const char *const *columns, size_t ncolumns, struct json_object *cells,
+static const char *cell(const char *const *columns, size_t ncolumns, struct jtok *cells,
                         const char *name, char *tmp, size_t tmplen)
 {
-    size_t n = cells ? json_object_array_length(cells) : 0;
+    size_t n = cells ? arr_len(cells) : 0;
     for (size_t i = 0; i < ncolumns && i < n; i++) {
         if (columns[i] == NULL || strcmp(columns[i], name) != 0)
             continue;
-        struct json_object *v = json_object_array_get_idx(cells, i);
+        struct jtok *v = arr_get(cells, i);
         if (v == NULL)
             return NULL;
-        if (json_object_is_type(v, json_type_string))
-            return json_object_get_string(v);
-        if (json_object_is_type(v, json_type_int)) {
-            snprintf(tmp, tmplen, "%lld", (long long)json_object_get_int64(v));
+        if (tok_is(v, JT_STR))
+            return tok_str(v);
+        if (tok_is(v, JT_NUM)) {
+            snprintf(tmp, tmplen, "%lld", (long long)tok_i64(v));
             return tmp;
         }
         return NULL;
@@ -600,7 +1079,7 @@ static bool list_has(const char *list, const char *item)
 
 static const char *const pod_phases[] = {"Pending", "Running", "Succeeded", "Failed", "Unknown"};
 
-static struct model_obj *table_pod(const char *const *cols, size_t ncols, struct json_object *cells,
+static struct model_obj *table_pod(const char *const *cols, size_t ncols, struct jtok *cells,
                                    const struct meta *m)
 {
     char t1[32], t2[32], t3[32], t4[32];
@@ -608,7 +1087,7 @@ static struct model_obj *table_pod(const char *const *cols, size_t ncols, struct
     const char *status = cell(cols, ncols, cells, "Status", t2, sizeof t2);
     const char *restarts = cell(cols, ncols, cells, "Restarts", t3, sizeof t3);
     const char *node = cell(cols, ncols, cells, "Node", t4, sizeof t4);
-    struct json_object *owner = controller_ref(m->m);
+    struct jtok *owner = controller_ref(m->m);
 
     /* Status is the phase, or the reason kubectl shows instead (CrashLoopBackOff,
      * Init:ImagePullBackOff, ContainerCreating, Completed, Terminating, ...). */
@@ -650,14 +1129,14 @@ static struct model_obj *table_pod(const char *const *cols, size_t ncols, struct
     return &pod->obj;
 }
 
-static struct model_obj *table_node(const char *const *cols, size_t ncols,
-                                    struct json_object *cells, const struct meta *m)
+static struct model_obj *table_node(const char *const *cols, size_t ncols, struct jtok *cells,
+                                    const struct meta *m)
 {
     char t1[32], t2[32], t3[32];
     const char *status = cell(cols, ncols, cells, "Status", t1, sizeof t1);
     const char *roles = cell(cols, ncols, cells, "Roles", t2, sizeof t2);
     const char *version = cell(cols, ncols, cells, "Version", t3, sizeof t3);
-    struct json_object *labels = get_obj(m->m, "labels");
+    struct jtok *labels = get_obj(m->m, "labels");
 
     struct pack p = {0};
     pack_add(
@@ -693,26 +1172,26 @@ static struct model_obj *table_node(const char *const *cols, size_t ncols,
     return &n->obj;
 }
 
-struct model_obj *k8s_decode_table_row(enum model_res res, const char *const *columns,
-                                       size_t ncolumns, struct json_object *row, struct error *err)
+static struct model_obj *table_row_tok(enum model_res res, const char *const *columns,
+                                       size_t ncolumns, struct jtok *row, struct error *err)
 {
     if (res != MODEL_RES_PODS && res != MODEL_RES_NODES) {
         error_set(err, "table rows: only pods and nodes are decoded, not %s",
                   (unsigned)res < MODEL_RES_COUNT ? model_res_name(res) : "?");
         return NULL;
     }
-    if (row == NULL || !json_object_is_type(row, json_type_object)) {
+    if (!tok_is(row, JT_OBJ)) {
         error_set(err, "%s table: a row is not a JSON object", model_res_name(res));
         return NULL;
     }
-    struct json_object *cells = get_arr(row, "cells");
+    struct jtok *cells = get_arr(row, "cells");
     if (cells == NULL) {
         error_set(err, "%s table: a row without cells", model_res_name(res));
         return NULL;
     }
     /* The name and namespace come from the row's object (includeObject=Metadata) when there is
      * one, else from the Name (and Namespace) cells. */
-    struct json_object *obj = get_obj(row, "object");
+    struct jtok *obj = get_obj(row, "object");
     struct meta m = {0};
     char t1[32], t2[32];
     if (obj && get_str(get_obj(obj, "metadata"), "name")) {
@@ -734,9 +1213,94 @@ struct model_obj *k8s_decode_table_row(enum model_res res, const char *const *co
 
 /* ---- misc ---------------------------------------------------------------------------------- */
 
+/* Tokenizes one item, reporting where it is malformed. */
+static int parse_item(struct jdoc *d, enum model_res res, const char *json, size_t len,
+                      struct error *err)
+{
+    if (jdoc_parse(d, json, len) == 0)
+        return 0;
+    error_set(err, "%s: malformed JSON at byte %zu of an item: %s",
+              (unsigned)res < MODEL_RES_COUNT ? model_res_name(res) : "?", d->error_at, d->error);
+    jdoc_fini(d);
+    return -1;
+}
+
+struct model_obj *k8s_decode_json(enum model_res res, const char *json, size_t len, char *rv,
+                                  size_t rvlen, struct error *err)
+{
+    if (rv && rvlen)
+        rv[0] = '\0';
+    struct jdoc *d = xmalloc(sizeof *d);
+    if (parse_item(d, res, json, len, err) < 0) {
+        free(d);
+        return NULL;
+    }
+    struct model_obj *row = decode_tok(res, &d->t[0], err);
+    if (row && rv && rvlen) {
+        const char *v = get_str(get_obj(&d->t[0], "metadata"), "resourceVersion");
+        snprintf(rv, rvlen, "%s", v ? v : "");
+    }
+    jdoc_fini(d);
+    free(d);
+    return row;
+}
+
+struct model_obj *k8s_decode_table_row_json(enum model_res res, const char *const *columns,
+                                            size_t ncolumns, const char *json, size_t len,
+                                            struct error *err)
+{
+    struct jdoc *d = xmalloc(sizeof *d);
+    if (parse_item(d, res, json, len, err) < 0) {
+        free(d);
+        return NULL;
+    }
+    struct model_obj *row = table_row_tok(res, columns, ncolumns, &d->t[0], err);
+    jdoc_fini(d);
+    free(d);
+    return row;
+}
+
+/* The text of a json-c value, for the token path. */
+static const char *jsonc_text(struct json_object *obj, size_t *len)
+{
+    const char *s = json_object_to_json_string_length(
+        obj, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE, len);
+    return s ? s : "";
+}
+
+struct model_obj *k8s_decode_object(enum model_res res, struct json_object *obj, struct error *err)
+{
+    if (obj == NULL || !json_object_is_type(obj, json_type_object)) {
+        error_set(err, "%s: the object is not a JSON object",
+                  (unsigned)res < MODEL_RES_COUNT ? model_res_name(res) : "?");
+        return NULL;
+    }
+    size_t len;
+    const char *text = jsonc_text(obj, &len);
+    return k8s_decode_json(res, text, len, NULL, 0, err);
+}
+
+struct model_obj *k8s_decode_table_row(enum model_res res, const char *const *columns,
+                                       size_t ncolumns, struct json_object *row, struct error *err)
+{
+    if (row == NULL || !json_object_is_type(row, json_type_object)) {
+        error_set(err, "%s table: a row is not a JSON object",
+                  (unsigned)res < MODEL_RES_COUNT ? model_res_name(res) : "?");
+        return NULL;
+    }
+    size_t len;
+    const char *text = jsonc_text(row, &len);
+    return k8s_decode_table_row_json(res, columns, ncolumns, text, len, err);
+}
+
 const char *k8s_object_resource_version(struct json_object *obj)
 {
-    return get_str(get_obj(obj, "metadata"), "resourceVersion");
+    struct json_object *meta = NULL, *rv = NULL;
+    if (obj == NULL || !json_object_object_get_ex(obj, "metadata", &meta) || meta == NULL ||
+        !json_object_object_get_ex(meta, "resourceVersion", &rv) || rv == NULL ||
+        !json_object_is_type(rv, json_type_string))
+        return NULL;
+    return json_object_get_string(rv);
 }
 
 static int digits(const char *s, int n, int *out)

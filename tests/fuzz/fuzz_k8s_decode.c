@@ -1,5 +1,6 @@
-/* libFuzzer harness for k8s_decode: the input is parsed with json-c and decoded as every
- * resource, and as a Table row of pods and nodes. A row that comes back must have a name. */
+/* libFuzzer harness for k8s_decode: the input is decoded from its raw bytes (the fast path) and,
+ * parsed with json-c, as every resource, and as a Table row of pods and nodes. A row that comes
+ * back must have a name. */
 
 #include "cutover/k8s_decode.h"
 
@@ -15,6 +16,21 @@ static const char *const node_cols[] = {"Name", "Status", "Roles", "Age", "Versi
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
+    /* The fast path on the raw bytes (not NUL-terminated: a copy of exactly size bytes). */
+    char *copy = malloc(size ? size : 1);
+    memcpy(copy, data, size);
+    struct error e;
+    char rv[16];
+    for (int r = 0; r < MODEL_RES_COUNT; r++) {
+        struct model_obj *row = k8s_decode_json((enum model_res)r, copy, size, rv, sizeof rv, &e);
+        if (row && (row->name == NULL || row->res != r || strlen(rv) >= sizeof rv))
+            abort();
+        model_obj_unref(row);
+    }
+    model_obj_unref(k8s_decode_table_row_json(MODEL_RES_PODS, pod_cols, 6, copy, size, &e));
+    model_obj_unref(k8s_decode_table_row_json(MODEL_RES_NODES, node_cols, 5, copy, size, &e));
+    free(copy);
+
     json_tokener *tok = json_tokener_new();
     json_object *o = json_tokener_parse_ex(tok, (const char *)data, (int)size);
     json_tokener_free(tok);

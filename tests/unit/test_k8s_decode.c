@@ -565,6 +565,7 @@ static void test_parse_time(void **state)
 
 struct decoded {
     enum model_res res;
+    bool raw; /* k8s_decode_json rather than json-c and k8s_decode_object */
     struct json_scan *scan;
     size_t n;
     struct model_obj *rows[16];
@@ -573,6 +574,26 @@ struct decoded {
 static int decode_item(void *arg, const char *json, size_t len)
 {
     struct decoded *d = arg;
+    if (d->raw) {
+        /* The fast path: straight from the item's text. */
+        struct error err = {0};
+        struct model_obj *row;
+        char rv[64];
+        if (strcmp(json_scan_meta(d->scan)->kind, "Table") == 0) {
+            size_t ncols;
+            const char *const *cols = json_scan_columns(d->scan, &ncols);
+            row = k8s_decode_table_row_json(d->res, cols, ncols, json, len, &err);
+        } else {
+            row = k8s_decode_json(d->res, json, len, rv, sizeof rv, &err);
+            if (row)
+                assert_true(strncmp(rv, "1233", 4) == 0); /* every item's is 1233xx */
+        }
+        if (row == NULL)
+            fail_msg("%s", err.msg);
+        assert_true(d->n < 16);
+        d->rows[d->n++] = row;
+        return 0;
+    }
     json_tokener *tok = json_tokener_new();
     json_object *o = json_tokener_parse_ex(tok, json, (int)len);
     assert_int_equal(json_tokener_get_error(tok), json_tokener_success);
@@ -595,10 +616,11 @@ static int decode_item(void *arg, const char *json, size_t len)
 }
 
 /* Scans a wire fixture in 1..97-byte chunks and decodes every item. */
-static void decode_list(struct decoded *d, enum model_res res, const char *rel)
+static void decode_list(struct decoded *d, enum model_res res, const char *rel, bool raw)
 {
     memset(d, 0, sizeof *d);
     d->res = res;
+    d->raw = raw;
     size_t len;
     char *buf = read_fixture(rel, &len);
     d->scan = json_scan_new(strstr(rel, "Table") ? "rows" : "items", decode_item, d);
@@ -624,9 +646,10 @@ static void test_wire_nodes(void **state)
 {
     (void)state;
     struct decoded d;
-    for (int table = 0; table < 2; table++) {
+    for (int way = 0; way < 4; way++) {
+        int table = way & 1;
         decode_list(&d, MODEL_RES_NODES,
-                    table ? "wire/nodes.Table.json" : "wire/nodes.NodeList.json");
+                    table ? "wire/nodes.Table.json" : "wire/nodes.NodeList.json", way >= 2);
         assert_int_equal(d.n, 3);
         static const char *const zones[] = {"us-east-1a", "us-east-1b", "us-east-1c"};
         static const uint8_t ready[] = {MODEL_TRUE, MODEL_TRUE, MODEL_FALSE};
@@ -661,10 +684,12 @@ static void test_wire_pods(void **state)
     static const char *const nodes[] = {"ip-10-0-2-11.ec2.internal", "ip-10-0-3-12.ec2.internal",
                                         "ip-10-0-1-10.ec2.internal", "ip-10-0-2-11.ec2.internal",
                                         "ip-10-0-3-12.ec2.internal"};
-    for (int table = 0; table < 2; table++) {
+    for (int way = 0; way < 4; way++) {
+        int table = way & 1;
         struct decoded d;
         decode_list(&d, MODEL_RES_PODS,
-                    table ? "wire/pods.Table.page1.json" : "wire/pods.PodList.page1.json");
+                    table ? "wire/pods.Table.page1.json" : "wire/pods.PodList.page1.json",
+                    way >= 2);
         assert_int_equal(d.n, 5);
         for (size_t i = 0; i < 5; i++) {
             const struct model_pod *p = (const struct model_pod *)d.rows[i];
@@ -694,28 +719,30 @@ static void test_wire_deployments_and_secrets(void **state)
 {
     (void)state;
     struct decoded d;
-    decode_list(&d, MODEL_RES_DEPLOYMENTS, "wire/deployments.DeploymentList.json");
-    assert_int_equal(d.n, 3);
-    const struct model_workload *w = (const struct model_workload *)d.rows[1];
-    assert_string_equal(w->obj.name, "payments-api");
-    assert_int_equal(w->desired, 4);
-    assert_int_equal(w->ready, 3);
-    assert_int_equal(w->available, 3);
-    assert_int_equal(w->updated, 4);
-    assert_string_equal(w->images, "registry.example.com/payments-api:1.2.0");
-    decoded_fini(&d);
+    for (int raw = 0; raw < 2; raw++) {
+        decode_list(&d, MODEL_RES_DEPLOYMENTS, "wire/deployments.DeploymentList.json", raw);
+        assert_int_equal(d.n, 3);
+        const struct model_workload *w = (const struct model_workload *)d.rows[1];
+        assert_string_equal(w->obj.name, "payments-api");
+        assert_int_equal(w->desired, 4);
+        assert_int_equal(w->ready, 3);
+        assert_int_equal(w->available, 3);
+        assert_int_equal(w->updated, 4);
+        assert_string_equal(w->images, "registry.example.com/payments-api:1.2.0");
+        decoded_fini(&d);
 
-    decode_list(&d, MODEL_RES_SECRETS, "wire/secrets.payments.SecretList.json");
-    assert_int_equal(d.n, 1);
-    const struct model_secret_meta *s = (const struct model_secret_meta *)d.rows[0];
-    assert_string_equal(s->obj.name, "db-credentials");
-    assert_string_equal(s->type, "Opaque");
-    assert_string_equal(s->labels, "reconcile.external-secrets.io/created-by=a1b2c3");
-    const char *strs[] = {s->obj.ns, s->obj.name, s->obj.uid, s->type, s->data_hash, s->labels};
-    const char *end = row_end(s, sizeof *s, strs, 6);
-    assert_false(row_contains(s, end, "czNjcjN0"));
-    assert_false(row_contains(s, end, "YXBw"));
-    decoded_fini(&d);
+        decode_list(&d, MODEL_RES_SECRETS, "wire/secrets.payments.SecretList.json", raw);
+        assert_int_equal(d.n, 1);
+        const struct model_secret_meta *s = (const struct model_secret_meta *)d.rows[0];
+        assert_string_equal(s->obj.name, "db-credentials");
+        assert_string_equal(s->type, "Opaque");
+        assert_string_equal(s->labels, "reconcile.external-secrets.io/created-by=a1b2c3");
+        const char *strs[] = {s->obj.ns, s->obj.name, s->obj.uid, s->type, s->data_hash, s->labels};
+        const char *end = row_end(s, sizeof *s, strs, 6);
+        assert_false(row_contains(s, end, "czNjcjN0"));
+        assert_false(row_contains(s, end, "YXBw"));
+        decoded_fini(&d);
+    }
 }
 
 /* Watch frames: each line's object decodes; a bookmark carries no name. */
@@ -855,6 +882,105 @@ static void test_watch_table(void **state)
     json_object_put(ev);
 }
 
+static void test_decode_json_raw(void **state)
+{
+    (void)state;
+    struct error err = {0};
+    char rv[8];
+    /* managedFields (left out unread, brackets and quotes inside strings), escaped strings and
+     * keys, metadata members after managedFields, a long resourceVersion truncated. */
+    const char *pod =
+        "{\"kind\":\"Pod\",\"metadata\":{\"managedFields\":[{\"manager\":\"a]}\\\"{[\","
+        "\"fieldsV1\":{\"f:x\":{},\"f:y\":[1,2.5e3,true,null]}}],\"name\":\"caf\\u00e9-\\ud83d"
+        "\\ude00\",\"n\\u0061mespace\":\"shop\",\"resourceVersion\":\"1234567890\"},"
+        "\"spec\":{\"containers\":[{\"image\":\"nginx:1\\/a\"}]},\"status\":{\"phase\":"
+        "\"Running\\n\"}}";
+    struct model_pod *p =
+        (struct model_pod *)k8s_decode_json(MODEL_RES_PODS, pod, strlen(pod), rv, sizeof rv, &err);
+    if (p == NULL)
+        fail_msg("%s", err.msg);
+    assert_string_equal(p->obj.name, "caf\xc3\xa9-\xf0\x9f\x98\x80");
+    assert_string_equal(p->obj.ns, "shop");
+    assert_string_equal(p->images, "nginx:1/a");
+    assert_string_equal(p->phase, "Running\n"); /* raw: sanitized when drawn */
+    assert_string_equal(rv, "1234567");
+    model_obj_unref(&p->obj);
+
+    /* Malformed text: an error naming the byte, never a row. */
+    static const char *const bad[] = {"",
+                                      "{",
+                                      "{\"metadata\":{\"name\":\"x\"}",
+                                      "{\"metadata\":{\"name\":\"x\"}}}",
+                                      "{\"metadata\":{\"name\":\"x\\q\"}}",
+                                      "{\"metadata\":{\"name\":\"x\\u12\"}}",
+                                      "{\"metadata\":{\"name\":tru}}",
+                                      "{\"metadata\":{\"name\":01}}",
+                                      "{\"metadata\":{\"managedFields\":[\"x}]}",
+                                      "{\"metadata\":{\"managedFields\":]}}",
+                                      "{\"metadata\":{\"name\":\"a\tb\"}}",
+                                      "[\"metadata\"]"};
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        error_clear(&err);
+        struct model_obj *row =
+            k8s_decode_json(MODEL_RES_PODS, bad[i], strlen(bad[i]), rv, sizeof rv, &err);
+        if (row != NULL)
+            fail_msg("bad case %zu was accepted", i);
+        assert_true(err.msg[0] != '\0');
+    }
+    error_clear(&err);
+    /* Only len bytes are read: here the closing brace is not among them. */
+    assert_null(k8s_decode_json(MODEL_RES_PODS, "{\"a\":1}", 6, NULL, 0, &err));
+    assert_non_null(strstr(err.msg, "malformed JSON at byte 6"));
+    assert_null(k8s_decode_json(MODEL_RES_PODS, "{\"a\":1}", 7, NULL, 0, &err));
+    assert_non_null(strstr(err.msg, "metadata.name"));
+
+    /* Deep nesting is refused, not a stack overflow. */
+    char deep[4000];
+    size_t n = 0;
+    for (int i = 0; i < 1000; i++)
+        deep[n++] = '[';
+    for (int i = 0; i < 1000; i++)
+        deep[n++] = ']';
+    assert_null(k8s_decode_json(MODEL_RES_PODS, deep, n, NULL, 0, &err));
+    assert_non_null(strstr(err.msg, "too deep"));
+}
+
+/* The fast path and json-c agree on every upstream fixture. */
+static void test_fast_path_matches_jsonc(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *file;
+        enum model_res res;
+    } files[] = {{"k8s/core.v1.Pod.json", MODEL_RES_PODS},
+                 {"k8s/core.v1.Node.json", MODEL_RES_NODES},
+                 {"k8s/apps.v1.Deployment.json", MODEL_RES_DEPLOYMENTS},
+                 {"k8s/core.v1.Event.json", MODEL_RES_EVENTS},
+                 {"k8s/core.v1.Secret.json", MODEL_RES_SECRETS}};
+    for (size_t i = 0; i < sizeof files / sizeof files[0]; i++) {
+        size_t len;
+        char *text = read_fixture(files[i].file, &len);
+        struct error err = {0};
+        char rv[64];
+        struct model_obj *a = k8s_decode_json(files[i].res, text, len, rv, sizeof rv, &err);
+        struct model_obj *b = decode_file(files[i].res, files[i].file);
+        assert_non_null(a);
+        assert_string_equal(rv, "resourceVersionValue");
+        assert_string_equal(a->name, b->name);
+        assert_string_equal(a->uid, b->uid);
+        assert_int_equal(a->created, b->created);
+        if (files[i].res == MODEL_RES_PODS) {
+            const struct model_pod *pa = (const void *)a, *pb = (const void *)b;
+            assert_string_equal(pa->images, pb->images);
+            assert_string_equal(pa->waiting_reason, pb->waiting_reason);
+            assert_int_equal(pa->restarts, pb->restarts);
+        }
+        model_obj_unref(a);
+        model_obj_unref(b);
+        free(text);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -877,6 +1003,8 @@ int main(void)
         cmocka_unit_test(test_watch_pods_decode),
         cmocka_unit_test(test_table_rows_without_object),
         cmocka_unit_test(test_watch_table),
+        cmocka_unit_test(test_decode_json_raw),
+        cmocka_unit_test(test_fast_path_matches_jsonc),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
