@@ -67,7 +67,7 @@ until grep -q '}' "$TMP/ready" 2>/dev/null; do
 done
 ADMIN=$(/usr/bin/python3 -c 'import json,sys; print(json.loads(open(sys.argv[1]).readline())["admin"])' "$TMP/ready")
 
-tmux -L "$SOCK" new-session -d -s e2e -x 162 -y 48 \
+tmux -L "$SOCK" new-session -d -s e2e -x 161 -y 48 \
     "$CUTOVER_BIN --kubeconfig $TMP/kubeconfig --source onprem-prod --target eks-prod; sleep 60"
 wait_for 'us-east-1a +3/3 ' 30
 wait_for 'logging/fluentd .*MISSING'
