@@ -597,6 +597,16 @@ static uint32_t pod_owner_pair(const struct model_pod *pod, int side, const stru
     return pair_find(pairs_h, pairs, res, ns, on, len, key_hash(res, ns, on, len));
 }
 
+/* " (N restarts)", or "" when unknown. */
+static const char *restarts_text(int32_t n, char *buf, size_t len)
+{
+    if (n < 0)
+        buf[0] = '\0';
+    else
+        snprintf(buf, len, " (%d restart%s)", (int)n, n == 1 ? "" : "s");
+    return buf;
+}
+
 /* Attributes the pods of one side to pairs: podv, pods, restarts, waiting, crashing. Pods that
  * belong to no workload but crash-loop become findings of their own. */
 static void attribute_pods(struct analysis_priv *p, const struct model_cluster *c, int side,
@@ -649,12 +659,13 @@ static void attribute_pods(struct analysis_priv *p, const struct model_cluster *
         }
         owner[i] = idx;
         const char *wr = pod->waiting_reason;
+        char rbuf[48];
         if (idx == NO_PAIR) {
             if (wr && waiting_crash(wr))
                 add_finding(p, FINDING_CRIT, side, "pods-crash-looping", "Pod", &pod->obj,
-                            "pod %s/%s in %s on %s (%d restarts)", pod->obj.ns ? pod->obj.ns : "",
+                            "pod %s/%s in %s on %s%s", pod->obj.ns ? pod->obj.ns : "",
                             pod->obj.name ? pod->obj.name : "?", wr, side_word(side),
-                            pod->restarts > 0 ? (int)pod->restarts : 0);
+                            restarts_text(pod->restarts, rbuf, sizeof rbuf));
             continue;
         }
         struct workload_pair *wp = &pairs[idx];
@@ -863,9 +874,8 @@ static void pair_findings(struct analysis_priv *p, struct workload_pair *wp)
         if (wp->crashing[s] > 0) {
             raise_sev(wp, FINDING_CRIT, &any);
             score += (int64_t)wp->crashing[s] * 100;
-            char restarts[48] = "";
-            if (wp->restarts[s] >= 0)
-                snprintf(restarts, sizeof restarts, " (%d restarts)", (int)wp->restarts[s]);
+            char restarts[48];
+            restarts_text(wp->restarts[s], restarts, sizeof restarts);
             add_finding(p, FINDING_CRIT, s, "pods-crash-looping", wp->kind, &w->obj,
                         "%s %s: %d pod%s in %s on %s%s", wp->kind, qn, wp->crashing[s],
                         wp->crashing[s] == 1 ? "" : "s",

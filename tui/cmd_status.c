@@ -501,7 +501,9 @@ static void text_workloads(FILE *out, const struct analysis *a)
                 snprintf(notes + off, sizeof notes - off, "%s%s: %s%s%.0d%s", off ? "; " : "",
                          s ? "target" : "source", waiting ? san(wp->waiting[s], w, sizeof w) : "",
                          waiting && restarts ? ", " : "", restarts ? (int)wp->restarts[s] : 0,
-                         restarts ? " restarts" : "");
+                         !restarts              ? ""
+                         : wp->restarts[s] == 1 ? " restart"
+                                                : " restarts");
             if (n > 0 && (size_t)n < sizeof notes - off)
                 off += (size_t)n;
         }

@@ -436,6 +436,8 @@ static void test_crash_reasons(void **state)
         snapfix_app(t, MODEL_RES_STATEFULSETS, "db", "pg", 3, 2, "pg:16", 7, reasons[i]);
         /* A bare pod (no owner) crash-looping is a finding of its own. */
         snapfix_pod(t, "default", "debug", NULL, NULL, "n1", false, 12, reasons[i], "busybox");
+        snapfix_pod(t, "default", "blind", NULL, NULL, "n1", false, MODEL_COUNT_UNKNOWN, reasons[i],
+                    "busybox");
         struct analysis *a = analysis_run(NULL, t, &cfg);
         const struct finding *f = find(a, "pods-crash-looping", ANALYSIS_TARGET, "pg");
         assert_non_null(f);
@@ -445,6 +447,14 @@ static void test_crash_reasons(void **state)
         f = find(a, "pods-crash-looping", ANALYSIS_TARGET, "debug");
         assert_non_null(f);
         assert_string_equal(f->kind, "Pod");
+        char want[128];
+        snprintf(want, sizeof want, "pod default/debug in %s on target (12 restarts)", reasons[i]);
+        assert_string_equal(f->message, want);
+        /* Restarts unknown: the message does not make up a count. */
+        f = find(a, "pods-crash-looping", ANALYSIS_TARGET, "blind");
+        assert_non_null(f);
+        snprintf(want, sizeof want, "pod default/blind in %s on target", reasons[i]);
+        assert_string_equal(f->message, want);
         const struct workload_pair *p = pair(a, "StatefulSet", "db", "pg");
         assert_int_equal(p->crashing[1], 1);
         assert_int_equal(p->restarts[1], 7);
