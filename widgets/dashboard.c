@@ -33,6 +33,7 @@ struct dashboard {
 
     int h, w;
     int nodes_rows;
+    int workloads_rows; /* rows of the workloads table before any filter */
     struct layout lay;
 
     enum dashboard_prompt prompt;
@@ -122,7 +123,11 @@ static void update_all(struct dashboard *d)
 
 static void place(struct dashboard *d)
 {
-    struct layout_in in = {.h = d->h, .w = d->w, .focus = d->focus, .nodes_rows = d->nodes_rows};
+    struct layout_in in = {.h = d->h,
+                           .w = d->w,
+                           .focus = d->focus,
+                           .nodes_rows = d->nodes_rows,
+                           .workloads_rows = d->workloads_rows};
     layout_compute(&in, &d->lay);
     for (int i = 0; i < PANEL_COUNT; i++)
         widget_layout(d->panel[i], d->lay.panel[i]);
@@ -149,9 +154,11 @@ int dashboard_set_snapshots(struct dashboard *d, const struct model_cluster *sou
     model_cluster_unref(old[1]);
     struct widget_view v = view_of(d);
     int rows = panel_nodes_rows(&v);
+    int wrows = d->an ? (int)d->an->nworkloads : 0;
     int act = ACT_REDRAW;
-    if (rows != d->nodes_rows) {
+    if (rows != d->nodes_rows || wrows != d->workloads_rows) {
         d->nodes_rows = rows;
+        d->workloads_rows = wrows;
         place(d);
         update_all(d);
         act |= ACT_RELAYOUT;

@@ -69,6 +69,9 @@ void layout_compute(const struct layout_in *in, struct layout *out)
     if (bh >= nh + TRAFFIC_ROWS + WORKLOADS_MIN + FINDINGS_MIN) {
         int rest = bh - nh - TRAFFIC_ROWS;
         int wl = rest * 3 / 5;
+        /* a short table gives its spare rows to the findings */
+        if (in->workloads_rows > 0 && in->workloads_rows + 3 < wl)
+            wl = in->workloads_rows + 3;
         if (wl < WORKLOADS_MIN)
             wl = WORKLOADS_MIN;
         int fd = rest - wl;

@@ -28,7 +28,7 @@ static void wl_layout(struct widget *w, struct rect r)
     int rest = inner - fixed;
     if (rest < 16)
         rest = 16;
-    p->name_w = rest * 2 / 5;
+    p->name_w = rest < 60 ? rest * 9 / 20 : rest * 2 / 5;
     if (p->name_w < 16)
         p->name_w = 16;
     p->wait_w = (rest - p->name_w) / 2;
@@ -69,6 +69,23 @@ static void wl_update(struct widget *w, const struct widget_view *v)
     widget_list_clamp(w, w->r.h - 3);
 }
 
+/* A waiting reason that fits in w columns: the well-known long ones have short forms. */
+static const char *short_reason(const char *reason, int w)
+{
+    static const char *const abbrev[][2] = {
+        {"CrashLoopBackOff", "CrashLoop"},
+        {"ImagePullBackOff", "ImgPullBackOff"},
+        {"CreateContainerConfigError", "ConfigError"},
+        {"ContainerCreating", "Creating"},
+    };
+    if ((int)strlen(reason) <= w)
+        return reason;
+    for (size_t i = 0; i < sizeof abbrev / sizeof abbrev[0]; i++)
+        if (strcmp(reason, abbrev[i][0]) == 0)
+            return abbrev[i][1];
+    return reason;
+}
+
 /* Draws one side's cells at x; returns nothing (fixed widths). */
 static void draw_side(struct canvas *c, int y, int x, const struct wl_priv *p,
                       const struct workload_pair *wp, int side, int base_role)
@@ -104,7 +121,7 @@ static void draw_side(struct canvas *c, int y, int x, const struct wl_priv *p,
                       0, buf);
     if (p->wait_w > 0 && wp->waiting[side])
         canvas_text(c, y, x + 8 + 5, p->wait_w, base_role >= 0 ? base_role : THEME_ROLE_VALUE_CRIT,
-                    0, wp->waiting[side]);
+                    0, short_reason(wp->waiting[side], p->wait_w));
 }
 
 static void wl_draw(struct widget *w, struct canvas *c, const struct widget_view *v, bool focused)

@@ -31,7 +31,8 @@ int layout_panel_from_name(const char *name);
 struct layout_in {
     int h, w;
     enum panel_id focus;
-    int nodes_rows; /* rows the zone grids need (the larger cluster's number of zones) */
+    int nodes_rows;     /* rows the zone grids need (the larger cluster's number of zones) */
+    int workloads_rows; /* rows the workloads table has; 0: unknown (it gets 3/5 of the rest) */
 };
 
 struct layout {

@@ -15,9 +15,10 @@ static bool inside(struct rect r, int h, int w)
     return r.y >= 0 && r.x >= 0 && r.h > 0 && r.w > 0 && r.y + r.h <= h && r.x + r.w <= w;
 }
 
-static void check_layout(int h, int w, enum panel_id focus, int zones)
+static void check_layout(int h, int w, enum panel_id focus, int zones, int workloads)
 {
-    struct layout_in in = {.h = h, .w = w, .focus = focus, .nodes_rows = zones};
+    struct layout_in in = {
+        .h = h, .w = w, .focus = focus, .nodes_rows = zones, .workloads_rows = workloads};
     struct layout l;
     layout_compute(&in, &l);
     assert_false(l.too_small);
@@ -65,8 +66,8 @@ static void test_every_size_from_80x24_to_300x100(void **state)
     for (int h = 24; h <= 100; h += 1)
         for (int w = 80; w <= 300; w += 7)
             for (int f = 0; f < PANEL_COUNT; f++)
-                check_layout(h, w, (enum panel_id)f, 1 + (h + w) % 6);
-    check_layout(100, 300, PANEL_FINDINGS, 3);
+                check_layout(h, w, (enum panel_id)f, 1 + (h + w) % 6, (h * w) % 40);
+    check_layout(100, 300, PANEL_FINDINGS, 3, 0);
 }
 
 static void test_small_terminal_folds_to_focused_panel(void **state)
@@ -99,6 +100,28 @@ static void test_large_terminal_shows_every_panel(void **state)
     assert_int_equal(l.header_col[1].x, 81);
 }
 
+static void test_short_workload_table_gives_rows_to_findings(void **state)
+{
+    (void)state;
+    struct layout_in in = {.h = 48, .w = 160, .focus = PANEL_NODES, .nodes_rows = 3};
+    struct layout l;
+    layout_compute(&in, &l);
+    int findings_default = l.panel[PANEL_FINDINGS].h;
+    in.workloads_rows = 9;
+    layout_compute(&in, &l);
+    assert_int_equal(l.panel[PANEL_WORKLOADS].h, 12); /* 9 rows, a header, two edges */
+    assert_true(l.panel[PANEL_FINDINGS].h > findings_default);
+    /* a long table takes no more than its share */
+    in.workloads_rows = 500;
+    layout_compute(&in, &l);
+    assert_true(l.panel[PANEL_WORKLOADS].h <= (48 - 3 - 6 - 3) * 3 / 5);
+    assert_true(l.panel[PANEL_FINDINGS].h >= 6);
+    /* an empty table keeps its minimum */
+    in.workloads_rows = 1;
+    layout_compute(&in, &l);
+    assert_int_equal(l.panel[PANEL_WORKLOADS].h, 10);
+}
+
 static void test_too_small(void **state)
 {
     (void)state;
@@ -123,6 +146,7 @@ int main(void)
         cmocka_unit_test(test_every_size_from_80x24_to_300x100),
         cmocka_unit_test(test_small_terminal_folds_to_focused_panel),
         cmocka_unit_test(test_large_terminal_shows_every_panel),
+        cmocka_unit_test(test_short_workload_table_gives_rows_to_findings),
         cmocka_unit_test(test_too_small),
         cmocka_unit_test(test_panel_names_round_trip),
     };
