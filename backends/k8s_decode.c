@@ -164,6 +164,8 @@ static int jparse_value(struct jdoc *d, size_t *i, int depth);
 static int jskip_value(struct jdoc *d, size_t *i)
 {
     const uint8_t *plain = plain_table();
+    static const uint8_t stops[256] = {
+        ['"'] = 1, ['{'] = 1, ['}'] = 1, ['['] = 1, [']'] = 1, [','] = 1};
     size_t p = *i;
     size_t depth = 0;
     do {
@@ -193,9 +195,10 @@ static int jskip_value(struct jdoc *d, size_t *i)
             depth--;
             p++;
         } else {
-            /* a scalar, whitespace, ',' or ':' */
+            /* a scalar, whitespace, ',' or ':'; at depth 0 the value ends at the ',' or the
+             * closing bracket of its object */
             p++;
-            while (p < d->len && !strchr("\"{}[]", d->buf[p]) && (depth > 0 || d->buf[p] != ','))
+            while (p < d->len && !stops[(uint8_t)d->buf[p]])
                 p++;
             if (depth == 0)
                 break;
