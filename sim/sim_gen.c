@@ -51,12 +51,29 @@ struct gen {
     const char *ca_pem;
     struct gnode *nodes;
     size_t nnodes;
-    size_t place; /* round-robin placement cursor over workers */
+    size_t place;              /* round-robin placement cursor over workers */
+    struct sim_buf scratch[8]; /* reused render buffers (malloc churn dominated generation) */
     unsigned pod_ip;
     unsigned svc_ip;
     struct error *err;
     int failed;
 };
+
+/* Borrows scratch buffer i (emptied); give() hands it back. */
+static struct sim_buf take(struct gen *g, int i)
+{
+    struct sim_buf b = g->scratch[i];
+    memset(&g->scratch[i], 0, sizeof g->scratch[i]);
+    sim_buf_clear(&b);
+    return b;
+}
+
+static void give(struct gen *g, int i, struct sim_buf *b)
+{
+    sim_buf_fini(&g->scratch[i]);
+    g->scratch[i] = *b;
+    memset(b, 0, sizeof *b);
+}
 
 static time_t rand_between(struct gen *g, time_t from, time_t to)
 {
@@ -150,13 +167,13 @@ static void gen_node(struct gen *g, struct gnode *nd, const char *instance_type,
     const char *kernel = g->eks ? "5.10.228-219.884.amzn2.x86_64" : "5.15.0-1051-aws";
     const char *runtime = g->eks ? "containerd://1.7.23" : "containerd://1.6.24";
 
-    struct sim_buf meta = {0};
+    struct sim_buf meta = take(g, 0);
     sim_buf_adds(&meta, "{\"name\":");
     sim_buf_add_jstr(&meta, nd->name);
     sim_buf_addf(&meta, ",\"uid\":\"%s\",\"resourceVersion\":\"@RV@\",\"creationTimestamp\":", uid);
     sim_buf_add_time(&meta, created);
     sim_buf_adds(&meta, ",\"labels\":{");
-    struct sim_buf labels = {0};
+    struct sim_buf labels = take(g, 1);
     bool first = true;
     const char *lk[16], *lv[16];
     int nl = 0;
@@ -185,7 +202,7 @@ static void gen_node(struct gen *g, struct gnode *nd, const char *instance_type,
     sim_buf_add(&labels, "", 1);
     sim_buf_adds(&meta, "},\"annotations\":{\"node.alpha.kubernetes.io/ttl\":\"0\","
                         "\"volumes.kubernetes.io/controller-managed-attach-detach\":\"true\"}");
-    struct sim_buf t = {0};
+    struct sim_buf t = take(g, 2);
     sim_buf_adds(&t, "{\"kind\":\"Node\",\"apiVersion\":\"v1\",\"metadata\":");
     sim_buf_add(&t, meta.data, meta.len);
     sim_buf_adds(&t, ",\"managedFields\":[{\"manager\":\"kubelet\",\"operation\":\"Update\","
@@ -248,12 +265,13 @@ static void gen_node(struct gen *g, struct gnode *nd, const char *instance_type,
                  nd->ip, nd->name, nd->name, (unsigned long long)(sim_gen_rand(&g->rng) >> 8),
                  (unsigned long long)(sim_gen_rand(&g->rng) & 0xfffff), boot, kernel, os, runtime,
                  kubelet_version(g), kubelet_version(g));
-    struct sim_buf pom = {0};
+    struct sim_buf pom = take(g, 3);
     sim_buf_adds(&pom, "{\"kind\":\"PartialObjectMetadata\",\"apiVersion\":\"meta.k8s.io/v1\","
                        "\"metadata\":");
     sim_buf_add(&pom, meta.data, meta.len);
     sim_buf_adds(&pom, "}}");
-    struct sim_buf pre = {0}, post = {0};
+    struct sim_buf pre = take(g, 4);
+    struct sim_buf post = take(g, 5);
     sim_json_node_cells(nd->name, "Ready", nd->cp ? "control-plane" : "<none>", kubelet_version(g),
                         nd->ip, os, kernel, runtime, &pre, &post);
     atomic_fetch_add(&images->refs, 1);
@@ -263,15 +281,15 @@ static void gen_node(struct gen *g, struct gnode *nd, const char *instance_type,
         sim_store_load(g->st, SIM_RES_NODES, o);
     else
         g->failed++;
-    sim_buf_fini(&meta);
-    sim_buf_fini(&labels);
-    sim_buf_fini(&t);
-    sim_buf_fini(&pom);
-    sim_buf_fini(&pre);
-    sim_buf_fini(&post);
+    give(g, 0, &meta);
+    give(g, 1, &labels);
+    give(g, 2, &t);
+    give(g, 3, &pom);
+    give(g, 4, &pre);
+    give(g, 5, &post);
 
     /* the node's heartbeat Lease */
-    struct sim_buf l = {0};
+    struct sim_buf l = take(g, 6);
     sim_buf_adds(&l, "{\"metadata\":{\"name\":");
     sim_buf_add_jstr(&l, nd->name);
     sim_buf_adds(&l, ",\"namespace\":\"kube-node-lease\",\"uid\":\"");
@@ -293,7 +311,7 @@ static void gen_node(struct gen *g, struct gnode *nd, const char *instance_type,
     sim_buf_adds(&l, ts);
     sim_buf_adds(&l, "}}");
     load_json(g, SIM_RES_LEASES, l.data);
-    sim_buf_fini(&l);
+    give(g, 6, &l);
 }
 
 static void add_node(struct gen *g, const char *zone, bool cp, const char *instance_type,
@@ -482,7 +500,8 @@ static void gen_pod(struct gen *g, const struct wl *w, struct sim_blob *blob, co
     snprintf(ip, sizeof ip, "10.%u.%u.%u", (100u + 4u * (unsigned)g->cidx + ipn / 64000u) % 256u,
              (ipn / 250) % 256, ipn % 250 + 2);
 
-    struct sim_buf meta = {0}, labels = {0};
+    struct sim_buf meta = take(g, 0);
+    struct sim_buf labels = take(g, 1);
     sim_buf_adds(&meta, "{\"name\":");
     sim_buf_add_jstr(&meta, pname);
     sim_buf_adds(&meta, ",\"generateName\":");
@@ -511,7 +530,7 @@ static void gen_pod(struct gen *g, const struct wl *w, struct sim_blob *blob, co
     sim_buf_addf(&meta, ",\"uid\":\"%s\",\"controller\":true,\"blockOwnerDeletion\":true}]",
                  strcmp(w->kind, "Deployment") == 0 ? w->rs_uid : w->uid);
 
-    struct sim_buf t = {0};
+    struct sim_buf t = take(g, 2);
     sim_buf_adds(&t, "{\"kind\":\"Pod\",\"apiVersion\":\"v1\",\"metadata\":");
     sim_buf_add(&t, meta.data, meta.len);
     sim_buf_adds(&t, ",@BLOB@\"nodeName\":");
@@ -582,12 +601,13 @@ static void gen_pod(struct gen *g, const struct wl *w, struct sim_blob *blob, co
     }
     sim_buf_adds(&t, "],\"qosClass\":\"Burstable\"}}");
 
-    struct sim_buf pom = {0};
+    struct sim_buf pom = take(g, 3);
     sim_buf_adds(&pom, "{\"kind\":\"PartialObjectMetadata\",\"apiVersion\":\"meta.k8s.io/v1\","
                        "\"metadata\":");
     sim_buf_add(&pom, meta.data, meta.len);
     sim_buf_adds(&pom, "}}");
-    struct sim_buf pre = {0}, post = {0};
+    struct sim_buf pre = take(g, 4);
+    struct sim_buf post = take(g, 5);
     sim_json_pod_cells(pname, nready, (int)w->ncontainers, crash ? "CrashLoopBackOff" : phase,
                        restarts, ip, nd->name, &pre, &post);
     atomic_fetch_add(&blob->refs, 1);
@@ -597,18 +617,18 @@ static void gen_pod(struct gen *g, const struct wl *w, struct sim_blob *blob, co
         sim_store_load(g->st, SIM_RES_PODS, o);
     else
         g->failed++;
-    sim_buf_fini(&meta);
-    sim_buf_fini(&labels);
-    sim_buf_fini(&t);
-    sim_buf_fini(&pom);
-    sim_buf_fini(&pre);
-    sim_buf_fini(&post);
+    give(g, 0, &meta);
+    give(g, 1, &labels);
+    give(g, 2, &t);
+    give(g, 3, &pom);
+    give(g, 4, &pre);
+    give(g, 5, &post);
 
     if (crash) {
         char msg[400];
         snprintf(msg, sizeof msg, "Back-off restarting failed container %s in pod %s_%s(%s)",
                  w->containers[0].name, pname, w->ns, uid);
-        struct sim_buf e = {0};
+        struct sim_buf e = take(g, 6);
         char euid[40], sfx[12];
         sim_gen_uid(&g->rng, euid);
         sim_gen_suffix(&g->rng, sfx, 10);
@@ -642,7 +662,7 @@ static void gen_pod(struct gen *g, const struct wl *w, struct sim_blob *blob, co
         sim_buf_add_jstr(&e, nd->name);
         sim_buf_add(&e, "}", 1);
         load_json(g, SIM_RES_EVENTS, e.data);
-        sim_buf_fini(&e);
+        give(g, 6, &e);
     }
 }
 
@@ -1117,6 +1137,8 @@ int sim_gen_cluster(const struct sim_cluster_spec *spec, int index, const char *
     sim_blob_unref(img_w);
     sim_blob_unref(img_cp);
     free(g.nodes);
+    for (size_t i = 0; i < sizeof g.scratch / sizeof g.scratch[0]; i++)
+        sim_buf_fini(&g.scratch[i]);
     sim_store_seal(store);
     if (g.failed) {
         char buf[600];

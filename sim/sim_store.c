@@ -134,81 +134,121 @@ void sim_blob_unref(struct sim_blob *b)
         free(b);
 }
 
-static const char RV_MARK[] = "@RV@";
-static const char BLOB_MARK[] = "@BLOB@";
-
-/* Removes marker from s (a new string) and reports where it was. */
-static char *cut_marker(const char *s, const char *marker, size_t *at, size_t *len_out)
-{
-    const char *p = strstr(s, marker);
-    if (!p)
-        return NULL;
-    size_t ml = strlen(marker), n = strlen(s);
-    char *out = xmalloc(n - ml + 1);
-    size_t pre = (size_t)(p - s);
-    memcpy(out, s, pre);
-    memcpy(out + pre, p + ml, n - pre - ml + 1);
-    *at = pre;
-    *len_out = n - ml;
-    return out;
-}
-
-static char *labels_dup(const char *labels)
+static size_t labels_len(const char *labels)
 {
     if (!labels)
-        return NULL;
+        return 0;
     const char *p = labels;
     while (*p)
         p += strlen(p) + 1;
-    size_t n = (size_t)(p - labels) + 1;
-    char *out = xmalloc(n);
-    memcpy(out, labels, n);
-    return out;
+    return (size_t)(p - labels) + 1;
 }
+
+/* One allocation holds the object and all its strings. */
+struct obj_parts {
+    const char *ns, *name;
+    const char *text;
+    size_t text_len, rv_at, blob_at;
+    const char *pom;
+    size_t pom_len, pom_rv_at;
+    const char *pre, *post, *node, *labels;
+};
+
+static char *put(char **cur, const void *src, size_t n)
+{
+    char *dst = *cur;
+    memcpy(dst, src, n);
+    dst[n] = '\0';
+    *cur += n + 1;
+    return dst;
+}
+
+static struct sim_obj *obj_alloc(const struct obj_parts *p, time_t created, struct sim_blob *blob)
+{
+    size_t nl = strlen(p->ns), nm = strlen(p->name), pl = strlen(p->pre), ql = strlen(p->post);
+    size_t dl = p->node ? strlen(p->node) : 0, ll = labels_len(p->labels);
+    size_t total =
+        sizeof(struct sim_obj) + nl + nm + p->text_len + p->pom_len + pl + ql + dl + ll + 8;
+    struct sim_obj *o = xmalloc(total);
+    memset(o, 0, sizeof *o);
+    atomic_init(&o->refs, 1);
+    char *cur = (char *)(o + 1);
+    o->ns = put(&cur, p->ns, nl);
+    o->name = put(&cur, p->name, nm);
+    o->text = put(&cur, p->text, p->text_len);
+    o->text_len = p->text_len;
+    o->rv_at = p->rv_at;
+    o->blob_at = p->blob_at;
+    o->pom = put(&cur, p->pom, p->pom_len);
+    o->pom_len = p->pom_len;
+    o->pom_rv_at = p->pom_rv_at;
+    o->cells_pre = put(&cur, p->pre, pl);
+    o->cells_post = put(&cur, p->post, ql);
+    o->node_name = p->node ? put(&cur, p->node, dl) : NULL;
+    if (ll) {
+        memcpy(cur, p->labels, ll);
+        o->labels = cur;
+    }
+    o->created = created;
+    o->blob = blob;
+    return o;
+}
+
+static const char RV_MARK[] = "@RV@";
+static const char BLOB_MARK[] = "@BLOB@";
 
 struct sim_obj *sim_obj_new(const char *ns, const char *name, time_t created, const char *text,
                             struct sim_blob *blob, const char *pom, const char *cells_pre,
                             const char *cells_post, const char *node_name, const char *labels)
 {
-    struct sim_obj *o = xcalloc(1, sizeof *o);
-    atomic_init(&o->refs, 1);
-    o->ns = xstrdup(ns ? ns : "");
-    o->name = xstrdup(name);
-    o->created = created;
-    size_t len;
-    char *t1 = NULL;
-    if (blob) {
-        size_t bat;
-        t1 = cut_marker(text, BLOB_MARK, &bat, &len);
-        if (!t1)
-            goto bad;
-        o->blob_at = bat;
-        text = t1;
+    /* text = A "@RV@" B ["@BLOB@" C]; stored as A B C with two offsets */
+    const char *rv = strstr(text, RV_MARK);
+    const char *bm = blob ? strstr(text, BLOB_MARK) : NULL;
+    const char *prv = strstr(pom, RV_MARK);
+    if (!rv || !prv || (blob && (!bm || bm < rv))) {
+        sim_blob_unref(blob);
+        return NULL;
     }
-    o->text = cut_marker(text, RV_MARK, &o->rv_at, &o->text_len);
-    if (!o->text)
-        goto bad;
-    if (blob && o->rv_at < o->blob_at)
-        o->blob_at -= strlen(RV_MARK);
-    else if (blob)
-        goto bad; /* the rv must come before the blob */
-    free(t1);
-    t1 = NULL;
-    o->blob = blob;
-    blob = NULL;
-    o->pom = cut_marker(pom, RV_MARK, &o->pom_rv_at, &o->pom_len);
-    if (!o->pom)
-        goto bad;
-    o->cells_pre = xstrdup(cells_pre ? cells_pre : "");
-    o->cells_post = xstrdup(cells_post ? cells_post : "");
-    o->node_name = xstrdup_null(node_name);
-    o->labels = labels_dup(labels);
+    size_t n = strlen(text), pn = strlen(pom);
+    size_t a = (size_t)(rv - text);
+    char stackbuf[8192];
+    size_t tl = n - 4 - (blob ? 6 : 0);
+    char *t = tl < sizeof stackbuf ? stackbuf : xmalloc(tl + 1);
+    memcpy(t, text, a);
+    size_t blob_at = 0;
+    if (blob) {
+        size_t b = (size_t)(bm - (rv + 4));
+        memcpy(t + a, rv + 4, b);
+        blob_at = a + b;
+        memcpy(t + a + b, bm + 6, n - (size_t)(bm + 6 - text));
+    } else {
+        memcpy(t + a, rv + 4, n - a - 4);
+    }
+    char pstack[4096];
+    size_t pl = pn - 4;
+    char *pt = pl < sizeof pstack ? pstack : xmalloc(pl + 1);
+    size_t pa = (size_t)(prv - pom);
+    memcpy(pt, pom, pa);
+    memcpy(pt + pa, prv + 4, pn - pa - 4);
+    struct obj_parts parts = {.ns = ns ? ns : "",
+                              .name = name,
+                              .text = t,
+                              .text_len = tl,
+                              .rv_at = a,
+                              .blob_at = blob_at,
+                              .pom = pt,
+                              .pom_len = pl,
+                              .pom_rv_at = pa,
+                              .pre = cells_pre ? cells_pre : "",
+                              .post = cells_post ? cells_post : "",
+                              .node = node_name,
+                              .labels = labels};
+    struct sim_obj *o = obj_alloc(&parts, created, blob);
+    if (t != stackbuf)
+        free(t);
+    if (pt != pstack)
+        free(pt);
     return o;
-bad:
-    free(t1);
-    sim_blob_unref(blob);
-    sim_obj_unref(o);
-    return NULL;
 }
 
 struct sim_obj *sim_obj_ref(struct sim_obj *o)
@@ -221,15 +261,7 @@ void sim_obj_unref(struct sim_obj *o)
 {
     if (!o || atomic_fetch_sub(&o->refs, 1) != 1)
         return;
-    free(o->ns);
-    free(o->name);
-    free(o->text);
     sim_blob_unref(o->blob);
-    free(o->pom);
-    free(o->cells_pre);
-    free(o->cells_post);
-    free(o->node_name);
-    free(o->labels);
     free(o);
 }
 
@@ -304,29 +336,22 @@ const char *sim_obj_label(const struct sim_obj *o, const char *key)
 /* A copy of o that can carry another resourceVersion (for DELETED events). */
 static struct sim_obj *obj_clone(const struct sim_obj *o)
 {
-    struct sim_obj *c = xcalloc(1, sizeof *c);
-    atomic_init(&c->refs, 1);
-    c->ns = xstrdup(o->ns);
-    c->name = xstrdup(o->name);
-    c->created = o->created;
-    c->text = xmalloc(o->text_len + 1);
-    memcpy(c->text, o->text, o->text_len + 1);
-    c->text_len = o->text_len;
-    c->rv_at = o->rv_at;
-    c->blob_at = o->blob_at;
-    if (o->blob) {
-        c->blob = o->blob;
-        atomic_fetch_add(&c->blob->refs, 1);
-    }
-    c->pom = xmalloc(o->pom_len + 1);
-    memcpy(c->pom, o->pom, o->pom_len + 1);
-    c->pom_len = o->pom_len;
-    c->pom_rv_at = o->pom_rv_at;
-    c->cells_pre = xstrdup(o->cells_pre);
-    c->cells_post = xstrdup(o->cells_post);
-    c->node_name = xstrdup_null(o->node_name);
-    c->labels = labels_dup(o->labels);
-    return c;
+    struct obj_parts parts = {.ns = o->ns,
+                              .name = o->name,
+                              .text = o->text,
+                              .text_len = o->text_len,
+                              .rv_at = o->rv_at,
+                              .blob_at = o->blob_at,
+                              .pom = o->pom,
+                              .pom_len = o->pom_len,
+                              .pom_rv_at = o->pom_rv_at,
+                              .pre = o->cells_pre,
+                              .post = o->cells_post,
+                              .node = o->node_name,
+                              .labels = o->labels};
+    if (o->blob)
+        atomic_fetch_add(&o->blob->refs, 1);
+    return obj_alloc(&parts, o->created, o->blob);
 }
 
 /* ---- selectors ---------------------------------------------------------------------------- */
