@@ -150,7 +150,8 @@ static int exec_info_json(const struct kube_context *ctx, char **out, struct err
         json_object_object_add(spec, "cluster", cl);
     }
     json_object_object_add(spec, "interactive", json_object_new_boolean(0));
-    *out = xstrdup(json_object_to_json_string_ext(root, JSON_C_TO_STRING_PLAIN));
+    *out = xstrdup(json_object_to_json_string_ext(root, JSON_C_TO_STRING_PLAIN |
+                                                            JSON_C_TO_STRING_NOSLASHESCAPE));
     json_object_put(root);
     return 0;
 }

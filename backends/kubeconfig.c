@@ -1296,6 +1296,36 @@ int kube_context_bearer_token(const struct kube_context *ctx, char **out, struct
     return -1;
 }
 
+void kube_context_copy(struct kube_context *dst, const struct kube_context *src)
+{
+    memset(dst, 0, sizeof *dst);
+    dst->name = xstrdup_null(src->name);
+    dst->cluster = xstrdup_null(src->cluster);
+    dst->user = xstrdup_null(src->user);
+    dst->namespace = xstrdup_null(src->namespace);
+    dst->server = xstrdup_null(src->server);
+    dst->tls_server_name = xstrdup_null(src->tls_server_name);
+    dst->proxy_url = xstrdup_null(src->proxy_url);
+    dst->insecure_skip_tls_verify = src->insecure_skip_tls_verify;
+    dst->ca_file = xstrdup_null(src->ca_file);
+    dst->ca_data = dup_bytes(src->ca_data, src->ca_data_len);
+    dst->ca_data_len = src->ca_data_len;
+    dst->auth = src->auth;
+    dst->token = xstrdup_null(src->token);
+    dst->token_file = xstrdup_null(src->token_file);
+    dst->client_cert_file = xstrdup_null(src->client_cert_file);
+    dst->client_cert_data = dup_bytes(src->client_cert_data, src->client_cert_data_len);
+    dst->client_cert_data_len = src->client_cert_data_len;
+    dst->client_key_file = xstrdup_null(src->client_key_file);
+    dst->client_key_data = dup_bytes(src->client_key_data, src->client_key_data_len);
+    dst->client_key_data_len = src->client_key_data_len;
+    dst->username = xstrdup_null(src->username);
+    dst->password = xstrdup_null(src->password);
+    dst->exec = src->exec ? exec_dup(src->exec) : NULL;
+    dst->origin_file = xstrdup_null(src->origin_file);
+    dst->auth_provider = xstrdup_null(src->auth_provider);
+}
+
 void kube_context_fini(struct kube_context *ctx)
 {
     if (ctx == NULL)

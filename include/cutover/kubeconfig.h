@@ -93,6 +93,8 @@ const char *kubeconfig_context_name(const struct kubeconfig *kc, size_t i);
 int kubeconfig_resolve(const struct kubeconfig *kc, const char *context, struct kube_context *out,
                        struct error *err);
 void kube_context_fini(struct kube_context *ctx);
+/* Deep-copies src into dst (for a client that keeps its own context); free with _fini. */
+void kube_context_copy(struct kube_context *dst, const struct kube_context *src);
 /* The bearer token to send now for a token context: the tokenFile's content (read at each call,
  * trailing whitespace removed) when readable, else the inline token. *out is the caller's. */
 int kube_context_bearer_token(const struct kube_context *ctx, char **out, struct error *err);

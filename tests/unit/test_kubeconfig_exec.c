@@ -189,6 +189,39 @@ static void test_env_args_and_exec_info(void **state)
     assert_memory_equal(ca, want, len);
     free(want);
     json_object_put(root);
+
+    /* v1beta1 without provideClusterInfo: no cluster, apiVersion as configured. */
+    snprintf(info_path, sizeof info_path, "/tmp/cutover-kc-info-XXXXXX");
+    fd = mkstemp(info_path);
+    assert_true(fd >= 0);
+    close(fd);
+    setenv("INFO_OUT", info_path, 1);
+    assert_int_equal(run("echo-info-plain", 5000, &cred, msg, sizeof msg), -1);
+    /* echo-info.sh answers in v1: the version check must refuse it. */
+    assert_non_null(strstr(msg, "plugin returned version client.authentication.k8s.io/v1"));
+    unsetenv("INFO_OUT");
+    info = slurp(info_path, &len);
+    unlink(info_path);
+    assert_string_equal(info, "{\"kind\":\"ExecCredential\",\"apiVersion\":\"client."
+                              "authentication.k8s.io/v1beta1\",\"spec\":{\"interactive\":false}}");
+    free(info);
+}
+
+/* A deep copy survives the original. */
+static void test_context_copy(void **state)
+{
+    (void)state;
+    struct kube_context c, d;
+    struct error err;
+    assert_int_equal(kubeconfig_resolve(kc, "echo-info", &c, &err), 0);
+    kube_context_copy(&d, &c);
+    kube_context_fini(&c);
+    assert_string_equal(d.server, "https://127.0.0.1:6443");
+    assert_string_equal(d.exec->args[1], "second");
+    assert_string_equal(d.exec->env[0].value, "from-env");
+    assert_true(d.exec->provide_cluster_info);
+    assert_int_equal(d.auth, KUBE_AUTH_EXEC);
+    kube_context_fini(&d);
 }
 
 static void test_plugin_failure_shows_stderr(void **state)
@@ -361,6 +394,7 @@ int main(void)
         cmocka_unit_test(test_interactive_modes),
         cmocka_unit_test(test_relative_command),
         cmocka_unit_test(test_concurrent_runs),
+        cmocka_unit_test(test_context_copy),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
