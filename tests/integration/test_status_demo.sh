@@ -174,6 +174,37 @@ grep -qF "source cluster onprem-prod ($src_url) could not be read" "$work/down.e
 grep -q "^TARGET  eks-prod" "$work/down.out" || fail "source down: target not reported"
 grep -q "exit 2: a cluster could not be read" "$work/down.out" || fail "source down: no exit line"
 
+# ---- the target too slow for --timeout: exit 2 on time, naming what was not read ---------------
+admin_call() { # METHOD PATH [JSON]
+    $PY - "$admin" "$@" <<'EOF'
+import sys, urllib.request
+admin, method, path = sys.argv[1:4]
+body = sys.argv[4].encode() if len(sys.argv) > 4 else None
+req = urllib.request.Request(admin.rstrip("/") + path, method=method, data=body,
+                             headers={"Content-Type": "application/json"})
+urllib.request.urlopen(req, timeout=10).read()
+EOF
+}
+admin_call DELETE /faults || fail "could not clear faults"
+admin_call POST /faults '{"cluster":"eks-prod","fault":"latency","ms":8000}' ||
+    fail "could not inject latency"
+start=$(date +%s)
+status --source onprem-prod --target eks-prod --timeout 3 >"$work/slow.out" 2>"$work/slow.err"
+rc=$?
+elapsed=$(($(date +%s) - start))
+[ "$rc" -eq 2 ] || fail "slow target exited $rc, want 2"
+[ "$elapsed" -le 7 ] || fail "slow target: took ${elapsed}s with --timeout 3"
+grep -q "target cluster eks-prod (https://127.0.0.1:[0-9]*) could not be read: .* within 3 s" \
+    "$work/slow.err" || fail "slow target: stderr does not say what was not read in time"
+grep -q "^SOURCE  onprem-prod  .*Kubernetes v1.24.17" "$work/slow.out" ||
+    fail "slow target: source not reported"
+
+# ---- faults cleared: back to exit 1 without anything else changing -----------------------------
+admin_call DELETE /faults || fail "could not clear faults"
+status --json --source onprem-prod --target eks-prod --timeout 30 >"$work/again.out" 2>"$work/again.err"
+rc=$?
+[ "$rc" -eq 1 ] || fail "after clearing faults exited $rc, want 1"
+
 # ---- usage -------------------------------------------------------------------------------------
 "$CUTOVER_BIN" status --help >"$work/help.out" 2>&1 || fail "status --help failed"
 grep -q -- "--timeout SECONDS" "$work/help.out" || fail "--help lacks --timeout"
