@@ -207,6 +207,84 @@ static void test_env_args_and_exec_info(void **state)
     free(info);
 }
 
+static void write_text(const char *path, const char *text)
+{
+    FILE *fp = fopen(path, "w");
+    assert_non_null(fp);
+    fputs(text, fp);
+    assert_int_equal(fclose(fp), 0);
+}
+
+/* The real EKS plugin of eks.yaml: `aws eks get-token` presigns an STS request locally (no
+ * network), here with AWS's documented example keys for the profile the kubeconfig's env names. */
+static void test_real_aws_eks_get_token(void **state)
+{
+    (void)state;
+    char dir[] = "/tmp/cutover-kc-aws-XXXXXX";
+    assert_non_null(mkdtemp(dir));
+    char *cfg = xasprintf("%s/config", dir);
+    char *creds = xasprintf("%s/credentials", dir);
+    write_text(cfg, "[profile migration]\nregion = us-east-1\n");
+    write_text(creds, "[migration]\naws_access_key_id = AKIDEXAMPLE\n"
+                      "aws_secret_access_key = wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY\n");
+    setenv("AWS_CONFIG_FILE", cfg, 1);
+    setenv("AWS_SHARED_CREDENTIALS_FILE", creds, 1);
+    setenv("AWS_EC2_METADATA_DISABLED", "true", 1);
+    /* Keys in the environment would win over the profile's. */
+    unsetenv("AWS_ACCESS_KEY_ID");
+    unsetenv("AWS_SECRET_ACCESS_KEY");
+    unsetenv("AWS_SESSION_TOKEN");
+
+    char *path = xasprintf("%s/eks.yaml", corpus);
+    struct kubeconfig *eks;
+    struct error err;
+    assert_int_equal(kubeconfig_load(path, &eks, &err), 0);
+    free(path);
+    struct kube_context c;
+    assert_int_equal(kubeconfig_resolve(eks, NULL, &c, &err), 0);
+    struct kube_exec_cred cred;
+    char msg[1024];
+    int rc = kube_exec_run(&c, 60000, &cred, &err);
+    unsetenv("AWS_CONFIG_FILE");
+    unsetenv("AWS_SHARED_CREDENTIALS_FILE");
+    unsetenv("AWS_EC2_METADATA_DISABLED");
+    unlink(cfg);
+    unlink(creds);
+    rmdir(dir);
+    free(cfg);
+    free(creds);
+    if (rc != 0)
+        fail_msg("aws eks get-token: %s", error_format(&err, msg, sizeof msg));
+
+    /* k8s-aws-v1.<base64url of a presigned GetCallerIdentity URL naming the cluster> */
+    const char *prefix = "k8s-aws-v1.";
+    assert_non_null(cred.token);
+    assert_memory_equal(cred.token, prefix, strlen(prefix));
+    const char *b64 = cred.token + strlen(prefix);
+    size_t n = strlen(b64);
+    char *std = xmalloc(n + 4);
+    for (size_t i = 0; i < n; i++)
+        std[i] = b64[i] == '-' ? '+' : b64[i] == '_' ? '/' : b64[i];
+    while (n % 4)
+        std[n++] = '=';
+    std[n] = '\0';
+    unsigned char *url = xcalloc(1, n);
+    assert_true(EVP_DecodeBlock(url, (const unsigned char *)std, (int)n) > 0);
+    free(std);
+    const char *u = (const char *)url;
+    assert_non_null(strstr(u, "https://sts.us-east-1.amazonaws.com/?"));
+    assert_non_null(strstr(u, "Action=GetCallerIdentity"));
+    assert_non_null(strstr(u, "X-Amz-Credential=AKIDEXAMPLE%2F"));
+    assert_non_null(strstr(u, "x-k8s-aws-id"));
+    free(url);
+    long long now = (long long)time(NULL);
+    assert_true(cred.expires > now);
+    assert_true(cred.expires <= now + 15 * 60 + 60);
+    kube_exec_cred_fini(&cred);
+    kube_context_fini(&c);
+    kubeconfig_free(eks);
+}
+
 /* A deep copy survives the original. */
 static void test_context_copy(void **state)
 {
@@ -395,6 +473,7 @@ int main(void)
         cmocka_unit_test(test_relative_command),
         cmocka_unit_test(test_concurrent_runs),
         cmocka_unit_test(test_context_copy),
+        cmocka_unit_test(test_real_aws_eks_get_token),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
