@@ -383,6 +383,42 @@ json_object *cmd_status_json(const struct status_cluster cl[2], const struct ana
     return root;
 }
 
+/* Characters json-c writes raw that a terminal could act on: DEL, C1 controls, bidirectional
+ * marks and overrides. */
+static bool terminal_unsafe(unsigned cp)
+{
+    return cp == 0x7f || (cp >= 0x80 && cp <= 0x9f) || cp == 0x200e || cp == 0x200f ||
+           (cp >= 0x202a && cp <= 0x202e) || (cp >= 0x2066 && cp <= 0x2069);
+}
+
+char *cmd_status_json_text(struct json_object *doc)
+{
+    const char *in = json_object_to_json_string_ext(doc, JSON_C_TO_STRING_PRETTY |
+                                                             JSON_C_TO_STRING_NOSLASHESCAPE);
+    size_t n = strlen(in);
+    /* Outside strings json-c writes ASCII only, so every non-ASCII byte is inside a string,
+     * where \uXXXX means the same character. */
+    char *out = xmalloc(6 * n + 1);
+    size_t o = 0;
+    for (size_t i = 0; i < n;) {
+        unsigned cp;
+        size_t len = text_utf8_decode(in + i, n - i, &cp);
+        if (len == 0) {
+            o += (size_t)sprintf(out + o, "\\ufffd"); /* not UTF-8: not JSON either */
+            i++;
+        } else if (terminal_unsafe(cp)) {
+            o += (size_t)sprintf(out + o, "\\u%04x", cp);
+            i += len;
+        } else {
+            memcpy(out + o, in + i, len);
+            o += len;
+            i += len;
+        }
+    }
+    out[o] = '\0';
+    return out;
+}
+
 /* ---- text ---------------------------------------------------------------------------------- */
 
 /* Sanitized copy of an API string into buf ("?" for unknown). */
@@ -779,10 +815,10 @@ int cmd_status(int argc, char **argv)
 
     if (o.json) {
         json_object *doc = cmd_status_json(cl, a, code, cfg.now);
-        fputs(json_object_to_json_string_ext(doc, JSON_C_TO_STRING_PRETTY |
-                                                      JSON_C_TO_STRING_NOSLASHESCAPE),
-              stdout);
+        char *safe = cmd_status_json_text(doc);
+        fputs(safe, stdout);
         fputc('\n', stdout);
+        free(safe);
         json_object_put(doc);
     } else {
         cmd_status_text(stdout, cl, a, code, cfg.now);

@@ -46,6 +46,10 @@ int cmd_status_exit_code(const struct status_cluster cl[2], const struct analysi
 struct json_object *cmd_status_json(const struct status_cluster cl[2], const struct analysis *a,
                                     int exit_code, int64_t now);
 
+/* doc as pretty JSON text that is also safe on a terminal: DEL, C1 controls and bidirectional
+ * overrides inside strings are written as \uXXXX escapes (the same JSON value). Caller frees. */
+char *cmd_status_json_text(struct json_object *doc);
+
 /* The report for people: every API string sanitized, severities written as words. */
 void cmd_status_text(FILE *out, const struct status_cluster cl[2], const struct analysis *a,
                      int exit_code, int64_t now);

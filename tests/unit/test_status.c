@@ -302,6 +302,34 @@ static void test_text_sanitized(void **state)
     model_cluster_unref(s);
 }
 
+/* --json on a terminal: the same JSON values, but nothing a terminal would act on. */
+static void test_json_text_terminal_safe(void **state)
+{
+    (void)state;
+    json_object *doc = json_object_new_object();
+    json_object_object_add(doc, "m",
+                           json_object_new_string("a\x1b[2J b\xc2\x9b"
+                                                  "31m c\xe2\x80\xae d\x7f "
+                                                  "caf\xc3\xa9 \xe2\x9c\x93"));
+    json_object_object_add(doc, "bad", json_object_new_string("x\xffy"));
+    char *txt = cmd_status_json_text(doc);
+    assert_null(strchr(txt, '\x1b'));
+    assert_null(strstr(txt, "\xc2\x9b"));
+    assert_null(strstr(txt, "\xe2\x80\xae"));
+    assert_null(strchr(txt, '\x7f'));
+    assert_null(strchr(txt, '\xff'));
+    assert_non_null(strstr(txt, "caf\xc3\xa9 \xe2\x9c\x93")); /* printable UTF-8 stays as is */
+    json_object *back = json_tokener_parse(txt);
+    assert_non_null(back);
+    assert_string_equal(gs(back, "m"), "a\x1b[2J b\xc2\x9b"
+                                       "31m c\xe2\x80\xae d\x7f caf\xc3\xa9 "
+                                       "\xe2\x9c\x93");
+    assert_string_equal(gs(back, "bad"), "x\xef\xbf\xbdy"); /* U+FFFD */
+    json_object_put(back);
+    json_object_put(doc);
+    free(txt);
+}
+
 static void test_unreadable(void **state)
 {
     (void)state;
@@ -389,8 +417,8 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_json_demo),  cmocka_unit_test(test_json_unknowns_are_null),
         cmocka_unit_test(test_text_demo),  cmocka_unit_test(test_text_sanitized),
-        cmocka_unit_test(test_unreadable), cmocka_unit_test(test_settled),
-        cmocka_unit_test(test_exit_codes),
+        cmocka_unit_test(test_unreadable), cmocka_unit_test(test_json_text_terminal_safe),
+        cmocka_unit_test(test_settled),    cmocka_unit_test(test_exit_codes),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
