@@ -144,7 +144,9 @@ int cmd_dashboard_run(const struct cmd_dashboard_args *a)
     }
     struct model_publisher *pub[2] = {model_publisher_new(wake[1]), model_publisher_new(wake[1])};
     struct k8s_poller *poller[2] = {NULL, NULL};
-    struct k8s_poller_opts popts = {.read_only = a->observer};
+    /* `refresh:` is how often the screen gets a new snapshot while the watches stream changes
+     * (first data and errors are published at once by the poller) */
+    struct k8s_poller_opts popts = {.read_only = a->observer, .publish_ms = cfg.refresh_ms};
     int code = 0;
     for (int s = 0; s < 2 && code == 0; s++) {
         if (k8s_poller_start(&ctx[s], &popts, pub[s], &poller[s], &err) != 0) {
