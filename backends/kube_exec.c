@@ -499,8 +499,13 @@ int kube_exec_run(const struct kube_context *ctx, int timeout_ms, struct kube_ex
     for (;;) {
         if (!exited) {
             pid_t w = waitpid(pid, &status, WNOHANG);
-            if (w == pid)
+            if (w == pid) {
                 exited = true;
+            } else if (w < 0 && errno == ECHILD) {
+                /* Someone else reaped it (a SIGCHLD handler): judge it by its output. */
+                exited = true;
+                status = 0;
+            }
         }
         if (exited) {
             /* The plugin is gone: take what it wrote and stop, even if something it started

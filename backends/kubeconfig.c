@@ -918,12 +918,12 @@ static int read_file(const char *path, char **out, size_t *out_len, struct error
         if (got == 0)
             break;
     }
-    int bad = ferror(fp);
+    int bad = ferror(fp) ? (errno ? errno : EIO) : 0;
     fclose(fp);
     if (bad) {
         free(buf);
-        error_set_at(err, path, 0, 0, "read error");
-        return -EIO;
+        error_set_at(err, path, 0, 0, "cannot read: %s", strerror(bad));
+        return -bad;
     }
     buf[len] = '\0';
     *out = buf;

@@ -324,6 +324,8 @@ static void test_missing_files(void **state)
     assert_null(kc);
     assert_string_equal(error_format(&err, msg, sizeof msg),
                         "nope/kubeconfig: cannot open: No such file or directory");
+    assert_int_equal(kubeconfig_load("certs", &kc, &err), -1);
+    assert_string_equal(error_format(&err, msg, sizeof msg), "certs: cannot read: Is a directory");
     kc = load_ok("insecure.yaml");
     assert_string_equal(kubeconfig_current_context(kc), "lab");
     kubeconfig_free(kc);
