@@ -144,8 +144,13 @@ static struct sim_blob *images_blob(struct gen *g, bool cp)
             snprintf(digest + k, 17, "%016llx", (unsigned long long)sim_gen_rand(&g->rng));
         if (i)
             sim_buf_add(&b, ",", 1);
-        sim_buf_addf(&b, "{\"names\":[\"%s@sha256:%s\",\"%s:v1.%d.%d\"],\"sizeBytes\":%llu}", repo,
-                     digest, repo, i / 4, i % 7,
+        const char *base = strrchr(repo, '/') ? strrchr(repo, '/') + 1 : repo;
+        sim_buf_addf(&b,
+                     "{\"names\":[\"%s@sha256:%s\",\"%s:v1.%d.%d\",\"mirror.example.com/"
+                     "cache/%s:v1.%d.%d\"%s%s%s],\"sizeBytes\":%llu}",
+                     repo, digest, repo, i / 4, i % 7, base, i / 4, i % 7,
+                     i % 2 ? "" : ",\"mirror.example.com/cache/", i % 2 ? "" : base,
+                     i % 2 ? "" : ":stable\"",
                      (unsigned long long)(sim_gen_rand(&g->rng) % 400000000ULL + 5000000ULL));
     }
     sim_buf_add(&b, "]", 1);
@@ -200,8 +205,13 @@ static void gen_node(struct gen *g, struct gnode *nd, const char *instance_type,
         sim_buf_add(&labels, "", 1);
     }
     sim_buf_add(&labels, "", 1);
-    sim_buf_adds(&meta, "},\"annotations\":{\"node.alpha.kubernetes.io/ttl\":\"0\","
-                        "\"volumes.kubernetes.io/controller-managed-attach-detach\":\"true\"}");
+    sim_buf_addf(&meta,
+                 "},\"annotations\":{\"alpha.kubernetes.io/provided-node-ip\":\"%s\","
+                 "\"csi.volume.kubernetes.io/nodeid\":\"{\\\"ebs.csi.aws.com\\\":\\\"%s\\\"}\","
+                 "\"kubeadm.alpha.kubernetes.io/cri-socket\":"
+                 "\"unix:///run/containerd/containerd.sock\",\"node.alpha.kubernetes.io/ttl\":"
+                 "\"0\",\"volumes.kubernetes.io/controller-managed-attach-detach\":\"true\"}",
+                 nd->ip, iid);
     struct sim_buf t = take(g, 2);
     sim_buf_adds(&t, "{\"kind\":\"Node\",\"apiVersion\":\"v1\",\"metadata\":");
     sim_buf_add(&t, meta.data, meta.len);
@@ -253,6 +263,17 @@ static void gen_node(struct gen *g, struct gnode *nd, const char *instance_type,
         sim_buf_add_time(&t, created + 60);
         sim_buf_addf(&t, ",\"reason\":\"%s\",\"message\":\"%s\"}", conds[i][1], conds[i][2]);
     }
+    struct sim_buf vin = {0}, vat = {0};
+    for (int v = 0; v < 4; v++) {
+        char vol[32];
+        snprintf(vol, sizeof vol, "vol-%017llx",
+                 (unsigned long long)(sim_gen_rand(&g->rng) & 0xfffffffffffffULL));
+        sim_buf_addf(&vin, "%s\"kubernetes.io/csi/ebs.csi.aws.com^%s\"", v ? "," : "", vol);
+        sim_buf_addf(&vat,
+                     "%s{\"name\":\"kubernetes.io/csi/ebs.csi.aws.com^%s\","
+                     "\"devicePath\":\"/dev/xvdb%c\"}",
+                     v ? "," : "", vol, 'a' + v);
+    }
     sim_buf_addf(&t,
                  "],\"addresses\":[{\"type\":\"InternalIP\",\"address\":\"%s\"},{\"type\":"
                  "\"InternalDNS\",\"address\":\"%s\"},{\"type\":\"Hostname\",\"address\":\"%s\"}],"
@@ -261,10 +282,12 @@ static void gen_node(struct gen *g, struct gnode *nd, const char *instance_type,
                  "000000000000\",\"bootID\":\"%s\",\"kernelVersion\":\"%s\",\"osImage\":\"%s\","
                  "\"containerRuntimeVersion\":\"%s\",\"kubeletVersion\":\"%s\","
                  "\"kubeProxyVersion\":\"%s\",\"operatingSystem\":\"linux\",\"architecture\":"
-                 "\"amd64\"},\"images\":@BLOB@}}",
+                 "\"amd64\"},\"volumesInUse\":[%s],\"volumesAttached\":[%s],\"images\":@BLOB@}}",
                  nd->ip, nd->name, nd->name, (unsigned long long)(sim_gen_rand(&g->rng) >> 8),
                  (unsigned long long)(sim_gen_rand(&g->rng) & 0xfffff), boot, kernel, os, runtime,
-                 kubelet_version(g), kubelet_version(g));
+                 kubelet_version(g), kubelet_version(g), vin.data, vat.data);
+    sim_buf_fini(&vin);
+    sim_buf_fini(&vat);
     struct sim_buf pom = take(g, 3);
     sim_buf_adds(&pom, "{\"kind\":\"PartialObjectMetadata\",\"apiVersion\":\"meta.k8s.io/v1\","
                        "\"metadata\":");
@@ -471,6 +494,25 @@ static struct sim_blob *pod_blob(struct gen *g, const struct wl *w)
                      "\"node.kubernetes.io/unreachable\",\"operator\":\"Exists\",\"effect\":"
                      "\"NoExecute\",\"tolerationSeconds\":300}],\"priority\":0,"
                      "\"enableServiceLinks\":true,\"preemptionPolicy\":\"PreemptLowerPriority\",");
+    /* what production pods carry besides: spreading and anti-affinity */
+    sim_buf_adds(&b, "\"affinity\":{\"podAntiAffinity\":{\"preferredDuringSchedulingIgnoredDuring"
+                     "Execution\":[{\"weight\":100,\"podAffinityTerm\":{\"labelSelector\":{"
+                     "\"matchLabels\":{\"app\":");
+    sim_buf_add_jstr(&b, w->name);
+    sim_buf_adds(&b, "}},\"topologyKey\":\"kubernetes.io/hostname\"}}]},\"nodeAffinity\":{"
+                     "\"requiredDuringSchedulingIgnoredDuringExecution\":{\"nodeSelectorTerms\":[{"
+                     "\"matchExpressions\":[{\"key\":\"kubernetes.io/os\",\"operator\":\"In\","
+                     "\"values\":[\"linux\"]},{\"key\":\"kubernetes.io/arch\",\"operator\":"
+                     "\"In\",\"values\":[\"amd64\",\"arm64\"]}]}]}}},"
+                     "\"topologySpreadConstraints\":[{\"maxSkew\":1,\"topologyKey\":"
+                     "\"topology.kubernetes.io/zone\",\"whenUnsatisfiable\":\"ScheduleAnyway\","
+                     "\"labelSelector\":{\"matchLabels\":{\"app\":");
+    sim_buf_add_jstr(&b, w->name);
+    sim_buf_adds(&b, "}}},{\"maxSkew\":1,\"topologyKey\":\"kubernetes.io/hostname\","
+                     "\"whenUnsatisfiable\":\"ScheduleAnyway\",\"labelSelector\":{\"matchLabels\":"
+                     "{\"app\":");
+    sim_buf_add_jstr(&b, w->name);
+    sim_buf_adds(&b, "}}}],\"imagePullSecrets\":[{\"name\":\"regcred\"}],");
     (void)g;
     struct sim_blob *blob = sim_blob_new(b.data, b.len);
     sim_buf_fini(&b);
@@ -529,6 +571,10 @@ static void gen_pod(struct gen *g, const struct wl *w, struct sim_blob *blob, co
     sim_buf_add_jstr(&meta, owner_name);
     sim_buf_addf(&meta, ",\"uid\":\"%s\",\"controller\":true,\"blockOwnerDeletion\":true}]",
                  strcmp(w->kind, "Deployment") == 0 ? w->rs_uid : w->uid);
+    sim_buf_adds(&meta, ",\"annotations\":{\"kubectl.kubernetes.io/restartedAt\":");
+    sim_buf_add_time(&meta, w->created);
+    sim_buf_adds(&meta, ",\"prometheus.io/scrape\":\"true\",\"prometheus.io/port\":\"9102\","
+                        "\"cluster-autoscaler.kubernetes.io/safe-to-evict\":\"true\"}");
 
     struct sim_buf t = take(g, 2);
     sim_buf_adds(&t, "{\"kind\":\"Pod\",\"apiVersion\":\"v1\",\"metadata\":");
@@ -562,7 +608,7 @@ static void gen_pod(struct gen *g, const struct wl *w, struct sim_blob *blob, co
     for (size_t i = 0; i < w->ncontainers; i++) {
         const struct sim_container *c = &w->containers[i];
         bool this_crash = crash && i == 0;
-        bool this_ready = ready;
+        bool this_ready = ready || (crash && i != 0); /* only the crashing one is down */
         int rc = this_crash ? (int)(sim_gen_rand(&g->rng) % 180) + 20
                             : (sim_gen_rand(&g->rng) % 10 == 0 ? 1 : 0);
         restarts += rc;
@@ -711,6 +757,66 @@ static void wl_meta(struct sim_buf *b, struct gen *g, const char *name, const ch
     sim_buf_add(b, "}", 1);
 }
 
+/* Stores an object rendered here without json-c (the bulk of a large cluster): meta holds the
+ * metadata members (no braces, no resourceVersion), body the members after metadata. */
+static void load_direct(struct gen *g, enum sim_res r, const char *ns, const char *name,
+                        time_t created, const char *meta, const char *body, const char *pre,
+                        const char *post, const char *labels)
+{
+    const struct sim_res_info *ri = &sim_res_table[r];
+    struct sim_buf t = take(g, 6), pom = take(g, 7);
+    sim_buf_addf(&t, "{\"kind\":\"%s\",\"apiVersion\":\"%s\",\"metadata\":{", ri->kind,
+                 ri->api_version);
+    sim_buf_adds(&t, meta);
+    sim_buf_adds(&t, ",\"resourceVersion\":\"@RV@\"},");
+    sim_buf_adds(&t, body);
+    sim_buf_add(&t, "}", 1);
+    sim_buf_adds(&pom, "{\"kind\":\"PartialObjectMetadata\",\"apiVersion\":\"meta.k8s.io/v1\","
+                       "\"metadata\":{");
+    sim_buf_adds(&pom, meta);
+    sim_buf_adds(&pom, ",\"resourceVersion\":\"@RV@\"}}");
+    struct sim_obj *o =
+        sim_obj_new(ns, name, created, t.data, NULL, pom.data, pre, post, NULL, labels);
+    if (o)
+        sim_store_load(g->st, r, o);
+    else
+        g->failed++;
+    give(g, 6, &t);
+    give(g, 7, &pom);
+}
+
+static void wl_members(struct sim_buf *b, const char *name, const char *ns, const char *uid,
+                       time_t created, const char *extra)
+{
+    sim_buf_adds(b, "\"name\":");
+    sim_buf_add_jstr(b, name);
+    sim_buf_adds(b, ",\"namespace\":");
+    sim_buf_add_jstr(b, ns);
+    sim_buf_addf(b, ",\"uid\":\"%s\",\"generation\":1,\"creationTimestamp\":", uid);
+    sim_buf_add_time(b, created);
+    sim_buf_adds(b, extra);
+}
+
+/* The Containers and Images cells after Age. */
+static void images_cells(struct sim_buf *post, const struct wl *w)
+{
+    struct sim_buf names = {0}, images = {0};
+    for (size_t i = 0; i < w->ncontainers; i++) {
+        if (i) {
+            sim_buf_add(&names, ",", 1);
+            sim_buf_add(&images, ",", 1);
+        }
+        sim_buf_adds(&names, w->containers[i].name);
+        sim_buf_adds(&images, w->containers[i].image);
+    }
+    sim_buf_add(post, ",", 1);
+    sim_buf_add_jstr(post, names.data ? names.data : "");
+    sim_buf_add(post, ",", 1);
+    sim_buf_add_jstr(post, images.data ? images.data : "");
+    sim_buf_fini(&names);
+    sim_buf_fini(&images);
+}
+
 static void gen_workload(struct gen *g, struct wl *w)
 {
     sim_gen_uid(&g->rng, w->uid);
@@ -721,56 +827,65 @@ static void gen_workload(struct gen *g, struct wl *w)
     /* which nodes: a DaemonSet gets one pod per fitting node */
     int n = w->replicas;
     bool ds = strcmp(w->kind, "DaemonSet") == 0;
+    bool deploy = strcmp(w->kind, "Deployment") == 0;
     if (ds) {
         n = 0;
         for (size_t i = 0; i < g->nnodes; i++)
             n += node_fits(w, &g->nodes[i]);
     }
     int ready = w->ready < 0 || w->ready > n ? n : w->ready;
-    struct sim_buf b = {0};
-    char labels[300];
-    snprintf(labels, sizeof labels, ",\"labels\":{\"app\":\"%s\"}", w->name);
-    wl_meta(&b, g, w->name, w->ns, w->uid, w->created, labels);
-    sim_buf_adds(&b, ",\"spec\":{");
+    struct sim_buf meta = {0}, b = {0}, pre = {0}, post = {0};
+    char extra[600], labels[300];
+    snprintf(extra, sizeof extra, ",\"labels\":{\"app\":\"%s\"}", w->name);
+    int ln = snprintf(labels, sizeof labels, "app=%s", w->name);
+    labels[ln + 1] = '\0';
+    wl_members(&meta, w->name, w->ns, w->uid, w->created, extra);
+    sim_buf_adds(&b, "\"spec\":{");
     if (!ds)
         sim_buf_addf(&b, "\"replicas\":%d,", w->replicas);
     sim_buf_adds(&b, "\"selector\":{\"matchLabels\":{\"app\":");
     sim_buf_add_jstr(&b, w->name);
     sim_buf_adds(&b, "}},");
     template_json(&b, w);
-    if (strcmp(w->kind, "Deployment") == 0)
+    sim_buf_add_jstr(&pre, w->name);
+    sim_buf_add(&pre, ",", 1);
+    if (deploy) {
         sim_buf_addf(&b,
                      ",\"strategy\":{\"type\":\"RollingUpdate\",\"rollingUpdate\":{"
                      "\"maxUnavailable\":\"25%%\",\"maxSurge\":\"25%%\"}},"
                      "\"revisionHistoryLimit\":10,\"progressDeadlineSeconds\":600},"
                      "\"status\":{\"observedGeneration\":1,\"replicas\":%d,"
-                     "\"updatedReplicas\":%d,\"readyReplicas\":%d,\"availableReplicas\":%d%s",
-                     n, n, ready, ready, ready < n ? "" : "");
-    else if (ds)
+                     "\"updatedReplicas\":%d,\"readyReplicas\":%d,\"availableReplicas\":%d",
+                     n, n, ready, ready);
+        sim_buf_addf(&pre, "\"%d/%d\",%d,%d,", ready, w->replicas, n, ready);
+    } else if (ds) {
         sim_buf_addf(&b,
                      ",\"updateStrategy\":{\"type\":\"RollingUpdate\"}},\"status\":{"
                      "\"currentNumberScheduled\":%d,\"numberMisscheduled\":0,"
                      "\"desiredNumberScheduled\":%d,\"numberReady\":%d,\"observedGeneration\":1,"
                      "\"updatedNumberScheduled\":%d,\"numberAvailable\":%d",
                      n, n, ready, n, ready);
-    else
+        sim_buf_addf(&pre, "%d,%d,%d,%d,%d,\"<none>\",", n, n, ready, n, ready);
+    } else {
         sim_buf_addf(&b,
                      ",\"serviceName\":\"%s\",\"podManagementPolicy\":\"OrderedReady\"},"
                      "\"status\":{\"observedGeneration\":1,\"replicas\":%d,\"readyReplicas\":%d,"
                      "\"currentReplicas\":%d,\"updatedReplicas\":%d,\"availableReplicas\":%d",
                      w->name, n, ready, n, n, ready);
+        sim_buf_addf(&pre, "\"%d/%d\",", ready, w->replicas);
+    }
     if (ready < n)
         sim_buf_addf(&b, ",\"unavailableReplicas\":%d", n - ready);
-    sim_buf_adds(&b, "}}");
-    load_json(g,
-              ds                                   ? SIM_RES_DAEMONSETS
-              : strcmp(w->kind, "Deployment") == 0 ? SIM_RES_DEPLOYMENTS
-                                                   : SIM_RES_STATEFULSETS,
-              b.data);
-    sim_buf_clear(&b);
+    sim_buf_adds(&b, "}");
+    images_cells(&post, w);
+    load_direct(g,
+                ds       ? SIM_RES_DAEMONSETS
+                : deploy ? SIM_RES_DEPLOYMENTS
+                         : SIM_RES_STATEFULSETS,
+                w->ns, w->name, w->created, meta.data, b.data, pre.data, post.data, labels);
 
-    if (strcmp(w->kind, "Deployment") == 0) {
-        char rsname[200], extra[600];
+    if (deploy) {
+        char rsname[200];
         snprintf(rsname, sizeof rsname, "%s-%s", w->name, w->hash);
         snprintf(extra, sizeof extra,
                  ",\"labels\":{\"app\":\"%s\",\"pod-template-hash\":\"%s\"},\"annotations\":{"
@@ -779,33 +894,58 @@ static void gen_workload(struct gen *g, struct wl *w)
                  "\"Deployment\",\"name\":\"%s\",\"uid\":\"%s\",\"controller\":true,"
                  "\"blockOwnerDeletion\":true}]",
                  w->name, w->hash, w->replicas, w->name, w->uid);
-        wl_meta(&b, g, rsname, w->ns, w->rs_uid, w->created, extra);
+        sim_buf_clear(&meta);
+        sim_buf_clear(&b);
+        sim_buf_clear(&pre);
+        wl_members(&meta, rsname, w->ns, w->rs_uid, w->created, extra);
         sim_buf_addf(
-            &b, ",\"spec\":{\"replicas\":%d,\"selector\":{\"matchLabels\":{\"app\":", w->replicas);
+            &b, "\"spec\":{\"replicas\":%d,\"selector\":{\"matchLabels\":{\"app\":", w->replicas);
         sim_buf_add_jstr(&b, w->name);
         sim_buf_adds(&b, "}},");
         template_json(&b, w);
         sim_buf_addf(&b,
                      "},\"status\":{\"replicas\":%d,\"fullyLabeledReplicas\":%d,"
-                     "\"readyReplicas\":%d,\"availableReplicas\":%d,\"observedGeneration\":1}}",
+                     "\"readyReplicas\":%d,\"availableReplicas\":%d,\"observedGeneration\":1}",
                      n, n, ready, ready);
-        load_json(g, SIM_RES_REPLICASETS, b.data);
-        sim_buf_clear(&b);
+        sim_buf_add_jstr(&pre, rsname);
+        sim_buf_addf(&pre, ",%d,%d,%d,", w->replicas, n, ready);
+        char rslabels[400];
+        int a = snprintf(rslabels, sizeof rslabels, "app=%s", w->name);
+        int b2 = snprintf(rslabels + a + 1, sizeof rslabels - (size_t)a - 1, "pod-template-hash=%s",
+                          w->hash);
+        rslabels[a + 1 + b2 + 1] = '\0';
+        load_direct(g, SIM_RES_REPLICASETS, w->ns, rsname, w->created, meta.data, b.data, pre.data,
+                    post.data, rslabels);
     }
     if (!ds) { /* a ClusterIP service in front */
         unsigned ipn = g->svc_ip++;
-        char suid[40];
+        char suid[40], ip[32];
         sim_gen_uid(&g->rng, suid);
-        wl_meta(&b, g, w->name, w->ns, suid, w->created, labels);
+        snprintf(ip, sizeof ip, "172.20.%u.%u", (ipn / 250) % 256, ipn % 250 + 10);
+        snprintf(extra, sizeof extra, ",\"labels\":{\"app\":\"%s\"}", w->name);
+        sim_buf_clear(&meta);
+        sim_buf_clear(&b);
+        sim_buf_clear(&pre);
+        sim_buf_clear(&post);
+        wl_members(&meta, w->name, w->ns, suid, w->created, extra);
         sim_buf_addf(&b,
-                     ",\"spec\":{\"ports\":[{\"name\":\"http\",\"protocol\":\"TCP\",\"port\":"
+                     "\"spec\":{\"ports\":[{\"name\":\"http\",\"protocol\":\"TCP\",\"port\":"
                      "80,\"targetPort\":8080}],\"selector\":{\"app\":\"%s\"},\"clusterIP\":"
-                     "\"172.20.%u.%u\",\"type\":\"ClusterIP\",\"sessionAffinity\":\"None\"},"
-                     "\"status\":{\"loadBalancer\":{}}}",
-                     w->name, (ipn / 250) % 256, ipn % 250 + 10);
-        load_json(g, SIM_RES_SERVICES, b.data);
+                     "\"%s\",\"type\":\"ClusterIP\",\"sessionAffinity\":\"None\"},"
+                     "\"status\":{\"loadBalancer\":{}}",
+                     w->name, ip);
+        sim_buf_add_jstr(&pre, w->name);
+        sim_buf_addf(&pre, ",\"ClusterIP\",\"%s\",\"<none>\",\"80/TCP\",", ip);
+        sim_buf_adds(&post, ",\"app=");
+        sim_buf_adds(&post, w->name);
+        sim_buf_adds(&post, "\"");
+        load_direct(g, SIM_RES_SERVICES, w->ns, w->name, w->created, meta.data, b.data, pre.data,
+                    post.data, labels);
     }
+    sim_buf_fini(&meta);
     sim_buf_fini(&b);
+    sim_buf_fini(&pre);
+    sim_buf_fini(&post);
 
     struct sim_blob *blob = pod_blob(g, w);
     struct wl wr = *w;
