@@ -150,10 +150,21 @@ static void cluster_findings(struct analysis_priv *p, const struct model_cluster
 {
     const char *why = NULL;
     if (cluster_unreadable(c, &why)) {
+        /* Data read before it went away is still shown: say how old it is. */
+        int64_t newest_ok = 0;
+        for (int r = 0; r < MODEL_RES_COUNT; r++)
+            if (c->fresh[r].synced && c->fresh[r].last_ok.tv_sec > newest_ok)
+                newest_ok = c->fresh[r].last_ok.tv_sec;
+        char last[64] = "";
+        if (newest_ok > 0) {
+            char age[24];
+            age_text(cfg->now - newest_ok > 0 ? cfg->now - newest_ok : 0, age, sizeof age);
+            snprintf(last, sizeof last, " (showing data from %s ago)", age);
+        }
         add_finding(p, FINDING_CRIT, side, "cluster-unreadable", NULL, NULL,
-                    "%s cluster %s (%s) could not be read: %s", side_word(side),
+                    "%s cluster %s (%s) could not be read: %s%s", side_word(side),
                     c->context ? c->context : "?", c->server ? c->server : "?",
-                    why ? why : "unknown error");
+                    why ? why : "unknown error", last);
         return;
     }
     /* Stale: resources whose last attempt failed, or a snapshot nobody refreshed. */

@@ -518,6 +518,21 @@ static void test_cluster_unreadable_and_stale(void **state)
     assert_null(find(a, "daemonset-missing", -1, NULL)); /* nothing known of the target */
     analysis_free(a);
 
+    /* Gone after a good read: the last good data is still analysed, and its age is said. */
+    struct model_cluster *gone = snapfix_new("eks-prod", "v1.29.1", NOW - 180);
+    snapfix_nodes(gone, "w", "us-east-1a", MODEL_ROLE_WORKER, 1);
+    snapfix_nodes(gone, "w", "us-east-1b", MODEL_ROLE_WORKER, 9);
+    model_set_str(&gone->error, "connection refused");
+    a = analysis_run(NULL, gone, &cfg);
+    f = find(a, "cluster-unreadable", ANALYSIS_TARGET, NULL);
+    assert_non_null(f);
+    assert_string_equal(f->message, "target cluster eks-prod (https://eks-prod.snapfix.invalid) "
+                                    "could not be read: connection refused (showing data from 3m "
+                                    "ago)");
+    assert_non_null(find(a, "zone-spread-uneven", ANALYSIS_TARGET, NULL));
+    analysis_free(a);
+    model_cluster_unref(gone);
+
     /* No cluster-wide error, but every resource failed before its first list. */
     model_set_str(&t->error, NULL);
     for (int r = 0; r < MODEL_RES_COUNT; r++)
