@@ -111,19 +111,17 @@ struct json_scan {
     struct json_scan_meta meta;
 };
 
+/* 1 for the bytes that end a run of plain string content: '"', '\\' and control characters.
+ * A constant table, so that threads share it without a race. */
+static const uint8_t string_plain_table_bytes[256] = {
+    [0] = 1,  [1] = 1,  [2] = 1,  [3] = 1,  [4] = 1,  [5] = 1,   [6] = 1,   [7] = 1,  [8] = 1,
+    [9] = 1,  [10] = 1, [11] = 1, [12] = 1, [13] = 1, [14] = 1,  [15] = 1,  [16] = 1, [17] = 1,
+    [18] = 1, [19] = 1, [20] = 1, [21] = 1, [22] = 1, [23] = 1,  [24] = 1,  [25] = 1, [26] = 1,
+    [27] = 1, [28] = 1, [29] = 1, [30] = 1, [31] = 1, ['"'] = 1, ['\\'] = 1};
+
 static const uint8_t *string_plain_table(void)
 {
-    /* 1 for bytes that end a run of plain string content: '"', '\\' and controls. */
-    static uint8_t table[256];
-    static bool ready;
-    if (!ready) {
-        for (int c = 0; c < 0x20; c++)
-            table[c] = 1;
-        table['"'] = 1;
-        table['\\'] = 1;
-        ready = true;
-    }
-    return table;
+    return string_plain_table_bytes;
 }
 
 static int buf_append(struct scan_buf *b, const char *p, size_t n, size_t limit)

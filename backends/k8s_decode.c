@@ -10,7 +10,6 @@
 
 #include "cutover/xalloc.h"
 
-#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -53,20 +52,17 @@ struct jdoc {
     size_t error_at;
 };
 
+/* 1 for the bytes that end a run of plain string content: '"', '\\' and control characters.
+ * A constant table, so that threads share it without a race. */
+static const uint8_t plain_table_bytes[256] = {
+    [0] = 1,  [1] = 1,  [2] = 1,  [3] = 1,  [4] = 1,  [5] = 1,   [6] = 1,   [7] = 1,  [8] = 1,
+    [9] = 1,  [10] = 1, [11] = 1, [12] = 1, [13] = 1, [14] = 1,  [15] = 1,  [16] = 1, [17] = 1,
+    [18] = 1, [19] = 1, [20] = 1, [21] = 1, [22] = 1, [23] = 1,  [24] = 1,  [25] = 1, [26] = 1,
+    [27] = 1, [28] = 1, [29] = 1, [30] = 1, [31] = 1, ['"'] = 1, ['\\'] = 1};
+
 static const uint8_t *plain_table(void)
 {
-    static uint8_t table[256];
-    static atomic_bool ready;
-    if (!atomic_load_explicit(&ready, memory_order_acquire)) {
-        uint8_t t[256] = {0};
-        for (int c = 0; c < 0x20; c++)
-            t[c] = 1;
-        t['"'] = 1;
-        t['\\'] = 1;
-        memcpy(table, t, sizeof t); /* same bytes from any thread that races here */
-        atomic_store_explicit(&ready, true, memory_order_release);
-    }
-    return table;
+    return plain_table_bytes;
 }
 
 static struct jtok *jdoc_push(struct jdoc *d, enum jtype type, size_t start)
