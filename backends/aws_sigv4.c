@@ -672,7 +672,16 @@ int aws_sigv4_presign(const struct aws_sigv4_request *req, const struct aws_sigv
 
     char *uri = canonical_uri(&u, opts->s3);
     char *method = method_upper(req->method);
-    sign_common(method, uri, query, hblock, signed_list, SIGV4_UNSIGNED, ts, opts, creds, out);
+    /* botocore: S3 presigns UNSIGNED-PAYLOAD, every other service the body's hash. */
+    char payload[65];
+    const char *ph = req->payload_hash;
+    if (opts->s3) {
+        ph = SIGV4_UNSIGNED;
+    } else if (!ph) {
+        aws_sigv4_sha256_hex(req->body, req->body ? req->body_len : 0, payload);
+        ph = payload;
+    }
+    sign_common(method, uri, query, hblock, signed_list, ph, ts, opts, creds, out);
 
     struct sb url = {0};
     sb_add(&url, u.scheme, u.scheme_len);

@@ -68,7 +68,8 @@ int aws_sigv4_sign(const struct aws_sigv4_request *req, const struct aws_sigv4_o
 
 /* Presigns req: out->url is req->url with the X-Amz-* query parameters added (the caller's
  * parameters first, in their order, then Algorithm, Credential, Date, Expires, SignedHeaders,
- * Security-Token, Signature) and UNSIGNED-PAYLOAD as the payload hash. */
+ * Security-Token, Signature). The payload hash is UNSIGNED-PAYLOAD for S3 and the body's hash
+ * (of nothing, for a GET) otherwise, as botocore's SigV4QueryAuth computes it. */
 int aws_sigv4_presign(const struct aws_sigv4_request *req, const struct aws_sigv4_opts *opts,
                       const struct aws_sigv4_creds *creds, struct aws_sigv4_result *out,
                       struct error *err);
