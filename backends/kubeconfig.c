@@ -791,9 +791,13 @@ static int parse_buffer(const char *data, size_t len, const char *display, const
     yaml_parser_set_input_string(&parser, (const unsigned char *)data, len);
     if (!yaml_parser_load(&parser, &doc)) {
         const yaml_mark_t *mk = parser.problem ? &parser.problem_mark : &parser.context_mark;
-        error_set_at(err, display, (int)mk->line + 1, (int)mk->column + 1, "invalid YAML: %s%s%s",
+        char where[96] = "";
+        if (parser.context && parser.problem)
+            snprintf(where, sizeof where, " that starts at line %d, column %d",
+                     (int)parser.context_mark.line + 1, (int)parser.context_mark.column + 1);
+        error_set_at(err, display, (int)mk->line + 1, (int)mk->column + 1, "invalid YAML: %s%s%s%s",
                      parser.problem ? parser.problem : "parse error", parser.context ? " " : "",
-                     parser.context ? parser.context : "");
+                     parser.context ? parser.context : "", where);
         yaml_parser_delete(&parser);
         return -1;
     }

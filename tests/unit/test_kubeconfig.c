@@ -142,6 +142,7 @@ static void test_yaml_syntax_error_has_position(void **state)
     const char *m = load_mem_err(doc, msg, sizeof msg);
     assert_non_null(strstr(m, "kc.yaml:4:"));
     assert_non_null(strstr(m, "invalid YAML"));
+    assert_non_null(strstr(m, "flow mapping that starts at line 3, column 12"));
     assert_string_equal(load_mem_err("- just\n- a list\n", msg, sizeof msg),
                         "kc.yaml:1:1: kubeconfig: expected a mapping at the top level");
 }

@@ -496,6 +496,35 @@ static void run_case(const struct testcase *tc, struct totals *tot)
     free(list);
 
     const char *explicit_path = NULL;
+    if (strcmp(tc->mode, "bad") == 0) {
+        /* kubectl refuses the file: cutover must too, pointing at a line and column. */
+        char *argv[] = {kubectl,        "config",          "view", "-o", "json",
+                        "--kubeconfig", (char *)tc->files, NULL};
+        char *out = NULL, *errout = NULL;
+        int krc = run_capture(argv, &out, &errout);
+        struct kubeconfig *bad = NULL;
+        struct error berr;
+        error_clear(&berr);
+        int lrc = kubeconfig_load(tc->files, &bad, &berr);
+        char bmsg[1024];
+        struct diffctx bd = {.cas = tc->name, .ctx = "(file)", .bases = bases};
+        errout[strcspn(errout, "\n")] = '\0';
+        if (krc == 0 || lrc == 0 || berr.line <= 0) {
+            diff_header(&bd, "loading a broken file");
+            fprintf(stderr, "    cutover: %s\n    kubectl: %s\n",
+                    lrc ? error_format(&berr, bmsg, sizeof bmsg) : "(loaded)",
+                    krc ? errout : "(loaded)");
+        } else {
+            tot->errors_agreed++;
+        }
+        tot->diffs += bd.diffs;
+        kubeconfig_free(bad);
+        free(out);
+        free(errout);
+        for (size_t i = 0; i < nb; i++)
+            free(owned[i]);
+        return;
+    }
     if (strcmp(tc->mode, "env") == 0) {
         setenv("KUBECONFIG", tc->files, 1);
     } else if (strcmp(tc->mode, "home") == 0) {
@@ -665,7 +694,8 @@ static void test_corpus_matches_kubectl(void **state)
             n, tot.contexts, tot.errors_agreed, tot.diffs);
     assert_int_equal(tot.diffs, 0);
     assert_true(tot.contexts >= 30);
-    assert_true(tot.errors_agreed >= 2); /* missing-cluster.yaml: a cluster and a user */
+    /* missing-cluster.yaml (a cluster and a user) and the broken files of bad/ */
+    assert_true(tot.errors_agreed >= 9);
 }
 
 /* The differ itself must notice a change in every compared field. */
