@@ -144,6 +144,51 @@ int canvas_text(struct canvas *c, int y, int x, int maxw, int role, unsigned att
     return put_safe(c, y, x, maxw, role, attr, buf);
 }
 
+int canvas_text_wrap(struct canvas *c, int y, int x, int w, int maxlines, int role, unsigned attr,
+                     const char *s)
+{
+    char buf[2048];
+    text_sanitize_buf(s ? s : "?", buf, sizeof buf);
+    if (w <= 0 || maxlines <= 0)
+        return 0;
+    const char *p = buf;
+    int lines = 0;
+    while (*p && lines < maxlines) {
+        while (*p == ' ')
+            p++;
+        if (*p == '\0')
+            break;
+        /* the longest prefix of whole words that fits in w columns */
+        const char *end = p, *last_space = NULL;
+        int col = 0;
+        while (*end) {
+            unsigned cp;
+            size_t l = text_utf8_decode(end, strlen(end), &cp);
+            if (l == 0)
+                l = 1, cp = '?';
+            int cw = cp_width(cp);
+            if (col + cw > w)
+                break;
+            if (cp == ' ')
+                last_space = end;
+            col += cw;
+            end += l;
+        }
+        if (*end && last_space && last_space > p)
+            end = last_space; /* break at the last space */
+        bool last = lines == maxlines - 1;
+        char line[2048];
+        size_t n = (size_t)(last && *end ? strlen(p) : (size_t)(end - p));
+        memcpy(line, p, n);
+        line[n] = '\0';
+        if (c)
+            put_safe(c, y + lines, x, w, role, attr, line);
+        lines++;
+        p = last ? p + n : end;
+    }
+    return lines;
+}
+
 int canvas_textf(struct canvas *c, int y, int x, int maxw, int role, unsigned attr, const char *fmt,
                  ...)
 {

@@ -153,7 +153,7 @@ int dashboard_set_snapshots(struct dashboard *d, const struct model_cluster *sou
     model_cluster_unref(old[0]);
     model_cluster_unref(old[1]);
     struct widget_view v = view_of(d);
-    int rows = panel_nodes_rows(&v);
+    int rows = panel_nodes_rows(&v, d->w);
     int wrows = d->an ? (int)d->an->nworkloads : 0;
     int act = ACT_REDRAW;
     if (rows != d->nodes_rows || wrows != d->workloads_rows) {
@@ -180,6 +180,8 @@ void dashboard_resize(struct dashboard *d, int h, int w)
 {
     d->h = h;
     d->w = w;
+    struct widget_view v = view_of(d);
+    d->nodes_rows = panel_nodes_rows(&v, w);
     place(d);
     update_all(d);
 }

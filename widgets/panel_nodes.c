@@ -17,16 +17,28 @@ static bool finding_on_side(const struct finding *f, int side)
     return f->side == (enum analysis_side)side || f->side == ANALYSIS_BOTH;
 }
 
-int panel_nodes_rows(const struct widget_view *v)
+#define FINDING_MAX_LINES 3
+
+/* Width of one cluster's column inside a panel w wide (as nodes_draw splits it). */
+static int column_width(int w)
+{
+    struct rect col[2];
+    layout_split2((struct rect){1, 1, 1, w - 2}, &col[0], &col[1]);
+    return col[0].w - 1;
+}
+
+int panel_nodes_rows(const struct widget_view *v, int w)
 {
     int best = 1;
     if (v->an == NULL)
         return best;
+    int text_w = column_width(w) - 5; /* after "CRIT " */
     for (int s = 0; s < 2; s++) {
         int n = (int)v->an->zones[s].n;
         for (size_t i = 0; i < v->an->nfindings; i++)
             if (node_finding(&v->an->findings[i]) && finding_on_side(&v->an->findings[i], s))
-                n++;
+                n += canvas_text_wrap(NULL, 0, 0, text_w, FINDING_MAX_LINES, 0, 0,
+                                      v->an->findings[i].message);
         if (n > best)
             best = n;
     }
@@ -91,8 +103,9 @@ static void draw_side(struct canvas *c, const struct widget_view *v, int side)
             continue;
         int x = canvas_text(c, y, 0, -1, widget_sev_role(f->severity), CANVAS_BOLD,
                             widget_sev_marker(f->severity));
-        canvas_text(c, y, x + 1, -1, widget_sev_role(f->severity), 0, f->message);
-        y++;
+        int lines = h - y < FINDING_MAX_LINES ? h - y : FINDING_MAX_LINES;
+        y += canvas_text_wrap(c, y, x + 1, w - x - 1, lines, widget_sev_role(f->severity), 0,
+                              f->message);
     }
 }
 

@@ -78,6 +78,12 @@ void canvas_vline(struct canvas *c, int y, int x, int n, int role);
 /* A box around r with an optional title (sanitized) in its top edge. */
 void canvas_box(struct canvas *c, struct rect r, int role, const char *title, int title_role);
 
+/* Puts text (sanitized first) at y,x wrapped at spaces into lines of at most w columns, at most
+ * maxlines lines (the last one cut with "~" when more remains). Returns the lines used; with
+ * c == NULL only counts them. */
+int canvas_text_wrap(struct canvas *c, int y, int x, int w, int maxlines, int role, unsigned attr,
+                     const char *s);
+
 /* Display width of a sanitized UTF-8 string (wide CJK characters count 2, zero-width 0). */
 int canvas_str_width(const char *s);
 

@@ -8,7 +8,8 @@
 
 /* A new nodes-by-zone panel. */
 struct widget *panel_nodes_new(void);
-/* Rows the panel needs inside its box to show every zone and zone finding of both sides. */
-int panel_nodes_rows(const struct widget_view *v);
+/* Rows the panel needs inside its box, at panel width w, to show every zone and (wrapped) zone
+ * finding of both sides. */
+int panel_nodes_rows(const struct widget_view *v, int w);
 
 #endif

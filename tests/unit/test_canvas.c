@@ -135,6 +135,25 @@ static void test_right_aligned_and_fill(void **state)
     canvas_grid_free(g);
 }
 
+static void test_wrap_at_spaces(void **state)
+{
+    (void)state;
+    struct canvas c;
+    struct canvas_grid *g = canvas_grid_new(4, 12, true, &c);
+    const char *msg = "3 of 3 control-plane nodes in us-east-1a";
+    assert_int_equal(canvas_text_wrap(NULL, 0, 0, 12, 10, 0, 0, msg), 4);
+    assert_int_equal(canvas_text_wrap(&c, 0, 0, 12, 3, 0, 0, msg), 3);
+    char *t = canvas_grid_text(g);
+    assert_string_equal(t, "3 of 3\ncontrol-plan\ne nodes in ~\n\n");
+    free(t);
+    canvas_grid_clear(g);
+    assert_int_equal(canvas_text_wrap(&c, 0, 0, 12, 5, 0, 0, "a\x1b[2J b"), 1);
+    t = canvas_grid_text(g);
+    assert_string_equal(t, "a\\x1b[2J b\n\n\n\n");
+    free(t);
+    canvas_grid_free(g);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -145,6 +164,7 @@ int main(void)
         cmocka_unit_test(test_box_utf8_and_ascii),
         cmocka_unit_test(test_wide_characters_take_two_cells),
         cmocka_unit_test(test_right_aligned_and_fill),
+        cmocka_unit_test(test_wrap_at_spaces),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
