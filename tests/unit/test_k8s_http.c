@@ -326,6 +326,70 @@ static void test_exec_credential_rerun_after_401(void **state)
     k8s_http_free(h);
 }
 
+/* A plugin whose credential expires 5 s after it is made (inside the client's 10 s slack) is run
+ * again for every request; one that expires in an hour is run once. */
+static unsigned exec_runs_for(struct fx *f, const char *expiry_shell, int requests)
+{
+    char script[128];
+    snprintf(script, sizeof script, "%s/plugin-exp.sh", f->dir);
+    const char *token = f->ctx.token ? f->ctx.token : sim_token(f->sim, "onprem-prod");
+    FILE *fp = fopen(script, "w");
+    assert_non_null(fp);
+    fprintf(fp,
+            "#!/bin/sh\n"
+            "exp=$(date -u -d '%s' +%%Y-%%m-%%dT%%H:%%M:%%SZ)\n"
+            "printf '{\"apiVersion\":\"client.authentication.k8s.io/v1beta1\","
+            "\"kind\":\"ExecCredential\",\"status\":{\"token\":\"%s\","
+            "\"expirationTimestamp\":\"%%s\"}}' $exp\n",
+            expiry_shell, token);
+    fclose(fp);
+    assert_int_equal(chmod(script, 0700), 0);
+    char *args[] = {NULL};
+    struct kube_exec ex = {.api_version = "client.authentication.k8s.io/v1beta1",
+                           .command = script,
+                           .args = args,
+                           .interactive_mode = "IfAvailable"};
+    struct kube_context ctx = f->ctx;
+    ctx.token = NULL;
+    ctx.token_file = NULL;
+    ctx.auth = KUBE_AUTH_EXEC;
+    ctx.exec = &ex;
+    struct k8s_http *h = informer_http(&ctx, false);
+    struct body b;
+    struct k8s_http_resp resp;
+    struct error err;
+    for (int i = 0; i < requests; i++)
+        if (get(h, "/version", &b, &resp, &err) < 0)
+            fail_msg("%s", err.msg);
+    struct k8s_http_stats st;
+    k8s_http_get_stats(h, &st);
+    k8s_http_free(h);
+    assert_int_equal(st.requests, requests); /* never a 401 on the way */
+    return (unsigned)st.exec_runs;
+}
+
+static void test_exec_credential_cached_until_expiry(void **state)
+{
+    struct fx *f = *state;
+    assert_int_equal(exec_runs_for(f, "+5 seconds", 3), 3);
+    assert_int_equal(exec_runs_for(f, "+1 hour", 3), 1);
+}
+
+static void test_503_retried_with_backoff(void **state)
+{
+    struct fx *f = *state;
+    assert_true(sim_fault_add(f->sim, "{\"cluster\":\"onprem-prod\",\"fault\":\"error\","
+                                      "\"status\":503,\"path\":\"/version\",\"count\":1}") >= 0);
+    struct k8s_http *h = informer_http(&f->ctx, false);
+    struct body b;
+    struct k8s_http_resp resp;
+    struct error err;
+    assert_int_equal(get(h, "/version", &b, &resp, &err), 0);
+    assert_int_equal(resp.retries, 1);
+    assert_non_null(strstr(b.buf, "gitVersion"));
+    k8s_http_free(h);
+}
+
 struct watcher {
     struct k8s_http *h;
     struct k8s_http_conn *c;
@@ -432,6 +496,8 @@ int main(void)
         cmocka_unit_test_teardown(test_read_only_refuses_without_sending, clear_faults),
         cmocka_unit_test_teardown(test_token_file_reread, clear_faults),
         cmocka_unit_test_teardown(test_exec_credential_rerun_after_401, clear_faults),
+        cmocka_unit_test_teardown(test_exec_credential_cached_until_expiry, clear_faults),
+        cmocka_unit_test_teardown(test_503_retried_with_backoff, clear_faults),
         cmocka_unit_test_teardown(test_wake_cancels_open_watch, clear_faults),
         cmocka_unit_test(test_backoff_jitter),
         cmocka_unit_test(test_no_server_is_an_error),

@@ -191,6 +191,8 @@ static void test_list_then_watch_follows_changes(void **state)
     k8s_informer_get_stats(f->inf, &st);
     assert_int_equal(st.lists_ok, 1); /* followed by the watch, not by relisting */
     assert_true(st.watch_events >= 2);
+    /* allowWatchBookmarks was asked for: the simulator sends one every 500 ms. */
+    assert_true(WAIT_STAT(f->inf, bookmarks, 1));
 }
 
 static void test_pods_paged_list_equals_server(void **state)
