@@ -76,7 +76,7 @@ static bool all_synced(const struct model_cluster *c)
 static void usage(FILE *out)
 {
     fputs("usage: bench_load --kubeconfig PATH --source CTX --target CTX [--timeout S]\n"
-          "                  [--steady S] [--json]\n",
+          "                  [--steady S] [--json] [--verbose]\n",
           out);
 }
 
@@ -84,7 +84,7 @@ int main(int argc, char **argv)
 {
     const char *kcpath = NULL, *ctx[2] = {NULL, NULL};
     double timeout = 120, steady = 0;
-    bool json = false;
+    bool json = false, verbose = false;
     static const struct option opts[] = {
         {"kubeconfig", required_argument, NULL, 'k'},
         {"source", required_argument, NULL, 's'},
@@ -92,6 +92,7 @@ int main(int argc, char **argv)
         {"timeout", required_argument, NULL, 'T'},
         {"steady", required_argument, NULL, 'S'},
         {"json", no_argument, NULL, 'j'},
+        {"verbose", no_argument, NULL, 'v'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
@@ -115,6 +116,9 @@ int main(int argc, char **argv)
             break;
         case 'j':
             json = true;
+            break;
+        case 'v':
+            verbose = true;
             break;
         case 'h':
             usage(stdout);
@@ -160,6 +164,10 @@ int main(int argc, char **argv)
     }
 
     double t_first = -1, t_full = -1;
+    double t_res[2][MODEL_RES_COUNT]; /* when each resource's first LIST completed */
+    for (int i = 0; i < 2; i++)
+        for (int r = 0; r < MODEL_RES_COUNT; r++)
+            t_res[i][r] = -1;
     size_t pods[2] = {0, 0}, nodes[2] = {0, 0};
     struct model_cluster *snap[2] = {NULL, NULL};
     while (now_s() - t0 < timeout) {
@@ -177,6 +185,9 @@ int main(int argc, char **argv)
             nodes[i] = snap[i]->lists[MODEL_RES_NODES].n;
             if (t_first < 0 && (pods[i] > 0 || nodes[i] > 0))
                 t_first = now_s() - t0;
+            for (int r = 0; r < MODEL_RES_COUNT; r++)
+                if (t_res[i][r] < 0 && snap[i]->fresh[r].synced)
+                    t_res[i][r] = now_s() - t0;
         }
         if (all_synced(snap[0]) && all_synced(snap[1])) {
             t_full = now_s() - t0;
@@ -222,6 +233,13 @@ int main(int argc, char **argv)
                t_first, t_full, cpu_load, rss, rd, pods[0], pods[1], nodes[0], nodes[1],
                t_analysis * 1000, nworkloads, nfindings, steady_cpu);
 
+    if (verbose)
+        for (int i = 0; i < 2; i++) {
+            fprintf(stderr, "%s:", ctx[i]);
+            for (int r = 0; r < MODEL_RES_COUNT; r++)
+                fprintf(stderr, " %s %.3fs", model_res_name(r), t_res[i][r]);
+            fputc('\n', stderr);
+        }
     for (int i = 0; i < 2; i++) {
         k8s_poller_stop(poller[i]);
         model_cluster_unref(snap[i]);
