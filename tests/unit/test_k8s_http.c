@@ -6,7 +6,11 @@
 #include "cutover/k8s_poller.h"
 #include "cutover/xalloc.h"
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <poll.h>
 #include <pthread.h>
+#include <sys/socket.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -390,6 +394,104 @@ static void test_503_retried_with_backoff(void **state)
     k8s_http_free(h);
 }
 
+/* ---- a minimal CONNECT proxy on loopback, for proxy-url ---- */
+
+struct proxy {
+    int lfd;
+    int port;
+    _Atomic int connects;
+    char target[160]; /* the last CONNECT's host:port; written before connects is bumped */
+    pthread_t thread;
+};
+
+static void relay(int a, int b)
+{
+    struct pollfd p[2] = {{a, POLLIN, 0}, {b, POLLIN, 0}};
+    char buf[16384];
+    for (;;) {
+        if (poll(p, 2, 5000) <= 0)
+            return;
+        for (int i = 0; i < 2; i++) {
+            if (!(p[i].revents & (POLLIN | POLLHUP | POLLERR)))
+                continue;
+            ssize_t n = read(p[i].fd, buf, sizeof buf);
+            if (n <= 0 || write(p[1 - i].fd, buf, (size_t)n) != n)
+                return;
+        }
+    }
+}
+
+static void *proxy_main(void *arg)
+{
+    struct proxy *px = arg;
+    int c = accept(px->lfd, NULL, NULL);
+    if (c < 0)
+        return NULL;
+    char req[2048];
+    size_t len = 0;
+    while (len < sizeof req - 1 && !strstr(req, "\r\n\r\n")) {
+        ssize_t n = read(c, req + len, sizeof req - 1 - len);
+        if (n <= 0)
+            break;
+        len += (size_t)n;
+        req[len] = '\0';
+    }
+    char host[128];
+    int port = 0;
+    if (sscanf(req, "CONNECT %127[^:]:%d ", host, &port) == 2) {
+        snprintf(px->target, sizeof px->target, "%s:%d", host, port);
+        px->connects++;
+        int u = socket(AF_INET, SOCK_STREAM, 0);
+        struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
+        inet_pton(AF_INET, host, &sa.sin_addr);
+        if (connect(u, (struct sockaddr *)&sa, sizeof sa) == 0) {
+            const char ok[] = "HTTP/1.1 200 Connection established\r\n\r\n";
+            if (write(c, ok, sizeof ok - 1) == (ssize_t)(sizeof ok - 1))
+                relay(c, u);
+        }
+        close(u);
+    }
+    close(c);
+    return NULL;
+}
+
+static void proxy_start(struct proxy *px)
+{
+    memset(px, 0, sizeof *px);
+    px->lfd = socket(AF_INET, SOCK_STREAM, 0);
+    struct sockaddr_in sa = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+    assert_int_equal(bind(px->lfd, (struct sockaddr *)&sa, sizeof sa), 0);
+    assert_int_equal(listen(px->lfd, 4), 0);
+    socklen_t sl = sizeof sa;
+    getsockname(px->lfd, (struct sockaddr *)&sa, &sl);
+    px->port = ntohs(sa.sin_port);
+    assert_int_equal(pthread_create(&px->thread, NULL, proxy_main, px), 0);
+}
+
+static void test_proxy_url_tunnels_verified_tls(void **state)
+{
+    struct fx *f = *state;
+    struct proxy px;
+    proxy_start(&px);
+    char url[64];
+    snprintf(url, sizeof url, "http://127.0.0.1:%d", px.port);
+    struct kube_context ctx = f->ctx;
+    ctx.proxy_url = url;
+    struct k8s_http *h = informer_http(&ctx, false);
+    struct body b;
+    struct k8s_http_resp resp;
+    struct error err;
+    if (get(h, "/version", &b, &resp, &err) < 0)
+        fail_msg("%s", err.msg);
+    assert_non_null(strstr(b.buf, "v1.24.17"));
+    k8s_http_free(h); /* closes the tunnel, so the proxy thread ends */
+    pthread_join(px.thread, NULL);
+    close(px.lfd);
+    assert_int_equal(px.connects, 1);
+    /* The tunnel went to the API server named by the kubeconfig. */
+    assert_non_null(strstr(f->ctx.server, px.target));
+}
+
 struct watcher {
     struct k8s_http *h;
     struct k8s_http_conn *c;
@@ -499,6 +601,7 @@ int main(void)
         cmocka_unit_test_teardown(test_exec_credential_cached_until_expiry, clear_faults),
         cmocka_unit_test_teardown(test_503_retried_with_backoff, clear_faults),
         cmocka_unit_test_teardown(test_wake_cancels_open_watch, clear_faults),
+        cmocka_unit_test_teardown(test_proxy_url_tunnels_verified_tls, clear_faults),
         cmocka_unit_test(test_backoff_jitter),
         cmocka_unit_test(test_no_server_is_an_error),
     };
