@@ -3,7 +3,9 @@
  * 0 (nothing wrong), 1 (warn or crit findings) or 2 (a cluster could not be read). */
 #include "cutover/cmd_status.h"
 
+#include "cutover/actions.h"
 #include "cutover/cli.h"
+#include "cutover/config.h"
 #include "cutover/error.h"
 #include "cutover/k8s_poller.h"
 #include "cutover/kubeconfig.h"
@@ -32,7 +34,10 @@ static const char status_usage[] =
     "  --source CONTEXT    the cluster being left\n"
     "  --target CONTEXT    the cluster being moved to\n"
     "  --timeout SECONDS   how long to wait for both clusters to be read (default 30)\n"
-    "  --help              this text\n";
+    "  --help              this text\n"
+    "\n"
+    "source, target, kubeconfig and zone_spread_ratio may also be set in\n"
+    "$XDG_CONFIG_HOME/cutover/config.yaml; flags win.\n";
 
 /* What status needs to say anything about a cluster; the others (replicasets, events) only
  * make the report richer, and their failure is a stale-data finding. */
@@ -691,8 +696,45 @@ static int parse_args(int argc, char **argv, struct status_opts *o)
                 status_usage);
         return -1;
     }
+    return 0;
+}
+
+/* Merges the config file ($XDG_CONFIG_HOME/cutover/config.yaml: source, target, kubeconfig,
+ * zone_spread_ratio) under the flags, as the dashboard does. Returns 0, or -1 after a message. */
+static int merge_config(struct status_opts *o, struct config *cfg)
+{
+    struct error err;
+    error_clear(&err);
+    char ebuf[800];
+    size_t nnames;
+    const char *const *names = actions_names(&nnames);
+    char *path = config_default_path();
+    if (path) {
+        int rc = config_load_file(path, names, nnames, cfg, &err);
+        if (rc < 0 && rc != -ENOENT) {
+            char safe[1600];
+            fprintf(stderr, "cutover status: %s (using the defaults)\n",
+                    text_sanitize_buf(error_format(&err, ebuf, sizeof ebuf), safe, sizeof safe));
+        }
+        free(path);
+    }
+    static const char *const keys[] = {"kubeconfig", "source", "target"};
+    const char *vals[] = {o->kubeconfig, o->ctx[0], o->ctx[1]};
+    for (int i = 0; i < 3; i++) {
+        if (vals[i] && config_set(cfg, keys[i], vals[i], &err) != 0) {
+            fprintf(stderr, "cutover status: --%s: %s\n", keys[i],
+                    error_format(&err, ebuf, sizeof ebuf));
+            return -1;
+        }
+    }
+    o->kubeconfig = cfg->kubeconfig;
+    o->ctx[0] = cfg->source;
+    o->ctx[1] = cfg->target;
     if (o->ctx[0] == NULL || o->ctx[1] == NULL) {
-        fprintf(stderr, "cutover status: --source and --target are required\n\n%s", status_usage);
+        fprintf(stderr,
+                "cutover status: --source and --target are required (or set source: and target: "
+                "in config.yaml)\n\n%s",
+                status_usage);
         return -1;
     }
     return 0;
@@ -711,6 +753,12 @@ int cmd_status(int argc, char **argv)
     int rc = parse_args(argc, argv, &o);
     if (rc != 0)
         return rc > 0 ? 0 : STATUS_EXIT_UNREADABLE;
+    struct config conf;
+    config_init(&conf);
+    if (merge_config(&o, &conf) != 0) {
+        config_fini(&conf);
+        return STATUS_EXIT_UNREADABLE;
+    }
 
     /* The pollers' warnings go to the log file: stderr carries one line per unreadable
      * cluster and nothing else. */
@@ -726,6 +774,7 @@ int cmd_status(int argc, char **argv)
                 san(error_format(&err, raw, sizeof raw), buf, sizeof buf));
         if (log_opened)
             log_close();
+        config_fini(&conf);
         return STATUS_EXIT_UNREADABLE;
     }
 
@@ -800,6 +849,7 @@ int cmd_status(int argc, char **argv)
 
     struct analysis_config cfg;
     analysis_config_init(&cfg);
+    cfg.zone_spread_ratio = conf.zone_spread_ratio;
     struct analysis *a = analysis_run(snap[0], snap[1], &cfg);
     int code = cmd_status_exit_code(cl, a);
 
@@ -835,5 +885,6 @@ int cmd_status(int argc, char **argv)
     kubeconfig_free(kc);
     if (log_opened)
         log_close();
+    config_fini(&conf);
     return code;
 }

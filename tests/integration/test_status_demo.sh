@@ -139,6 +139,69 @@ assert "logging agent fluentd missing on target" in t
 assert "exit 1: findings" in t
 EOF
 
+# ---- contexts, kubeconfig and the spread ratio from config.yaml (flags win) --------------------
+# Move one source worker from us-east-1b to us-east-1a (4 vs 2 workers): not uneven for the
+# default ratio 2.0, uneven for 1.5 from config.yaml.
+moved=$($PY - "$work/kubeconfig" "$admin" <<'EOF'
+import base64, json, ssl, sys, urllib.request, yaml
+kc = yaml.safe_load(open(sys.argv[1]))
+ctx = {c["name"]: c["context"] for c in kc["contexts"]}["onprem-prod"]
+cl = {c["name"]: c["cluster"] for c in kc["clusters"]}[ctx["cluster"]]
+user = {u["name"]: u["user"] for u in kc["users"]}[ctx["user"]]
+tls = ssl.create_default_context(cadata=base64.b64decode(cl["certificate-authority-data"]).decode())
+req = urllib.request.Request(cl["server"] + "/api/v1/nodes",
+                             headers={"Authorization": "Bearer " + user["token"]})
+nodes = json.load(urllib.request.urlopen(req, context=tls, timeout=10))["items"]
+worker = sorted(n["metadata"]["name"] for n in nodes
+                if n["metadata"]["labels"].get("topology.kubernetes.io/zone") == "us-east-1b"
+                and not any("node-role" in k for k in n["metadata"]["labels"]))[0]
+body = {"cluster": "onprem-prod", "op": "set-label", "name": worker,
+        "key": "topology.kubernetes.io/zone", "value": "us-east-1a"}
+urllib.request.urlopen(urllib.request.Request(sys.argv[2].rstrip("/") + "/mutate", method="POST",
+                       data=json.dumps(body).encode(),
+                       headers={"Content-Type": "application/json"}), timeout=10).read()
+print(worker)
+EOF
+) || fail "could not move a source worker to us-east-1a"
+uneven_on_source() { # FILE -> prints the source's zone-spread-uneven message, if any
+    $PY - "$1" <<'EOF'
+import json, sys
+doc = json.load(open(sys.argv[1]))
+z = {x["zone"]: x["worker"]["total"] for x in doc["clusters"]["source"]["nodes"]["zones"]}
+assert z == {"us-east-1a": 4, "us-east-1b": 2}, z
+for f in doc["findings"]:
+    if f["code"] == "zone-spread-uneven" and f["side"] == "source":
+        print(f["message"])
+EOF
+}
+status --json --source onprem-prod --target eks-prod --timeout 30 >"$work/moved.out" 2>/dev/null
+[ $? -eq 1 ] || fail "after moving $moved: want exit 1"
+msg=$(uneven_on_source "$work/moved.out") || fail "after moving $moved: zone counts"
+[ -z "$msg" ] || fail "4 vs 2 workers is not more than 2.0x, yet: $msg"
+
+mkdir -p "$XDG_CONFIG_HOME/cutover"
+cat >"$XDG_CONFIG_HOME/cutover/config.yaml" <<EOF
+source: onprem-prod
+target: eks-prod
+kubeconfig: $work/kubeconfig
+zone_spread_ratio: 1.5
+keys:
+  x: quit
+EOF
+"$CUTOVER_BIN" status --json --timeout 30 >"$work/conf.out" 2>"$work/conf.err"
+rc=$?
+[ "$rc" -eq 1 ] || fail "status from config.yaml exited $rc, want 1"
+[ ! -s "$work/conf.err" ] || fail "status from config.yaml wrote to stderr"
+msg=$(uneven_on_source "$work/conf.out") || fail "config.yaml run: zone counts"
+case "$msg" in
+*"4 in us-east-1a, 2 in us-east-1b (more than 1.5x)"*) ;;
+*) fail "config.yaml's zone_spread_ratio 1.5 not applied: '$msg'" ;;
+esac
+"$CUTOVER_BIN" status --timeout 30 --target no-such-ctx >"$work/conf2.out" 2>"$work/conf2.err"
+[ $? -eq 2 ] || fail "--target should override config.yaml"
+grep -q "target cluster no-such-ctx" "$work/conf2.err" || fail "--target did not win over config.yaml"
+rm -f "$XDG_CONFIG_HOME/cutover/config.yaml"
+
 # ---- a context that does not exist: exit 2 with the error ---------------------------------------
 status --json --source no-such-ctx --target eks-prod --timeout 20 >"$work/badctx.out" 2>"$work/badctx.err"
 rc=$?
