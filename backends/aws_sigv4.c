@@ -463,11 +463,11 @@ static int hdr_cmp(const void *a, const void *b)
     return x->order < y->order ? -1 : x->order > y->order;
 }
 
-/* Headers that are never signed: set by the caller's own code or changed on the way. */
+/* Headers that are never signed: set by the signer itself or changed on the way. */
 static bool header_skipped(const char *name)
 {
-    static const char *const skip[] = {"authorization", "x-amz-date", "x-amz-security-token",
-                                       "user-agent",    "expect",     "x-amzn-trace-id"};
+    static const char *const skip[] = {"authorization", "x-amz-date", "user-agent", "expect",
+                                       "x-amzn-trace-id"};
     for (size_t i = 0; i < sizeof skip / sizeof skip[0]; i++)
         if (strcasecmp(name, skip[i]) == 0)
             return true;
@@ -533,6 +533,19 @@ static char *method_upper(const char *m)
     return s;
 }
 
+/* The payload hash: the caller's, else an X-Amz-Content-SHA256 header's value (as botocore
+ * takes it), else NULL (hash the body). */
+static const char *content_sha256(const struct aws_sigv4_request *req)
+{
+    if (req->payload_hash)
+        return req->payload_hash;
+    for (size_t i = 0; i < req->n_headers; i++)
+        if (req->headers[i].name && req->headers[i].value &&
+            strcasecmp(req->headers[i].name, "x-amz-content-sha256") == 0)
+            return req->headers[i].value;
+    return NULL;
+}
+
 /* Builds creq, sts and signature from the prepared pieces. */
 static void sign_common(const char *method, const char *uri, const char *query, const char *hblock,
                         const char *signed_list, const char *payload, const char *ts,
@@ -570,12 +583,16 @@ static void sign_common(const char *method, const char *uri, const char *query, 
     out->amz_date = xstrdup(ts);
 }
 
+/* The request's headers to sign; skip_token drops a stale X-Amz-Security-Token that the
+ * signer replaces with the credentials' one. */
 static void headers_collect(const struct aws_sigv4_request *req, const struct url_parts *u,
-                            struct hlist *h)
+                            bool skip_token, struct hlist *h)
 {
     for (size_t i = 0; i < req->n_headers; i++) {
         const char *name = req->headers[i].name;
         if (!name || !*name || header_skipped(name))
+            continue;
+        if (skip_token && strcasecmp(name, "x-amz-security-token") == 0)
             continue;
         hlist_add(h, name, req->headers[i].value);
     }
@@ -598,9 +615,9 @@ int aws_sigv4_sign(const struct aws_sigv4_request *req, const struct aws_sigv4_o
     aws_sigv4_timestamp(opts->when, ts);
 
     struct hlist h = {0};
-    headers_collect(req, &u, &h);
-    hlist_add(&h, "x-amz-date", ts);
     bool token = creds->session_token && *creds->session_token;
+    headers_collect(req, &u, token, &h);
+    hlist_add(&h, "x-amz-date", ts);
     if (token)
         hlist_add(&h, "x-amz-security-token", creds->session_token);
     char *hblock, *signed_list;
@@ -613,7 +630,7 @@ int aws_sigv4_sign(const struct aws_sigv4_request *req, const struct aws_sigv4_o
     qlist_fini(&q);
 
     char payload[65];
-    const char *ph = req->payload_hash;
+    const char *ph = content_sha256(req);
     if (!ph) {
         aws_sigv4_sha256_hex(req->body, req->body ? req->body_len : 0, payload);
         ph = payload;
@@ -649,7 +666,7 @@ int aws_sigv4_presign(const struct aws_sigv4_request *req, const struct aws_sigv
     aws_sigv4_timestamp(opts->when, ts);
 
     struct hlist h = {0};
-    headers_collect(req, &u, &h);
+    headers_collect(req, &u, false, &h);
     char *hblock, *signed_list;
     canonical_headers(&h, &hblock, &signed_list);
     hlist_fini(&h);
@@ -674,7 +691,7 @@ int aws_sigv4_presign(const struct aws_sigv4_request *req, const struct aws_sigv
     char *method = method_upper(req->method);
     /* botocore: S3 presigns UNSIGNED-PAYLOAD, every other service the body's hash. */
     char payload[65];
-    const char *ph = req->payload_hash;
+    const char *ph = content_sha256(req);
     if (opts->s3) {
         ph = SIGV4_UNSIGNED;
     } else if (!ph) {

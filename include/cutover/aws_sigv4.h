@@ -33,7 +33,8 @@ struct aws_sigv4_request {
     size_t n_headers;
     const void *body;
     size_t body_len;
-    /* Hex SHA-256 of the body or "UNSIGNED-PAYLOAD"; NULL computes it from body. */
+    /* Hex SHA-256 of the body or "UNSIGNED-PAYLOAD"; NULL takes an X-Amz-Content-SHA256
+     * header's value, or else computes it from body. */
     const char *payload_hash;
 };
 
@@ -60,8 +61,9 @@ struct aws_sigv4_result {
 
 /* Signs req for an Authorization header. The caller sends X-Amz-Date: amz_date, then
  * X-Amz-Security-Token when creds has one (both are signed), and Authorization. Headers named
- * Authorization, X-Amz-Date and X-Amz-Security-Token in req are replaced, not signed twice;
- * User-Agent, Expect and X-Amzn-Trace-Id are sent unsigned, as botocore does. */
+ * Authorization and X-Amz-Date in req (and X-Amz-Security-Token when creds has a token) are
+ * replaced, not signed twice; User-Agent, Expect and X-Amzn-Trace-Id are sent unsigned, as
+ * botocore does. */
 int aws_sigv4_sign(const struct aws_sigv4_request *req, const struct aws_sigv4_opts *opts,
                    const struct aws_sigv4_creds *creds, struct aws_sigv4_result *out,
                    struct error *err);
