@@ -6,11 +6,14 @@
 set -euo pipefail
 : "${CUTOVER_BIN:?CUTOVER_BIN must name the cutover binary}"
 
-SOCK="cutover-e2e-demo-$$"
+SOCK_BASE="cutover-e2e-demo-$$"
+SOCK="$SOCK_BASE-0"
+NSOCK=0
 TMP=$(mktemp -d)
 export XDG_STATE_HOME="$TMP/state" XDG_CONFIG_HOME="$TMP/config" TMPDIR="$TMP"
 cleanup() {
-    tmux -L "$SOCK" kill-server 2>/dev/null || true
+    local i
+    for ((i = 0; i <= NSOCK; i++)); do tmux -L "$SOCK_BASE-$i" kill-server 2>/dev/null || true; done
     rm -rf "$TMP"
 }
 trap cleanup EXIT
@@ -42,12 +45,14 @@ wait_gone() {
 }
 keys() { tmux -L "$SOCK" send-keys -t e2e "$@"; }
 
-start() { # WIDTH HEIGHT
+start() { # WIDTH HEIGHT [DEMO FLAGS]
     tmux -L "$SOCK" kill-server 2>/dev/null || true
+    NSOCK=$((NSOCK + 1))
+    SOCK="$SOCK_BASE-$NSOCK"
     tmux -L "$SOCK" new-session -d -s e2e -x "$1" -y "$2" \
         "env PS1='e2e-shell\$ ' bash --norc --noprofile"
     wait_for 'e2e-shell\$'
-    keys "clear; $CUTOVER_BIN demo; echo cutover-exit=\$?" Enter
+    keys "clear; $CUTOVER_BIN demo ${3:-}; echo cutover-exit=\$?" Enter
 }
 
 quit_and_check() {
@@ -110,9 +115,10 @@ keys : n o d e s Enter
 wait_for 'us-east-1b'
 quit_and_check
 
-# ---- 80x24: panels fold ----------------------------------------------------------------
-start 80 24
+# ---- 80x24, observer mode: panels fold ---------------------------------------------------
+start 80 24 --observer
 wait_for 'SOURCE onprem-prod  v1\.24\.17' 30
+wait_for '^OBSERVER updated .* OBSERVER updated' 
 wait_for 'TARGET eks-prod  v1\.29'
 wait_for '\+ Nodes: source [0-9]+ nodes in 2 zones CRIT'
 wait_for 'logging/fluentd .*MISSING'

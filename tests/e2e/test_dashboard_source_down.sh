@@ -90,4 +90,15 @@ side_line 2 target | grep -qE '^LIVE updated' || fail "the target is not fresh"
 # the fault cleared: the source recovers without a restart
 admin DELETE /faults >/dev/null
 wait_side 2 source '^LIVE updated [0-9]+s ago' 60
+# `r` relists both clusters now: the simulator sees a burst of LIST requests from each
+requests() { admin GET /requests | /usr/bin/python3 -c 'import json,sys; print(json.load(sys.stdin)["by_cluster"][sys.argv[1]]["total"])' "$1"; }
+before_src=$(requests onprem-prod)
+before_tgt=$(requests eks-prod)
+tmux -L "$SOCK" send-keys -t e2e r
+wait_for 'refreshing both clusters'
+deadline=$((SECONDS + 15))
+until (($(requests onprem-prod) >= before_src + 5 && $(requests eks-prod) >= before_tgt + 5)); do
+    ((SECONDS < deadline)) || fail "r did not relist both clusters"
+    sleep 0.3
+done
 echo "ok: source down turns stale with its error, target keeps updating, recovery without restart"

@@ -7,11 +7,14 @@
 set -euo pipefail
 : "${CUTOVER_BIN:?}"
 
-SOCK="cutover-e2e-term-$$"
+SOCK_BASE="cutover-e2e-term-$$"
+SOCK="$SOCK_BASE-0"
+NSOCK=0
 TMP=$(mktemp -d)
 export XDG_STATE_HOME="$TMP/state" XDG_CONFIG_HOME="$TMP/config"
 cleanup() {
-    tmux -L "$SOCK" kill-server 2>/dev/null || true
+    local i
+    for ((i = 0; i <= NSOCK; i++)); do tmux -L "$SOCK_BASE-$i" kill-server 2>/dev/null || true; done
     rm -rf "$TMP"
 }
 trap cleanup EXIT
@@ -52,6 +55,8 @@ wait_for() {
 }
 run() { # ENV... -- ARGS...: starts the dashboard in a fresh pane running a shell
     tmux -L "$SOCK" kill-server 2>/dev/null || true
+    NSOCK=$((NSOCK + 1))
+    SOCK="$SOCK_BASE-$NSOCK"
     tmux -L "$SOCK" new-session -d -s e2e -x 120 -y 30 \
         "env PS1='e2e-shell\$ ' bash --norc --noprofile"
     wait_for 'e2e-shell\$'
