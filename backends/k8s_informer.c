@@ -506,6 +506,7 @@ struct k8s_informer {
     bool settled;                       /* guarded by mu */
     bool watching;                      /* guarded by mu: a watch is open after a good list */
     bool transport_error;               /* guarded by mu */
+    long last_status;                   /* guarded by mu: HTTP status of the last failure */
     struct k8s_informer_stats stats;    /* guarded by mu */
 };
 
@@ -551,7 +552,8 @@ static void notify(struct k8s_informer *inf, bool urgent)
 }
 
 /* Records a failure; returns true when the error state changed (none -> some). */
-static bool set_error(struct k8s_informer *inf, const struct error *err, bool transport)
+static bool set_error(struct k8s_informer *inf, const struct error *err, bool transport,
+                      long status)
 {
     char safe[512];
     text_sanitize_buf(err->msg, safe, sizeof safe);
@@ -561,6 +563,7 @@ static bool set_error(struct k8s_informer *inf, const struct error *err, bool tr
     inf->last_error = xstrdup(safe);
     clock_gettime(CLOCK_REALTIME, &inf->last_err);
     inf->transport_error = transport;
+    inf->last_status = status;
     inf->settled = true;
     inf->watching = false;
     XPTHREAD(pthread_mutex_unlock(&inf->mu));
@@ -781,7 +784,7 @@ static void *inf_main(void *arg)
             if (rc < 0) {
                 if (resp.cancelled)
                     continue;
-                bool urgent = set_error(inf, &err, resp.transport_error);
+                bool urgent = set_error(inf, &err, resp.transport_error, resp.status);
                 notify(inf, urgent);
                 k8s_http_conn_sleep(inf->conn, k8s_http_backoff_ms(attempt++, BACKOFF_BASE_MS,
                                                                    BACKOFF_MAX_MS, &inf->seed));
@@ -838,7 +841,7 @@ static void *inf_main(void *arg)
             break;
         case WATCH_FAILED: {
             /* As client-go's reflector: back off, then list again. */
-            bool urgent = set_error(inf, &err, resp.transport_error);
+            bool urgent = set_error(inf, &err, resp.transport_error, resp.status);
             notify(inf, urgent);
             need_list = true;
             k8s_http_conn_sleep(inf->conn, k8s_http_backoff_ms(attempt++, BACKOFF_BASE_MS,
@@ -920,6 +923,14 @@ bool k8s_informer_transport_error(struct k8s_informer *inf)
     bool t = inf->last_error != NULL && inf->transport_error;
     XPTHREAD(pthread_mutex_unlock(&inf->mu));
     return t;
+}
+
+long k8s_informer_error_status(struct k8s_informer *inf)
+{
+    XPTHREAD(pthread_mutex_lock(&inf->mu));
+    long st = inf->last_error ? inf->last_status : 0;
+    XPTHREAD(pthread_mutex_unlock(&inf->mu));
+    return st;
 }
 
 bool k8s_informer_settled(struct k8s_informer *inf)

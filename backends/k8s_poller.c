@@ -233,6 +233,7 @@ static void publish(struct k8s_poller *p)
     c->api_latency_ms = p->latency_ms;
     model_set_str(&c->error, p->cluster_error);
     XPTHREAD(pthread_mutex_unlock(&p->mu));
+    int enabled = 0, denied = 0, first_denied = -1;
     for (int r = 0; r < MODEL_RES_COUNT; r++) {
         if (p->inf[r] == NULL)
             continue;
@@ -241,7 +242,18 @@ static void publish(struct k8s_poller *p)
         const struct model_obj **items = k8s_informer_items(p->inf[r], &n);
         model_cluster_take_list(c, (enum model_res)r, items, n);
         k8s_informer_freshness(p->inf[r], &c->fresh[r]);
+        enabled++;
+        long st = k8s_informer_error_status(p->inf[r]);
+        if ((st == 401 || st == 403) && c->fresh[r].last_error) {
+            denied++;
+            if (first_denied < 0)
+                first_denied = r;
+        }
     }
+    /* /version is open to anyone on most clusters: credentials that every resource rejects are
+     * a cluster-wide error all the same. */
+    if (c->error == NULL && enabled > 0 && denied == enabled)
+        model_set_str(&c->error, c->fresh[first_denied].last_error);
     clock_gettime(CLOCK_REALTIME, &c->taken);
     model_publisher_swap(p->pub, c);
 }

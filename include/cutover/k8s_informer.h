@@ -103,6 +103,9 @@ const struct model_obj **k8s_informer_items(struct k8s_informer *inf, size_t *n)
 void k8s_informer_freshness(struct k8s_informer *inf, struct model_freshness *out);
 /* True when the last attempt failed without any HTTP answer (unreachable, TLS). */
 bool k8s_informer_transport_error(struct k8s_informer *inf);
+/* The HTTP status of the current failure (401, 403, 500, ...), or 0 when there is none or it
+ * had no HTTP answer. */
+long k8s_informer_error_status(struct k8s_informer *inf);
 /* True once the first LIST completed or failed. */
 bool k8s_informer_settled(struct k8s_informer *inf);
 void k8s_informer_get_stats(struct k8s_informer *inf, struct k8s_informer_stats *out);

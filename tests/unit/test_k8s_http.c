@@ -546,7 +546,7 @@ static void test_wake_cancels_open_watch(void **state)
     double took = informer_now_ms() - t0;
     assert_int_equal(w.rc, -1);
     assert_true(w.resp.cancelled);
-    assert_true(took < 500.0);
+    assert_true(took < 1000.0); /* the watch would run 300 s */
     k8s_http_conn_free(w.c);
     k8s_http_free(w.h);
 }
