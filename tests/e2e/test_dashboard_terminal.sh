@@ -53,14 +53,14 @@ wait_for() {
     done
     fail "'$1' did not appear within ${2:-20}s"
 }
-run() { # ENV... -- ARGS...: starts the dashboard in a fresh pane running a shell
+run() { # ENV ARGS [CONTEXT ARGS]: starts the dashboard in a fresh pane running a shell
     tmux -L "$SOCK" kill-server 2>/dev/null || true
     NSOCK=$((NSOCK + 1))
     SOCK="$SOCK_BASE-$NSOCK"
     tmux -L "$SOCK" new-session -d -s e2e -x 120 -y 30 \
         "env PS1='e2e-shell\$ ' bash --norc --noprofile"
     wait_for 'e2e-shell\$'
-    tmux -L "$SOCK" send-keys -t e2e "clear; env $1 $CUTOVER_BIN --kubeconfig $TMP/kubeconfig --source old-dc --target new-eks $2; echo cutover-exit=\$?" Enter
+    tmux -L "$SOCK" send-keys -t e2e "clear; env $1 $CUTOVER_BIN ${3-"--kubeconfig $TMP/kubeconfig --source old-dc --target new-eks"} $2; echo cutover-exit=\$?" Enter
 }
 colour_escapes() { cap -e | grep -cP '\x1b\[(?:[0-9]+;)*(?:3[0-7]|4[0-7]|9[0-7]|10[0-7]|38|48)(?:;|m)' || true; }
 
@@ -103,4 +103,30 @@ wait_for 'Nodes by zone'
 cap | grep -q 'using the default' && fail "high-contrast theme did not load"
 tmux -L "$SOCK" send-keys -t e2e q
 wait_for 'cutover-exit=0' 10
-echo "ok: colours, NO_COLOR, ASCII locale, themes"
+# 6. everything from config.yaml: contexts, kubeconfig, theme and a rebinding (x quits, q not)
+mkdir -p "$XDG_CONFIG_HOME/cutover"
+cat >"$XDG_CONFIG_HOME/cutover/config.yaml" <<CFG
+source: new-eks
+target: old-dc
+kubeconfig: $TMP/kubeconfig
+theme: monochrome
+keys:
+  x: quit
+  q: none
+CFG
+run "LANG=C.UTF-8 LC_ALL=C.UTF-8" "" ""
+wait_for 'SOURCE new-eks .* TARGET old-dc'
+wait_for 'x:quit'
+[ "$(colour_escapes)" -eq 0 ] || fail "the monochrome theme from config.yaml drew colours"
+tmux -L "$SOCK" send-keys -t e2e q
+sleep 0.5
+cap | grep -q 'cutover-exit' && fail "q still quits after 'q: none'"
+tmux -L "$SOCK" send-keys -t e2e x
+wait_for 'cutover-exit=0' 10
+
+# 7. a broken config.yaml: its file:line:col, and the defaults (here: flags) still work
+printf 'source: a\nrefresh: soon\n' >"$XDG_CONFIG_HOME/cutover/config.yaml"
+out=$("$CUTOVER_BIN" --kubeconfig "$TMP/kubeconfig" --source old-dc </dev/null 2>&1 || true)
+echo "$out" | grep -qE 'config\.yaml:2:[0-9]+: .*soon' || fail "no file:line:col for a bad config: $out"
+echo "$out" | grep -q -- '--source and --target are required' || fail "missing target not reported: $out"
+echo "ok: colours, NO_COLOR, ASCII locale, themes, config.yaml"
