@@ -767,15 +767,15 @@ int cmd_status(int argc, char **argv)
         log_set_level(LOG_ERROR);
     struct error err;
     error_clear(&err);
+    /* A kubeconfig that cannot be loaded makes both clusters unreadable; the report is still
+     * printed (in JSON too) so that scripts always get a document. */
     struct kubeconfig *kc = NULL;
+    char kc_error[800] = "";
     if (kubeconfig_load(o.kubeconfig, &kc, &err) != 0) {
-        char raw[1024], buf[2048];
-        fprintf(stderr, "cutover status: cannot load kubeconfig: %s\n",
-                san(error_format(&err, raw, sizeof raw), buf, sizeof buf));
-        if (log_opened)
-            log_close();
-        config_fini(&conf);
-        return STATUS_EXIT_UNREADABLE;
+        char raw[700];
+        snprintf(kc_error, sizeof kc_error, "cannot load kubeconfig: %s",
+                 error_format(&err, raw, sizeof raw));
+        kc = NULL;
     }
 
     static const char *const side_names[2] = {"source", "target"};
@@ -791,6 +791,11 @@ int cmd_status(int argc, char **argv)
     for (int s = 0; s < 2; s++) {
         cl[s].context = o.ctx[s];
         error_clear(&err);
+        if (kc == NULL) {
+            snprintf(why[s], sizeof why[s], "%s", kc_error);
+            cl[s].error = why[s];
+            continue;
+        }
         if (kubeconfig_resolve(kc, o.ctx[s], &kctx[s], &err) != 0) {
             char buf[768];
             snprintf(why[s], sizeof why[s], "context not usable: %s",

@@ -218,6 +218,22 @@ assert doc["clusters"]["target"]["version"].startswith("v1.29.")
 assert doc["summary"]["unreadable_clusters"] == 1
 EOF
 
+# ---- a kubeconfig that cannot be read: both clusters unreadable, still a JSON document ----------
+"$CUTOVER_BIN" status --json --kubeconfig "$work/missing.yaml" --source onprem-prod \
+    --target eks-prod >"$work/nokc.out" 2>"$work/nokc.err"
+rc=$?
+[ "$rc" -eq 2 ] || fail "missing kubeconfig exited $rc, want 2"
+grep -q "source cluster onprem-prod (no server) could not be read: cannot load kubeconfig: .*missing.yaml" \
+    "$work/nokc.err" || fail "missing kubeconfig: no error naming the file"
+[ "$(grep -c . "$work/nokc.err")" -eq 2 ] || fail "missing kubeconfig: want a line per cluster"
+$PY - "$work/nokc.out" <<'EOF' || fail "missing kubeconfig JSON"
+import json, sys
+doc = json.load(open(sys.argv[1]))
+assert doc["exit_code"] == 2 and doc["summary"]["unreadable_clusters"] == 2
+assert [f["code"] for f in doc["findings"]] == ["cluster-unreadable"] * 2
+assert doc["clusters"]["source"]["nodes"] is None and doc["workloads"] == []
+EOF
+
 # ---- the source down: exit 2, one line naming the cluster and its URL ---------------------------
 $PY - "$admin" <<'EOF' || fail "could not inject the down fault"
 import json, sys, urllib.request
