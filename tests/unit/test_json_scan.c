@@ -450,6 +450,15 @@ static void test_malformed(void **state)
         {"{\"a\":+1}", 5},
         {"{a:1}", 1},
         {"}", 0},
+        /* Inside items, where whole items take a faster path: the same errors, same offsets. */
+        {"{\"items\":[{\"a\":\"\x01\"}]}", 16},
+        {"{\"items\":[{\"a\":01}]}", 16},
+        {"{\"items\":[{\"a\":[1,]}]}", 18},
+        {"{\"items\":[{\"a\":tru}]}", 18},
+        {"{\"items\":[{\"a\":\"\\u12\"}]}", 20},
+        {"{\"items\":[{,}]}", 11},
+        {"{\"items\":[{\"a\":1},{\"b\" 2}]}", 23},
+        {"{\"items\":[{\"a\":1}}", 17},
     };
     for (size_t k = 0; k < sizeof cases / sizeof cases[0]; k++) {
         for (int how = WHOLE; how <= BYTES; how++) {
@@ -472,6 +481,14 @@ static void test_malformed(void **state)
     }
 }
 
+static int count_items(void *arg, const char *json, size_t len)
+{
+    (void)json;
+    (void)len;
+    (*(size_t *)arg)++;
+    return 0;
+}
+
 static void test_too_deep(void **state)
 {
     (void)state;
@@ -485,6 +502,36 @@ static void test_too_deep(void **state)
     struct error err = {0};
     assert_int_equal(json_scan_feed(s, doc, n, &err), -1);
     assert_non_null(strstr(err.msg, "too deep"));
+    json_scan_free(s);
+
+    /* A whole, well-formed item that nests too deep is refused too (at the 513th level). */
+    static char item[2100];
+    n = 0;
+    n += (size_t)snprintf(item, sizeof item, "{\"items\":[");
+    for (int i = 0; i < 520; i++)
+        item[n++] = '[';
+    for (int i = 0; i < 520; i++)
+        item[n++] = ']';
+    item[n++] = ']';
+    item[n++] = '}';
+    s = json_scan_new("items", NULL, NULL);
+    assert_int_equal(json_scan_feed(s, item, n, &err), -1);
+    assert_non_null(strstr(err.msg, "at byte 520: nesting too deep"));
+    json_scan_free(s);
+
+    /* 510 levels inside an item are fine. */
+    n = (size_t)snprintf(item, sizeof item, "{\"items\":[");
+    for (int i = 0; i < 510; i++)
+        item[n++] = '[';
+    for (int i = 0; i < 510; i++)
+        item[n++] = ']';
+    item[n++] = ']';
+    item[n++] = '}';
+    size_t count = 0;
+    s = json_scan_new("items", count_items, &count);
+    assert_int_equal(json_scan_feed(s, item, n, &err), 0);
+    assert_int_equal(json_scan_finish(s, &err), 0);
+    assert_int_equal(count, 1);
     json_scan_free(s);
 }
 
