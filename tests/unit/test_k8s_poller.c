@@ -247,6 +247,32 @@ static bool watches_open(void *arg)
     return true;
 }
 
+static bool all_relisted(void *arg)
+{
+    struct fx *f = arg;
+    for (int r = 0; r < MODEL_RES_COUNT; r++) {
+        struct k8s_informer *inf = k8s_poller_informer(f->p, (enum model_res)r);
+        if (inf == NULL)
+            continue;
+        struct k8s_informer_stats st;
+        k8s_informer_get_stats(inf, &st);
+        if (st.lists_ok < 2)
+            return false;
+    }
+    return true;
+}
+
+static void test_refresh_relists_every_resource(void **state)
+{
+    struct fx *f = *state;
+    start(f, &f->src, 0);
+    assert_true(k8s_poller_wait_synced(f->p, WAIT_MS));
+    assert_true(informer_wait_until(watches_open, f, WAIT_MS));
+    assert_false(all_relisted(f));
+    k8s_poller_refresh(f->p);
+    assert_true(informer_wait_until(all_relisted, f, WAIT_MS));
+}
+
 static void test_stop_is_prompt_with_watches_open(void **state)
 {
     struct fx *f = *state;
@@ -364,6 +390,7 @@ int main(void)
         cmocka_unit_test_teardown(test_down_keeps_last_good_lists, cleanup),
         cmocka_unit_test_teardown(test_rejected_token_is_a_cluster_error, cleanup),
         cmocka_unit_test_teardown(test_change_published_and_rows_shared, cleanup),
+        cmocka_unit_test_teardown(test_refresh_relists_every_resource, cleanup),
         cmocka_unit_test_teardown(test_stop_is_prompt_with_watches_open, cleanup),
     };
     return cmocka_run_group_tests(tests, group_setup, group_teardown);
