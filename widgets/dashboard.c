@@ -18,7 +18,6 @@ struct dashboard {
     char *context[2];
     char *mode;
     struct analysis_config acfg;
-    int stale_after_s;
 
     struct model_cluster *snap[2]; /* references held */
     struct analysis *an;
@@ -50,7 +49,6 @@ static struct widget_view view_of(const struct dashboard *d)
         .an = d->an,
         .now = d->now,
         .filter = &d->filter,
-        .stale_after_s = d->stale_after_s,
     };
     return v;
 }
@@ -64,7 +62,6 @@ struct dashboard *dashboard_new(const struct dashboard_opts *opts)
     d->acfg = opts->analysis;
     if (d->acfg.zone_spread_ratio <= 0 && d->acfg.event_max_age_s == 0)
         analysis_config_init(&d->acfg);
-    d->stale_after_s = opts->stale_after_s > 0 ? opts->stale_after_s : 30;
     d->panel[PANEL_NODES] = panel_nodes_new();
     d->panel[PANEL_WORKLOADS] = panel_workloads_new();
     d->panel[PANEL_TRAFFIC] = panel_info_new("Traffic", "No traffic provider configured");
@@ -219,7 +216,7 @@ static void draw_header(struct dashboard *d, struct canvas *c, int side)
     x = canvas_text(c, 1, 0, -1, mode_role, CANVAS_BOLD, d->mode) + 1;
     char age[16];
     widget_age(fr.age, age, sizeof age);
-    if (s == NULL) {
+    if (s == NULL || (!fr.stale && fr.age < 0)) {
         canvas_text(c, 1, x, -1, THEME_ROLE_DIM, 0, "connecting...");
     } else if (fr.stale) {
         x += canvas_textf(c, 1, x, -1, THEME_ROLE_STALE, CANVAS_BOLD | CANVAS_REVERSE, "STALE %s",

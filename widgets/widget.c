@@ -243,7 +243,8 @@ void widget_freshness(const struct widget_view *v, int side, struct widget_fresh
         out->error = c->error;
     if (newest > 0)
         out->age = v->now - newest > 0 ? v->now - newest : 0;
-    int64_t taken_age = c->taken.tv_sec > 0 ? v->now - (int64_t)c->taken.tv_sec : -1;
-    out->stale =
-        out->error != NULL || (v->stale_after_s > 0 && taken_age > v->stale_after_s) || newest == 0;
+    /* Stale means the data is no longer being kept up to date: the last attempt failed. A quiet
+     * cluster whose watches are healthy sends nothing, so its age alone proves nothing (the
+     * screen shows the age anyway); nor does a poller still making its first LIST. */
+    out->stale = out->error != NULL;
 }

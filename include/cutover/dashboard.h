@@ -22,7 +22,6 @@ struct dashboard_opts {
     const char *context[2];          /* source and target contexts asked for (copied) */
     const char *mode;                /* "LIVE", "OBSERVER" or "RUNBOOK" (copied) */
     struct analysis_config analysis; /* zone spread ratio etc.; now is set per snapshot */
-    int stale_after_s;               /* 0: 30 s */
 };
 
 enum dashboard_prompt { DASHBOARD_PROMPT_NONE, DASHBOARD_PROMPT_COMMAND, DASHBOARD_PROMPT_FILTER };

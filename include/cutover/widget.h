@@ -49,7 +49,6 @@ struct widget_view {
     const struct analysis *an;           /* never NULL once the dashboard has run an analysis */
     int64_t now;                         /* unix seconds the view is drawn at */
     const struct widget_filter *filter;
-    int stale_after_s; /* data older than this without a new snapshot counts as stale */
 };
 
 struct widget;

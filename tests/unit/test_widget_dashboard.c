@@ -171,8 +171,7 @@ static void test_golden_single_panels(void **state)
                             .context = {"onprem-prod", "eks-prod"},
                             .an = dashboard_analysis(d),
                             .now = NOW,
-                            .filter = &f,
-                            .stale_after_s = 30};
+                            .filter = &f};
     struct {
         const char *name;
         struct widget *w;
@@ -343,6 +342,19 @@ static void test_stale_source_shows_error_beside_last_data(void **state)
     dashboard_free(d);
 }
 
+static void test_quiet_healthy_cluster_is_not_stale(void **state)
+{
+    (void)state;
+    struct dashboard *d = demo_dashboard(48, 160, "LIVE");
+    /* nothing changed for five minutes, no error: the age shows, STALE does not */
+    dashboard_set_now(d, NOW + 300);
+    char *t = draw(d, 48, 160, false, NULL);
+    assert_non_null(strstr(t, "LIVE updated 5m ago"));
+    assert_null(strstr(t, "STALE"));
+    free(t);
+    dashboard_free(d);
+}
+
 static void test_api_text_is_escaped(void **state)
 {
     (void)state;
@@ -431,6 +443,7 @@ int main(void)
         cmocka_unit_test(test_drill_in_and_back),
         cmocka_unit_test(test_help_and_commands),
         cmocka_unit_test(test_stale_source_shows_error_beside_last_data),
+        cmocka_unit_test(test_quiet_healthy_cluster_is_not_stale),
         cmocka_unit_test(test_api_text_is_escaped),
         cmocka_unit_test(test_no_data_yet),
         cmocka_unit_test(test_scrolling_keeps_selection_visible),
