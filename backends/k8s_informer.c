@@ -757,6 +757,7 @@ static void *inf_main(void *arg)
     bool need_list = true;
     unsigned attempt = 0;
     unsigned gone_streak = 0;
+    bool watch_failing = false; /* the last watch failed: a good list alone resets no backoff */
     while (!atomic_load(&inf->stop)) {
         if (atomic_exchange(&inf->refresh, false))
             need_list = true;
@@ -810,7 +811,10 @@ static void *inf_main(void *arg)
                       model_res_name(inf->res), k8s_informer_store_count(store), rv);
             notify(inf, urgent);
             need_list = false;
-            attempt = 0;
+            /* Where LIST works and WATCH does not (say RBAC allows only list), the backoff must
+             * keep growing, or a big list would repeat twice a second. */
+            if (!watch_failing)
+                attempt = 0;
         }
         struct error err;
         error_clear(&err);
@@ -818,6 +822,10 @@ static void *inf_main(void *arg)
         enum watch_end end = do_watch(inf, rv, sizeof rv, &resp, &err);
         if (end != WATCH_GONE)
             gone_streak = 0;
+        if (end == WATCH_FAILED)
+            watch_failing = true;
+        else if (end != WATCH_CANCELLED && resp.total_ms >= 1000)
+            watch_failing = false;
         switch (end) {
         case WATCH_ENDED:
             /* Watch again from rv; a server that ends watches at once gets a pause first. */
