@@ -95,7 +95,19 @@ static void draw_side(struct canvas *c, const struct widget_view *v, int side)
             x += canvas_textf(c, y, x, -1, THEME_ROLE_VALUE_WARN, 0, " %d NotReady",
                               z->cp_total + z->worker_total - z->cp_ready - z->worker_ready);
         if (z->unschedulable > 0)
-            canvas_textf(c, y, x, -1, THEME_ROLE_VALUE_WARN, 0, " %d cordoned", z->unschedulable);
+            x += canvas_textf(c, y, x, -1, THEME_ROLE_VALUE_WARN, 0, " %d cordoned",
+                              z->unschedulable);
+        /* a marker on the zone a finding names, the worst first (findings are sorted) */
+        for (size_t k = 0; z->zone && v->an && k < v->an->nfindings; k++) {
+            const struct finding *f = &v->an->findings[k];
+            if (node_finding(f) && finding_on_side(f, side) && f->message &&
+                strstr(f->message, z->zone)) {
+                x += canvas_text(c, y, x, -1, THEME_ROLE_DEFAULT, 0, " ");
+                canvas_textf(c, y, x, -1, widget_sev_role(f->severity), CANVAS_BOLD, "<%s",
+                             widget_sev_marker(f->severity));
+                break;
+            }
+        }
     }
     for (size_t i = 0; v->an && i < v->an->nfindings && y < h; i++) {
         const struct finding *f = &v->an->findings[i];

@@ -342,6 +342,26 @@ static void test_stale_source_shows_error_beside_last_data(void **state)
     dashboard_free(d);
 }
 
+static void test_not_ready_and_cordoned_nodes_are_marked(void **state)
+{
+    (void)state;
+    struct dashboard_opts o = {.context = {"onprem-prod", "eks-prod"}, .mode = "LIVE"};
+    analysis_config_init(&o.analysis);
+    struct dashboard *d = dashboard_new(&o);
+    struct model_cluster *s = demo_source(), *t = demo_target();
+    snapfix_node(t, "ip-bad", "us-east-1b", MODEL_ROLE_WORKER, false, true);
+    snapfix_node(t, "ip-drained", "us-east-1c", MODEL_ROLE_WORKER, true, false);
+    dashboard_set_snapshots(d, s, t, NOW);
+    dashboard_resize(d, 48, 160);
+    char *txt = draw(d, 48, 160, false, NULL);
+    assert_non_null(strstr(txt, "us-east-1b      -               2/3 1 NotReady"));
+    assert_non_null(strstr(txt, "us-east-1c      -               3/3 1 cordoned"));
+    free(txt);
+    model_cluster_unref(s);
+    model_cluster_unref(t);
+    dashboard_free(d);
+}
+
 static void test_quiet_healthy_cluster_is_not_stale(void **state)
 {
     (void)state;
@@ -443,6 +463,7 @@ int main(void)
         cmocka_unit_test(test_drill_in_and_back),
         cmocka_unit_test(test_help_and_commands),
         cmocka_unit_test(test_stale_source_shows_error_beside_last_data),
+        cmocka_unit_test(test_not_ready_and_cordoned_nodes_are_marked),
         cmocka_unit_test(test_quiet_healthy_cluster_is_not_stale),
         cmocka_unit_test(test_api_text_is_escaped),
         cmocka_unit_test(test_no_data_yet),
