@@ -36,6 +36,7 @@ int actions_run_key(struct action_ctx *ctx, const struct keymap *km, int key);
 /* Builds the help screen entries from the table and km (bound actions first, in table order);
  * the caller frees them with actions_help_free. */
 struct panel_help_entry *actions_help(const struct keymap *km, size_t *n);
+/* Frees what actions_help returned. */
 void actions_help_free(struct panel_help_entry *e, size_t n);
 /* "?:help  ::command ..." from the keys bound in km, into buf. */
 const char *actions_hints(const struct keymap *km, char *buf, size_t len);

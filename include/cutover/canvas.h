@@ -49,8 +49,9 @@ void canvas_init(struct canvas *c, const struct canvas_ops *ops, void *impl, int
 /* A canvas drawing into rectangle r (relative to c) of c, clipped to both. */
 struct canvas canvas_sub(const struct canvas *c, struct rect r);
 
-/* Height and width of the visible part of c. */
+/* Height of the visible part of c (from its origin). */
 int canvas_height(const struct canvas *c);
+/* Width of the visible part of c (from its origin). */
 int canvas_width(const struct canvas *c);
 
 /* Puts text (sanitized first) at y,x, at most maxw columns (< 0: up to the clip edge). Returns

@@ -15,6 +15,7 @@ struct canvas_curses;
 /* Prepares colours for theme on the current screen and a canvas over stdscr (ascii: line style
  * when the locale is not UTF-8). */
 struct canvas_curses *canvas_curses_new(const struct theme *theme, bool ascii, struct canvas *c);
+/* Frees the colour table; NULL does nothing. */
 void canvas_curses_free(struct canvas_curses *cc);
 /* Re-reads the screen size into *c (after KEY_RESIZE). */
 void canvas_curses_resize(struct canvas_curses *cc, struct canvas *c);

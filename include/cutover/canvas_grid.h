@@ -10,6 +10,7 @@ struct canvas_grid;
 
 /* A new h x w grid of blank cells; *c is set up to draw into it (ascii: line style). */
 struct canvas_grid *canvas_grid_new(int h, int w, bool ascii, struct canvas *c);
+/* Frees the grid; NULL does nothing. */
 void canvas_grid_free(struct canvas_grid *g);
 /* Blanks every cell. */
 void canvas_grid_clear(struct canvas_grid *g);

@@ -83,11 +83,15 @@ struct widget *widget_new(const struct widget_class *cls, void *priv);
 /* Calls fini and frees; NULL does nothing. */
 void widget_free(struct widget *w);
 
-/* Vtable dispatchers (a NULL slot does nothing / returns ACT_NONE). */
+/* Stores r in w and calls the class's layout (a NULL slot in any dispatcher does nothing). */
 void widget_layout(struct widget *w, struct rect r);
+/* Calls the class's update with a new view. */
 void widget_update(struct widget *w, const struct widget_view *v);
+/* Calls the class's draw onto c. */
 void widget_draw(struct widget *w, struct canvas *c, const struct widget_view *v, bool focused);
+/* Calls the class's key handler; ACT_NONE when it has none. */
 int widget_key(struct widget *w, enum widget_cmd cmd);
+/* The class's one-line summary into buf ("" when it has none). */
 void widget_summary(struct widget *w, const struct widget_view *v, char *buf, size_t len);
 
 /* Moves w->sel/w->top for a list of w->nrows rows with `visible` rows on screen; returns
@@ -110,7 +114,7 @@ const char *widget_kind_short(const char *kind, char *buf, size_t len);
 /* Compiles expr ("" clears; a leading '!' inverts) into f, keeping f unchanged on error.
  * Returns 0 or -1 with the regex error in err (err_len bytes). */
 int widget_filter_set(struct widget_filter *f, const char *expr, char *err, size_t err_len);
-/* Frees the compiled expression. */
+/* Frees the compiled expression (the namespace is kept). */
 void widget_filter_fini(struct widget_filter *f);
 /* True when an object in namespace ns (NULL: cluster-scoped) described by text passes the
  * namespace and the regex filter. NULL f passes everything. */
@@ -123,6 +127,7 @@ struct widget_fresh {
     bool stale;
     const char *error;
 };
+/* Fills out for side 0 (source) or 1 (target) of v. */
 void widget_freshness(const struct widget_view *v, int side, struct widget_fresh *out);
 
 #endif
