@@ -1185,6 +1185,14 @@ int kubeconfig_resolve(const struct kubeconfig *kc, const char *context, struct 
                      cl->name);
         return -1;
     }
+    if (cl->insecure && (cl->ca_file || cl->ca_data)) {
+        /* client-go's transport refuses this pair, so kubectl fails on it too. */
+        error_set_at(err, clo->display, cl->line, cl->col,
+                     "cluster \"%s\": certificate-authority and insecure-skip-tls-verify are "
+                     "both set; remove one",
+                     cl->name);
+        return -1;
+    }
     if (check_readable(clo, cl->line, cl->col, "cluster", cl->name, "certificate-authority",
                        cl->ca_file, err) < 0)
         return -1;

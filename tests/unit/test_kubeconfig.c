@@ -655,6 +655,10 @@ static void test_resolve_checks(void **state)
          "users: [{name: u, user: {tokenFile: /nonexistent/token}}]\n"
          "contexts: [{name: x, context: {cluster: c, user: u}}]\n",
          "kc.yaml:2:9: user \"u\": tokenFile /nonexistent/token: No such file or directory"},
+        {"clusters: [{name: c, cluster: {server: https://x, insecure-skip-tls-verify: true, "
+         "certificate-authority-data: aGVsbG8=}}]\ncontexts: [{name: x, context: {cluster: c}}]\n",
+         "kc.yaml:1:12: cluster \"c\": certificate-authority and insecure-skip-tls-verify are both "
+         "set; remove one"},
         {"contexts: [{name: x, context: {user: u}}]\n",
          "kc.yaml:1:12: context \"x\" names no cluster"},
     };
