@@ -223,7 +223,7 @@ static bool yaml_is_number(const yaml_node_t *n)
     if (!plain(n))
         return false;
     const char *s = scalar(n);
-    if (!strchr("+-.0123456789", s[0]))
+    if (s[0] == '\0' || !strchr("+-.0123456789", s[0]))
         return false;
     static const char *const specials[] = {".inf",  ".Inf",  ".INF",  "+.inf", "+.Inf",
                                            "+.INF", "-.inf", "-.Inf", "-.INF", ".nan",
