@@ -29,14 +29,17 @@ struct json_scan_meta {
     char status_message[256];  /* for kind Status: .message */
 };
 
-/* array: "items" for lists, "rows" for Table responses. */
+/* A scanner handing each element of the top-level `array` to fn: "items" for lists, "rows" for
+ * Table responses. */
 struct json_scan *json_scan_new(const char *array, json_scan_item_fn fn, void *arg);
+/* Frees the scanner and its buffers; NULL does nothing. */
 void json_scan_free(struct json_scan *s);
 /* Feeds the next bytes; returns 0, the callback's non-zero value, or -1 on malformed JSON (err
  * says where, as a byte offset). */
 int json_scan_feed(struct json_scan *s, const char *buf, size_t len, struct error *err);
 /* Ends the input; returns -1 when the document is incomplete (a truncated body). */
 int json_scan_finish(struct json_scan *s, struct error *err);
+/* What was learned of the list so far (borrowed; complete once json_scan_finish returned 0). */
 const struct json_scan_meta *json_scan_meta(const struct json_scan *s);
 /* The column names of a Table response's "columnDefinitions" (borrowed, valid until the next
  * reset or free), in order; NULL with *n = 0 until that array has been seen. A Table's columns
@@ -49,8 +52,12 @@ void json_scan_reset(struct json_scan *s);
  * chunk boundaries. Each complete line is handed to fn. Lines longer than max_line bytes are an
  * error (a runaway stream), not an allocation. */
 struct json_lines;
+/* A line splitter handing each complete, non-blank line (without "\n" or "\r") to fn;
+ * max_line 0 means 16 MiB. */
 struct json_lines *json_lines_new(size_t max_line, json_scan_item_fn fn, void *arg);
+/* Frees the splitter; NULL does nothing. */
 void json_lines_free(struct json_lines *l);
+/* Feeds the next bytes; returns 0, the callback's non-zero value, or -1 for an overlong line. */
 int json_lines_feed(struct json_lines *l, const char *buf, size_t len, struct error *err);
 /* Returns -1 if a partial line is pending (the stream was cut mid-event). */
 int json_lines_finish(struct json_lines *l, struct error *err);
