@@ -693,9 +693,13 @@ static enum watch_end do_watch(struct k8s_informer *inf, char *rv, size_t rv_len
                                struct k8s_http_resp *resp, struct error *err)
 {
     char *esc = url_escape(rv);
+    /* Between one and two times the configured length, as client-go spreads its watches, so
+     * that twelve informers (times two clusters) do not all reconnect at the same second. */
+    int timeout_s = k8s_http_backoff_ms(0, 2 * inf->opts.watch_timeout_s,
+                                        2 * inf->opts.watch_timeout_s, &inf->seed); /* [W, 2W] */
     char *path =
         xasprintf("%s?watch=1&resourceVersion=%s&allowWatchBookmarks=true&timeoutSeconds=%d",
-                  k8s_informer_path(inf->res), esc, inf->opts.watch_timeout_s);
+                  k8s_informer_path(inf->res), esc, timeout_s);
     free(esc);
     struct watch_ctx w = {.inf = inf, .rv = rv, .rv_len = rv_len};
     w.dec = (struct decoder){inf->res, k8s_http_context(inf->http), json_tokener_new(), 0};
@@ -706,7 +710,7 @@ static enum watch_end do_watch(struct k8s_informer *inf, char *rv, size_t rv_len
         .accept = watch_accept(inf->res),
         .on_body = watch_body,
         .arg = &w,
-        .timeout_s = inf->opts.watch_timeout_s + 30,
+        .timeout_s = timeout_s + 30,
     };
     XPTHREAD(pthread_mutex_lock(&inf->mu));
     inf->stats.watches++;

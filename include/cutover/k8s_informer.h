@@ -60,7 +60,7 @@ struct k8s_informer;
 
 struct k8s_informer_opts {
     int page_size;       /* LIST limit; 0: 500 */
-    int watch_timeout_s; /* server-side timeoutSeconds of each watch; 0: 300 */
+    int watch_timeout_s; /* each watch asks timeoutSeconds between this and twice it; 0: 300 */
 };
 
 /* Called (from the informer's thread, no lock held) when the store or the freshness changed;
