@@ -210,10 +210,17 @@ int tui_run(const struct tui_opts *o, struct error *err)
     }
 
     bool ascii = !canvas_curses_locale_utf8();
-    if (!isatty(STDIN_FILENO) || initscr() == NULL) {
-        error_set(err, "the dashboard needs a terminal (stdin is not one)");
+    SCREEN *screen = NULL;
+    if (!isatty(STDIN_FILENO) || (screen = newterm(NULL, stdout, stdin)) == NULL) {
+        const char *term = getenv("TERM");
+        if (!isatty(STDIN_FILENO))
+            error_set(err, "the dashboard needs a terminal (stdin is not one)");
+        else
+            error_set(err, "cannot use terminal type '%s' (is TERM right?)", term ? term : "");
         dashboard_free(l.dash);
         keymap_free(l.km);
+        if (opened_log)
+            log_close();
         return -1;
     }
     xalloc_set_fatal_hook(restore_terminal);
@@ -283,6 +290,7 @@ int tui_run(const struct tui_opts *o, struct error *err)
     if (got_signal)
         log_info("tui: quitting on signal %d", (int)got_signal);
     endwin();
+    delscreen(screen);
     xalloc_set_fatal_hook(NULL);
     sigaction(SIGINT, &old_int, NULL);
     sigaction(SIGTERM, &old_term, NULL);
