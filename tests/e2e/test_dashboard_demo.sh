@@ -142,4 +142,10 @@ wait_for '\+ Traffic: No traffic provider configured'
 keys C-c
 wait_for 'cutover-exit=0' 15
 wait_gone 'Nodes by zone' 5
+
+# ---- an error after the simulator started (no terminal): it is still stopped and cleaned up
+out=$("$CUTOVER_BIN" demo </dev/null 2>&1) && fail "demo without a terminal exited 0"
+echo "$out" | grep -q 'needs a terminal' || fail "no terminal error: $out"
+if pgrep -f "$TMP/cutover-demo" >/dev/null; then fail "cutover-sim left running after an error"; fi
+if compgen -G "$TMP/cutover-demo.*" >/dev/null; then fail "demo temp dir left after an error"; fi
 echo "ok: dashboard demo at 160x48 and 80x24"
