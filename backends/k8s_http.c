@@ -24,6 +24,7 @@ struct k8s_http {
     char *base;              /* server URL without a trailing '/' (or tls-server-name rewrite) */
     char *connect_to;        /* CURLOPT_CONNECT_TO entry for tls-server-name, or NULL */
     char *host_header;       /* "Host: real:port" when connect_to is used */
+    bool loopback;           /* the server is on this machine: never through an environment proxy */
     bool read_only;
     char *ua;
     long connect_timeout_ms;
@@ -199,6 +200,12 @@ static void share_unlock(CURL *handle, curl_lock_data data, void *arg)
 /* With tls-server-name, the URL names that host (so curl sends it as SNI and verifies the
  * certificate against it, as kubectl's ServerName does) and CONNECT_TO sends the connection to
  * the real server; the Host header keeps the real one. */
+static bool host_is_loopback(const char *host)
+{
+    return strcasecmp(host, "localhost") == 0 || strncmp(host, "127.", 4) == 0 ||
+           strcmp(host, "[::1]") == 0 || strcmp(host, "::1") == 0;
+}
+
 static int setup_server_name(struct k8s_http *h, struct error *err)
 {
     const char *server = h->ctx.server;
@@ -206,6 +213,13 @@ static int setup_server_name(struct k8s_http *h, struct error *err)
     while (len > 0 && server[len - 1] == '/')
         len--;
     h->base = xstrndup(server, len);
+    CURLU *lu = curl_url();
+    char *lhost = NULL;
+    if (curl_url_set(lu, CURLUPART_URL, h->base, 0) == CURLUE_OK &&
+        curl_url_get(lu, CURLUPART_HOST, &lhost, 0) == CURLUE_OK)
+        h->loopback = host_is_loopback(lhost);
+    curl_free(lhost);
+    curl_url_cleanup(lu);
     if (h->ctx.tls_server_name == NULL || h->ctx.tls_server_name[0] == '\0')
         return 0;
 
@@ -635,6 +649,8 @@ static CURLcode attempt(struct k8s_http_conn *c, const struct k8s_http_req *req,
         curl_easy_setopt(e, CURLOPT_TIMEOUT, (long)req->timeout_s);
     if (h->ctx.proxy_url)
         curl_easy_setopt(e, CURLOPT_PROXY, h->ctx.proxy_url);
+    else if (h->loopback)
+        curl_easy_setopt(e, CURLOPT_PROXY, ""); /* as Go's ProxyFromEnvironment */
     struct curl_slist *connect_to = NULL;
     if (h->connect_to) {
         connect_to = curl_slist_append(NULL, h->connect_to);

@@ -492,6 +492,25 @@ static void test_proxy_url_tunnels_verified_tls(void **state)
     assert_non_null(strstr(f->ctx.server, px.target));
 }
 
+/* Like Go's ProxyFromEnvironment (kubectl), an environment proxy is not used for a server on
+ * loopback. */
+static void test_env_proxy_skipped_for_loopback(void **state)
+{
+    struct fx *f = *state;
+    setenv("https_proxy", "http://127.0.0.1:9", 1);
+    setenv("HTTPS_PROXY", "http://127.0.0.1:9", 1);
+    struct k8s_http *h = informer_http(&f->ctx, false);
+    struct body b;
+    struct k8s_http_resp resp;
+    struct error err;
+    int rc = get(h, "/version", &b, &resp, &err);
+    unsetenv("https_proxy");
+    unsetenv("HTTPS_PROXY");
+    k8s_http_free(h);
+    if (rc < 0)
+        fail_msg("%s", err.msg);
+}
+
 struct watcher {
     struct k8s_http *h;
     struct k8s_http_conn *c;
@@ -602,6 +621,7 @@ int main(void)
         cmocka_unit_test_teardown(test_503_retried_with_backoff, clear_faults),
         cmocka_unit_test_teardown(test_wake_cancels_open_watch, clear_faults),
         cmocka_unit_test_teardown(test_proxy_url_tunnels_verified_tls, clear_faults),
+        cmocka_unit_test_teardown(test_env_proxy_skipped_for_loopback, clear_faults),
         cmocka_unit_test(test_backoff_jitter),
         cmocka_unit_test(test_no_server_is_an_error),
     };
