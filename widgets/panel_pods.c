@@ -28,16 +28,19 @@ bool panel_pods_owned(const struct model_cluster *c, const struct model_pod *p, 
         return true;
     if (!eq(kind, "Deployment") || !eq(p->owner_kind, "ReplicaSet") || p->owner_name == NULL)
         return false;
+    /* a Deployment's ReplicaSets are named "<deployment>-<hash>": a cheap test first, so a big
+     * namespace does not cost a ReplicaSet scan per pod */
+    size_t l = strlen(name);
+    if (strncmp(p->owner_name, name, l) != 0 || p->owner_name[l] != '-' ||
+        strchr(p->owner_name + l + 1, '-') != NULL)
+        return false;
     const struct model_list *rs = &c->lists[MODEL_RES_REPLICASETS];
     for (size_t i = 0; i < rs->n; i++) {
         const struct model_workload *r = (const struct model_workload *)rs->items[i];
         if (eq(r->obj.ns, ns) && eq(r->obj.name, p->owner_name))
             return eq(r->owner_kind, "Deployment") && eq(r->owner_name, name);
     }
-    /* ReplicaSets not listed: fall back on the "<deployment>-<hash>" naming rule */
-    size_t l = strlen(name);
-    return strncmp(p->owner_name, name, l) == 0 && p->owner_name[l] == '-' &&
-           strchr(p->owner_name + l + 1, '-') == NULL;
+    return true; /* ReplicaSets not listed (yet): the naming rule is all there is */
 }
 
 static void pods_clamp(struct widget *w);
@@ -57,10 +60,33 @@ static void pods_update(struct widget *w, const struct widget_view *v)
         const struct model_cluster *c = v->snap[s];
         if (c == NULL)
             continue;
+        /* the Deployment's ReplicaSets, found once (one pass over ReplicaSets, one over pods) */
+        const struct model_list *rsl = &c->lists[MODEL_RES_REPLICASETS];
+        const char **owned = NULL;
+        size_t nowned = 0;
+        bool deploy = eq(p->kind, "Deployment");
+        for (size_t i = 0; deploy && i < rsl->n; i++) {
+            const struct model_workload *r = (const struct model_workload *)rsl->items[i];
+            if (eq(r->obj.ns, p->ns) && eq(r->owner_kind, "Deployment") &&
+                eq(r->owner_name, p->name) && r->obj.name) {
+                owned = xreallocarray(owned, nowned + 1, sizeof *owned);
+                owned[nowned++] = r->obj.name;
+            }
+        }
         const struct model_list *l = &c->lists[MODEL_RES_PODS];
         for (size_t i = 0; i < l->n; i++) {
             const struct model_pod *pod = (const struct model_pod *)l->items[i];
-            if (!panel_pods_owned(c, pod, p->kind, p->ns, p->name))
+            bool mine = false;
+            if (!eq(pod->obj.ns, p->ns))
+                continue;
+            if (eq(pod->owner_kind, p->kind) && eq(pod->owner_name, p->name))
+                mine = true;
+            else if (deploy && eq(pod->owner_kind, "ReplicaSet") && rsl->n > 0)
+                for (size_t k = 0; k < nowned && !mine; k++)
+                    mine = eq(pod->owner_name, owned[k]);
+            else if (deploy && rsl->n == 0)
+                mine = panel_pods_owned(c, pod, p->kind, p->ns, p->name);
+            if (!mine)
                 continue;
             if (p->n[s] == p->cap[s]) {
                 p->cap[s] = p->cap[s] ? p->cap[s] * 2 : 16;
@@ -68,6 +94,7 @@ static void pods_update(struct widget *w, const struct widget_view *v)
             }
             p->pods[s][p->n[s]++] = pod;
         }
+        free(owned);
         if (p->n[s])
             qsort(p->pods[s], p->n[s], sizeof *p->pods[s], cmp_pod);
         if ((int)p->n[s] > w->nrows)

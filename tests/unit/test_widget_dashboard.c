@@ -281,6 +281,46 @@ static void test_drill_in_and_back(void **state)
     dashboard_free(d);
 }
 
+static void test_drill_in_matches_only_the_workloads_pods(void **state)
+{
+    (void)state;
+    struct model_cluster *c = snapfix_new("a", "v1.30.0", NOW);
+    snapfix_app(c, MODEL_RES_DEPLOYMENTS, "shop", "api", 2, 2, "img", 0, NULL);
+    snapfix_app(c, MODEL_RES_DEPLOYMENTS, "shop", "api-gateway", 3, 3, "img", 0, NULL);
+    snapfix_app(c, MODEL_RES_DEPLOYMENTS, "other", "api", 4, 4, "img", 0, NULL);
+    struct widget_filter f = {0};
+    struct widget_view v = {.snap = {c, c}, .context = {"a", "a"}, .now = NOW, .filter = &f};
+    struct widget *w = panel_pods_new("Deployment", "shop", "api");
+    widget_layout(w, (struct rect){0, 0, 20, 120});
+    widget_update(w, &v);
+    struct canvas cv;
+    struct canvas_grid *g = canvas_grid_new(20, 120, true, &cv);
+    widget_draw(w, &cv, &v, true);
+    char *t = canvas_grid_text(g);
+    assert_non_null(strstr(t, "SOURCE a: 2 pods"));
+    assert_null(strstr(t, "api-gateway"));
+    free(t);
+    /* with ReplicaSets listed, their owner decides */
+    for (size_t i = 0; i < c->lists[MODEL_RES_PODS].n; i++) {
+        const struct model_pod *p = (const struct model_pod *)c->lists[MODEL_RES_PODS].items[i];
+        bool want = strcmp(p->obj.ns, "shop") == 0 && strncmp(p->obj.name, "api-5", 5) == 0;
+        assert_int_equal(panel_pods_owned(c, p, "Deployment", "shop", "api"), want);
+    }
+    /* without them, the "<deployment>-<hash>" naming rule still keeps api-gateway out */
+    struct model_cluster *bare = snapfix_new("b", "v1.30.0", NOW);
+    struct model_pod *mine = snapfix_pod(bare, "shop", "api-5d8f7c9b6-aaaaa", "ReplicaSet",
+                                         "api-5d8f7c9b6", NULL, true, 0, NULL, "img");
+    struct model_pod *other = snapfix_pod(bare, "shop", "api-gateway-7c9b6-bbbbb", "ReplicaSet",
+                                          "api-gateway-7c9b6", NULL, true, 0, NULL, "img");
+    assert_true(panel_pods_owned(bare, mine, "Deployment", "shop", "api"));
+    assert_false(panel_pods_owned(bare, other, "Deployment", "shop", "api"));
+    assert_false(panel_pods_owned(bare, mine, "Deployment", "other", "api"));
+    model_cluster_unref(bare);
+    canvas_grid_free(g);
+    widget_free(w);
+    model_cluster_unref(c);
+}
+
 static void test_help_and_commands(void **state)
 {
     (void)state;
@@ -461,6 +501,7 @@ int main(void)
         cmocka_unit_test(test_severity_is_text_not_only_colour),
         cmocka_unit_test(test_filter_and_invert_and_namespace),
         cmocka_unit_test(test_drill_in_and_back),
+        cmocka_unit_test(test_drill_in_matches_only_the_workloads_pods),
         cmocka_unit_test(test_help_and_commands),
         cmocka_unit_test(test_stale_source_shows_error_beside_last_data),
         cmocka_unit_test(test_not_ready_and_cordoned_nodes_are_marked),
