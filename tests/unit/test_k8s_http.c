@@ -142,6 +142,56 @@ static void test_wrong_ca_fails_clearly(void **state)
     k8s_http_free(h);
 }
 
+/* The same through a kubeconfig file, as a user would have it: a CA that did not sign the
+ * server's certificate, then the same file with insecure-skip-tls-verify. */
+static void kubeconfig_with(struct fx *f, const char *cluster_extra, struct kube_context *out)
+{
+    char path[128];
+    snprintf(path, sizeof path, "%s/kubeconfig", f->dir);
+    FILE *fp = fopen(path, "w");
+    assert_non_null(fp);
+    fprintf(fp,
+            "apiVersion: v1\nkind: Config\ncurrent-context: wrong\n"
+            "clusters:\n- name: c\n  cluster:\n    server: %s\n%s"
+            "users:\n- name: u\n  user:\n    token: %s\n"
+            "contexts:\n- name: wrong\n  context: {cluster: c, user: u}\n",
+            f->ctx.server, cluster_extra,
+            f->ctx.token ? f->ctx.token : sim_token(f->sim, "onprem-prod"));
+    fclose(fp);
+    struct kubeconfig *kc = NULL;
+    struct error err;
+    error_clear(&err);
+    if (kubeconfig_load(path, &kc, &err) < 0 || kubeconfig_resolve(kc, "wrong", out, &err) < 0)
+        fail_msg("%s", err.msg);
+    kubeconfig_free(kc);
+}
+
+static void test_kubeconfig_wrong_ca_then_insecure(void **state)
+{
+    struct fx *f = *state;
+    struct kube_context ctx;
+    kubeconfig_with(f, "    certificate-authority: /etc/ssl/certs/ca-certificates.crt\n", &ctx);
+    struct k8s_http *h = informer_http(&ctx, false);
+    struct body b;
+    struct k8s_http_resp resp;
+    struct error err;
+    assert_int_equal(get(h, "/api/v1/nodes?limit=1", &b, &resp, &err), -1);
+    char want[300];
+    snprintf(want, sizeof want,
+             "wrong: GET %s/api/v1/nodes: TLS: server certificate not trusted: ", f->ctx.server);
+    if (strstr(err.msg, want) == NULL)
+        fail_msg("\"%s\" lacks \"%s\"", err.msg, want);
+    k8s_http_free(h);
+    kube_context_fini(&ctx);
+
+    kubeconfig_with(f, "    insecure-skip-tls-verify: true\n", &ctx);
+    assert_true(ctx.insecure_skip_tls_verify);
+    h = informer_http(&ctx, false);
+    assert_int_equal(get(h, "/api/v1/nodes?limit=1", &b, &resp, &err), 0);
+    k8s_http_free(h);
+    kube_context_fini(&ctx);
+}
+
 static void test_insecure_skip_verify(void **state)
 {
     struct fx *f = *state;
@@ -611,6 +661,7 @@ int main(void)
         cmocka_unit_test_teardown(test_version_with_verified_tls, clear_faults),
         cmocka_unit_test_teardown(test_wrong_ca_fails_clearly, clear_faults),
         cmocka_unit_test_teardown(test_insecure_skip_verify, clear_faults),
+        cmocka_unit_test_teardown(test_kubeconfig_wrong_ca_then_insecure, clear_faults),
         cmocka_unit_test_teardown(test_bad_token_names_cluster_and_url, clear_faults),
         cmocka_unit_test_teardown(test_error_500_message, clear_faults),
         cmocka_unit_test_teardown(test_429_retry_after_honoured, clear_faults),
