@@ -344,6 +344,64 @@ static void test_rejected_token_is_a_cluster_error(void **state)
     model_cluster_unref(c);
 }
 
+struct cm_count {
+    struct fx *f;
+    size_t want;
+};
+
+static bool configmaps_reach(void *arg)
+{
+    struct cm_count *w = arg;
+    struct model_cluster *c = model_publisher_get(w->f->pub);
+    bool ok = c && c->lists[MODEL_RES_CONFIGMAPS].n >= w->want;
+    model_cluster_unref(c);
+    return ok;
+}
+
+/* Forty changes in a burst are published in a few snapshots, at most one per publish_ms (plus
+ * the /version heartbeat), and the last one has them all. */
+static void test_publish_rate_limited(void **state)
+{
+    struct fx *f = *state;
+    f->pub = model_publisher_new(-1);
+    struct k8s_poller_opts o = {.resources = 1u << MODEL_RES_CONFIGMAPS, .publish_ms = 400};
+    struct error err;
+    error_clear(&err);
+    if (k8s_poller_start(&f->src, &o, f->pub, &f->p, &err) < 0)
+        fail_msg("%s", err.msg);
+    assert_true(k8s_poller_wait_synced(f->p, WAIT_MS));
+    assert_true(informer_wait_until(snapshot_complete, f, WAIT_MS));
+    struct model_cluster *c = model_publisher_get(f->pub);
+    uint64_t gen0 = c->generation;
+    size_t n0 = c->lists[MODEL_RES_CONFIGMAPS].n;
+    model_cluster_unref(c);
+    struct k8s_http *h = informer_http(&f->src, false);
+    double t0 = informer_now_ms();
+    for (int i = 0; i < 40; i++) {
+        char body[256];
+        snprintf(body, sizeof body,
+                 "{\"apiVersion\":\"v1\",\"kind\":\"ConfigMap\",\"metadata\":"
+                 "{\"name\":\"burst-%d\",\"namespace\":\"shop\"}}",
+                 i);
+        struct k8s_http_resp resp;
+        assert_int_equal(
+            informer_request(h, "POST", "/api/v1/namespaces/shop/configmaps", body, &resp, &err),
+            0);
+    }
+    k8s_http_free(h);
+    struct cm_count w = {f, n0 + 40};
+    assert_true(informer_wait_until(configmaps_reach, &w, WAIT_MS));
+    double elapsed = informer_now_ms() - t0;
+    c = model_publisher_get(f->pub);
+    uint64_t publishes = c->generation - gen0;
+    model_cluster_unref(c);
+    uint64_t bound = (uint64_t)(elapsed / 400.0) + 2 + (uint64_t)(elapsed / 10000.0);
+    if (publishes > bound)
+        fail_msg("%llu publishes in %.0f ms (bound %llu)", (unsigned long long)publishes, elapsed,
+                 (unsigned long long)bound);
+    assert_true(publishes >= 1);
+}
+
 static void test_parse_version(void **state)
 {
     (void)state;
@@ -391,6 +449,7 @@ int main(void)
         cmocka_unit_test_teardown(test_rejected_token_is_a_cluster_error, cleanup),
         cmocka_unit_test_teardown(test_change_published_and_rows_shared, cleanup),
         cmocka_unit_test_teardown(test_refresh_relists_every_resource, cleanup),
+        cmocka_unit_test_teardown(test_publish_rate_limited, cleanup),
         cmocka_unit_test_teardown(test_stop_is_prompt_with_watches_open, cleanup),
     };
     return cmocka_run_group_tests(tests, group_setup, group_teardown);
