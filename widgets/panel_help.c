@@ -38,7 +38,7 @@ static void help_draw(struct widget *w, struct canvas *c, const struct widget_vi
     struct help_priv *p = w->priv;
     int h = canvas_height(c), wd = canvas_width(c);
     canvas_box(c, (struct rect){0, 0, h, wd}, THEME_ROLE_PANEL_BORDER,
-               "Help: keys (? or Esc closes)", THEME_ROLE_PANEL_TITLE_FOCUS);
+               "Help: keys (j/k scroll; ? or Esc closes)", THEME_ROLE_PANEL_TITLE_FOCUS);
     struct canvas in = canvas_sub(c, (struct rect){1, 2, h - 2, wd - 4});
     int kw = 18, aw = 16;
     int rows = h - 2;

@@ -116,7 +116,16 @@ static void draw_side(struct canvas *c, const struct widget_view *v, const struc
                      "%s %s: %zu pods", side ? "TARGET" : "SOURCE", ctx ? ctx : "?", p->n[side]);
     if (fr.stale)
         canvas_text(c, 0, x, -1, THEME_ROLE_STALE, 0, " (stale)");
-    int name_w = w - 28;
+    /* the status gets what its longest value needs, the pod names the rest */
+    int status_need = 6;
+    for (size_t i = 0; i < p->n[side]; i++) {
+        const struct model_pod *pod = p->pods[side][i];
+        const char *st = pod->waiting_reason ? pod->waiting_reason : pod->phase;
+        int sw = st ? canvas_str_width(st) : 1;
+        if (sw > status_need)
+            status_need = sw;
+    }
+    int name_w = w - 12 - status_need;
     if (name_w < 12)
         name_w = 12;
     canvas_text(c, 1, 0, name_w - 1, THEME_ROLE_LABEL, CANVAS_BOLD, "POD");
