@@ -64,6 +64,7 @@ struct k8s_http_stats {
 /* Copies what it needs of ctx. Fails only when the context cannot work at all (no server). */
 int k8s_http_new(const struct kube_context *ctx, const struct k8s_http_opts *opts,
                  struct k8s_http **out, struct error *err);
+/* Frees the client (after every connection of it is freed). NULL does nothing. */
 void k8s_http_free(struct k8s_http *h);
 /* The context name used in every message. */
 const char *k8s_http_context(const struct k8s_http *h);
@@ -75,6 +76,7 @@ void k8s_http_get_stats(struct k8s_http *h, struct k8s_http_stats *out);
 /* A connection for one thread; cancel (may be NULL) is polled during requests and sleeps. */
 struct k8s_http_conn *k8s_http_conn_new(struct k8s_http *h, k8s_http_cancel_fn cancel,
                                         void *cancel_arg);
+/* Frees a connection (its thread is done with it). NULL does nothing. */
 void k8s_http_conn_free(struct k8s_http_conn *c);
 /* The client a connection belongs to. */
 struct k8s_http *k8s_http_conn_http(const struct k8s_http_conn *c);

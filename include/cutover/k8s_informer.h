@@ -18,6 +18,7 @@
 
 struct k8s_informer_store;
 
+/* A new empty store. */
 struct k8s_informer_store *k8s_informer_store_new(void);
 /* Drops every row's reference and frees. NULL does nothing. */
 void k8s_informer_store_free(struct k8s_informer_store *s);
@@ -29,6 +30,7 @@ bool k8s_informer_store_del(struct k8s_informer_store *s, const char *ns, const 
 /* The row (borrowed), or NULL. */
 const struct model_obj *k8s_informer_store_get(const struct k8s_informer_store *s, const char *ns,
                                                const char *name);
+/* Number of rows. */
 size_t k8s_informer_store_count(const struct k8s_informer_store *s);
 /* True when both hold the same keys at the same resourceVersions. */
 bool k8s_informer_store_equal(const struct k8s_informer_store *a,
@@ -95,6 +97,7 @@ void k8s_informer_stop(struct k8s_informer *inf);
 /* Stops if needed, then frees. NULL does nothing. */
 void k8s_informer_free(struct k8s_informer *inf);
 
+/* The resource this informer keeps. */
 enum model_res k8s_informer_res(const struct k8s_informer *inf);
 /* The rows now, or during the first list the pages so far (refs taken; the caller owns the
  * array, e.g. for model_cluster_take_list). */
@@ -108,6 +111,7 @@ bool k8s_informer_transport_error(struct k8s_informer *inf);
 long k8s_informer_error_status(struct k8s_informer *inf);
 /* True once the first LIST completed or failed. */
 bool k8s_informer_settled(struct k8s_informer *inf);
+/* A copy of the counters. */
 void k8s_informer_get_stats(struct k8s_informer *inf, struct k8s_informer_stats *out);
 /* Runs fn on the current store under the informer's lock (tests compare it with a fresh list). */
 void k8s_informer_with_store(struct k8s_informer *inf,
