@@ -28,8 +28,14 @@ extern char **environ;
 struct ini_kv {
     char *key;
     char *value;
+    size_t vlen;
     int line;
 };
+
+/* Limits that keep a hostile file from costing quadratic time (lookups are linear). */
+#define INI_MAX_SECTIONS 4096
+#define INI_MAX_KEYS 4096
+#define INI_MAX_BYTES (1u << 20)
 
 struct ini_section {
     char *name;
@@ -106,10 +112,12 @@ int aws_ini_parse(const char *text, size_t len, const char *name, struct aws_ini
         if (lead > 0 && last) {
             /* continuation of the previous value */
             char *more = trim_dup(line + lead, n - lead);
-            char *v = xasprintf("%s\n%s", last->value, more);
+            size_t mlen = strlen(more);
+            last->value = xrealloc(last->value, last->vlen + mlen + 2);
+            last->value[last->vlen] = '\n';
+            memcpy(last->value + last->vlen + 1, more, mlen + 1);
+            last->vlen += mlen + 1;
             free(more);
-            free(last->value);
-            last->value = v;
             continue;
         }
         if (lead == 0 && line[0] == '[') {
@@ -125,6 +133,11 @@ int aws_ini_parse(const char *text, size_t len, const char *name, struct aws_ini
             if (dup) {
                 error_set(err, "%s:%d: section [%s] appears twice (first on line %d)", name, lineno,
                           sname, dup->line);
+                free(sname);
+                goto fail;
+            }
+            if (ini->n >= INI_MAX_SECTIONS) {
+                error_set(err, "%s:%d: more than %d sections", name, lineno, INI_MAX_SECTIONS);
                 free(sname);
                 goto fail;
             }
@@ -164,10 +177,17 @@ int aws_ini_parse(const char *text, size_t len, const char *name, struct aws_ini
             free(key);
             goto fail;
         }
+        if (cur->n >= INI_MAX_KEYS) {
+            error_set(err, "%s:%d: more than %d keys in [%s]", name, lineno, INI_MAX_KEYS,
+                      cur->name);
+            free(key);
+            goto fail;
+        }
         cur->kv = xreallocarray(cur->kv, cur->n + 1, sizeof *cur->kv);
         last = &cur->kv[cur->n++];
         last->key = key;
         last->value = trim_dup(body + d + 1, bn - d - 1);
+        last->vlen = strlen(last->value);
         last->line = lineno;
     }
     *out = ini;
@@ -192,10 +212,10 @@ int aws_ini_load(const char *path, struct aws_ini **out, struct error *err)
     char tmp[8192];
     size_t n;
     while ((n = fread(tmp, 1, sizeof tmp, f)) > 0) {
-        if (len + n > (16u << 20)) {
+        if (len + n > INI_MAX_BYTES) {
             fclose(f);
             free(buf);
-            error_set(err, "%s: larger than 16 MiB", path);
+            error_set(err, "%s: larger than 1 MiB", path);
             return -1;
         }
         buf = xrealloc(buf, len + n + 1);

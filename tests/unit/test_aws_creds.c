@@ -133,6 +133,29 @@ static void test_ini_errors(void **state)
         assert_null(ini);
         assert_string_equal(err.msg, cases[i].msg);
     }
+    /* limits: many sections, and a long run of continuation lines stays linear */
+    size_t cap = 4097 * 12 + 1;
+    char *many = xmalloc(cap);
+    size_t len = 0;
+    for (int i = 0; i < 4097; i++)
+        len += (size_t)snprintf(many + len, cap - len, "[s%d]\n", i);
+    struct error err = {0};
+    struct aws_ini *big = NULL;
+    assert_int_equal(aws_ini_parse(many, len, "config", &big, &err), -1);
+    assert_string_equal(err.msg, "config:4097: more than 4096 sections");
+    free(many);
+    size_t lines = 200000;
+    char *cont = xmalloc(8 + lines * 4 + 1);
+    len = (size_t)sprintf(cont, "[a]\nk =\n");
+    for (size_t i = 0; i < lines; i++) {
+        memcpy(cont + len, " x\n", 3);
+        len += 3;
+    }
+    assert_int_equal(aws_ini_parse(cont, len, "config", &big, &err), 0);
+    assert_int_equal(strlen(aws_ini_get(big, "a", "k")), lines * 2);
+    aws_ini_free(big);
+    free(cont);
+
     /* a missing file is an empty one */
     struct aws_ini *ini;
     assert_int_equal(aws_ini_load("/nonexistent/cutover/config", &ini, NULL), 0);
