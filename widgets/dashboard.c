@@ -136,6 +136,10 @@ static void place(struct dashboard *d)
 int dashboard_set_snapshots(struct dashboard *d, const struct model_cluster *source,
                             const struct model_cluster *target, int64_t now)
 {
+    if (d->an && source == d->snap[0] && target == d->snap[1]) {
+        d->now = now; /* the same snapshots: nothing to analyse again */
+        return ACT_REDRAW;
+    }
     struct model_cluster *old[2] = {d->snap[0], d->snap[1]};
     struct analysis *old_an = d->an;
     d->snap[0] = source ? model_cluster_ref(source) : NULL;
