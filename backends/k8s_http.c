@@ -723,6 +723,13 @@ static CURLcode attempt(struct k8s_http_conn *c, const struct k8s_http_req *req,
     }
     curl_multi_remove_handle(c->multi, e);
     curl_easy_getinfo(e, CURLINFO_RESPONSE_CODE, &x->status);
+    curl_off_t body = 0;
+    long head = 0;
+    curl_easy_getinfo(e, CURLINFO_SIZE_DOWNLOAD_T, &body);
+    curl_easy_getinfo(e, CURLINFO_HEADER_SIZE, &head);
+    XPTHREAD(pthread_mutex_lock(&h->stats_mu));
+    h->stats.bytes_received += (uint64_t)body + (uint64_t)head;
+    XPTHREAD(pthread_mutex_unlock(&h->stats_mu));
     /* Drop every pointer into this function's frame before returning. */
     curl_easy_setopt(e, CURLOPT_HTTPHEADER, NULL);
     curl_easy_setopt(e, CURLOPT_CONNECT_TO, NULL);

@@ -9,6 +9,7 @@
  * kubectl's on the same simulator. */
 #include "cutover/analysis.h"
 #include "cutover/error.h"
+#include "cutover/k8s_http.h"
 #include "cutover/k8s_poller.h"
 #include "cutover/kubeconfig.h"
 #include "cutover/log.h"
@@ -47,20 +48,17 @@ static double peak_rss_mib(void)
     return (double)ru.ru_maxrss / 1024.0;
 }
 
-/* Bytes this process read through read(2)-like calls: with everything else negligible, that is
- * what came off the sockets (compressed bytes when the server sent gzip, TLS records). */
-static double read_mib(void)
+/* Bytes both clusters' HTTP clients received (headers and bodies as they came off the wire,
+ * i.e. compressed when the server sent gzip). */
+static double received_mib(struct k8s_poller *const *pollers)
 {
-    FILE *f = fopen("/proc/self/io", "r");
-    if (f == NULL)
-        return -1;
-    char line[128];
-    double v = -1;
-    while (fgets(line, sizeof line, f))
-        if (strncmp(line, "rchar:", 6) == 0)
-            v = strtod(line + 6, NULL) / (1024.0 * 1024.0);
-    fclose(f);
-    return v;
+    uint64_t total = 0;
+    for (int i = 0; i < 2; i++) {
+        struct k8s_http_stats st;
+        k8s_http_get_stats(k8s_poller_http(pollers[i]), &st);
+        total += st.bytes_received;
+    }
+    return (double)total / (1024.0 * 1024.0);
 }
 
 static bool all_synced(const struct model_cluster *c)
@@ -145,7 +143,7 @@ int main(int argc, char **argv)
     if (pipe2(pfd, O_NONBLOCK | O_CLOEXEC) != 0)
         return 2;
 
-    double t0 = now_s(), c0 = cpu_s(), r0 = read_mib();
+    double t0 = now_s(), c0 = cpu_s();
     struct model_publisher *pub[2];
     struct k8s_poller *poller[2] = {NULL, NULL};
     for (int i = 0; i < 2; i++) {
@@ -194,7 +192,7 @@ int main(int argc, char **argv)
             break;
         }
     }
-    double cpu_load = cpu_s() - c0, rss = peak_rss_mib(), rd = read_mib() - r0;
+    double cpu_load = cpu_s() - c0, rss = peak_rss_mib(), rd = received_mib(poller);
 
     /* What the UI does with every new snapshot pair. */
     struct analysis_config acfg;
@@ -221,17 +219,18 @@ int main(int argc, char **argv)
 
     if (json)
         printf("{\"first_rows_s\": %.3f, \"whole_model_s\": %.3f, \"cpu_s\": %.2f, "
-               "\"peak_rss_mib\": %.1f, \"read_mib\": %.1f, \"pods\": [%zu, %zu], "
+               "\"peak_rss_mib\": %.1f, \"received_mib\": %.1f, \"pods\": [%zu, %zu], "
                "\"nodes\": [%zu, %zu], \"analysis_ms\": %.1f, \"workloads\": %zu, "
                "\"findings\": %zu, \"steady_cpu_pct\": %.2f}\n",
                t_first, t_full, cpu_load, rss, rd, pods[0], pods[1], nodes[0], nodes[1],
                t_analysis * 1000, nworkloads, nfindings, steady_cpu);
     else
-        printf("first rows %.3f s, whole model %.3f s, CPU %.2f s, peak RSS %.1f MiB, read %.1f "
-               "MiB, pods %zu+%zu, nodes %zu+%zu, analysis %.1f ms (%zu workloads, %zu findings)"
-               ", steady CPU %.2f%%\n",
-               t_first, t_full, cpu_load, rss, rd, pods[0], pods[1], nodes[0], nodes[1],
-               t_analysis * 1000, nworkloads, nfindings, steady_cpu);
+        printf(
+            "first rows %.3f s, whole model %.3f s, CPU %.2f s, peak RSS %.1f MiB, received %.1f "
+            "MiB, pods %zu+%zu, nodes %zu+%zu, analysis %.1f ms (%zu workloads, %zu findings)"
+            ", steady CPU %.2f%%\n",
+            t_first, t_full, cpu_load, rss, rd, pods[0], pods[1], nodes[0], nodes[1],
+            t_analysis * 1000, nworkloads, nfindings, steady_cpu);
 
     if (verbose)
         for (int i = 0; i < 2; i++) {

@@ -97,7 +97,7 @@ kubectl_time() { # label args... -> "seconds peak-MiB"
 
 echo "cutover load benchmark, $(date -u +%Y-%m-%dT%H:%MZ), $(nproc) cores, $(uname -m)"
 echo
-echo "| pods x nodes per cluster | first rows | whole pair | CPU | peak RSS | read | steady CPU @20 changes/s/cluster | kubectl get pods -A (1 cluster) | --chunk-size=0 | get nodes -o json | ratio (pair vs 1 cluster get pods -A) |"
+echo "| pods x nodes per cluster | first rows | whole pair | CPU | peak RSS | received | steady CPU @20 changes/s/cluster | kubectl get pods -A (1 cluster) | --chunk-size=0 | get nodes -o json | ratio (pair vs 1 cluster get pods -A) |"
 echo "|---|---|---|---|---|---|---|---|---|---|---|"
 for size in $sizes; do
     pods=${size%%:*}
@@ -108,7 +108,7 @@ for size in $sizes; do
     read -r first full cpu rss rd steadycpu < <(/usr/bin/python3 -c '
 import json, sys
 d = json.loads(sys.argv[1])
-print(d["first_rows_s"], d["whole_model_s"], d["cpu_s"], d["peak_rss_mib"], d["read_mib"], d["steady_cpu_pct"])
+print(d["first_rows_s"], d["whole_model_s"], d["cpu_s"], d["peak_rss_mib"], d["received_mib"], d["steady_cpu_pct"])
 ' "$json")
     k1="-" k2="-" k3="-" ratio="-"
     if [ "$kubectl_runs" = 1 ]; then

@@ -59,6 +59,7 @@ struct k8s_http_stats {
     double last_retry_after_s;   /* the Retry-After of the last honoured wait */
     double last_retry_waited_ms; /* time from that 429/503 to the retry being sent */
     uint64_t exec_runs;          /* times the exec plugin was run */
+    uint64_t bytes_received;     /* response headers and bodies as they came (compressed) */
 };
 
 /* Copies what it needs of ctx. Fails only when the context cannot work at all (no server). */
