@@ -29,6 +29,7 @@ struct ini_kv {
     char *key;
     char *value;
     size_t vlen;
+    size_t vcap; /* allocated bytes of value (grows by doubling) */
     int line;
 };
 
@@ -113,7 +114,13 @@ int aws_ini_parse(const char *text, size_t len, const char *name, struct aws_ini
             /* continuation of the previous value */
             char *more = trim_dup(line + lead, n - lead);
             size_t mlen = strlen(more);
-            last->value = xrealloc(last->value, last->vlen + mlen + 2);
+            if (last->vlen + mlen + 2 > last->vcap) {
+                size_t cap = last->vcap ? last->vcap : 64;
+                while (cap < last->vlen + mlen + 2)
+                    cap *= 2;
+                last->value = xrealloc(last->value, cap);
+                last->vcap = cap;
+            }
             last->value[last->vlen] = '\n';
             memcpy(last->value + last->vlen + 1, more, mlen + 1);
             last->vlen += mlen + 1;
@@ -188,6 +195,7 @@ int aws_ini_parse(const char *text, size_t len, const char *name, struct aws_ini
         last->key = key;
         last->value = trim_dup(body + d + 1, bn - d - 1);
         last->vlen = strlen(last->value);
+        last->vcap = last->vlen + 1;
         last->line = lineno;
     }
     *out = ini;
