@@ -52,6 +52,8 @@ struct gen {
     struct gnode *nodes;
     size_t nnodes;
     size_t place;              /* round-robin placement cursor over workers */
+    const char *zone_names[4]; /* each zone its own /18 of node addresses */
+    unsigned zone_count[4];
     struct sim_buf scratch[8]; /* reused render buffers (malloc churn dominated generation) */
     unsigned pod_ip;
     unsigned svc_ip;
@@ -342,12 +344,22 @@ static void add_node(struct gen *g, const char *zone, bool cp, const char *insta
 {
     g->nodes = xreallocarray(g->nodes, g->nnodes + 1, sizeof *g->nodes);
     struct gnode *nd = &g->nodes[g->nnodes];
-    size_t k = g->nnodes++;
-    int a = 16 * g->cidx + (int)(k / 250 % 16), b = (int)(k % 250) + 4;
+    g->nnodes++;
+    int zi = 0;
+    while (zi < 4 && g->zone_names[zi] && strcmp(g->zone_names[zi], zone) != 0)
+        zi++;
+    bool shared = zi == 4;
+    if (shared)
+        zi = (int)(strlen(zone) % 4); /* more than 4 zones: share a range (names stay unique) */
+    else if (!g->zone_names[zi])
+        g->zone_names[zi] = zone;
+    unsigned k = g->zone_count[zi]++;
+    int a = zi * 64 + (int)(k / 250 % 64), b = (int)(k % 250) + 4;
     snprintf(nd->ip, sizeof nd->ip, "10.%d.%d.%d", g->cidx, a, b);
     snprintf(nd->name, sizeof nd->name, "ip-10-%d-%d-%d.ec2.internal", g->cidx, a, b);
-    if (k >= 4000) /* keep names unique beyond 16*250 */
-        snprintf(nd->name, sizeof nd->name, "ip-10-%d-%d-%d-%zu.ec2.internal", g->cidx, a, b, k);
+    if (k >= 64 * 250 || shared) /* keep names unique past the range */
+        snprintf(nd->name, sizeof nd->name, "ip-10-%d-%d-%d-%zu.ec2.internal", g->cidx, a, b,
+                 g->nnodes);
     nd->zone = zone;
     nd->cp = cp;
     gen_node(g, nd, instance_type, images, nodegroup);
