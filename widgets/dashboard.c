@@ -279,6 +279,7 @@ void dashboard_draw(struct dashboard *d, struct canvas *c)
         struct canvas hc = canvas_sub(c, d->lay.header_col[s]);
         draw_header(d, &hc, s);
     }
+    canvas_vline(c, 0, d->lay.header_col[1].x - 1, LAYOUT_HEADER_ROWS, THEME_ROLE_PANEL_BORDER);
     if (d->help_open || d->drill) {
         struct canvas bc = canvas_sub(c, d->lay.body);
         widget_draw(d->help_open ? d->help : d->drill, &bc, &v, true);

@@ -118,7 +118,7 @@ quit_and_check
 # ---- 80x24, observer mode: panels fold ---------------------------------------------------
 start 80 24 --observer
 wait_for 'SOURCE onprem-prod  v1\.24\.17' 30
-wait_for '^OBSERVER updated .* OBSERVER updated'
+wait_for '^OBSERVER updated .*(│|\|)OBSERVER updated'
 wait_for 'TARGET eks-prod  v1\.29'
 wait_for '\+ Nodes: source [0-9]+ nodes in 2 zones CRIT'
 wait_for 'logging/fluentd .*MISSING'

@@ -70,7 +70,7 @@ wait_for 'SOURCE old-dc'
 wait_for '┌ Nodes by zone'
 wait_for 'SOURCE old-dc  v\?  TLS-INSECURE'
 wait_for '^LIVE STALE \(no data\) .*127\.0\.0\.1:9' 30
-wait_for ' LIVE STALE \(no data\) .*127\.0\.0\.1:7'
+wait_for '(│|\|)LIVE STALE \(no data\) .*127\.0\.0\.1:7'
 [ "$(colour_escapes)" -gt 0 ] || fail "the default theme drew no colour"
 tmux -L "$SOCK" send-keys -t e2e q
 wait_for 'cutover-exit=0' 10
@@ -115,7 +115,7 @@ keys:
   q: none
 CFG
 run "LANG=C.UTF-8 LC_ALL=C.UTF-8" "" ""
-wait_for 'SOURCE new-eks .* TARGET old-dc'
+wait_for 'SOURCE new-eks .*TARGET old-dc'
 wait_for 'x:quit'
 [ "$(colour_escapes)" -eq 0 ] || fail "the monochrome theme from config.yaml drew colours"
 tmux -L "$SOCK" send-keys -t e2e q
