@@ -1169,6 +1169,7 @@ int sim_gen_cluster(const struct sim_cluster_spec *spec, int index, const char *
     g.now = time(NULL);
     g.born = g.now - (time_t)spec->age_days * 86400;
     g.eks = strcmp(spec->platform, "eks") == 0;
+    sim_store_bulk_begin(store);
 
     struct sim_blob *img_w = images_blob(&g, false), *img_cp = images_blob(&g, true);
     for (size_t i = 0; i < spec->nnodegroups; i++) {
@@ -1288,6 +1289,7 @@ int sim_gen_cluster(const struct sim_cluster_spec *spec, int index, const char *
         gen_event(&g, &spec->events[i], (int)i);
     sim_blob_unref(img_w);
     sim_blob_unref(img_cp);
+    sim_store_bulk_end();
     free(g.nodes);
     for (size_t i = 0; i < sizeof g.scratch / sizeof g.scratch[0]; i++)
         sim_buf_fini(&g.scratch[i]);

@@ -134,6 +134,34 @@ void sim_blob_unref(struct sim_blob *b)
         free(b);
 }
 
+/* ---- bulk arena ------------------------------------------------------------------------- */
+
+struct sim_arena_chunk {
+    struct sim_arena_chunk *next;
+    size_t used, cap;
+    char data[];
+};
+
+/* The arena of the store being loaded by this thread, or NULL. */
+static _Thread_local struct sim_arena_chunk **tl_arena;
+
+static void *arena_alloc(struct sim_arena_chunk **head, size_t n)
+{
+    n = (n + 15) & ~(size_t)15;
+    struct sim_arena_chunk *c = *head;
+    if (!c || c->cap - c->used < n) {
+        size_t cap = n > (8u << 20) ? n : (8u << 20);
+        c = xmalloc(sizeof *c + cap);
+        c->used = 0;
+        c->cap = cap;
+        c->next = *head;
+        *head = c;
+    }
+    void *p = c->data + c->used;
+    c->used += n;
+    return p;
+}
+
 static size_t labels_len(const char *labels)
 {
     if (!labels)
@@ -169,8 +197,9 @@ static struct sim_obj *obj_alloc(const struct obj_parts *p, time_t created, stru
     size_t dl = p->node ? strlen(p->node) : 0, ll = labels_len(p->labels);
     size_t total =
         sizeof(struct sim_obj) + nl + nm + p->text_len + p->pom_len + pl + ql + dl + ll + 8;
-    struct sim_obj *o = xmalloc(total);
+    struct sim_obj *o = tl_arena ? arena_alloc(tl_arena, total) : xmalloc(total);
     memset(o, 0, sizeof *o);
+    o->in_arena = tl_arena != NULL;
     atomic_init(&o->refs, 1);
     char *cur = (char *)(o + 1);
     o->ns = put(&cur, p->ns, nl);
@@ -262,7 +291,8 @@ void sim_obj_unref(struct sim_obj *o)
     if (!o || atomic_fetch_sub(&o->refs, 1) != 1)
         return;
     sim_blob_unref(o->blob);
-    free(o);
+    if (!o->in_arena)
+        free(o);
 }
 
 static size_t u64_digits(uint64_t v)
@@ -496,9 +526,10 @@ struct sim_store {
     uint64_t compacted;                   /* mu: events up to this rv are gone */
     struct sim_hist *hist;                /* mu: ring of events compacted+1 .. rv */
     size_t hist_cap;
-    size_t hist_head; /* mu: index of the event compacted+1 */
-    size_t hist_n;    /* mu */
-    bool stopping;    /* mu */
+    size_t hist_head;              /* mu: index of the event compacted+1 */
+    size_t hist_n;                 /* mu */
+    bool stopping;                 /* mu */
+    struct sim_arena_chunk *arena; /* the loading thread's, then read-only until freed */
 };
 
 struct sim_store *sim_store_new(size_t history)
@@ -527,6 +558,11 @@ void sim_store_free(struct sim_store *s)
     for (size_t i = 0; i < s->hist_n; i++)
         sim_obj_unref(s->hist[(s->hist_head + i) % s->hist_cap].obj);
     free(s->hist);
+    while (s->arena) {
+        struct sim_arena_chunk *next = s->arena->next;
+        free(s->arena);
+        s->arena = next;
+    }
     pthread_mutex_destroy(&s->mu);
     pthread_cond_destroy(&s->cond);
     free(s);
@@ -584,6 +620,16 @@ void sim_store_load(struct sim_store *s, enum sim_res r, struct sim_obj *o)
     o->rv = ++s->rv;
     vec_push(&s->res[r], o);
     XPTHREAD(pthread_mutex_unlock(&s->mu));
+}
+
+void sim_store_bulk_begin(struct sim_store *s)
+{
+    tl_arena = &s->arena;
+}
+
+void sim_store_bulk_end(void)
+{
+    tl_arena = NULL;
 }
 
 void sim_store_seal(struct sim_store *s)

@@ -81,6 +81,7 @@ struct sim_obj {
     char *cells_post; /* Table cells after Age (each preceded by ','), JSON */
     char *node_name;  /* pods: spec.nodeName, else NULL */
     char *labels;     /* "k=v\0k2=v2\0\0" or NULL */
+    bool in_arena;    /* allocated by a bulk load: freed with the store */
 };
 
 /* Builds an object from JSON text that holds the marker "@RV@" once (inside
@@ -158,6 +159,11 @@ struct sim_store *sim_store_new(size_t history);
 void sim_store_free(struct sim_store *s);
 /* Adds an object while loading (no watch event); takes o. Call sim_store_seal after loading. */
 void sim_store_load(struct sim_store *s, enum sim_res r, struct sim_obj *o);
+/* Makes objects built by this thread come from the store's arena (one big allocation instead
+ * of one per object) until sim_store_bulk_end; for loading only. */
+void sim_store_bulk_begin(struct sim_store *s);
+/* Ends sim_store_bulk_begin for this thread. */
+void sim_store_bulk_end(void);
 /* Sorts what was loaded; the history starts at the current resourceVersion. */
 void sim_store_seal(struct sim_store *s);
 /* The current resourceVersion. */
