@@ -51,17 +51,7 @@ struct k8s_http_conn {
     char errbuf[CURL_ERROR_SIZE];
 };
 
-/* ---- context copy ------------------------------------------------------------------------ */
-
-static char *dup_mem(const char *p, size_t len)
-{
-    if (p == NULL)
-        return NULL;
-    char *d = xmalloc(len + 1);
-    memcpy(d, p, len);
-    d[len] = '\0';
-    return d;
-}
+/* ---- secrets --------------------------------------------------------------------------- */
 
 static void free_secret(char *s, size_t len)
 {
@@ -69,107 +59,6 @@ static void free_secret(char *s, size_t len)
         return;
     explicit_bzero(s, len ? len : strlen(s));
     free(s);
-}
-
-static struct kube_exec *exec_copy(const struct kube_exec *e)
-{
-    if (e == NULL)
-        return NULL;
-    struct kube_exec *d = xcalloc(1, sizeof *d);
-    d->api_version = xstrdup_null(e->api_version);
-    d->command = xstrdup_null(e->command);
-    size_t nargs = 0;
-    while (e->args && e->args[nargs])
-        nargs++;
-    d->args = xcalloc(nargs + 1, sizeof *d->args);
-    for (size_t i = 0; i < nargs; i++)
-        d->args[i] = xstrdup(e->args[i]);
-    d->nenv = e->nenv;
-    if (e->nenv) {
-        d->env = xcalloc(e->nenv, sizeof *d->env);
-        for (size_t i = 0; i < e->nenv; i++) {
-            d->env[i].name = xstrdup_null(e->env[i].name);
-            d->env[i].value = xstrdup_null(e->env[i].value);
-        }
-    }
-    d->install_hint = xstrdup_null(e->install_hint);
-    d->provide_cluster_info = e->provide_cluster_info;
-    d->interactive_mode = xstrdup_null(e->interactive_mode);
-    return d;
-}
-
-static void exec_free(struct kube_exec *e)
-{
-    if (e == NULL)
-        return;
-    free(e->api_version);
-    free(e->command);
-    for (size_t i = 0; e->args && e->args[i]; i++)
-        free(e->args[i]);
-    free(e->args);
-    for (size_t i = 0; i < e->nenv; i++) {
-        free(e->env[i].name);
-        free_secret(e->env[i].value, 0);
-    }
-    free(e->env);
-    free(e->install_hint);
-    free(e->interactive_mode);
-    free(e);
-}
-
-static void ctx_copy(struct kube_context *d, const struct kube_context *s)
-{
-    memset(d, 0, sizeof *d);
-    d->name = xstrdup_null(s->name);
-    d->cluster = xstrdup_null(s->cluster);
-    d->user = xstrdup_null(s->user);
-    d->namespace = xstrdup_null(s->namespace);
-    d->server = xstrdup_null(s->server);
-    d->tls_server_name = xstrdup_null(s->tls_server_name);
-    d->proxy_url = xstrdup_null(s->proxy_url);
-    d->insecure_skip_tls_verify = s->insecure_skip_tls_verify;
-    d->ca_file = xstrdup_null(s->ca_file);
-    d->ca_data = dup_mem(s->ca_data, s->ca_data_len);
-    d->ca_data_len = s->ca_data ? s->ca_data_len : 0;
-    d->auth = s->auth;
-    d->token = xstrdup_null(s->token);
-    d->token_file = xstrdup_null(s->token_file);
-    d->client_cert_file = xstrdup_null(s->client_cert_file);
-    d->client_cert_data = dup_mem(s->client_cert_data, s->client_cert_data_len);
-    d->client_cert_data_len = s->client_cert_data ? s->client_cert_data_len : 0;
-    d->client_key_file = xstrdup_null(s->client_key_file);
-    d->client_key_data = dup_mem(s->client_key_data, s->client_key_data_len);
-    d->client_key_data_len = s->client_key_data ? s->client_key_data_len : 0;
-    d->username = xstrdup_null(s->username);
-    d->password = xstrdup_null(s->password);
-    d->exec = exec_copy(s->exec);
-    d->origin_file = xstrdup_null(s->origin_file);
-    d->auth_provider = xstrdup_null(s->auth_provider);
-}
-
-static void ctx_free(struct kube_context *c)
-{
-    free(c->name);
-    free(c->cluster);
-    free(c->user);
-    free(c->namespace);
-    free(c->server);
-    free(c->tls_server_name);
-    free(c->proxy_url);
-    free(c->ca_file);
-    free(c->ca_data);
-    free_secret(c->token, 0);
-    free(c->token_file);
-    free(c->client_cert_file);
-    free(c->client_cert_data);
-    free(c->client_key_file);
-    free_secret(c->client_key_data, c->client_key_data_len);
-    free(c->username);
-    free_secret(c->password, 0);
-    exec_free(c->exec);
-    free(c->origin_file);
-    free(c->auth_provider);
-    memset(c, 0, sizeof *c);
 }
 
 /* ---- set-up ------------------------------------------------------------------------------ */
@@ -282,7 +171,7 @@ int k8s_http_new(const struct kube_context *ctx, const struct k8s_http_opts *opt
         XPTHREAD(pthread_mutex_init(&h->share_mu[i], NULL));
     XPTHREAD(pthread_mutex_init(&h->auth_mu, NULL));
     XPTHREAD(pthread_mutex_init(&h->stats_mu, NULL));
-    ctx_copy(&h->ctx, ctx);
+    kube_context_copy(&h->ctx, ctx);
     if (h->ctx.name == NULL)
         h->ctx.name = xstrdup("?");
     if (setup_server_name(h, err) < 0) {
@@ -318,7 +207,7 @@ void k8s_http_free(struct k8s_http *h)
     XPTHREAD(pthread_mutex_destroy(&h->stats_mu));
     if (h->have_cred)
         kube_exec_cred_fini(&h->cred);
-    ctx_free(&h->ctx);
+    kube_context_fini(&h->ctx);
     free(h->base);
     free(h->connect_to);
     free(h->host_header);
