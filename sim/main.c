@@ -30,6 +30,7 @@ static void usage(FILE *f)
           "  --history N              watch events kept per cluster (default 20000)\n"
           "  --gzip-level N           zlib level for gzip responses, 1-9 (default 1)\n"
           "  --no-churn               ignore the scenario's churn (restarts, rollouts)\n"
+          "  --no-gzip                never compress responses, even when asked (benchmarks)\n"
           "  --help                   this text\n"
           "  --version                the version\n"
           "\n"
@@ -62,6 +63,7 @@ int main(int argc, char **argv)
         {"history", required_argument, NULL, 'H'},
         {"gzip-level", required_argument, NULL, 'z'},
         {"no-churn", no_argument, NULL, 'n'},
+        {"no-gzip", no_argument, NULL, 'G'},
         {"help", no_argument, NULL, 'h'},
         {"version", no_argument, NULL, 'V'},
         {NULL, 0, NULL, 0},
@@ -93,6 +95,9 @@ int main(int argc, char **argv)
             break;
         case 'n':
             opts.no_churn = true;
+            break;
+        case 'G':
+            opts.no_gzip = true;
             break;
         case 'h':
             usage(stdout);

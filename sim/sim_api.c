@@ -226,7 +226,7 @@ static struct stream *stream_new(struct sim_cluster *c, struct MHD_Connection *c
 {
     struct stream *s = xcalloc(1, sizeof *s);
     s->c = c;
-    s->gzip = wants_gzip(conn);
+    s->gzip = !c->sim->opts.no_gzip && wants_gzip(conn);
     if (s->gzip) {
         int level = c->sim->opts.gzip_level > 0 ? c->sim->opts.gzip_level : 1;
         if (deflateInit2(&s->z, level, Z_DEFLATED, 31, 8, Z_DEFAULT_STRATEGY) != Z_OK)
@@ -265,7 +265,7 @@ static enum MHD_Result send_body(struct reply *rp, int code, char *body)
 {
     size_t len = strlen(body);
     bool cut = rp->hit.drop || rp->hit.truncate;
-    if (!cut && (!wants_gzip(rp->conn) || len < 1024)) {
+    if (!cut && (rp->c->sim->opts.no_gzip || !wants_gzip(rp->conn) || len < 1024)) {
         struct MHD_Response *r = MHD_create_response_from_buffer(len, body, MHD_RESPMEM_MUST_FREE);
         MHD_add_response_header(r, "Content-Type", rp->ctype ? rp->ctype : "application/json");
         MHD_add_response_header(r, "Cache-Control", "no-cache, private");
