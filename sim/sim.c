@@ -456,6 +456,14 @@ int sim_start(const struct sim_opts *opts, struct sim **out, struct error *err)
     }
     if (write_kubeconfig(sim, err) < 0)
         goto fail;
+    for (size_t i = 0; i < sim->sc->nfaults; i++) {
+        /* the kind names were not checked while parsing: the fault module knows them */
+        struct error ferr = {0};
+        if (sim_fault_push(&sim->faults, sim->sc->faults[i], &ferr) < 0) {
+            error_set(err, "scenario fault %zu: %s", i + 1, ferr.msg);
+            goto fail;
+        }
+    }
     make_ready(sim);
     if (!opts->no_churn) {
         for (size_t i = 0; i < sim->nclusters; i++) {

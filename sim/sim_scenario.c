@@ -8,6 +8,7 @@
 #include <yaml.h>
 
 #include "cutover/xalloc.h"
+#include "sim_buf.h"
 
 struct parse {
     yaml_document_t doc;
@@ -498,6 +499,61 @@ static int cluster_item(struct parse *p, yaml_node_t *n, void *elem)
     return 0;
 }
 
+static int fault_key(struct parse *p, const char *key, yaml_node_t *k, yaml_node_t *v, void *ctx)
+{
+    (void)k;
+    struct sim_buf *b = ctx;
+    static const char *strs[] = {"cluster", "fault", "path"};
+    static const char *ints[] = {"count", "ms", "status", "retry_after"};
+    for (size_t i = 0; i < sizeof strs / sizeof strs[0]; i++) {
+        if (K(strs[i])) {
+            if (!scalar(v))
+                return fail_at(p, v, "fault field \"%s\" must be a string", key);
+            static const char *kinds[] = {"down", "latency",  "error",    "429",
+                                          "drop", "truncate", "watch410", "list410"};
+            bool known = strcmp(key, "fault") != 0;
+            for (size_t j = 0; j < sizeof kinds / sizeof kinds[0] && !known; j++)
+                known = strcmp(scalar(v), kinds[j]) == 0;
+            if (!known)
+                return fail_at(p, v,
+                               "unknown fault \"%s\" (down, latency, error, 429, drop, "
+                               "truncate, watch410, list410)",
+                               scalar(v));
+            sim_buf_addf(b, "%s\"%s\":", b->len > 1 ? "," : "", key);
+            sim_buf_add_jstr(b, scalar(v));
+            return 0;
+        }
+    }
+    for (size_t i = 0; i < sizeof ints / sizeof ints[0]; i++) {
+        if (K(ints[i])) {
+            int x;
+            if (get_int(p, v, 0, 600000, &x) < 0)
+                return -1;
+            sim_buf_addf(b, "%s\"%s\":%d", b->len > 1 ? "," : "", key, x);
+            return 0;
+        }
+    }
+    return 1;
+}
+
+static int fault_item(struct parse *p, yaml_node_t *n, void *elem)
+{
+    char **out = elem;
+    struct sim_buf b = {0};
+    sim_buf_add(&b, "{", 1);
+    if (each_key(p, n, "fault", fault_key, &b) < 0) {
+        sim_buf_fini(&b);
+        return -1;
+    }
+    sim_buf_add(&b, "}", 1);
+    if (!strstr(b.data, "\"fault\":")) {
+        sim_buf_fini(&b);
+        return fail_at(p, n, "a fault needs a \"fault\" kind%s", NULL);
+    }
+    *out = sim_buf_take(&b);
+    return 0;
+}
+
 static int top_key(struct parse *p, const char *key, yaml_node_t *k, yaml_node_t *v, void *ctx)
 {
     (void)k;
@@ -506,6 +562,9 @@ static int top_key(struct parse *p, const char *key, yaml_node_t *k, yaml_node_t
         return get_str(p, v, &sc->source);
     if (K("target"))
         return get_str(p, v, &sc->target);
+    if (K("faults"))
+        return each_item(p, v, "faults", (void **)&sc->faults, &sc->nfaults, sizeof *sc->faults,
+                         fault_item);
     if (K("clusters"))
         return each_item(p, v, "clusters", (void **)&sc->clusters, &sc->nclusters,
                          sizeof *sc->clusters, cluster_item);
@@ -668,6 +727,7 @@ void sim_scenario_free(struct sim_scenario *sc)
         strv_free(c->size.zones, c->size.nzones);
     }
     free(sc->clusters);
+    strv_free(sc->faults, sc->nfaults);
     free(sc->source);
     free(sc->target);
     free(sc);

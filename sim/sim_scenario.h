@@ -96,6 +96,8 @@ struct sim_cluster_spec {
 struct sim_scenario {
     char *source; /* context names */
     char *target;
+    char **faults; /* faults active from the start, each as POST /faults JSON */
+    size_t nfaults;
     struct sim_cluster_spec *clusters;
     size_t nclusters;
 };

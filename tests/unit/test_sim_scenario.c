@@ -170,6 +170,24 @@ static void test_bad_files_say_where(void **state)
     bad("clusters:\n  - name: a\n    events:\n      - {namespace: n, reason: r, object: pod}\n" TWO,
         4, 9, "Kind/name");
     bad("", 1, 1, "empty");
+    bad("faults:\n  - {fault: explode}\nclusters:\n  - name: a\n" TWO, 2, 13, "unknown fault");
+    bad("faults:\n  - {fault: error, when: now}\nclusters:\n  - name: a\n" TWO, 2, 20,
+        "unknown key \"when\" in fault");
+    bad("faults:\n  - {path: /x}\nclusters:\n  - name: a\n" TWO, 2, 5, "needs a \"fault\"");
+}
+
+static void test_faults_in_a_scenario(void **state)
+{
+    (void)state;
+    const char *y = "faults:\n  - {cluster: b, fault: error, status: 503, path: /api/v1/nodes}\n"
+                    "clusters:\n  - name: a\n  - name: b\n";
+    struct sim_scenario *sc = NULL;
+    struct error err = {0};
+    assert_int_equal(sim_scenario_parse(y, strlen(y), "f.yaml", &sc, &err), 0);
+    assert_int_equal(sc->nfaults, 1);
+    assert_string_equal(sc->faults[0], "{\"cluster\":\"b\",\"fault\":\"error\",\"status\":503,"
+                                       "\"path\":\"/api/v1/nodes\"}");
+    sim_scenario_free(sc);
 }
 
 static void test_missing_file_is_named(void **state)
@@ -188,6 +206,7 @@ int main(void)
         cmocka_unit_test(test_demo_tells_the_story),
         cmocka_unit_test(test_large_has_its_size),
         cmocka_unit_test(test_bad_files_say_where),
+        cmocka_unit_test(test_faults_in_a_scenario),
         cmocka_unit_test(test_missing_file_is_named),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
