@@ -177,8 +177,13 @@ static enum MHD_Result admin_handler(void *cls, struct MHD_Connection *conn, con
     }
     if (strcmp(url, "/stats") == 0 && get)
         return admin_reply(conn, 200, stats_json(sim));
-    if (strcmp(url, "/ready") == 0 && get)
-        return admin_reply(conn, 200, xstrdup(sim->ready));
+    if (strcmp(url, "/ready") == 0 && get) {
+        XPTHREAD(pthread_mutex_lock(&sim->count_mu));
+        char *ready = sim->ready ? xstrdup(sim->ready) : NULL;
+        XPTHREAD(pthread_mutex_unlock(&sim->count_mu));
+        return ready ? admin_reply(conn, 200, ready)
+                     : admin_reply(conn, 503, err_json("still starting"));
+    }
     if (strcmp(url, "/faults") == 0 && get)
         return admin_reply(conn, 200, sim_fault_list_json(&sim->faults));
     if (strcmp(url, "/faults") == 0 && strcmp(method, "POST") == 0) {
@@ -319,7 +324,9 @@ static void make_ready(struct sim *sim)
     sim_buf_adds(&b, "}, \"admin\": ");
     sim_buf_add_jstr(&b, sim->admin_url);
     sim_buf_add(&b, "}", 1);
+    XPTHREAD(pthread_mutex_lock(&sim->count_mu));
     sim->ready = sim_buf_take(&b);
+    XPTHREAD(pthread_mutex_unlock(&sim->count_mu));
 }
 
 /* ---- churn ---------------------------------------------------------------------------------- */

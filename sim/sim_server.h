@@ -56,7 +56,7 @@ struct sim {
     char admin_url[64];
     char *kubeconfig;
     char *tmpdir; /* made for the kubeconfig when none was named */
-    char *ready;
+    char *ready;  /* count_mu while the admin server runs */
     pthread_mutex_t count_mu;
     uint64_t total;                  /* count_mu */
     uint64_t by_method[SIM_M_COUNT]; /* count_mu */
