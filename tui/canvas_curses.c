@@ -6,6 +6,7 @@
 
 #include <curses.h>
 #include <langinfo.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -130,4 +131,35 @@ void canvas_curses_resize(struct canvas_curses *cc, struct canvas *c)
 int canvas_curses_colors(const struct canvas_curses *cc)
 {
     return cc->ncolors;
+}
+
+char *canvas_curses_render_bytes(const char *term, const struct theme *theme, bool ascii,
+                                 void (*draw)(struct canvas *c, void *arg), void *arg, size_t *len)
+{
+    FILE *out = tmpfile(), *in = fopen("/dev/null", "r");
+    char *buf = NULL;
+    SCREEN *s = (out && in) ? newterm(term, out, in) : NULL;
+    if (s != NULL) {
+        SCREEN *prev = set_term(s);
+        struct canvas c;
+        struct canvas_curses *cc = canvas_curses_new(theme, ascii, &c);
+        draw(&c, arg);
+        refresh();
+        endwin();
+        canvas_curses_free(cc);
+        set_term(prev);
+        delscreen(s);
+        fflush(out);
+        long n = ftell(out);
+        rewind(out);
+        buf = xmalloc(n > 0 ? (size_t)n + 1 : 1);
+        size_t got = n > 0 ? fread(buf, 1, (size_t)n, out) : 0;
+        buf[got] = '\0';
+        *len = got;
+    }
+    if (out)
+        fclose(out);
+    if (in)
+        fclose(in);
+    return buf;
 }

@@ -9,6 +9,7 @@
 #include "cutover/theme.h"
 
 #include <stdbool.h>
+#include <stddef.h>
 
 struct canvas_curses;
 
@@ -21,6 +22,12 @@ void canvas_curses_free(struct canvas_curses *cc);
 void canvas_curses_resize(struct canvas_curses *cc, struct canvas *c);
 /* Colours the terminal has as seen by the theme (0 when colours are off). */
 int canvas_curses_colors(const struct canvas_curses *cc);
+
+/* Draws with draw(canvas, arg) on an off-screen curses screen of terminal type `term` whose
+ * output goes to memory, and returns every byte curses wrote (*len of them; the caller frees):
+ * what a real terminal would receive. Returns NULL when the terminal type is unknown. */
+char *canvas_curses_render_bytes(const char *term, const struct theme *theme, bool ascii,
+                                 void (*draw)(struct canvas *c, void *arg), void *arg, size_t *len);
 
 /* True when the locale's character set is UTF-8 (setlocale must have run). */
 bool canvas_curses_locale_utf8(void);

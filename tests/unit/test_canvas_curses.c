@@ -10,39 +10,18 @@
 #include "cutover/canvas_curses.h"
 #include "cutover/theme.h"
 
-#include <curses.h>
 #include <locale.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-/* Draws with draw() on an 80x24 xterm-256color screen and returns everything curses wrote. */
-static char *render(void (*draw)(struct canvas *c), bool ascii, size_t *len)
+/* Draws with draw() on an xterm-256color screen and returns everything curses wrote. */
+static char *render(void (*draw)(struct canvas *c, void *arg), bool ascii, size_t *len)
 {
-    FILE *out = tmpfile(), *in = fopen("/dev/null", "r");
-    assert_non_null(out);
-    assert_non_null(in);
-    SCREEN *s = newterm("xterm-256color", out, in);
-    assert_non_null(s);
-    set_term(s);
     struct theme th;
     theme_builtin(&th);
-    struct canvas c;
-    struct canvas_curses *cc = canvas_curses_new(&th, ascii, &c);
-    draw(&c);
-    refresh();
-    endwin();
-    delscreen(s);
-    canvas_curses_free(cc);
-    fflush(out);
-    long n = ftell(out);
-    rewind(out);
-    char *buf = malloc((size_t)n + 1);
-    size_t got = fread(buf, 1, (size_t)n, out);
-    buf[got] = '\0';
-    *len = got;
-    fclose(out);
-    fclose(in);
+    char *buf = canvas_curses_render_bytes("xterm-256color", &th, ascii, draw, NULL, len);
+    assert_non_null(buf);
     return buf;
 }
 
@@ -55,8 +34,9 @@ static bool contains(const char *buf, size_t len, const char *needle)
     return false;
 }
 
-static void draw_evil(struct canvas *c)
+static void draw_evil(struct canvas *c, void *arg)
 {
+    (void)arg;
     canvas_text(c, 1, 0, -1, THEME_ROLE_VALUE_CRIT, 0, "pod\x1b]0;PWNED\x07 x\x1b[2J");
     canvas_box(c, (struct rect){4, 0, 3, 10}, THEME_ROLE_PANEL_BORDER, "Nodes",
                THEME_ROLE_PANEL_TITLE);
