@@ -2,6 +2,7 @@
 
 #include "cutover/kubeconfig.h"
 #include "cutover/xalloc.h"
+#include "cutover/yaml_doc.h"
 
 #include <errno.h>
 #include <limits.h>
@@ -172,8 +173,7 @@ struct parse {
 
 static int fail_at(struct parse *p, const yaml_node_t *n, const char *field, const char *what)
 {
-    error_set_at(p->err, p->file, n ? (int)n->start_mark.line + 1 : 0,
-                 n ? (int)n->start_mark.column + 1 : 0, "%s: %s", field, what);
+    yaml_doc_error_at(p->err, p->file, n, "%s: %s", field, what);
     return -1;
 }
 
@@ -784,24 +784,20 @@ static int parse_section(struct parse *p, const yaml_node_t *v, enum section sec
 static int parse_buffer(const char *data, size_t len, const char *display, const char *dir,
                         size_t origin, struct kc_file *f, struct error *err)
 {
-    yaml_parser_t parser;
     yaml_document_t doc;
-    if (!yaml_parser_initialize(&parser))
-        fatal("yaml_parser_initialize failed");
-    yaml_parser_set_input_string(&parser, (const unsigned char *)data, len);
-    if (!yaml_parser_load(&parser, &doc)) {
-        const yaml_mark_t *mk = parser.problem ? &parser.problem_mark : &parser.context_mark;
+    struct yaml_doc_syntax syn;
+    if (yaml_doc_load_first(data, len, &doc, &syn) < 0) {
+        /* Only the first document counts, as kubectl reads a kubeconfig. */
+        const yaml_mark_t *mk = syn.problem[0] ? &syn.problem_mark : &syn.context_mark;
         char where[96] = "";
-        if (parser.context && parser.problem)
+        if (syn.context[0] && syn.problem[0])
             snprintf(where, sizeof where, " that starts at line %d, column %d",
-                     (int)parser.context_mark.line + 1, (int)parser.context_mark.column + 1);
+                     (int)syn.context_mark.line + 1, (int)syn.context_mark.column + 1);
         error_set_at(err, display, (int)mk->line + 1, (int)mk->column + 1, "invalid YAML: %s%s%s%s",
-                     parser.problem ? parser.problem : "parse error", parser.context ? " " : "",
-                     parser.context ? parser.context : "", where);
-        yaml_parser_delete(&parser);
+                     syn.problem[0] ? syn.problem : "parse error", syn.context[0] ? " " : "",
+                     syn.context, where);
         return -1;
     }
-    yaml_parser_delete(&parser);
 
     struct parse p = {.doc = &doc, .file = display, .dir = dir, .err = err};
     int rc = 0;

@@ -12,6 +12,7 @@
 
 #include "cutover/text.h"
 #include "cutover/xalloc.h"
+#include "cutover/yaml_doc.h"
 
 #define CONFIG_FILE_MAX (1024 * 1024)
 
@@ -194,12 +195,11 @@ static int config_parse_keys(yaml_document_t *doc, const yaml_node_t *v, const c
                              const char *const *actions, size_t nactions, struct config *tmp,
                              struct error *err)
 {
-    if (v->type == YAML_SCALAR_NODE && v->data.scalar.length == 0 &&
-        v->data.scalar.style == YAML_PLAIN_SCALAR_STYLE)
+    if (yaml_doc_is_blank(v))
         return 0; /* `keys:` with nothing under it */
     if (v->type != YAML_MAPPING_NODE) {
-        error_set_at(err, file, (int)v->start_mark.line + 1, (int)v->start_mark.column + 1,
-                     "keys: expected a mapping of key -> action (e.g. q: quit, x: none)");
+        yaml_doc_error_at(err, file, v,
+                          "keys: expected a mapping of key -> action (e.g. q: quit, x: none)");
         return -EINVAL;
     }
     size_t cnt = (size_t)(v->data.mapping.pairs.top - v->data.mapping.pairs.start);
@@ -245,57 +245,18 @@ static int config_parse_keys(yaml_document_t *doc, const yaml_node_t *v, const c
     return 0;
 }
 
-/* Only one YAML document is read: a second one would be ignored without a word, so it is an
- * error. */
-static int config_yaml_single(yaml_parser_t *parser, const char *file, struct error *err)
-{
-    yaml_document_t extra;
-    if (!yaml_parser_load(parser, &extra)) {
-        error_set_at(err, file, (int)parser->problem_mark.line + 1,
-                     (int)parser->problem_mark.column + 1, "bad YAML: %s%s%s",
-                     parser->problem ? parser->problem : "syntax error",
-                     parser->context ? ", " : "", parser->context ? parser->context : "");
-        return -EINVAL;
-    }
-    yaml_node_t *r = yaml_document_get_root_node(&extra);
-    int rc = 0;
-    if (r != NULL) {
-        error_set_at(err, file, (int)r->start_mark.line + 1, (int)r->start_mark.column + 1,
-                     "only one YAML document is allowed (a second one starts here)");
-        rc = -EINVAL;
-    }
-    yaml_document_delete(&extra);
-    return rc;
-}
-
 int config_load_text(const char *text, size_t len, const char *name, const char *const *actions,
                      size_t nactions, struct config *cfg, struct error *err)
 {
     const char *file = name ? name : "(config)";
-    yaml_parser_t parser;
     yaml_document_t doc;
-    if (!yaml_parser_initialize(&parser))
-        fatal("yaml_parser_initialize failed");
-    yaml_parser_set_input_string(&parser, (const unsigned char *)text, len);
-    if (!yaml_parser_load(&parser, &doc)) {
-        error_set_at(err, file, (int)parser.problem_mark.line + 1,
-                     (int)parser.problem_mark.column + 1, "bad YAML: %s%s%s",
-                     parser.problem ? parser.problem : "syntax error", parser.context ? ", " : "",
-                     parser.context ? parser.context : "");
-        yaml_parser_delete(&parser);
+    if (yaml_doc_load(text, len, file, &doc, err) < 0) {
         config_err_scrub(err);
         return -EINVAL;
     }
     struct config tmp;
     config_init(&tmp);
     int rc = 0;
-    if (config_yaml_single(&parser, file, err) < 0) {
-        config_fini(&tmp);
-        yaml_document_delete(&doc);
-        yaml_parser_delete(&parser);
-        config_err_scrub(err);
-        return -EINVAL;
-    }
     yaml_node_t *root = yaml_document_get_root_node(&doc);
     bool seen_keys = false;
     char seen[8][24];
@@ -303,13 +264,12 @@ int config_load_text(const char *text, size_t len, const char *name, const char 
     if (root == NULL) {
         /* An empty file: all defaults. */
     } else if (root->type != YAML_MAPPING_NODE) {
-        if (root->type == YAML_SCALAR_NODE && root->data.scalar.length == 0 &&
-            root->data.scalar.style == YAML_PLAIN_SCALAR_STYLE) {
+        if (yaml_doc_is_blank(root)) {
             /* a file holding only comments or "---": all defaults */
         } else {
-            error_set_at(err, file, (int)root->start_mark.line + 1,
-                         (int)root->start_mark.column + 1,
-                         "the config must be a mapping of settings (known: %s)", config_known_keys);
+            yaml_doc_error_at(err, file, root,
+                              "the config must be a mapping of settings (known: %s)",
+                              config_known_keys);
             rc = -EINVAL;
         }
     } else {
@@ -372,7 +332,6 @@ int config_load_text(const char *text, size_t len, const char *name, const char 
         }
     }
     yaml_document_delete(&doc);
-    yaml_parser_delete(&parser);
     if (rc < 0) {
         config_fini(&tmp);
         config_err_scrub(err);

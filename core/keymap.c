@@ -12,6 +12,7 @@
 
 #include "cutover/text.h"
 #include "cutover/xalloc.h"
+#include "cutover/yaml_doc.h"
 
 struct keymap_binding {
     int key;
@@ -464,62 +465,22 @@ void keymap_apply(struct keymap *km, int key, const char *action)
         keymap_bind(km, key, action);
 }
 
-/* Only one YAML document is read: a second one would be ignored without a word, so it is an
- * error. */
-static int keymap_yaml_single(yaml_parser_t *parser, const char *file, struct error *err)
-{
-    yaml_document_t extra;
-    if (!yaml_parser_load(parser, &extra)) {
-        error_set_at(err, file, (int)parser->problem_mark.line + 1,
-                     (int)parser->problem_mark.column + 1, "bad YAML: %s%s%s",
-                     parser->problem ? parser->problem : "syntax error",
-                     parser->context ? ", " : "", parser->context ? parser->context : "");
-        return -EINVAL;
-    }
-    yaml_node_t *r = yaml_document_get_root_node(&extra);
-    int rc = 0;
-    if (r != NULL) {
-        error_set_at(err, file, (int)r->start_mark.line + 1, (int)r->start_mark.column + 1,
-                     "only one YAML document is allowed (a second one starts here)");
-        rc = -EINVAL;
-    }
-    yaml_document_delete(&extra);
-    return rc;
-}
-
 int keymap_load_text(struct keymap *km, const char *text, size_t len, const char *name,
                      const char *const *actions, size_t nactions, struct error *err)
 {
-    yaml_parser_t parser;
     yaml_document_t doc;
     int rc = 0;
-    if (!yaml_parser_initialize(&parser))
-        fatal("yaml_parser_initialize failed");
-    yaml_parser_set_input_string(&parser, (const unsigned char *)text, len);
-    if (!yaml_parser_load(&parser, &doc)) {
-        error_set_at(err, name, (int)parser.problem_mark.line + 1,
-                     (int)parser.problem_mark.column + 1, "bad YAML: %s%s%s",
-                     parser.problem ? parser.problem : "syntax error", parser.context ? ", " : "",
-                     parser.context ? parser.context : "");
-        yaml_parser_delete(&parser);
-        keymap_err_scrub(err);
-        return -EINVAL;
-    }
-    if (keymap_yaml_single(&parser, name, err) < 0) {
-        yaml_document_delete(&doc);
-        yaml_parser_delete(&parser);
+    if (yaml_doc_load(text, len, name, &doc, err) < 0) {
         keymap_err_scrub(err);
         return -EINVAL;
     }
     yaml_node_t *root = yaml_document_get_root_node(&doc);
     struct keymap_binding *pending = NULL;
     size_t npending = 0;
-    if (root == NULL || (root->type == YAML_SCALAR_NODE && root->data.scalar.length == 0 &&
-                         root->data.scalar.style == YAML_PLAIN_SCALAR_STYLE)) {
+    if (root == NULL || yaml_doc_is_blank(root)) {
         /* An empty document binds nothing. */
     } else if (root->type != YAML_MAPPING_NODE) {
-        error_set_at(err, name, (int)root->start_mark.line + 1, (int)root->start_mark.column + 1,
-                     "key bindings must be a mapping of key -> action");
+        yaml_doc_error_at(err, name, root, "key bindings must be a mapping of key -> action");
         rc = -EINVAL;
     } else {
         size_t cnt = (size_t)(root->data.mapping.pairs.top - root->data.mapping.pairs.start);
@@ -536,8 +497,8 @@ int keymap_load_text(struct keymap *km, const char *text, size_t len, const char
             }
             const char *spec = (const char *)k->data.scalar.value;
             if (v->type != YAML_SCALAR_NODE) {
-                error_set_at(err, name, (int)v->start_mark.line + 1, (int)v->start_mark.column + 1,
-                             "key '%s': the action must be a name (or \"none\")", spec);
+                yaml_doc_error_at(err, name, v, "key '%s': the action must be a name (or \"none\")",
+                                  spec);
                 rc = -EINVAL;
                 break;
             }
@@ -574,7 +535,6 @@ int keymap_load_text(struct keymap *km, const char *text, size_t len, const char
     }
     free(pending);
     yaml_document_delete(&doc);
-    yaml_parser_delete(&parser);
     return rc;
 }
 

@@ -6,7 +6,6 @@
 #include <errno.h>
 #include <limits.h>
 #include <pthread.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,6 +15,7 @@
 
 #include "cutover/text.h"
 #include "cutover/xalloc.h"
+#include "cutover/yaml_doc.h"
 
 #define THEME_INHERIT_DEPTH_MAX 8
 
@@ -400,18 +400,6 @@ struct theme_partial {
 
 static int theme_find_depth(const char *name, struct theme *out, struct error *err, int depth);
 
-__attribute__((format(printf, 4, 5))) static void
-theme_err_node(struct error *err, const char *file, const yaml_node_t *node, const char *fmt, ...)
-{
-    char msg[sizeof err->msg];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(msg, sizeof msg, fmt, ap);
-    va_end(ap);
-    error_set_at(err, file, (int)node->start_mark.line + 1, (int)node->start_mark.column + 1, "%s",
-                 msg);
-}
-
 /* Error messages quote what the file said: make them safe to print or draw. */
 static void theme_err_scrub(struct error *err)
 {
@@ -425,31 +413,27 @@ static void theme_err_scrub(struct error *err)
     memcpy(err->file, fbuf, sizeof fbuf);
 }
 
-static const char *theme_scalar(const yaml_node_t *node)
-{
-    return node->type == YAML_SCALAR_NODE ? (const char *)node->data.scalar.value : NULL;
-}
-
 static int theme_parse_color_node(const yaml_node_t *v, const char *file, const char *what,
                                   struct theme_color *out, struct error *err)
 {
-    const char *s = theme_scalar(v);
+    const char *s = yaml_doc_scalar(v);
     if (s == NULL) {
-        theme_err_node(err, file, v, "%s: a colour must be a single value, not a %s", what,
-                       v->type == YAML_MAPPING_NODE ? "mapping" : "list");
+        yaml_doc_error_at(err, file, v, "%s: a colour must be a single value, not a %s", what,
+                          v->type == YAML_MAPPING_NODE ? "mapping" : "list");
         return -EINVAL;
     }
     if (s[0] == '\0') {
-        theme_err_node(err, file, v,
-                       "%s: missing colour (quote \"#rrggbb\": an unquoted # starts a comment)",
-                       what);
+        yaml_doc_error_at(err, file, v,
+                          "%s: missing colour (quote \"#rrggbb\": an unquoted # starts a comment)",
+                          what);
         return -EINVAL;
     }
     if (theme_color_parse(s, out) < 0) {
-        error_set_at(err, file, (int)v->start_mark.line + 1, (int)v->start_mark.column + 1,
-                     "%s: bad colour '%s' (use black, red, green, yellow, blue, magenta, cyan, "
-                     "white, bright-<name>, 0-255, \"#rrggbb\" or default)",
-                     what, s);
+        yaml_doc_error_at(
+            err, file, v,
+            "%s: bad colour '%s' (use black, red, green, yellow, blue, magenta, cyan, "
+            "white, bright-<name>, 0-255, \"#rrggbb\" or default)",
+            what, s);
         return -EINVAL;
     }
     return 0;
@@ -468,10 +452,11 @@ static int theme_parse_attr_word(const char *word, size_t len, const yaml_node_t
     }
     if (len == 4 && strncasecmp(word, "none", 4) == 0)
         return 0;
-    error_set_at(err, file, (int)at->start_mark.line + 1, (int)at->start_mark.column + 1,
-                 "%s.attrs: unknown attribute '%.*s' (use bold, underline, reverse, dim, italic, "
-                 "blink)",
-                 role, (int)(len > 64 ? 64 : len), word);
+    yaml_doc_error_at(
+        err, file, at,
+        "%s.attrs: unknown attribute '%.*s' (use bold, underline, reverse, dim, italic, "
+        "blink)",
+        role, (int)(len > 64 ? 64 : len), word);
     return -EINVAL;
 }
 
@@ -484,9 +469,9 @@ static int theme_parse_attrs(yaml_document_t *doc, const yaml_node_t *v, const c
         for (yaml_node_item_t *it = v->data.sequence.items.start; it < v->data.sequence.items.top;
              it++) {
             yaml_node_t *item = yaml_document_get_node(doc, *it);
-            const char *s = theme_scalar(item);
+            const char *s = yaml_doc_scalar(item);
             if (s == NULL) {
-                theme_err_node(err, file, item, "%s.attrs: an attribute must be a word", role);
+                yaml_doc_error_at(err, file, item, "%s.attrs: an attribute must be a word", role);
                 return -EINVAL;
             }
             if (theme_parse_attr_word(s, strlen(s), item, file, role, attrs, err) < 0)
@@ -494,9 +479,9 @@ static int theme_parse_attrs(yaml_document_t *doc, const yaml_node_t *v, const c
         }
         return 0;
     }
-    const char *s = theme_scalar(v);
+    const char *s = yaml_doc_scalar(v);
     if (s == NULL) {
-        theme_err_node(err, file, v, "%s.attrs: expected a list of attributes", role);
+        yaml_doc_error_at(err, file, v, "%s.attrs: expected a list of attributes", role);
         return -EINVAL;
     }
     const char *p = s;
@@ -517,16 +502,16 @@ static int theme_parse_role(yaml_document_t *doc, const yaml_node_t *v, const ch
                             const char *role, struct theme_partial *pr, struct error *err)
 {
     if (v->type != YAML_MAPPING_NODE) {
-        theme_err_node(err, file, v, "role '%s': expected a mapping with fg, bg, attrs", role);
+        yaml_doc_error_at(err, file, v, "role '%s': expected a mapping with fg, bg, attrs", role);
         return -EINVAL;
     }
     for (yaml_node_pair_t *p = v->data.mapping.pairs.start; p < v->data.mapping.pairs.top; p++) {
         yaml_node_t *k = yaml_document_get_node(doc, p->key);
         yaml_node_t *val = yaml_document_get_node(doc, p->value);
-        const char *key = theme_scalar(k);
+        const char *key = yaml_doc_scalar(k);
         char what[96];
         if (key == NULL) {
-            theme_err_node(err, file, k, "role '%s': keys must be plain names", role);
+            yaml_doc_error_at(err, file, k, "role '%s': keys must be plain names", role);
             return -EINVAL;
         }
         snprintf(what, sizeof what, "%s.%s", role, key);
@@ -549,13 +534,13 @@ static int theme_parse_role(yaml_document_t *doc, const yaml_node_t *v, const ch
                 return -EINVAL;
             pr->has_attrs = true;
         } else {
-            theme_err_node(err, file, k, "role '%s': unknown key '%s' (use fg, bg, attrs)", role,
-                           key);
+            yaml_doc_error_at(err, file, k, "role '%s': unknown key '%s' (use fg, bg, attrs)", role,
+                              key);
             return -EINVAL;
         }
         continue;
     dup:
-        theme_err_node(err, file, k, "role '%s': '%s' given twice", role, key);
+        yaml_doc_error_at(err, file, k, "role '%s': '%s' given twice", role, key);
         return -EINVAL;
     }
     return 0;
@@ -566,43 +551,11 @@ static void theme_copy_name(char *dst, size_t len, const char *src)
     snprintf(dst, len, "%s", src);
 }
 
-/* Only one YAML document is read: a second one would be ignored without a word, so it is an
- * error. */
-static int theme_yaml_single(yaml_parser_t *parser, const char *file, struct error *err)
-{
-    yaml_document_t extra;
-    if (!yaml_parser_load(parser, &extra)) {
-        error_set_at(err, file, (int)parser->problem_mark.line + 1,
-                     (int)parser->problem_mark.column + 1, "bad YAML: %s%s%s",
-                     parser->problem ? parser->problem : "syntax error",
-                     parser->context ? ", " : "", parser->context ? parser->context : "");
-        return -EINVAL;
-    }
-    yaml_node_t *r = yaml_document_get_root_node(&extra);
-    int rc = 0;
-    if (r != NULL) {
-        error_set_at(err, file, (int)r->start_mark.line + 1, (int)r->start_mark.column + 1,
-                     "only one YAML document is allowed (a second one starts here)");
-        rc = -EINVAL;
-    }
-    yaml_document_delete(&extra);
-    return rc;
-}
-
 static int theme_load_text_depth(const char *text, size_t len, const char *file, struct theme *out,
                                  struct error *err, int depth)
 {
-    yaml_parser_t parser;
     yaml_document_t doc;
-    if (!yaml_parser_initialize(&parser))
-        fatal("yaml_parser_initialize failed");
-    yaml_parser_set_input_string(&parser, (const unsigned char *)text, len);
-    if (!yaml_parser_load(&parser, &doc)) {
-        error_set_at(err, file, (int)parser.problem_mark.line + 1,
-                     (int)parser.problem_mark.column + 1, "bad YAML: %s%s%s",
-                     parser.problem ? parser.problem : "syntax error", parser.context ? ", " : "",
-                     parser.context ? parser.context : "");
-        yaml_parser_delete(&parser);
+    if (yaml_doc_load(text, len, file, &doc, err) < 0) {
         theme_err_scrub(err);
         return -EINVAL;
     }
@@ -612,17 +565,13 @@ static int theme_load_text_depth(const char *text, size_t len, const char *file,
     memset(&tmp, 0, sizeof tmp);
     const yaml_node_t *inherits_node = NULL;
     bool have_roles = false, have_name = false;
-    if (theme_yaml_single(&parser, file, err) < 0) {
-        rc = -EINVAL;
-        goto out;
-    }
     yaml_node_t *root = yaml_document_get_root_node(&doc);
     if (root == NULL || root->type != YAML_MAPPING_NODE) {
         if (root == NULL)
             error_set_at(err, file, 1, 1, "empty theme (expected name:, roles:)");
         else
-            theme_err_node(err, file, root,
-                           "a theme must be a mapping with name:, inherits: and roles:");
+            yaml_doc_error_at(err, file, root,
+                              "a theme must be a mapping with name:, inherits: and roles:");
         rc = -EINVAL;
         goto out;
     }
@@ -630,19 +579,19 @@ static int theme_load_text_depth(const char *text, size_t len, const char *file,
          p < root->data.mapping.pairs.top && rc == 0; p++) {
         yaml_node_t *k = yaml_document_get_node(&doc, p->key);
         yaml_node_t *v = yaml_document_get_node(&doc, p->value);
-        const char *key = theme_scalar(k);
+        const char *key = yaml_doc_scalar(k);
         if (key == NULL) {
-            theme_err_node(err, file, k, "keys must be plain names");
+            yaml_doc_error_at(err, file, k, "keys must be plain names");
             rc = -EINVAL;
         } else if (strcmp(key, "name") == 0 || strcmp(key, "inherits") == 0 ||
                    strcmp(key, "description") == 0) {
-            const char *s = theme_scalar(v);
+            const char *s = yaml_doc_scalar(v);
             bool isname = strcmp(key, "name") == 0, isinh = strcmp(key, "inherits") == 0;
             if (s == NULL || s[0] == '\0') {
-                theme_err_node(err, file, v, "%s: expected a string", key);
+                yaml_doc_error_at(err, file, v, "%s: expected a string", key);
                 rc = -EINVAL;
             } else if ((isname && have_name) || (isinh && inherits_node != NULL)) {
-                theme_err_node(err, file, k, "'%s' given twice", key);
+                yaml_doc_error_at(err, file, k, "'%s' given twice", key);
                 rc = -EINVAL;
             } else if (isname) {
                 theme_copy_name(tmp.name, sizeof tmp.name, s);
@@ -653,16 +602,15 @@ static int theme_load_text_depth(const char *text, size_t len, const char *file,
             }
         } else if (strcmp(key, "roles") == 0) {
             if (have_roles) {
-                theme_err_node(err, file, k, "'%s' given twice", key);
+                yaml_doc_error_at(err, file, k, "'%s' given twice", key);
                 rc = -EINVAL;
                 break;
             }
             have_roles = true;
-            if (v->type == YAML_SCALAR_NODE && v->data.scalar.value[0] == '\0' &&
-                v->data.scalar.style == YAML_PLAIN_SCALAR_STYLE)
+            if (yaml_doc_is_blank(v))
                 continue; /* `roles:` with nothing under it: all inherited */
             if (v->type != YAML_MAPPING_NODE) {
-                theme_err_node(err, file, v, "roles: expected a mapping of role -> style");
+                yaml_doc_error_at(err, file, v, "roles: expected a mapping of role -> style");
                 rc = -EINVAL;
                 break;
             }
@@ -670,7 +618,7 @@ static int theme_load_text_depth(const char *text, size_t len, const char *file,
                  rp < v->data.mapping.pairs.top && rc == 0; rp++) {
                 yaml_node_t *rk = yaml_document_get_node(&doc, rp->key);
                 yaml_node_t *rv = yaml_document_get_node(&doc, rp->value);
-                const char *rname = theme_scalar(rk);
+                const char *rname = yaml_doc_scalar(rk);
                 int role = rname ? theme_role_from_name(rname) : -1;
                 if (role < 0) {
                     char known[700];
@@ -678,21 +626,20 @@ static int theme_load_text_depth(const char *text, size_t len, const char *file,
                     for (int i = 0; i < THEME_ROLE_COUNT; i++)
                         o += (size_t)snprintf(known + o, sizeof known - o, "%s%s", i ? ", " : "",
                                               theme_role_names[i]);
-                    error_set_at(err, file, (int)rk->start_mark.line + 1,
-                                 (int)rk->start_mark.column + 1, "unknown role '%s' (roles: %s)",
-                                 rname ? rname : "?", known);
+                    yaml_doc_error_at(err, file, rk, "unknown role '%s' (roles: %s)",
+                                      rname ? rname : "?", known);
                     rc = -EINVAL;
                 } else if (parts[role].has_fg || parts[role].has_bg || parts[role].has_attrs) {
-                    theme_err_node(err, file, rk, "role '%s' given twice", rname);
+                    yaml_doc_error_at(err, file, rk, "role '%s' given twice", rname);
                     rc = -EINVAL;
                 } else {
                     rc = theme_parse_role(&doc, rv, file, rname, &parts[role], err);
                 }
             }
         } else {
-            theme_err_node(err, file, k,
-                           "unknown key '%s' (a theme has name, description, inherits, roles)",
-                           key);
+            yaml_doc_error_at(err, file, k,
+                              "unknown key '%s' (a theme has name, description, inherits, roles)",
+                              key);
             rc = -EINVAL;
         }
     }
@@ -706,25 +653,24 @@ static int theme_load_text_depth(const char *text, size_t len, const char *file,
         struct error perr;
         error_clear(&perr);
         if (depth >= THEME_INHERIT_DEPTH_MAX) {
-            theme_err_node(err, file, inherits_node,
-                           "inherits: '%s': chain of inherited themes too long (a cycle?)",
-                           tmp.inherits);
+            yaml_doc_error_at(err, file, inherits_node,
+                              "inherits: '%s': chain of inherited themes too long (a cycle?)",
+                              tmp.inherits);
             rc = -ELOOP;
             goto out;
         }
         int prc = theme_find_depth(tmp.inherits, &parent, &perr, depth + 1);
         if (prc == -ELOOP) {
-            theme_err_node(err, file, inherits_node,
-                           "inherits: '%s': chain of inherited themes too long (a cycle?)",
-                           tmp.inherits);
+            yaml_doc_error_at(err, file, inherits_node,
+                              "inherits: '%s': chain of inherited themes too long (a cycle?)",
+                              tmp.inherits);
             rc = -ELOOP;
             goto out;
         }
         if (prc < 0) {
             char buf[600];
-            error_set_at(err, file, (int)inherits_node->start_mark.line + 1,
-                         (int)inherits_node->start_mark.column + 1, "inherits: '%s': %s",
-                         tmp.inherits, error_format(&perr, buf, sizeof buf));
+            yaml_doc_error_at(err, file, inherits_node, "inherits: '%s': %s", tmp.inherits,
+                              error_format(&perr, buf, sizeof buf));
             rc = -EINVAL;
             goto out;
         }
@@ -766,7 +712,6 @@ out:
         theme_err_scrub(err);
     free(parts);
     yaml_document_delete(&doc);
-    yaml_parser_delete(&parser);
     return rc;
 }
 
