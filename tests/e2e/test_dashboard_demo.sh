@@ -6,52 +6,13 @@
 set -euo pipefail
 : "${CUTOVER_BIN:?CUTOVER_BIN must name the cutover binary}"
 
-SOCK_BASE="cutover-e2e-demo-$$"
-SOCK="$SOCK_BASE-0"
-NSOCK=0
-TMP=$(mktemp -d)
-export XDG_STATE_HOME="$TMP/state" XDG_CONFIG_HOME="$TMP/config" TMPDIR="$TMP"
-cleanup() {
-    local i
-    for ((i = 0; i <= NSOCK; i++)); do tmux -L "$SOCK_BASE-$i" kill-server 2>/dev/null || true; done
-    rm -rf "$TMP"
-}
-trap cleanup EXIT
-
-cap() { tmux -L "$SOCK" capture-pane -p -t e2e; }
-fail() {
-    echo "FAIL: $*" >&2
-    echo "--- screen ---" >&2
-    cap >&2 || true
-    exit 1
-}
-# wait_for REGEX [SECONDS]: polls the screen until an extended regex matches.
-wait_for() {
-    local deadline=$((SECONDS + ${2:-20}))
-    while ((SECONDS < deadline)); do
-        if cap | grep -qE -- "$1"; then return 0; fi
-        sleep 0.2
-    done
-    fail "'$1' did not appear within ${2:-20}s"
-}
-# wait_gone REGEX [SECONDS]: polls until the regex no longer matches.
-wait_gone() {
-    local deadline=$((SECONDS + ${2:-20}))
-    while ((SECONDS < deadline)); do
-        if ! cap | grep -qE -- "$1"; then return 0; fi
-        sleep 0.2
-    done
-    fail "'$1' was still on screen after ${2:-20}s"
-}
-keys() { tmux -L "$SOCK" send-keys -t e2e "$@"; }
+. "$(dirname "$0")/../lib/common.sh"
+test_init
+export TMPDIR="$TMP"
+tmux_init demo
 
 start() { # WIDTH HEIGHT [DEMO FLAGS]
-    tmux -L "$SOCK" kill-server 2>/dev/null || true
-    NSOCK=$((NSOCK + 1))
-    SOCK="$SOCK_BASE-$NSOCK"
-    tmux -L "$SOCK" new-session -d -s e2e -x "$1" -y "$2" \
-        "env PS1='e2e-shell\$ ' bash --norc --noprofile"
-    wait_for 'e2e-shell\$'
+    tmux_shell "$1" "$2"
     keys "clear; $CUTOVER_BIN demo ${3:-}; echo cutover-exit=\$?" Enter
 }
 

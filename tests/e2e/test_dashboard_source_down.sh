@@ -5,70 +5,24 @@
 set -euo pipefail
 : "${CUTOVER_BIN:?}" "${CUTOVER_SIM:?}"
 
-SOCK="cutover-e2e-down-$$"
-TMP=$(mktemp -d)
-export XDG_STATE_HOME="$TMP/state" XDG_CONFIG_HOME="$TMP/config"
-SIM_PID=
-cleanup() {
-    tmux -L "$SOCK" kill-server 2>/dev/null || true
-    if [ -n "$SIM_PID" ]; then kill "$SIM_PID" 2>/dev/null || true; wait "$SIM_PID" 2>/dev/null || true; fi
-    rm -rf "$TMP"
-}
-trap cleanup EXIT
+. "$(dirname "$0")/../lib/common.sh"
+test_init
+tmux_init down
 
-cap() { tmux -L "$SOCK" capture-pane -p -t e2e; }
-fail() {
-    echo "FAIL: $*" >&2
-    echo "--- screen ---" >&2
-    cap >&2 || true
-    exit 1
-}
 # side_line N SIDE: row N (1-based) of the screen, left (source) or right (target) half.
 side_line() {
     local row
     row=$(cap | sed -n "${1}p")
     if [ "$2" = source ]; then printf '%s\n' "${row:0:80}"; else printf '%s\n' "${row:81}"; fi
 }
-wait_for() {
-    local deadline=$((SECONDS + ${2:-20}))
-    while ((SECONDS < deadline)); do
-        if cap | grep -qE -- "$1"; then return 0; fi
-        sleep 0.2
-    done
-    fail "'$1' did not appear within ${2:-20}s"
-}
+side_matches() { side_line "$1" "$2" | grep -qE -- "$3"; }
 wait_side() { # ROW SIDE REGEX SECONDS
-    local deadline=$((SECONDS + $4))
-    while ((SECONDS < deadline)); do
-        if side_line "$1" "$2" | grep -qE -- "$3"; then return 0; fi
-        sleep 0.2
-    done
-    fail "row $1 ($2) did not match '$3' within $4s: '$(side_line "$1" "$2")'"
-}
-admin() { # METHOD PATH [JSON]
-    /usr/bin/python3 - "$ADMIN" "$@" <<'PY'
-import sys, urllib.request
-base, method, path = sys.argv[1], sys.argv[2], sys.argv[3]
-body = sys.argv[4].encode() if len(sys.argv) > 4 else None
-req = urllib.request.Request(base.rstrip('/') + path, data=body, method=method,
-                             headers={'Content-Type': 'application/json'})
-with urllib.request.urlopen(req, timeout=10) as r:
-    sys.stdout.write(r.read().decode())
-PY
+    poll "$4" side_matches "$1" "$2" "$3" ||
+        fail "row $1 ($2) did not match '$3' within $4s: '$(side_line "$1" "$2")'"
 }
 
-"$CUTOVER_SIM" --demo --write-kubeconfig "$TMP/kubeconfig" >"$TMP/ready" 2>"$TMP/sim.log" &
-SIM_PID=$!
-deadline=$((SECONDS + 30))
-until grep -q '}' "$TMP/ready" 2>/dev/null; do
-    ((SECONDS < deadline)) || { cat "$TMP/sim.log" >&2; echo "FAIL: simulator not ready" >&2; exit 1; }
-    kill -0 "$SIM_PID" 2>/dev/null || { cat "$TMP/sim.log" >&2; echo "FAIL: simulator died" >&2; exit 1; }
-    sleep 0.2
-done
-ADMIN=$(/usr/bin/python3 -c 'import json,sys; print(json.loads(open(sys.argv[1]).readline())["admin"])' "$TMP/ready")
-
-tmux -L "$SOCK" new-session -d -s e2e -x 161 -y 48 \
-    "$CUTOVER_BIN --kubeconfig $TMP/kubeconfig --source onprem-prod --target eks-prod; sleep 60"
+sim_start_demo
+tmux_run 161 48 "$CUTOVER_BIN --kubeconfig $TMP/kubeconfig --source onprem-prod --target eks-prod; sleep 60"
 wait_for 'us-east-1a +3/3 ' 30
 wait_for 'logging/fluentd .*MISSING'
 wait_side 2 source '^LIVE updated [0-9]+s ago' 10
@@ -94,7 +48,7 @@ wait_side 2 source '^LIVE updated [0-9]+s ago' 60
 requests() { admin GET /requests | /usr/bin/python3 -c 'import json,sys; print(json.load(sys.stdin)["by_cluster"][sys.argv[1]]["total"])' "$1"; }
 before_src=$(requests onprem-prod)
 before_tgt=$(requests eks-prod)
-tmux -L "$SOCK" send-keys -t e2e r
+keys r
 wait_for 'refreshing both clusters'
 deadline=$((SECONDS + 15))
 until (($(requests onprem-prod) >= before_src + 5 && $(requests eks-prod) >= before_tgt + 5)); do

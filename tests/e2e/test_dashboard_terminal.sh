@@ -7,17 +7,9 @@
 set -euo pipefail
 : "${CUTOVER_BIN:?}"
 
-SOCK_BASE="cutover-e2e-term-$$"
-SOCK="$SOCK_BASE-0"
-NSOCK=0
-TMP=$(mktemp -d)
-export XDG_STATE_HOME="$TMP/state" XDG_CONFIG_HOME="$TMP/config"
-cleanup() {
-    local i
-    for ((i = 0; i <= NSOCK; i++)); do tmux -L "$SOCK_BASE-$i" kill-server 2>/dev/null || true; done
-    rm -rf "$TMP"
-}
-trap cleanup EXIT
+. "$(dirname "$0")/../lib/common.sh"
+test_init
+tmux_init term
 
 # two contexts on loopback ports nothing listens on
 cat >"$TMP/kubeconfig" <<KC
@@ -39,28 +31,9 @@ contexts:
 current-context: old-dc
 KC
 
-cap() { tmux -L "$SOCK" capture-pane -p -t e2e "$@"; }
-fail() {
-    echo "FAIL: $*" >&2
-    cap >&2 || true
-    exit 1
-}
-wait_for() {
-    local deadline=$((SECONDS + ${2:-20}))
-    while ((SECONDS < deadline)); do
-        if cap | grep -qE -- "$1"; then return 0; fi
-        sleep 0.2
-    done
-    fail "'$1' did not appear within ${2:-20}s"
-}
 run() { # ENV ARGS [CONTEXT ARGS]: starts the dashboard in a fresh pane running a shell
-    tmux -L "$SOCK" kill-server 2>/dev/null || true
-    NSOCK=$((NSOCK + 1))
-    SOCK="$SOCK_BASE-$NSOCK"
-    tmux -L "$SOCK" new-session -d -s e2e -x 120 -y 30 \
-        "env PS1='e2e-shell\$ ' bash --norc --noprofile"
-    wait_for 'e2e-shell\$'
-    tmux -L "$SOCK" send-keys -t e2e "clear; env $1 $CUTOVER_BIN ${3-"--kubeconfig $TMP/kubeconfig --source old-dc --target new-eks"} $2; echo cutover-exit=\$?" Enter
+    tmux_shell 120 30
+    keys "clear; env $1 $CUTOVER_BIN ${3-"--kubeconfig $TMP/kubeconfig --source old-dc --target new-eks"} $2; echo cutover-exit=\$?" Enter
 }
 colour_escapes() { cap -e | grep -cP '\x1b\[(?:[0-9]+;)*(?:3[0-7]|4[0-7]|9[0-7]|10[0-7]|38|48)(?:;|m)' || true; }
 
@@ -72,28 +45,28 @@ wait_for 'SOURCE old-dc  v\?  TLS-INSECURE'
 wait_for '^LIVE STALE \(no data\) .*127\.0\.0\.1:9' 30
 wait_for '(│|\|)LIVE STALE \(no data\) .*127\.0\.0\.1:7'
 [ "$(colour_escapes)" -gt 0 ] || fail "the default theme drew no colour"
-tmux -L "$SOCK" send-keys -t e2e q
+keys q
 wait_for 'cutover-exit=0' 10
 
 # 2. NO_COLOR: not one colour escape, severity still in words
 run "NO_COLOR=1 LANG=C.UTF-8 LC_ALL=C.UTF-8 TERM=screen-256color" ""
 wait_for 'CRIT source +cluster' 30
 [ "$(colour_escapes)" -eq 0 ] || fail "colour escapes with NO_COLOR set"
-tmux -L "$SOCK" send-keys -t e2e q
+keys q
 wait_for 'cutover-exit=0' 10
 
 # 3. a non-UTF-8 locale: ASCII line drawing only
 run "LANG=C LC_ALL=C TERM=screen" ""
 wait_for '\+ Nodes by zone -+'
 cap | grep -q '┌' && fail "UTF-8 line drawing in the C locale"
-tmux -L "$SOCK" send-keys -t e2e q
+keys q
 wait_for 'cutover-exit=0' 10
 
 # 4. an unknown theme: a message, the default theme, still usable
 run "LANG=C.UTF-8 LC_ALL=C.UTF-8" "--theme no-such-theme"
 wait_for 'using the default theme \(no-such-theme\): .*not found'
 wait_for 'Nodes by zone'
-tmux -L "$SOCK" send-keys -t e2e C-c
+keys C-c
 wait_for 'cutover-exit=0' 10
 cap | grep -q 'Nodes by zone' && fail "the dashboard is still on screen after quitting"
 
@@ -101,7 +74,7 @@ cap | grep -q 'Nodes by zone' && fail "the dashboard is still on screen after qu
 run "LANG=C.UTF-8 LC_ALL=C.UTF-8" "--theme high-contrast"
 wait_for 'Nodes by zone'
 cap | grep -q 'using the default' && fail "high-contrast theme did not load"
-tmux -L "$SOCK" send-keys -t e2e q
+keys q
 wait_for 'cutover-exit=0' 10
 # 6. everything from config.yaml: contexts, kubeconfig, theme and a rebinding (x quits, q not)
 mkdir -p "$XDG_CONFIG_HOME/cutover"
@@ -118,10 +91,10 @@ run "LANG=C.UTF-8 LC_ALL=C.UTF-8" "" ""
 wait_for 'SOURCE new-eks .*TARGET old-dc'
 wait_for 'x:quit'
 [ "$(colour_escapes)" -eq 0 ] || fail "the monochrome theme from config.yaml drew colours"
-tmux -L "$SOCK" send-keys -t e2e q
+keys q
 sleep 0.5
 cap | grep -q 'cutover-exit' && fail "q still quits after 'q: none'"
-tmux -L "$SOCK" send-keys -t e2e x
+keys x
 wait_for 'cutover-exit=0' 10
 
 # 7. a broken config.yaml: its file:line:col, and the defaults (here: flags) still work

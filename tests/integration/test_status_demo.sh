@@ -6,35 +6,19 @@ set -uo pipefail
 
 : "${CUTOVER_BIN:?}" "${CUTOVER_SIM:?}"
 PY=/usr/bin/python3
-work=$(mktemp -d)
-export XDG_STATE_HOME="$work/state" XDG_CONFIG_HOME="$work/config"
-sim_pid=""
-cleanup() {
-    if [ -n "$sim_pid" ]; then
-        kill "$sim_pid" 2>/dev/null
-        wait "$sim_pid" 2>/dev/null
-    fi
-    rm -rf "$work"
-}
-trap cleanup EXIT
+. "$(dirname "$0")/../lib/common.sh"
+test_init
 
 fail() {
     echo "FAIL: $*" >&2
-    for f in "$work"/*.out "$work"/*.err; do
+    for f in "$TMP"/*.out "$TMP"/*.err; do
         [ -f "$f" ] && { echo "--- $f" >&2; head -c 4000 "$f" >&2; }
     done
     exit 1
 }
 
-"$CUTOVER_SIM" --demo --write-kubeconfig "$work/kubeconfig" >"$work/sim.out" 2>"$work/sim.err" &
-sim_pid=$!
-for _ in $(seq 1 300); do
-    grep -q '"admin"' "$work/sim.out" 2>/dev/null && break
-    kill -0 "$sim_pid" 2>/dev/null || fail "cutover-sim exited before it was ready"
-    sleep 0.1
-done
-grep -q '"admin"' "$work/sim.out" || fail "cutover-sim printed no ready line within 30 s"
-ready=$(head -n 1 "$work/sim.out")
+sim_start_demo
+ready=$SIM_READY
 read -r src tgt admin src_url < <($PY -c '
 import json, sys
 r = json.loads(sys.argv[1])
@@ -43,14 +27,14 @@ print(r["source"], r["target"], r["admin"], r["clusters"][r["source"]])' "$ready
 [ "$src" = onprem-prod ] && [ "$tgt" = eks-prod ] || fail "demo contexts are $src/$tgt"
 
 status() {
-    "$CUTOVER_BIN" status --kubeconfig "$work/kubeconfig" "$@"
+    "$CUTOVER_BIN" status --kubeconfig "$TMP/kubeconfig" "$@"
 }
 
 # ---- JSON: the demo's facts and findings, exit 1 ------------------------------------------------
-status --json --source onprem-prod --target eks-prod --timeout 30 >"$work/json.out" 2>"$work/json.err"
+status --json --source onprem-prod --target eks-prod --timeout 30 >"$TMP/json.out" 2>"$TMP/json.err"
 rc=$?
 [ "$rc" -eq 1 ] || fail "status --json exited $rc, want 1 (findings)"
-$PY - "$work/json.out" <<'EOF' || fail "JSON checks"
+$PY - "$TMP/json.out" <<'EOF' || fail "JSON checks"
 import json, sys
 doc = json.load(open(sys.argv[1]))
 assert doc["schema_version"] == 1 and doc["exit_code"] == 1, doc["exit_code"]
@@ -114,13 +98,13 @@ assert has("daemonset-missing", "target",
 assert not has("version-older", "target")
 assert doc["summary"]["crit"] >= 3 and doc["summary"]["unreadable_clusters"] == 0
 EOF
-[ ! -s "$work/json.err" ] || fail "status --json wrote to stderr on success"
+[ ! -s "$TMP/json.err" ] || fail "status --json wrote to stderr on success"
 
 # ---- text: the same facts, exit 1 ---------------------------------------------------------------
-status --source onprem-prod --target eks-prod --timeout 30 >"$work/text.out" 2>"$work/text.err"
+status --source onprem-prod --target eks-prod --timeout 30 >"$TMP/text.out" 2>"$TMP/text.err"
 rc=$?
 [ "$rc" -eq 1 ] || fail "status (text) exited $rc, want 1"
-$PY - "$work/text.out" <<'EOF' || fail "text checks"
+$PY - "$TMP/text.out" <<'EOF' || fail "text checks"
 import re, sys
 t = open(sys.argv[1]).read()
 assert "\x1b" not in t
@@ -142,7 +126,7 @@ EOF
 # ---- contexts, kubeconfig and the spread ratio from config.yaml (flags win) --------------------
 # Move one source worker from us-east-1b to us-east-1a (4 vs 2 workers): not uneven for the
 # default ratio 2.0, uneven for 1.5 from config.yaml.
-moved=$($PY - "$work/kubeconfig" "$admin" <<'EOF'
+moved=$($PY - "$TMP/kubeconfig" "$admin" <<'EOF'
 import base64, json, ssl, sys, urllib.request, yaml
 kc = yaml.safe_load(open(sys.argv[1]))
 ctx = {c["name"]: c["context"] for c in kc["contexts"]}["onprem-prod"]
@@ -174,41 +158,41 @@ for f in doc["findings"]:
         print(f["message"])
 EOF
 }
-status --json --source onprem-prod --target eks-prod --timeout 30 >"$work/moved.out" 2>/dev/null
+status --json --source onprem-prod --target eks-prod --timeout 30 >"$TMP/moved.out" 2>/dev/null
 [ $? -eq 1 ] || fail "after moving $moved: want exit 1"
-msg=$(uneven_on_source "$work/moved.out") || fail "after moving $moved: zone counts"
+msg=$(uneven_on_source "$TMP/moved.out") || fail "after moving $moved: zone counts"
 [ -z "$msg" ] || fail "4 vs 2 workers is not more than 2.0x, yet: $msg"
 
 mkdir -p "$XDG_CONFIG_HOME/cutover"
 cat >"$XDG_CONFIG_HOME/cutover/config.yaml" <<EOF
 source: onprem-prod
 target: eks-prod
-kubeconfig: $work/kubeconfig
+kubeconfig: $TMP/kubeconfig
 zone_spread_ratio: 1.5
 keys:
   x: quit
 EOF
-"$CUTOVER_BIN" status --json --timeout 30 >"$work/conf.out" 2>"$work/conf.err"
+"$CUTOVER_BIN" status --json --timeout 30 >"$TMP/conf.out" 2>"$TMP/conf.err"
 rc=$?
 [ "$rc" -eq 1 ] || fail "status from config.yaml exited $rc, want 1"
-[ ! -s "$work/conf.err" ] || fail "status from config.yaml wrote to stderr"
-msg=$(uneven_on_source "$work/conf.out") || fail "config.yaml run: zone counts"
+[ ! -s "$TMP/conf.err" ] || fail "status from config.yaml wrote to stderr"
+msg=$(uneven_on_source "$TMP/conf.out") || fail "config.yaml run: zone counts"
 case "$msg" in
 *"4 in us-east-1a, 2 in us-east-1b (more than 1.5x)"*) ;;
 *) fail "config.yaml's zone_spread_ratio 1.5 not applied: '$msg'" ;;
 esac
-"$CUTOVER_BIN" status --timeout 30 --target no-such-ctx >"$work/conf2.out" 2>"$work/conf2.err"
+"$CUTOVER_BIN" status --timeout 30 --target no-such-ctx >"$TMP/conf2.out" 2>"$TMP/conf2.err"
 [ $? -eq 2 ] || fail "--target should override config.yaml"
-grep -q "target cluster no-such-ctx" "$work/conf2.err" || fail "--target did not win over config.yaml"
+grep -q "target cluster no-such-ctx" "$TMP/conf2.err" || fail "--target did not win over config.yaml"
 rm -f "$XDG_CONFIG_HOME/cutover/config.yaml"
 
 # ---- a context that does not exist: exit 2 with the error ---------------------------------------
-status --json --source no-such-ctx --target eks-prod --timeout 20 >"$work/badctx.out" 2>"$work/badctx.err"
+status --json --source no-such-ctx --target eks-prod --timeout 20 >"$TMP/badctx.out" 2>"$TMP/badctx.err"
 rc=$?
 [ "$rc" -eq 2 ] || fail "bad context exited $rc, want 2"
-grep -q "source cluster no-such-ctx" "$work/badctx.err" || fail "bad context: no error naming it"
-[ "$(grep -c . "$work/badctx.err")" -eq 1 ] || fail "bad context: want one line on stderr"
-$PY - "$work/badctx.out" <<'EOF' || fail "bad context JSON"
+grep -q "source cluster no-such-ctx" "$TMP/badctx.err" || fail "bad context: no error naming it"
+[ "$(grep -c . "$TMP/badctx.err")" -eq 1 ] || fail "bad context: want one line on stderr"
+$PY - "$TMP/badctx.out" <<'EOF' || fail "bad context JSON"
 import json, sys
 doc = json.load(open(sys.argv[1]))
 assert doc["exit_code"] == 2
@@ -219,14 +203,14 @@ assert doc["summary"]["unreadable_clusters"] == 1
 EOF
 
 # ---- a kubeconfig that cannot be read: both clusters unreadable, still a JSON document ----------
-"$CUTOVER_BIN" status --json --kubeconfig "$work/missing.yaml" --source onprem-prod \
-    --target eks-prod >"$work/nokc.out" 2>"$work/nokc.err"
+"$CUTOVER_BIN" status --json --kubeconfig "$TMP/missing.yaml" --source onprem-prod \
+    --target eks-prod >"$TMP/nokc.out" 2>"$TMP/nokc.err"
 rc=$?
 [ "$rc" -eq 2 ] || fail "missing kubeconfig exited $rc, want 2"
 grep -q "source cluster onprem-prod (no server) could not be read: cannot load kubeconfig: .*missing.yaml" \
-    "$work/nokc.err" || fail "missing kubeconfig: no error naming the file"
-[ "$(grep -c . "$work/nokc.err")" -eq 2 ] || fail "missing kubeconfig: want a line per cluster"
-$PY - "$work/nokc.out" <<'EOF' || fail "missing kubeconfig JSON"
+    "$TMP/nokc.err" || fail "missing kubeconfig: no error naming the file"
+[ "$(grep -c . "$TMP/nokc.err")" -eq 2 ] || fail "missing kubeconfig: want a line per cluster"
+$PY - "$TMP/nokc.out" <<'EOF' || fail "missing kubeconfig JSON"
 import json, sys
 doc = json.load(open(sys.argv[1]))
 assert doc["exit_code"] == 2 and doc["summary"]["unreadable_clusters"] == 2
@@ -243,52 +227,42 @@ req = urllib.request.Request(sys.argv[1].rstrip("/") + "/faults", method="POST",
 assert "id" in json.load(urllib.request.urlopen(req, timeout=10))
 EOF
 start=$(date +%s)
-status --source onprem-prod --target eks-prod --timeout 20 >"$work/down.out" 2>"$work/down.err"
+status --source onprem-prod --target eks-prod --timeout 20 >"$TMP/down.out" 2>"$TMP/down.err"
 rc=$?
 [ "$rc" -eq 2 ] || fail "source down exited $rc, want 2"
 [ $(($(date +%s) - start)) -le 40 ] || fail "source down: status did not respect --timeout"
-grep -qF "source cluster onprem-prod ($src_url) could not be read" "$work/down.err" ||
+grep -qF "source cluster onprem-prod ($src_url) could not be read" "$TMP/down.err" ||
     fail "source down: stderr does not name the cluster and $src_url"
-[ "$(grep -c . "$work/down.err")" -eq 1 ] || fail "source down: want one line on stderr"
-grep -q "^TARGET  eks-prod" "$work/down.out" || fail "source down: target not reported"
-grep -q "exit 2: a cluster could not be read" "$work/down.out" || fail "source down: no exit line"
+[ "$(grep -c . "$TMP/down.err")" -eq 1 ] || fail "source down: want one line on stderr"
+grep -q "^TARGET  eks-prod" "$TMP/down.out" || fail "source down: target not reported"
+grep -q "exit 2: a cluster could not be read" "$TMP/down.out" || fail "source down: no exit line"
 
 # ---- the target too slow for --timeout: exit 2 on time, naming what was not read ---------------
-admin_call() { # METHOD PATH [JSON]
-    $PY - "$admin" "$@" <<'EOF'
-import sys, urllib.request
-admin, method, path = sys.argv[1:4]
-body = sys.argv[4].encode() if len(sys.argv) > 4 else None
-req = urllib.request.Request(admin.rstrip("/") + path, method=method, data=body,
-                             headers={"Content-Type": "application/json"})
-urllib.request.urlopen(req, timeout=10).read()
-EOF
-}
-admin_call DELETE /faults || fail "could not clear faults"
-admin_call POST /faults '{"cluster":"eks-prod","fault":"latency","ms":8000}' ||
+admin DELETE /faults >/dev/null || fail "could not clear faults"
+admin POST /faults '{"cluster":"eks-prod","fault":"latency","ms":8000}' >/dev/null ||
     fail "could not inject latency"
 start=$(date +%s)
-status --source onprem-prod --target eks-prod --timeout 3 >"$work/slow.out" 2>"$work/slow.err"
+status --source onprem-prod --target eks-prod --timeout 3 >"$TMP/slow.out" 2>"$TMP/slow.err"
 rc=$?
 elapsed=$(($(date +%s) - start))
 [ "$rc" -eq 2 ] || fail "slow target exited $rc, want 2"
 [ "$elapsed" -le 7 ] || fail "slow target: took ${elapsed}s with --timeout 3"
 grep -q "target cluster eks-prod (https://127.0.0.1:[0-9]*) could not be read: .* within 3 s" \
-    "$work/slow.err" || fail "slow target: stderr does not say what was not read in time"
-grep -q "^SOURCE  onprem-prod  .*Kubernetes v1.24.17" "$work/slow.out" ||
+    "$TMP/slow.err" || fail "slow target: stderr does not say what was not read in time"
+grep -q "^SOURCE  onprem-prod  .*Kubernetes v1.24.17" "$TMP/slow.out" ||
     fail "slow target: source not reported"
 
 # ---- faults cleared: back to exit 1 without anything else changing -----------------------------
-admin_call DELETE /faults || fail "could not clear faults"
-status --json --source onprem-prod --target eks-prod --timeout 30 >"$work/again.out" 2>"$work/again.err"
+admin DELETE /faults >/dev/null || fail "could not clear faults"
+status --json --source onprem-prod --target eks-prod --timeout 30 >"$TMP/again.out" 2>"$TMP/again.err"
 rc=$?
 [ "$rc" -eq 1 ] || fail "after clearing faults exited $rc, want 1"
 
 # ---- usage -------------------------------------------------------------------------------------
-"$CUTOVER_BIN" status --help >"$work/help.out" 2>&1 || fail "status --help failed"
-grep -q -- "--timeout SECONDS" "$work/help.out" || fail "--help lacks --timeout"
-"$CUTOVER_BIN" status --source onprem-prod >"$work/usage.out" 2>"$work/usage.err"
+"$CUTOVER_BIN" status --help >"$TMP/help.out" 2>&1 || fail "status --help failed"
+grep -q -- "--timeout SECONDS" "$TMP/help.out" || fail "--help lacks --timeout"
+"$CUTOVER_BIN" status --source onprem-prod >"$TMP/usage.out" 2>"$TMP/usage.err"
 [ $? -eq 2 ] || fail "missing --target should exit 2"
-grep -q "required" "$work/usage.err" || fail "usage error not explained"
+grep -q "required" "$TMP/usage.err" || fail "usage error not explained"
 
 echo "PASS"
