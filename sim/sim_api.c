@@ -189,6 +189,17 @@ static ssize_t stream_read(void *cls, uint64_t pos, char *buf, size_t max)
     s->z.next_out = (unsigned char *)buf;
     s->z.avail_out = (unsigned)max;
     while (s->z.avail_out == max) {
+        /* output zlib still holds from the last flush goes out before waiting for more */
+        unsigned pending = 0;
+        int bits = 0;
+        deflatePending(&s->z, &pending, &bits);
+        if ((pending > 0 || bits > 0) && s->out_off >= s->out.len) {
+            s->z.next_in = NULL;
+            s->z.avail_in = 0;
+            if (deflate(&s->z, Z_SYNC_FLUSH) == Z_STREAM_ERROR)
+                return MHD_CONTENT_READER_END_WITH_ERROR;
+            continue;
+        }
         bool have = refill(s);
         if (!have && s->error_end)
             return MHD_CONTENT_READER_END_WITH_ERROR;
