@@ -193,6 +193,9 @@ assert ev[0]["object"]["reason"] == "Expired"
 PY
 c "$SRC/api/v1/namespaces/kube-system/pods?watch=1" -N -m 2 -o "$tmp/watch" 2>/dev/null || true
 [ "$(grep -c '"type":"ADDED"' "$tmp/watch")" = 11 ] || fail "a watch without a version starts with ADDED for each pod"
+c "$SRC/api/v1/namespaces/kube-system/pods?watch=1" --compressed -D "$tmp/h" -N -m 2 -o "$tmp/watch" 2>/dev/null || true
+grep -qi '^content-encoding: gzip' "$tmp/h" || fail "gzip watch not compressed"
+[ "$(grep -c '"type":"ADDED"' "$tmp/watch")" = 11 ] || fail "a gzip watch delivers every event at once"
 
 # ---- faults ---------------------------------------------------------------------------------------------
 fault() { curl -sSf -X POST "$ADMIN/faults" -d "$1" >/dev/null || fail "POST /faults $1"; }
