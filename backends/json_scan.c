@@ -449,6 +449,19 @@ static void item_begin(struct json_scan *s, size_t i)
     }
 }
 
+/* Hands one whole array element to the callback; a non-zero answer stops the scan for good. */
+static int item_emit(struct json_scan *s, const char *p, size_t n)
+{
+    if (s->fn) {
+        int rc = s->fn(s->arg, p, n);
+        if (rc != 0) {
+            s->failed = rc;
+            return rc;
+        }
+    }
+    return 0;
+}
+
 /* A value ended just before chunk offset end; emits an array element. Returns non-zero to stop. */
 static int value_done(struct json_scan *s, const char *buf, size_t end, struct error *err)
 {
@@ -475,14 +488,7 @@ static int value_done(struct json_scan *s, const char *buf, size_t end, struct e
         n = end - s->item_start;
     }
     s->item_copying = false;
-    if (s->fn) {
-        int rc = s->fn(s->arg, p, n);
-        if (rc != 0) {
-            s->failed = rc;
-            return rc;
-        }
-    }
-    return 0;
+    return item_emit(s, p, n);
 }
 
 static bool is_ws(unsigned char c)
@@ -789,13 +795,9 @@ int json_scan_feed(struct json_scan *s, const char *buf, size_t len, struct erro
                 if (n > 0) {
                     /* A whole item in this chunk: out it goes, with no copy. */
                     s->state = ST_AFTER_VALUE;
-                    if (s->fn) {
-                        int rc = s->fn(s->arg, buf + i, n);
-                        if (rc != 0) {
-                            s->failed = rc;
-                            return rc;
-                        }
-                    }
+                    int rc = item_emit(s, buf + i, n);
+                    if (rc != 0)
+                        return rc;
                     i += n;
                     continue;
                 }
