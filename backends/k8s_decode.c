@@ -707,21 +707,28 @@ static uint8_t node_role_from_labels(struct jtok *labels)
     return MODEL_ROLE_WORKER;
 }
 
+/* A node's zone, region and instance type from its labels (the beta labels as fallbacks), in
+ * the order the row packs them: shared by the object and the table decoders. */
+static void node_pack_labels(struct pack *p, struct jtok *labels)
+{
+    pack_add(
+        p, offsetof(struct model_node, zone),
+        label2(labels, "topology.kubernetes.io/zone", "failure-domain.beta.kubernetes.io/zone"));
+    pack_add(p, offsetof(struct model_node, region),
+             label2(labels, "topology.kubernetes.io/region",
+                    "failure-domain.beta.kubernetes.io/region"));
+    pack_add(
+        p, offsetof(struct model_node, instance_type),
+        label2(labels, "node.kubernetes.io/instance-type", "beta.kubernetes.io/instance-type"));
+}
+
 static struct model_obj *decode_node(struct jtok *obj, const struct meta *m)
 {
     struct jtok *labels = get_obj(m->m, "labels");
     struct jtok *spec = get_obj(obj, "spec");
     struct jtok *status = get_obj(obj, "status");
     struct pack p = {0};
-    pack_add(
-        &p, offsetof(struct model_node, zone),
-        label2(labels, "topology.kubernetes.io/zone", "failure-domain.beta.kubernetes.io/zone"));
-    pack_add(&p, offsetof(struct model_node, region),
-             label2(labels, "topology.kubernetes.io/region",
-                    "failure-domain.beta.kubernetes.io/region"));
-    pack_add(
-        &p, offsetof(struct model_node, instance_type),
-        label2(labels, "node.kubernetes.io/instance-type", "beta.kubernetes.io/instance-type"));
+    node_pack_labels(&p, labels);
     pack_add(&p, offsetof(struct model_node, kubelet_version),
              get_str(get_obj(status, "nodeInfo"), "kubeletVersion"));
     struct model_node *n = pack_row(MODEL_RES_NODES, sizeof *n, &p, m);
@@ -1138,15 +1145,7 @@ static struct model_obj *table_node(const char *const *cols, size_t ncols, struc
     struct jtok *labels = get_obj(m->m, "labels");
 
     struct pack p = {0};
-    pack_add(
-        &p, offsetof(struct model_node, zone),
-        label2(labels, "topology.kubernetes.io/zone", "failure-domain.beta.kubernetes.io/zone"));
-    pack_add(&p, offsetof(struct model_node, region),
-             label2(labels, "topology.kubernetes.io/region",
-                    "failure-domain.beta.kubernetes.io/region"));
-    pack_add(
-        &p, offsetof(struct model_node, instance_type),
-        label2(labels, "node.kubernetes.io/instance-type", "beta.kubernetes.io/instance-type"));
+    node_pack_labels(&p, labels);
     pack_add(&p, offsetof(struct model_node, kubelet_version), is_none(version) ? NULL : version);
     struct model_node *n = pack_row(MODEL_RES_NODES, sizeof *n, &p, m);
 
@@ -1175,8 +1174,7 @@ static struct model_obj *table_row_tok(enum model_res res, const char *const *co
                                        size_t ncolumns, struct jtok *row, struct error *err)
 {
     if (res != MODEL_RES_PODS && res != MODEL_RES_NODES) {
-        error_set(err, "table rows: only pods and nodes are decoded, not %s",
-                  (unsigned)res < MODEL_RES_COUNT ? model_res_name(res) : "?");
+        error_set(err, "table rows: only pods and nodes are decoded, not %s", model_res_name(res));
         return NULL;
     }
     if (!tok_is(row, JT_OBJ)) {
@@ -1218,8 +1216,8 @@ static int parse_item(struct jdoc *d, enum model_res res, const char *json, size
 {
     if (jdoc_parse(d, json, len) == 0)
         return 0;
-    error_set(err, "%s: malformed JSON at byte %zu of an item: %s",
-              (unsigned)res < MODEL_RES_COUNT ? model_res_name(res) : "?", d->error_at, d->error);
+    error_set(err, "%s: malformed JSON at byte %zu of an item: %s", model_res_name(res),
+              d->error_at, d->error);
     jdoc_fini(d);
     return -1;
 }
@@ -1270,8 +1268,7 @@ static const char *jsonc_text(struct json_object *obj, size_t *len)
 struct model_obj *k8s_decode_object(enum model_res res, struct json_object *obj, struct error *err)
 {
     if (obj == NULL || !json_object_is_type(obj, json_type_object)) {
-        error_set(err, "%s: the object is not a JSON object",
-                  (unsigned)res < MODEL_RES_COUNT ? model_res_name(res) : "?");
+        error_set(err, "%s: the object is not a JSON object", model_res_name(res));
         return NULL;
     }
     size_t len;
@@ -1283,8 +1280,7 @@ struct model_obj *k8s_decode_table_row(enum model_res res, const char *const *co
                                        size_t ncolumns, struct json_object *row, struct error *err)
 {
     if (row == NULL || !json_object_is_type(row, json_type_object)) {
-        error_set(err, "%s table: a row is not a JSON object",
-                  (unsigned)res < MODEL_RES_COUNT ? model_res_name(res) : "?");
+        error_set(err, "%s table: a row is not a JSON object", model_res_name(res));
         return NULL;
     }
     size_t len;
