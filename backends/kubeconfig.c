@@ -367,16 +367,29 @@ static const yaml_node_t *expect_kind(struct parse *p, const yaml_node_t *n, yam
 
 /* ---- sections ----------------------------------------------------------------------------- */
 
+/* A mapping pair's key if it is a scalar (else NULL: the caller skips the pair), with its
+ * value in *v and "base.key" in field for messages. */
+static const char *pair_field(struct parse *p, const yaml_node_pair_t *pr, const char *base,
+                              char *field, size_t len, yaml_node_t **v)
+{
+    yaml_node_t *k = node(p, pr->key);
+    *v = node(p, pr->value);
+    if (k == NULL || *v == NULL || k->type != YAML_SCALAR_NODE)
+        return NULL;
+    const char *key = scalar(k);
+    snprintf(field, len, "%.300s.%.100s", base, key);
+    return key;
+}
+
 static int parse_cluster(struct parse *p, const yaml_node_t *m, const char *base,
                          struct kc_cluster *c)
 {
     char field[512];
     for (yaml_node_pair_t *pr = m->data.mapping.pairs.start; pr < m->data.mapping.pairs.top; pr++) {
-        yaml_node_t *k = node(p, pr->key), *v = node(p, pr->value);
-        if (k == NULL || v == NULL || k->type != YAML_SCALAR_NODE)
+        yaml_node_t *v;
+        const char *key = pair_field(p, pr, base, field, sizeof field, &v);
+        if (key == NULL)
             continue;
-        const char *key = scalar(k);
-        snprintf(field, sizeof field, "%.300s.%.100s", base, key);
         int rc = 0;
         if (strcmp(key, "server") == 0)
             rc = get_string(p, v, field, &c->server);
@@ -396,21 +409,36 @@ static int parse_cluster(struct parse *p, const yaml_node_t *m, const char *base
     return 0;
 }
 
+/* Frees the exec plugin's argument list, leaving none. */
+static void exec_args_clear(struct kube_exec *e)
+{
+    if (e->args)
+        for (char **a = e->args; *a; a++)
+            free(*a);
+    free(e->args);
+    e->args = NULL;
+}
+
+/* Frees the exec plugin's environment (values are secrets), leaving none. */
+static void exec_env_clear(struct kube_exec *e)
+{
+    for (size_t i = 0; i < e->nenv; i++) {
+        free(e->env[i].name);
+        secret_free(e->env[i].value, 0);
+    }
+    free(e->env);
+    e->env = NULL;
+    e->nenv = 0;
+}
+
 static void exec_free(struct kube_exec *e)
 {
     if (e == NULL)
         return;
     free(e->api_version);
     free(e->command);
-    if (e->args)
-        for (char **a = e->args; *a; a++)
-            free(*a);
-    free(e->args);
-    for (size_t i = 0; i < e->nenv; i++) {
-        free(e->env[i].name);
-        secret_free(e->env[i].value, 0);
-    }
-    free(e->env);
+    exec_args_clear(e);
+    exec_env_clear(e);
     free(e->install_hint);
     free(e->interactive_mode);
     free(e);
@@ -443,11 +471,10 @@ static int parse_exec(struct parse *p, const yaml_node_t *m, const char *base, s
 {
     char field[512];
     for (yaml_node_pair_t *pr = m->data.mapping.pairs.start; pr < m->data.mapping.pairs.top; pr++) {
-        yaml_node_t *k = node(p, pr->key), *v = node(p, pr->value);
-        if (k == NULL || v == NULL || k->type != YAML_SCALAR_NODE)
+        yaml_node_t *v;
+        const char *key = pair_field(p, pr, base, field, sizeof field, &v);
+        if (key == NULL)
             continue;
-        const char *key = scalar(k);
-        snprintf(field, sizeof field, "%.300s.%.100s", base, key);
         int rc = 0;
         if (strcmp(key, "apiVersion") == 0) {
             rc = get_string(p, v, field, &e->api_version);
@@ -463,11 +490,7 @@ static int parse_exec(struct parse *p, const yaml_node_t *m, const char *base, s
             const yaml_node_t *seq = expect_kind(p, v, YAML_SEQUENCE_NODE, field);
             if (KIND_FAILED(seq))
                 return -1;
-            if (e->args)
-                for (char **a = e->args; *a; a++)
-                    free(*a);
-            free(e->args);
-            e->args = NULL;
+            exec_args_clear(e);
             size_t n =
                 seq ? (size_t)(seq->data.sequence.items.top - seq->data.sequence.items.start) : 0;
             e->args = xcalloc(n + 1, sizeof *e->args);
@@ -484,13 +507,7 @@ static int parse_exec(struct parse *p, const yaml_node_t *m, const char *base, s
             const yaml_node_t *seq = expect_kind(p, v, YAML_SEQUENCE_NODE, field);
             if (KIND_FAILED(seq))
                 return -1;
-            for (size_t i = 0; i < e->nenv; i++) {
-                free(e->env[i].name);
-                secret_free(e->env[i].value, 0);
-            }
-            free(e->env);
-            e->env = NULL;
-            e->nenv = 0;
+            exec_env_clear(e);
             size_t n =
                 seq ? (size_t)(seq->data.sequence.items.top - seq->data.sequence.items.start) : 0;
             e->env = n ? xcalloc(n, sizeof *e->env) : NULL;
@@ -544,11 +561,10 @@ static int parse_user(struct parse *p, const yaml_node_t *m, const char *base, s
 {
     char field[512];
     for (yaml_node_pair_t *pr = m->data.mapping.pairs.start; pr < m->data.mapping.pairs.top; pr++) {
-        yaml_node_t *k = node(p, pr->key), *v = node(p, pr->value);
-        if (k == NULL || v == NULL || k->type != YAML_SCALAR_NODE)
+        yaml_node_t *v;
+        const char *key = pair_field(p, pr, base, field, sizeof field, &v);
+        if (key == NULL)
             continue;
-        const char *key = scalar(k);
-        snprintf(field, sizeof field, "%.300s.%.100s", base, key);
         int rc = 0;
         if (strcmp(key, "token") == 0) {
             rc = get_string(p, v, field, &u->token);
@@ -610,11 +626,10 @@ static int parse_context(struct parse *p, const yaml_node_t *m, const char *base
 {
     char field[512];
     for (yaml_node_pair_t *pr = m->data.mapping.pairs.start; pr < m->data.mapping.pairs.top; pr++) {
-        yaml_node_t *k = node(p, pr->key), *v = node(p, pr->value);
-        if (k == NULL || v == NULL || k->type != YAML_SCALAR_NODE)
+        yaml_node_t *v;
+        const char *key = pair_field(p, pr, base, field, sizeof field, &v);
+        if (key == NULL)
             continue;
-        const char *key = scalar(k);
-        snprintf(field, sizeof field, "%.300s.%.100s", base, key);
         int rc = 0;
         if (strcmp(key, "cluster") == 0)
             rc = get_string(p, v, field, &c->cluster);
