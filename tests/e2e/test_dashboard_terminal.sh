@@ -2,8 +2,8 @@
 # How the dashboard meets the terminal, on clusters that cannot be reached (so no simulator is
 # needed): their error is drawn beside "STALE"; NO_COLOR means no colour escapes at all while
 # the default theme colours the screen; a non-UTF-8 locale gets ASCII line drawing and a UTF-8
-# one box drawing; an unknown --theme says so in the status bar and the default is used; q
-# restores the terminal.
+# one box drawing; an unknown --theme, or a broken theme file (with its file:line:col), says so
+# in the status bar and the default is used; q restores the terminal.
 set -euo pipefail
 : "${CUTOVER_BIN:?}"
 
@@ -76,6 +76,17 @@ wait_for 'Nodes by zone'
 cap | grep -q 'using the default' && fail "high-contrast theme did not load"
 keys q
 wait_for 'cutover-exit=0' 10
+
+# 5b. a broken theme file: its file:line:col on screen, and the default theme colours the screen
+mkdir -p "$XDG_CONFIG_HOME/cutover/themes"
+printf 'name: broken\nroles:\n  header: {fg: mauve}\n' >"$XDG_CONFIG_HOME/cutover/themes/broken.yaml"
+run "LANG=C.UTF-8 LC_ALL=C.UTF-8" "--theme broken"
+wait_for 'using the default theme \(broken\): .*broken\.yaml:3:[0-9]+: header\.fg: bad colour'
+wait_for 'Nodes by zone'
+[ "$(colour_escapes)" -gt 0 ] || fail "no default theme after a broken one"
+keys q
+wait_for 'cutover-exit=0' 10
+
 # 6. everything from config.yaml: contexts, kubeconfig, theme and a rebinding (x quits, q not)
 mkdir -p "$XDG_CONFIG_HOME/cutover"
 cat >"$XDG_CONFIG_HOME/cutover/config.yaml" <<CFG
