@@ -4,6 +4,8 @@
 #   bench/run.sh           quick mode: 10k pods x 500 nodes per cluster (well under a minute)
 #   bench/run.sh --full    {10k, 50k, 150k} pods x {500, 5000} nodes per cluster
 #   bench/run.sh --sizes "50000:500 150000:5000"
+#   bench/run.sh --gzip    let the simulator compress (by default it does not: one zlib stream
+#                          does ~100 MB/s and would make the simulator the bottleneck)
 #
 # Needs a build in $BUILD_DIR (default build): ./dev build. Prints a Markdown table; copy it
 # into bench/README.md with the machine it ran on.
@@ -16,12 +18,14 @@ load=$build/bench_load
 steady=${STEADY_SECONDS:-10}
 sizes="10000:500"
 kubectl_runs=1
+sim_args=(--no-gzip)
 while [ $# -gt 0 ]; do
     case "$1" in
     --full) sizes="10000:500 10000:5000 50000:500 50000:5000 150000:500 150000:5000" ;;
     --sizes) sizes=$2; shift ;;
     --no-kubectl) kubectl_runs=0 ;;
-    -h | --help) sed -n '2,9p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    --gzip) sim_args=() ;;
+    -h | --help) sed -n '2,11p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "bench/run.sh: unknown option $1" >&2; exit 2 ;;
     esac
     shift
@@ -70,7 +74,7 @@ EOF
 
 start_sim() {
     scenario "$1" "$2" >"$tmp/scenario.yaml"
-    "$sim" --scenario "$tmp/scenario.yaml" --write-kubeconfig "$tmp/kubeconfig" \
+    "$sim" "${sim_args[@]}" --scenario "$tmp/scenario.yaml" --write-kubeconfig "$tmp/kubeconfig" \
         >"$tmp/ready" 2>"$tmp/sim.log" &
     simpid=$!
     for _ in $(seq 1 600); do

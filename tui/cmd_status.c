@@ -578,7 +578,7 @@ static void text_findings(FILE *out, const struct status_cluster cl[2], const st
         for (char *p = sev; *p; p++)
             *p = (char)(*p - 'a' + 'A');
         const char *where =
-            f->side == ANALYSIS_BOTH ? "both" : san(cl[f->side].context, ctx, sizeof ctx);
+            f->side == ANALYSIS_BOTH ? "" : san(cl[f->side].context, ctx, sizeof ctx);
         fprintf(out, "  %-4s  %-6s %-14s %-26s %s\n", sev, analysis_side_name(f->side), where,
                 f->code, san(f->message, msg, sizeof msg));
     }
