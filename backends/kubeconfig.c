@@ -736,8 +736,10 @@ static int parse_section(struct parse *p, const yaml_node_t *v, enum section sec
             if (strcmp(scalar(k), "name") == 0) {
                 char nfield[160];
                 snprintf(nfield, sizeof nfield, "%s.name", field);
-                if (get_string(p, val, nfield, &name) < 0)
+                if (get_string(p, val, nfield, &name) < 0) {
+                    free(name); /* a first "name" before a broken second one */
                     return -1;
+                }
             } else if (strcmp(scalar(k), inner[sec]) == 0) {
                 body = expect_kind(p, val, YAML_MAPPING_NODE, bfield);
                 if (KIND_FAILED(body)) {

@@ -181,6 +181,20 @@ static void test_duplicate_name_in_one_file(void **state)
                         "kc.yaml:4:3: clusters[1]: duplicate name \"c\" in clusters");
 }
 
+/* Found by fuzz_kubeconfig: a second "name" key that is not a string, after a first one, is an
+ * error at the second key's value (and, under ASan, leaks nothing). */
+static void test_second_name_key_that_is_not_a_string(void **state)
+{
+    (void)state;
+    char msg[1024];
+    const char *doc = "users:\n"
+                      "- name: sso\n"
+                      "  name:\n"
+                      "    exec: {command: kubelogin}\n";
+    assert_string_equal(load_mem_err(doc, msg, sizeof msg),
+                        "kc.yaml:4:5: users[0].name: expected a string");
+}
+
 /* Recursive aliases, odd tags and NUL bytes must give an error or a config, never a crash. */
 static void test_hostile_yaml_does_not_crash(void **state)
 {
@@ -720,6 +734,7 @@ int main(void)
         cmocka_unit_test(test_yaml_syntax_error_has_position),
         cmocka_unit_test(test_bad_base64_is_an_error),
         cmocka_unit_test(test_duplicate_name_in_one_file),
+        cmocka_unit_test(test_second_name_key_that_is_not_a_string),
         cmocka_unit_test(test_hostile_yaml_does_not_crash),
         cmocka_unit_test(test_empty_file_is_empty_config),
         cmocka_unit_test(test_merge_first_file_wins),
