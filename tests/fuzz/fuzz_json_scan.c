@@ -30,7 +30,9 @@ static int on_item(void *arg, const char *json, size_t len)
     copy[len] = '\0';
     json_tokener *tok = json_tokener_new_ex(1024);
     json_object *o = json_tokener_parse_ex(tok, copy, (int)len + 1);
-    int ok = o != NULL && json_tokener_get_error(tok) == json_tokener_success &&
+    /* An item may be the literal null, which json-c parses to a NULL object: success is the
+     * tokener's word, not a non-NULL result. */
+    int ok = json_tokener_get_error(tok) == json_tokener_success &&
              (size_t)json_tokener_get_parse_end(tok) >= len;
     json_object_put(o);
     json_tokener_free(tok);
