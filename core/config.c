@@ -31,19 +31,6 @@ static bool config_key_known(const char *key)
     return false;
 }
 
-/* Error messages quote what the file said: make them safe to print or draw. */
-static void config_err_scrub(struct error *err)
-{
-    if (err == NULL)
-        return;
-    char buf[sizeof err->msg];
-    text_sanitize_buf(err->msg, buf, sizeof buf);
-    memcpy(err->msg, buf, sizeof buf);
-    char fbuf[sizeof err->file];
-    text_sanitize_buf(err->file, fbuf, sizeof fbuf);
-    memcpy(err->file, fbuf, sizeof fbuf);
-}
-
 void config_init(struct config *cfg)
 {
     memset(cfg, 0, sizeof *cfg);
@@ -186,7 +173,7 @@ int config_set(struct config *cfg, const char *key, const char *value, struct er
     int rc = config_set_at(cfg, key, value, NULL, 0, 0, &e);
     if (rc < 0) {
         error_set(err, "%s", e.msg);
-        config_err_scrub(err);
+        error_sanitize(err);
     }
     return rc;
 }
@@ -251,7 +238,7 @@ int config_load_text(const char *text, size_t len, const char *name, const char 
     const char *file = name ? name : "(config)";
     yaml_document_t doc;
     if (yaml_doc_load(text, len, file, &doc, err) < 0) {
-        config_err_scrub(err);
+        error_sanitize(err);
         return -EINVAL;
     }
     struct config tmp;
@@ -334,7 +321,7 @@ int config_load_text(const char *text, size_t len, const char *name, const char 
     yaml_document_delete(&doc);
     if (rc < 0) {
         config_fini(&tmp);
-        config_err_scrub(err);
+        error_sanitize(err);
         return rc;
     }
     free(tmp.path);

@@ -1,5 +1,7 @@
 #include "cutover/error.h"
 
+#include "cutover/text.h"
+
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -51,4 +53,16 @@ void error_clear(struct error *err)
 {
     if (err)
         memset(err, 0, sizeof *err);
+}
+
+void error_sanitize(struct error *err)
+{
+    if (err == NULL)
+        return;
+    char buf[sizeof err->msg];
+    text_sanitize_buf(err->msg, buf, sizeof buf);
+    memcpy(err->msg, buf, sizeof buf);
+    char fbuf[sizeof err->file];
+    text_sanitize_buf(err->file, fbuf, sizeof fbuf);
+    memcpy(err->file, fbuf, sizeof fbuf);
 }

@@ -400,19 +400,6 @@ size_t keymap_keys_for(const struct keymap *km, const char *action, int *keys, s
     return n;
 }
 
-/* Error messages quote what the file said: make them safe to print or draw. */
-static void keymap_err_scrub(struct error *err)
-{
-    if (err == NULL)
-        return;
-    char buf[sizeof err->msg];
-    text_sanitize_buf(err->msg, buf, sizeof buf);
-    memcpy(err->msg, buf, sizeof buf);
-    char fbuf[sizeof err->file];
-    text_sanitize_buf(err->file, fbuf, sizeof fbuf);
-    memcpy(err->file, fbuf, sizeof fbuf);
-}
-
 int keymap_check(const char *spec, const char *action, const char *const *actions, size_t nactions,
                  const char *file, int line, int col, int *key, struct error *err)
 {
@@ -422,12 +409,12 @@ int keymap_check(const char *spec, const char *action, const char *const *action
                      "unknown key '%s' (use e.g. q, \"?\", C-c, M-x, Tab, S-Tab, Enter, Esc, Up, "
                      "PgDn, F1, Space)",
                      spec);
-        keymap_err_scrub(err);
+        error_sanitize(err);
         return -EINVAL;
     }
     if (action == NULL || action[0] == '\0') {
         error_set_at(err, file, line, col, "key '%s': missing action name (or \"none\")", spec);
-        keymap_err_scrub(err);
+        error_sanitize(err);
         return -EINVAL;
     }
     if (strcmp(action, KEYMAP_ACTION_NONE) != 0 && actions != NULL) {
@@ -448,7 +435,7 @@ int keymap_check(const char *spec, const char *action, const char *const *action
                 snprintf(list + sizeof list - 5, 5, "...");
             error_set_at(err, file, line, col, "key '%s': unknown action '%s' (known: %s)", spec,
                          action, list);
-            keymap_err_scrub(err);
+            error_sanitize(err);
             return -EINVAL;
         }
     }
@@ -471,7 +458,7 @@ int keymap_load_text(struct keymap *km, const char *text, size_t len, const char
     yaml_document_t doc;
     int rc = 0;
     if (yaml_doc_load(text, len, name, &doc, err) < 0) {
-        keymap_err_scrub(err);
+        error_sanitize(err);
         return -EINVAL;
     }
     yaml_node_t *root = yaml_document_get_root_node(&doc);
@@ -528,7 +515,7 @@ int keymap_load_text(struct keymap *km, const char *text, size_t len, const char
         }
     }
     if (rc < 0)
-        keymap_err_scrub(err);
+        error_sanitize(err);
     if (rc == 0) {
         for (size_t i = 0; i < npending; i++)
             keymap_apply(km, pending[i].key, pending[i].action);

@@ -400,19 +400,6 @@ struct theme_partial {
 
 static int theme_find_depth(const char *name, struct theme *out, struct error *err, int depth);
 
-/* Error messages quote what the file said: make them safe to print or draw. */
-static void theme_err_scrub(struct error *err)
-{
-    if (err == NULL)
-        return;
-    char buf[sizeof err->msg];
-    text_sanitize_buf(err->msg, buf, sizeof buf);
-    memcpy(err->msg, buf, sizeof buf);
-    char fbuf[sizeof err->file];
-    text_sanitize_buf(err->file, fbuf, sizeof fbuf);
-    memcpy(err->file, fbuf, sizeof fbuf);
-}
-
 static int theme_parse_color_node(const yaml_node_t *v, const char *file, const char *what,
                                   struct theme_color *out, struct error *err)
 {
@@ -556,7 +543,7 @@ static int theme_load_text_depth(const char *text, size_t len, const char *file,
 {
     yaml_document_t doc;
     if (yaml_doc_load(text, len, file, &doc, err) < 0) {
-        theme_err_scrub(err);
+        error_sanitize(err);
         return -EINVAL;
     }
     int rc = 0;
@@ -709,7 +696,7 @@ static int theme_load_text_depth(const char *text, size_t len, const char *file,
     *out = tmp;
 out:
     if (rc < 0)
-        theme_err_scrub(err);
+        error_sanitize(err);
     free(parts);
     yaml_document_delete(&doc);
     return rc;
@@ -877,7 +864,7 @@ static int theme_find_depth(const char *name, struct theme *out, struct error *e
     }
 done:
     if (rc < 0)
-        theme_err_scrub(err);
+        error_sanitize(err);
     if (rc < 0 && depth == 0)
         theme_builtin(out); /* carry on with the default; the caller reports err */
     return rc;

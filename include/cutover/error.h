@@ -21,6 +21,10 @@ void error_set_at(struct error *err, const char *file, int line, int col, const 
 /* Formats "file:line:col: msg" (or just "msg") into buf and returns buf. */
 const char *error_format(const struct error *err, char *buf, size_t len);
 
+/* Makes err's message and file safe to print or draw (they may quote what a file said): control
+ * characters and invalid UTF-8 become visible escapes, as text_sanitize does. NULL is ignored. */
+void error_sanitize(struct error *err);
+
 /* Clears err so that a caller can tell whether anything was recorded. */
 void error_clear(struct error *err);
 
