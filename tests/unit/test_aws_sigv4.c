@@ -15,6 +15,7 @@
 
 #include "cutover/aws_sigv4.h"
 #include "cutover/xalloc.h"
+#include "../lib/testfile.h"
 
 #define SUITE_KEY "AKIDEXAMPLE"
 #define SUITE_SECRET "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY"
@@ -23,31 +24,6 @@
 /* The suite's own files disagree for these two: the hash in .sts is not the hash of .creq. */
 static const char *const inconsistent[] = {"post-x-www-form-urlencoded",
                                            "post-x-www-form-urlencoded-parameters"};
-
-static char *slurp(const char *path)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return NULL;
-    char *buf = NULL;
-    size_t len = 0, cap = 0;
-    char tmp[4096];
-    size_t n;
-    while ((n = fread(tmp, 1, sizeof tmp, f)) > 0) {
-        if (len + n + 1 > cap) {
-            cap = (len + n + 1) * 2;
-            buf = xrealloc(buf, cap);
-        }
-        memcpy(buf + len, tmp, n);
-        len += n;
-    }
-    fclose(f);
-    if (!buf)
-        buf = xstrdup("");
-    else
-        buf[len] = '\0';
-    return buf;
-}
 
 struct parsed_req {
     char *method;
@@ -191,7 +167,7 @@ static void test_suite(void **state)
             continue;
         }
         struct parsed_req r;
-        assert_int_equal(parse_req(slurp(reqs[i]), &r), 0);
+        assert_int_equal(parse_req(test_file_read(reqs[i], NULL), &r), 0);
         /* post-sts-header-before carries the token in the request and signs it;
          * post-sts-header-after adds it after signing (the signer does not see it). */
         const char *token = NULL;
@@ -216,7 +192,7 @@ static void test_suite(void **state)
         bool ok = true;
         for (size_t k = 0; k < 3; k++) {
             char *path = sibling(reqs[i], exts[k]);
-            char *want = slurp(path);
+            char *want = test_file_read(path, NULL);
             assert_non_null(want);
             if (strcmp(want, got[k]) != 0) {
                 printf("FAIL %s .%s\n--- want\n%s\n--- got\n%s\n", name, exts[k], want, got[k]);

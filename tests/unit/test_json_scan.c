@@ -9,6 +9,7 @@
 #include <cmocka.h>
 
 #include "cutover/json_scan.h"
+#include "../lib/testfile.h"
 
 #include <dirent.h>
 #include <stdbool.h>
@@ -18,27 +19,6 @@
 #include <string.h>
 
 /* ---- helpers ------------------------------------------------------------------------------ */
-
-static char *read_fixture(const char *rel, size_t *len)
-{
-    const char *dir = getenv("CUTOVER_FIXTURES");
-    assert_non_null(dir);
-    char path[1024];
-    snprintf(path, sizeof path, "%s/%s", dir, rel);
-    FILE *f = fopen(path, "rb");
-    if (f == NULL)
-        fail_msg("cannot open %s", path);
-    fseek(f, 0, SEEK_END);
-    long n = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    char *buf = malloc((size_t)n + 1);
-    assert_non_null(buf);
-    assert_int_equal(fread(buf, 1, (size_t)n, f), (size_t)n);
-    buf[n] = '\0';
-    fclose(f);
-    *len = (size_t)n;
-    return buf;
-}
 
 /* Items handed out by a scan, copied. */
 struct collected {
@@ -127,7 +107,7 @@ static const char *array_for(json_object *doc)
 static void check_fixture(const char *rel, enum chunking how)
 {
     size_t len;
-    char *buf = read_fixture(rel, &len);
+    char *buf = test_fixture_read(rel, &len);
     json_object *doc = json_tokener_parse(buf);
     assert_non_null(doc);
     const char *array = array_for(doc);
@@ -236,7 +216,7 @@ static void test_podlist_page(void **state)
 {
     (void)state;
     size_t len;
-    char *buf = read_fixture("wire/pods.PodList.page1.json", &len);
+    char *buf = test_fixture_read("wire/pods.PodList.page1.json", &len);
     struct collected c = {0};
     struct json_scan *s = json_scan_new("items", collect, &c);
     struct error err = {0};
@@ -273,7 +253,7 @@ static void test_status_410(void **state)
 {
     (void)state;
     size_t len;
-    char *buf = read_fixture("wire/status.410.Expired.continue.json", &len);
+    char *buf = test_fixture_read("wire/status.410.Expired.continue.json", &len);
     struct collected c = {0};
     struct json_scan *s = json_scan_new("items", collect, &c);
     struct error err = {0};
@@ -292,7 +272,7 @@ static void test_table_columns(void **state)
 {
     (void)state;
     size_t len;
-    char *buf = read_fixture("wire/pods.Table.page1.json", &len);
+    char *buf = test_fixture_read("wire/pods.Table.page1.json", &len);
     struct collected c = {0};
     struct json_scan *s = json_scan_new("rows", collect, &c);
     struct error err = {0};
@@ -339,7 +319,7 @@ static void test_table_columns_before_rows(void **state)
 {
     (void)state;
     size_t len;
-    char *buf = read_fixture("wire/nodes.Table.json", &len);
+    char *buf = test_fixture_read("wire/nodes.Table.json", &len);
     struct col_check cc = {0};
     cc.s = json_scan_new("rows", check_columns_known, &cc);
     struct error err = {0};
@@ -355,7 +335,7 @@ static void test_table_columns_before_rows(void **state)
 static void check_prefixes(const char *rel, const char *array)
 {
     size_t len;
-    char *buf = read_fixture(rel, &len);
+    char *buf = test_fixture_read(rel, &len);
     struct collected full = {0};
     struct json_scan *s = json_scan_new(array, collect, &full);
     struct error err = {0};
@@ -578,7 +558,7 @@ static void test_callback_stops(void **state)
 {
     (void)state;
     size_t len;
-    char *buf = read_fixture("wire/nodes.NodeList.json", &len);
+    char *buf = test_fixture_read("wire/nodes.NodeList.json", &len);
     struct collected c = {0};
     c.stop_after = 2;
     struct json_scan *s = json_scan_new("items", collect, &c);
@@ -647,7 +627,7 @@ static void test_watch_pods(void **state)
 {
     (void)state;
     size_t len;
-    char *buf = read_fixture("wire/watch.pods.web.ndjson", &len);
+    char *buf = test_fixture_read("wire/watch.pods.web.ndjson", &len);
     for (int how = WHOLE; how <= RANDOM; how++) {
         struct events ev = {0};
         struct json_lines *l = json_lines_new(1 << 20, on_event, &ev);
@@ -668,7 +648,7 @@ static void test_watch_410(void **state)
 {
     (void)state;
     size_t len;
-    char *buf = read_fixture("wire/watch.nodes.410.ndjson", &len);
+    char *buf = test_fixture_read("wire/watch.nodes.410.ndjson", &len);
     struct events ev = {0};
     struct json_lines *l = json_lines_new(4096, on_event, &ev);
     struct error err = {0};
@@ -684,7 +664,7 @@ static void test_watch_table(void **state)
 {
     (void)state;
     size_t len;
-    char *buf = read_fixture("wire/watch.nodes.Table.ndjson", &len);
+    char *buf = test_fixture_read("wire/watch.nodes.Table.ndjson", &len);
     struct events ev = {0};
     struct json_lines *l = json_lines_new(1 << 16, on_event, &ev);
     struct error err = {0};

@@ -10,6 +10,7 @@
 
 #include "cutover/json_scan.h"
 #include "cutover/k8s_decode.h"
+#include "../lib/testfile.h"
 
 #include <dirent.h>
 #include <json-c/json.h>
@@ -21,31 +22,9 @@
 
 /* ---- helpers ------------------------------------------------------------------------------ */
 
-static char *read_fixture(const char *rel, size_t *len)
-{
-    const char *dir = getenv("CUTOVER_FIXTURES");
-    assert_non_null(dir);
-    char path[1024];
-    snprintf(path, sizeof path, "%s/%s", dir, rel);
-    FILE *f = fopen(path, "rb");
-    if (f == NULL)
-        fail_msg("cannot open %s", path);
-    fseek(f, 0, SEEK_END);
-    long n = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    char *buf = malloc((size_t)n + 1);
-    assert_non_null(buf);
-    assert_int_equal(fread(buf, 1, (size_t)n, f), (size_t)n);
-    buf[n] = '\0';
-    fclose(f);
-    if (len)
-        *len = (size_t)n;
-    return buf;
-}
-
 static json_object *load(const char *rel)
 {
-    char *buf = read_fixture(rel, NULL);
+    char *buf = test_fixture_read(rel, NULL);
     json_object *o = json_tokener_parse(buf);
     free(buf);
     if (o == NULL)
@@ -623,7 +602,7 @@ static void decode_list(struct decoded *d, enum model_res res, const char *rel, 
     d->res = res;
     d->raw = raw;
     size_t len;
-    char *buf = read_fixture(rel, &len);
+    char *buf = test_fixture_read(rel, &len);
     d->scan = json_scan_new(strstr(rel, "Table") ? "rows" : "items", decode_item, d);
     struct error err = {0};
     size_t step = 1;
@@ -785,7 +764,7 @@ static void test_watch_pods_decode(void **state)
 {
     (void)state;
     size_t len;
-    char *buf = read_fixture("wire/watch.pods.web.ndjson", &len);
+    char *buf = test_fixture_read("wire/watch.pods.web.ndjson", &len);
     struct watch_events w = {0};
     struct json_lines *l = json_lines_new(1 << 20, on_watch_line, &w);
     struct error err = {0};
@@ -855,7 +834,7 @@ static void test_watch_table(void **state)
 {
     (void)state;
     /* A Table watch event carries a one-row Table; its columns come with it. */
-    char *buf = read_fixture("wire/watch.nodes.Table.ndjson", NULL);
+    char *buf = test_fixture_read("wire/watch.nodes.Table.ndjson", NULL);
     json_object *ev = json_tokener_parse(buf);
     free(buf);
     assert_non_null(ev);
@@ -960,7 +939,7 @@ static void test_fast_path_matches_jsonc(void **state)
                  {"k8s/core.v1.Secret.json", MODEL_RES_SECRETS}};
     for (size_t i = 0; i < sizeof files / sizeof files[0]; i++) {
         size_t len;
-        char *text = read_fixture(files[i].file, &len);
+        char *text = test_fixture_read(files[i].file, &len);
         struct error err = {0};
         char rv[64];
         struct model_obj *a = k8s_decode_json(files[i].res, text, len, rv, sizeof rv, &err);
@@ -1026,7 +1005,7 @@ static void test_threads(void **state)
 {
     (void)state;
     size_t len;
-    char *text = read_fixture("wire/pods.PodList.page1.json", &len);
+    char *text = test_fixture_read("wire/pods.PodList.page1.json", &len);
     struct thread_job jobs[2] = {{text, len, 0, 0}, {text, len, 0, 0}};
     pthread_t th[2];
     for (int i = 0; i < 2; i++)

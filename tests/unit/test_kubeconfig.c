@@ -8,6 +8,7 @@
 
 #include "cutover/kubeconfig.h"
 #include "cutover/xalloc.h"
+#include "../lib/testfile.h"
 
 #include <limits.h>
 #include <stdio.h>
@@ -18,18 +19,6 @@
 
 static char corpus[PATH_MAX];
 static char home[PATH_MAX];
-
-static char *slurp(const char *path, size_t *len)
-{
-    FILE *fp = fopen(path, "rb");
-    assert_non_null(fp);
-    size_t cap = 1 << 16;
-    char *buf = xmalloc(cap);
-    *len = fread(buf, 1, cap - 1, fp);
-    buf[*len] = '\0';
-    fclose(fp);
-    return buf;
-}
 
 static char *corpus_path(const char *rel)
 {
@@ -371,7 +360,7 @@ static void test_default_home_config(void **state)
     char *cfg = xasprintf("%s/config", dir);
     mkdir(dir, 0700);
     size_t len;
-    char *data = slurp("kind.yaml", &len);
+    char *data = test_file_must_read("kind.yaml", &len);
     FILE *fp = fopen(cfg, "wb");
     assert_non_null(fp);
     fwrite(data, 1, len, fp);
@@ -449,15 +438,15 @@ static void test_inline_data_decodes_to_pem(void **state)
     struct kube_context c;
     resolve_ok(kc, NULL, &c);
     size_t len;
-    char *ca = slurp("certs/ca.crt", &len);
+    char *ca = test_file_must_read("certs/ca.crt", &len);
     assert_int_equal(c.ca_data_len, len);
     assert_memory_equal(c.ca_data, ca, len);
     free(ca);
-    char *crt = slurp("certs/client.crt", &len);
+    char *crt = test_file_must_read("certs/client.crt", &len);
     assert_int_equal(c.client_cert_data_len, len);
     assert_memory_equal(c.client_cert_data, crt, len);
     free(crt);
-    char *key = slurp("certs/client.key", &len);
+    char *key = test_file_must_read("certs/client.key", &len);
     assert_int_equal(c.client_key_data_len, len);
     assert_memory_equal(c.client_key_data, key, len);
     free(key);
@@ -585,7 +574,7 @@ static void test_cluster_options(void **state)
     resolve_ok(kc, "folded-ctx", &c);
     assert_string_equal(c.server, "https://folded.example:6443");
     size_t len;
-    char *ca = slurp("certs/ca.crt", &len);
+    char *ca = test_file_must_read("certs/ca.crt", &len);
     assert_int_equal(c.ca_data_len, len);
     assert_memory_equal(c.ca_data, ca, len);
     free(ca);

@@ -8,6 +8,7 @@
 
 #include "cutover/kubeconfig.h"
 #include "cutover/xalloc.h"
+#include "../lib/testfile.h"
 
 #include <errno.h>
 #include <json-c/json.h>
@@ -29,19 +30,6 @@ static long long now_ms(void)
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-static char *slurp(const char *path, size_t *len)
-{
-    FILE *fp = fopen(path, "rb");
-    if (fp == NULL)
-        return NULL;
-    size_t cap = 1 << 16;
-    char *buf = xmalloc(cap);
-    *len = fread(buf, 1, cap - 1, fp);
-    buf[*len] = '\0';
-    fclose(fp);
-    return buf;
 }
 
 /* Runs the plugin of context ctx; returns kube_exec_run's result, message in msg. */
@@ -116,12 +104,12 @@ static void test_client_certificate(void **state)
     assert_null(cred.token);
     size_t len;
     char *path = xasprintf("%s/certs/client.crt", corpus);
-    char *crt = slurp(path, &len);
+    char *crt = test_file_read(path, &len);
     free(path);
     assert_string_equal(cred.client_cert_pem, crt);
     free(crt);
     path = xasprintf("%s/certs/client.key", corpus);
-    char *key = slurp(path, &len);
+    char *key = test_file_read(path, &len);
     free(path);
     assert_string_equal(cred.client_key_pem, key);
     free(key);
@@ -150,7 +138,7 @@ static void test_env_args_and_exec_info(void **state)
     unsetenv("PLUGIN_TOKEN");
 
     size_t len;
-    char *info = slurp(info_path, &len);
+    char *info = test_file_read(info_path, &len);
     unlink(info_path);
     assert_non_null(info);
     json_object *root = json_tokener_parse(info);
@@ -183,7 +171,7 @@ static void test_env_args_and_exec_info(void **state)
     assert_true(EVP_DecodeFinal(e, ca + a, &b) >= 0);
     EVP_ENCODE_CTX_free(e);
     char *path = xasprintf("%s/certs/ca.crt", corpus);
-    char *want = slurp(path, &len);
+    char *want = test_file_read(path, &len);
     free(path);
     assert_int_equal((size_t)(a + b), len);
     assert_memory_equal(ca, want, len);
@@ -200,7 +188,7 @@ static void test_env_args_and_exec_info(void **state)
     /* echo-info.sh answers in v1: the version check must refuse it. */
     assert_non_null(strstr(msg, "plugin returned version client.authentication.k8s.io/v1"));
     unsetenv("INFO_OUT");
-    info = slurp(info_path, &len);
+    info = test_file_read(info_path, &len);
     unlink(info_path);
     assert_string_equal(info, "{\"kind\":\"ExecCredential\",\"apiVersion\":\"client."
                               "authentication.k8s.io/v1beta1\",\"spec\":{\"interactive\":false}}");
@@ -332,7 +320,7 @@ static void test_hanging_plugin_times_out(void **state)
     assert_true(took >= 650);
     assert_true(took < 5000);
     size_t len;
-    char *pidtext = slurp(pidfile, &len);
+    char *pidtext = test_file_read(pidfile, &len);
     unlink(pidfile);
     assert_non_null(pidtext);
     pid_t child = (pid_t)atoi(pidtext);

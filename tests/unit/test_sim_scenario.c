@@ -6,27 +6,13 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
+#include "../lib/testfile.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "../../sim/sim_scenario.h"
-
-static char *read_file(const char *path)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        fail_msg("cannot open %s", path);
-    fseek(f, 0, SEEK_END);
-    long n = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    char *s = malloc((size_t)n + 1);
-    assert_int_equal(fread(s, 1, (size_t)n, f), (size_t)n);
-    s[n] = '\0';
-    fclose(f);
-    return s;
-}
 
 static const char *src_path(const char *rel, char *buf, size_t len)
 {
@@ -59,7 +45,7 @@ static void test_builtin_demo_equals_the_file(void **state)
 {
     (void)state;
     char path[1024];
-    char *file = read_file(src_path("sim/scenarios/demo.yaml", path, sizeof path));
+    char *file = test_file_must_read(src_path("sim/scenarios/demo.yaml", path, sizeof path), NULL);
     char *builtin = sim_scenario_demo_text();
     /* run sim/embed_demo.sh after editing demo.yaml */
     assert_string_equal(builtin, file);
