@@ -991,16 +991,29 @@ static void gen_workload(struct gen *g, struct wl *w)
 
 /* ---- the rest ------------------------------------------------------------------------------ */
 
+/* Opens an object and its metadata: {"metadata":{"name":N[,"namespace":NS],"uid":U,
+ * "creationTimestamp":T — the caller goes on inside metadata. */
+static void gen_meta_open(struct sim_buf *b, const char *name, const char *ns, const char *uid,
+                          time_t created)
+{
+    sim_buf_adds(b, "{\"metadata\":{\"name\":");
+    sim_buf_add_jstr(b, name);
+    if (ns) {
+        sim_buf_adds(b, ",\"namespace\":");
+        sim_buf_add_jstr(b, ns);
+    }
+    sim_buf_addf(b, ",\"uid\":\"%s\",\"creationTimestamp\":", uid);
+    sim_buf_add_time(b, created);
+}
+
 static void gen_namespace(struct gen *g, const char *name)
 {
     struct sim_buf b = {0};
     char uid[40];
     sim_gen_uid(&g->rng, uid);
-    sim_buf_adds(&b, "{\"metadata\":{\"name\":");
-    sim_buf_add_jstr(&b, name);
-    sim_buf_addf(&b, ",\"uid\":\"%s\",\"creationTimestamp\":", uid);
-    sim_buf_add_time(
-        &b, g->born + (strncmp(name, "kube-", 5) == 0 || !strcmp(name, "default") ? 0 : 86400));
+    gen_meta_open(&b, name, NULL, uid,
+                  g->born +
+                      (strncmp(name, "kube-", 5) == 0 || !strcmp(name, "default") ? 0 : 86400));
     sim_buf_adds(&b, ",\"labels\":{\"kubernetes.io/metadata.name\":");
     sim_buf_add_jstr(&b, name);
     sim_buf_adds(&b, "}},\"spec\":{\"finalizers\":[\"kubernetes\"]},\"status\":{\"phase\":"
@@ -1029,12 +1042,7 @@ static void gen_secret(struct gen *g, const struct sim_secret *s)
     struct sim_buf b = {0};
     char uid[40];
     sim_gen_uid(&g->rng, uid);
-    sim_buf_adds(&b, "{\"metadata\":{\"name\":");
-    sim_buf_add_jstr(&b, s->name);
-    sim_buf_adds(&b, ",\"namespace\":");
-    sim_buf_add_jstr(&b, s->ns);
-    sim_buf_addf(&b, ",\"uid\":\"%s\",\"creationTimestamp\":", uid);
-    sim_buf_add_time(&b, rand_between(g, g->born + 86400, g->now - 86400));
+    gen_meta_open(&b, s->name, s->ns, uid, rand_between(g, g->born + 86400, g->now - 86400));
     sim_buf_adds(&b, "},\"type\":");
     sim_buf_add_jstr(&b, s->type);
     sim_buf_adds(&b, ",\"data\":{");
@@ -1071,12 +1079,7 @@ static void gen_configmap(struct gen *g, const struct sim_configmap *c)
     struct sim_buf b = {0};
     char uid[40];
     sim_gen_uid(&g->rng, uid);
-    sim_buf_adds(&b, "{\"metadata\":{\"name\":");
-    sim_buf_add_jstr(&b, c->name);
-    sim_buf_adds(&b, ",\"namespace\":");
-    sim_buf_add_jstr(&b, c->ns);
-    sim_buf_addf(&b, ",\"uid\":\"%s\",\"creationTimestamp\":", uid);
-    sim_buf_add_time(&b, rand_between(g, g->born + 86400, g->now - 86400));
+    gen_meta_open(&b, c->name, c->ns, uid, rand_between(g, g->born + 86400, g->now - 86400));
     sim_buf_adds(&b, "},\"data\":{");
     for (size_t i = 0; i < c->n; i++) {
         if (i)
@@ -1102,12 +1105,7 @@ static void gen_event(struct gen *g, const struct sim_event_spec *e, int n)
     time_t last = g->now - 30 - n * 7, first = last - 3600;
     for (int v1 = 0; v1 < 2; v1++) {
         struct sim_buf b = {0};
-        sim_buf_adds(&b, "{\"metadata\":{\"name\":");
-        sim_buf_add_jstr(&b, ename);
-        sim_buf_adds(&b, ",\"namespace\":");
-        sim_buf_add_jstr(&b, e->ns);
-        sim_buf_addf(&b, ",\"uid\":\"%s\",\"creationTimestamp\":", uid);
-        sim_buf_add_time(&b, first);
+        gen_meta_open(&b, ename, e->ns, uid, first);
         sim_buf_addf(&b, "},\"%s\":{\"kind\":", v1 ? "regarding" : "involvedObject");
         sim_buf_add_jstr(&b, kind);
         sim_buf_adds(&b, ",\"namespace\":");
@@ -1146,10 +1144,7 @@ static void gen_leader_lease(struct gen *g, const char *name)
     sim_gen_uid(&g->rng, uid);
     sim_gen_suffix(&g->rng, sfx, 8);
     snprintf(holder, sizeof holder, "%s_%s", g->nnodes ? g->nodes[0].name : "master", uid);
-    sim_buf_adds(&b, "{\"metadata\":{\"name\":");
-    sim_buf_add_jstr(&b, name);
-    sim_buf_addf(&b, ",\"namespace\":\"kube-system\",\"uid\":\"%s\",\"creationTimestamp\":", uid);
-    sim_buf_add_time(&b, g->born);
+    gen_meta_open(&b, name, "kube-system", uid, g->born);
     sim_buf_adds(&b, "},\"spec\":{\"holderIdentity\":");
     sim_buf_add_jstr(&b, holder);
     sim_buf_adds(&b, ",\"leaseDurationSeconds\":15,\"acquireTime\":");
