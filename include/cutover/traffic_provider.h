@@ -82,6 +82,14 @@ int traffic_gateway_new(const struct traffic_target_cfg *cfg,
                         struct error *err);
 void traffic_provider_free(struct traffic_provider *p);
 
+/* For constructors (added by traffic-aws): a provider holding ops, a copy of cfg, env->read_only
+ * and impl. Ownership: ops->free releases impl and whatever it holds, nothing else;
+ * traffic_provider_free then calls it, frees the cfg copy and the provider itself. */
+struct traffic_provider *traffic_provider_alloc(const struct traffic_provider_ops *ops,
+                                                const struct traffic_target_cfg *cfg,
+                                                const struct traffic_provider_env *env,
+                                                void *impl);
+
 /* Observed split: Prometheus's instant query API (GET /api/v1/query?query=...). The sum of the
  * result vector's values into *out; an empty vector is 0. Read-only by nature. */
 int prom_query_sum(const char *base_url, const char *promql, int timeout_ms, double *out,
