@@ -387,13 +387,31 @@ static int accept_aggregated(struct MHD_Connection *conn)
 static const char VERBS[] =
     "[\"create\",\"delete\",\"deletecollection\",\"get\",\"list\",\"patch\",\"update\",\"watch\"]";
 
-static const char *const GROUPS[] = {"apps", "coordination.k8s.io", "events.k8s.io"};
+/* The API groups served, each with its one version. */
+static const struct {
+    const char *group;
+    const char *version;
+} GROUPS[] = {{"apps", "v1"},
+              {"coordination.k8s.io", "v1"},
+              {"events.k8s.io", "v1"},
+              {"external-secrets.io", "v1beta1"},
+              {"gateway.networking.k8s.io", "v1"}};
+#define NGROUPS (sizeof GROUPS / sizeof GROUPS[0])
+
+/* The version served for group ("v1" for the core group). */
+static const char *group_version(const char *group)
+{
+    for (size_t g = 0; g < NGROUPS; g++)
+        if (strcmp(GROUPS[g].group, group) == 0)
+            return GROUPS[g].version;
+    return "v1";
+}
 
 static void resource_list(struct sim_buf *b, const char *group)
 {
     sim_buf_adds(b, "{\"kind\":\"APIResourceList\",\"apiVersion\":\"v1\",\"groupVersion\":");
     char gv[96];
-    snprintf(gv, sizeof gv, "%s%sv1", group, *group ? "/" : "");
+    snprintf(gv, sizeof gv, "%s%s%s", group, *group ? "/" : "", group_version(group));
     sim_buf_add_jstr(b, gv);
     sim_buf_adds(b, ",\"resources\":[");
     bool first = true;
@@ -413,7 +431,10 @@ static void resource_list(struct sim_buf *b, const char *group)
         sim_buf_add(b, "}", 1);
         first = false;
         if (i == SIM_RES_PODS || i == SIM_RES_NODES || i == SIM_RES_DEPLOYMENTS ||
-            i == SIM_RES_STATEFULSETS || i == SIM_RES_DAEMONSETS || i == SIM_RES_REPLICASETS)
+            i == SIM_RES_STATEFULSETS || i == SIM_RES_DAEMONSETS || i == SIM_RES_REPLICASETS ||
+            i == SIM_RES_EXTERNALSECRETS || i == SIM_RES_CLUSTEREXTERNALSECRETS ||
+            i == SIM_RES_SECRETSTORES || i == SIM_RES_CLUSTERSECRETSTORES ||
+            i == SIM_RES_HTTPROUTES)
             sim_buf_addf(b,
                          ",{\"name\":\"%s/status\",\"singularName\":\"\",\"namespaced\":%s,"
                          "\"kind\":\"%s\",\"verbs\":[\"get\",\"patch\",\"update\"]}",
@@ -428,14 +449,16 @@ static void aggregated(struct sim_buf *b, bool core, int v)
                  "{\"kind\":\"APIGroupDiscoveryList\",\"apiVersion\":\"apidiscovery.k8s.io/%s\","
                  "\"metadata\":{},\"items\":[",
                  v == 1 ? "v2beta1" : "v2");
-    size_t ng = core ? 1 : sizeof GROUPS / sizeof GROUPS[0];
+    size_t ng = core ? 1 : NGROUPS;
     for (size_t g = 0; g < ng; g++) {
-        const char *group = core ? "" : GROUPS[g];
+        const char *group = core ? "" : GROUPS[g].group;
         sim_buf_addf(b, "%s{\"metadata\":{", g ? "," : "");
         if (!core)
             sim_buf_addf(b, "\"name\":\"%s\",", group);
-        sim_buf_adds(b, "\"creationTimestamp\":null},\"versions\":[{\"version\":\"v1\","
-                        "\"resources\":[");
+        sim_buf_addf(b,
+                     "\"creationTimestamp\":null},\"versions\":[{\"version\":\"%s\","
+                     "\"resources\":[",
+                     group_version(group));
         bool first = true;
         for (int i = 0; i < SIM_RES_COUNT; i++) {
             const struct sim_res_info *ri = &sim_res_table[i];
@@ -443,9 +466,9 @@ static void aggregated(struct sim_buf *b, bool core, int v)
                 continue;
             sim_buf_addf(b,
                          "%s{\"resource\":\"%s\",\"responseKind\":{\"group\":\"%s\","
-                         "\"version\":\"v1\",\"kind\":\"%s\"},\"scope\":\"%s\","
+                         "\"version\":\"%s\",\"kind\":\"%s\"},\"scope\":\"%s\","
                          "\"singularResource\":\"%s\",\"verbs\":%s",
-                         first ? "" : ",", ri->name, ri->group, ri->kind,
+                         first ? "" : ",", ri->name, ri->group, ri->version, ri->kind,
                          ri->namespaced ? "Namespaced" : "Cluster", ri->singular, VERBS);
             if (ri->short_names)
                 sim_buf_addf(b, ",\"shortNames\":%s", ri->short_names);
@@ -461,11 +484,12 @@ static void aggregated(struct sim_buf *b, bool core, int v)
 
 static void group_json(struct sim_buf *b, const char *group)
 {
+    const char *v = group_version(group);
     sim_buf_addf(b,
-                 "{\"name\":\"%s\",\"versions\":[{\"groupVersion\":\"%s/v1\",\"version\":"
-                 "\"v1\"}],\"preferredVersion\":{\"groupVersion\":\"%s/v1\",\"version\":"
-                 "\"v1\"}}",
-                 group, group, group);
+                 "{\"name\":\"%s\",\"versions\":[{\"groupVersion\":\"%s/%s\",\"version\":"
+                 "\"%s\"}],\"preferredVersion\":{\"groupVersion\":\"%s/%s\",\"version\":"
+                 "\"%s\"}}",
+                 group, group, v, v, group, v, v);
 }
 
 static enum MHD_Result serve_discovery(struct reply *rp, char **seg, int nseg)
@@ -492,10 +516,10 @@ static enum MHD_Result serve_discovery(struct reply *rp, char **seg, int nseg)
             rp->ctype = agg_ct[agg];
         } else {
             sim_buf_adds(&b, "{\"kind\":\"APIGroupList\",\"apiVersion\":\"v1\",\"groups\":[");
-            for (size_t g = 0; g < sizeof GROUPS / sizeof GROUPS[0]; g++) {
+            for (size_t g = 0; g < NGROUPS; g++) {
                 if (g)
                     sim_buf_add(&b, ",", 1);
-                group_json(&b, GROUPS[g]);
+                group_json(&b, GROUPS[g].group);
             }
             sim_buf_adds(&b, "]}");
         }
@@ -505,24 +529,24 @@ static enum MHD_Result serve_discovery(struct reply *rp, char **seg, int nseg)
         resource_list(&b, "");
     } else if (nseg == 2) { /* /apis/GROUP */
         size_t g;
-        for (g = 0; g < sizeof GROUPS / sizeof GROUPS[0]; g++)
-            if (strcmp(seg[1], GROUPS[g]) == 0)
+        for (g = 0; g < NGROUPS; g++)
+            if (strcmp(seg[1], GROUPS[g].group) == 0)
                 break;
-        if (g == sizeof GROUPS / sizeof GROUPS[0])
+        if (g == NGROUPS)
             goto nf;
         sim_buf_adds(&b, "{\"kind\":\"APIGroup\",\"apiVersion\":\"v1\",");
         struct sim_buf gj = {0};
-        group_json(&gj, GROUPS[g]);
+        group_json(&gj, GROUPS[g].group);
         sim_buf_add(&b, gj.data + 1, gj.len - 1);
         sim_buf_fini(&gj);
     } else { /* /apis/GROUP/v1 */
         size_t g;
-        for (g = 0; g < sizeof GROUPS / sizeof GROUPS[0]; g++)
-            if (strcmp(seg[1], GROUPS[g]) == 0)
+        for (g = 0; g < NGROUPS; g++)
+            if (strcmp(seg[1], GROUPS[g].group) == 0)
                 break;
-        if (g == sizeof GROUPS / sizeof GROUPS[0] || strcmp(seg[2], "v1") != 0)
+        if (g == NGROUPS || strcmp(seg[2], GROUPS[g].version) != 0)
             goto nf;
-        resource_list(&b, GROUPS[g]);
+        resource_list(&b, GROUPS[g].group);
     }
     return send_body(rp, 200, sim_buf_take(&b));
 nf:
@@ -1121,6 +1145,10 @@ static enum MHD_Result serve_patch(struct reply *rp, struct req *rq, enum sim_re
             sim_json_merge_patch(&cj, patch);
         } else {
             rc = sim_json_patch(&cj, patch, &err);
+            /* as the API server: a resourceVersion the patch leaves (or sets) in the object
+             * is a precondition (a failed "test" op is 422 above, a stale version 409) */
+            if (rc == 0)
+                want = meta_rv(cj);
         }
         sim_obj_unref(cur);
         if (rc < 0 || !cj || !json_object_is_type(cj, json_type_object)) {

@@ -1046,7 +1046,15 @@ static void gen_secret(struct gen *g, const struct sim_secret *s)
     sim_buf_adds(&b, "},\"type\":");
     sim_buf_add_jstr(&b, s->type);
     sim_buf_adds(&b, ",\"data\":{");
-    for (size_t i = 0; i < s->nkeys; i++) {
+    for (size_t i = 0; i < s->nkeys && s->values; i++) {
+        /* values given by the scenario (base64) */
+        if (i)
+            sim_buf_add(&b, ",", 1);
+        sim_buf_add_jstr(&b, s->keys[i]);
+        sim_buf_add(&b, ":", 1);
+        sim_buf_add_jstr(&b, s->values[i]);
+    }
+    for (size_t i = 0; i < s->nkeys && !s->values; i++) {
         /* generated values: random, never printed by the simulator */
         unsigned char raw[24];
         for (size_t k = 0; k < sizeof raw; k++)
@@ -1071,7 +1079,48 @@ static void gen_secret(struct gen *g, const struct sim_secret *s)
     }
     sim_buf_adds(&b, "}}");
     load_json(g, SIM_RES_SECRETS, b.data);
+    explicit_bzero(b.data, b.len);
     sim_buf_fini(&b);
+}
+
+/* One raw manifest of the scenario's `objects:` (checked by the parser): uid and
+ * creationTimestamp filled in when absent. */
+static void gen_object(struct gen *g, const char *text)
+{
+    json_object *o = json_tokener_parse(text);
+    json_object *av = NULL, *kind = NULL, *meta = NULL;
+    json_object_object_get_ex(o, "apiVersion", &av);
+    json_object_object_get_ex(o, "kind", &kind);
+    json_object_object_get_ex(o, "metadata", &meta);
+    const char *avs = json_object_get_string(av), *slash = avs ? strchr(avs, '/') : NULL;
+    char group[128];
+    snprintf(group, sizeof group, "%.*s", slash ? (int)(slash - avs) : 0, avs ? avs : "");
+    int r = kind ? sim_res_by_kind(group, json_object_get_string(kind)) : -1;
+    if (r < 0 || !meta) {
+        if (!g->failed)
+            error_set(g->err, "scenario object %s is not served", avs ? avs : "?");
+        g->failed++;
+        json_object_put(o);
+        return;
+    }
+    char uid[40];
+    sim_gen_uid(&g->rng, uid);
+    if (!json_object_object_get_ex(meta, "uid", NULL))
+        json_object_object_add(meta, "uid", json_object_new_string(uid));
+    if (!json_object_object_get_ex(meta, "creationTimestamp", NULL)) {
+        struct sim_buf ts = {0};
+        sim_buf_add_time(&ts, rand_between(g, g->born + 86400, g->now - 86400));
+        json_object_object_add(meta, "creationTimestamp",
+                               json_object_new_string_len(ts.data + 1, (int)ts.len - 2));
+        sim_buf_fini(&ts);
+    }
+    struct sim_obj *obj = sim_json_obj((enum sim_res)r, o, g->err);
+    json_object_put(o);
+    if (!obj) {
+        g->failed++;
+        return;
+    }
+    sim_store_load(g->st, (enum sim_res)r, obj);
 }
 
 static void gen_configmap(struct gen *g, const struct sim_configmap *c)
@@ -1282,6 +1331,8 @@ int sim_gen_cluster(const struct sim_cluster_spec *spec, int index, const char *
         gen_configmap(&g, &spec->configmaps[i]);
     for (size_t i = 0; i < spec->nevents; i++)
         gen_event(&g, &spec->events[i], (int)i);
+    for (size_t i = 0; i < spec->nobjects; i++)
+        gen_object(&g, spec->objects[i]);
     sim_blob_unref(img_w);
     sim_blob_unref(img_cp);
     sim_store_bulk_end();

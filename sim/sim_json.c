@@ -286,6 +286,62 @@ static void service_cells(json_object *o, const char *name, struct sim_buf *pre,
     sim_buf_fini(&sel);
 }
 
+/* The Ready condition's field (reason or status) of a custom resource's status, or NULL. */
+static const char *ready_field(json_object *o, const char *field)
+{
+    json_object *conds = get(get(o, "status"), "conditions");
+    size_t n =
+        conds && json_object_is_type(conds, json_type_array) ? json_object_array_length(conds) : 0;
+    for (size_t i = 0; i < n; i++) {
+        json_object *c = json_object_array_get_idx(conds, i);
+        const char *t = gets(c, "type");
+        if (t && strcmp(t, "Ready") == 0)
+            return gets(c, field);
+    }
+    return NULL;
+}
+
+/* Cells of the External Secrets and Gateway API resources (their CRDs' printer columns). */
+static void custom_cells(enum sim_res r, json_object *o, const char *name, struct sim_buf *pre)
+{
+    json_object *spec = get(o, "spec");
+    cell_str(pre, name);
+    switch (r) {
+    case SIM_RES_EXTERNALSECRETS:
+        cell_str(pre, gets(get(spec, "secretStoreRef"), "name"));
+        cell_str(pre, gets(spec, "refreshInterval"));
+        cell_str(pre, ready_field(o, "reason"));
+        cell_str(pre, ready_field(o, "status"));
+        break;
+    case SIM_RES_CLUSTEREXTERNALSECRETS:
+        cell_str(pre, gets(get(get(spec, "externalSecretSpec"), "secretStoreRef"), "name"));
+        cell_str(pre, gets(get(spec, "externalSecretSpec"), "refreshInterval"));
+        cell_str(pre, ready_field(o, "status"));
+        break;
+    case SIM_RES_SECRETSTORES:
+    case SIM_RES_CLUSTERSECRETSTORES:
+        cell_str(pre, ready_field(o, "reason"));
+        cell_str(pre, ready_field(o, "status"));
+        break;
+    case SIM_RES_HTTPROUTES: {
+        json_object *h = get(spec, "hostnames");
+        size_t n = h && json_object_is_type(h, json_type_array) ? json_object_array_length(h) : 0;
+        struct sim_buf hs = {0};
+        for (size_t i = 0; i < n; i++) {
+            if (i)
+                sim_buf_add(&hs, ",", 1);
+            const char *v = json_object_get_string(json_object_array_get_idx(h, i));
+            sim_buf_adds(&hs, v ? v : "");
+        }
+        cell_str(pre, hs.data ? hs.data : "");
+        sim_buf_fini(&hs);
+        break;
+    }
+    default:
+        break;
+    }
+}
+
 struct sim_obj *sim_json_obj(enum sim_res r, json_object *o, struct error *err)
 {
     json_object *meta = get(o, "metadata");
@@ -360,6 +416,13 @@ struct sim_obj *sim_json_obj(enum sim_res r, json_object *o, struct error *err)
         cell_str(&pre, gets(get(o, "spec"), "holderIdentity")
                            ? gets(get(o, "spec"), "holderIdentity")
                            : "");
+        break;
+    case SIM_RES_EXTERNALSECRETS:
+    case SIM_RES_CLUSTEREXTERNALSECRETS:
+    case SIM_RES_SECRETSTORES:
+    case SIM_RES_CLUSTERSECRETSTORES:
+    case SIM_RES_HTTPROUTES:
+        custom_cells(r, o, name, &pre);
         break;
     default:
         cell_str(&pre, name);

@@ -5,10 +5,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <json-c/json.h>
 #include <yaml.h>
 
 #include "cutover/xalloc.h"
 #include "sim_buf.h"
+#include "sim_store.h"
 
 struct parse {
     yaml_document_t doc;
@@ -276,6 +278,44 @@ static int nodegroup_item(struct parse *p, yaml_node_t *n, void *elem)
     return 0;
 }
 
+/* Whether s is standard base64 (with padding), as a Secret's data values are. */
+static bool is_base64(const char *s)
+{
+    size_t n = strlen(s), pad = 0;
+    if (n % 4)
+        return false;
+    for (size_t i = 0; i < n; i++) {
+        char c = s[i];
+        if (c == '=') {
+            if (i < n - 2)
+                return false;
+            pad++;
+        } else if (pad || !((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
+                            (c >= '0' && c <= '9') || c == '+' || c == '/')) {
+            return false;
+        }
+    }
+    return true;
+}
+
+static int secret_data_key(struct parse *p, const char *key, yaml_node_t *k, yaml_node_t *v,
+                           void *ctx)
+{
+    (void)k;
+    struct sim_secret *s = ctx;
+    const char *val = scalar(v);
+    if (!val)
+        return fail_at(p, v, "secret data value for \"%s\" must be a string", key);
+    if (!is_base64(val))
+        return fail_at(p, v, "secret data value for \"%s\" must be base64", key);
+    s->keys = xreallocarray(s->keys, s->nkeys + 1, sizeof *s->keys);
+    s->values = xreallocarray(s->values, s->nkeys + 1, sizeof *s->values);
+    s->keys[s->nkeys] = xstrdup(key);
+    s->values[s->nkeys] = xstrdup(val);
+    s->nkeys++;
+    return 0;
+}
+
 static int secret_key(struct parse *p, const char *key, yaml_node_t *k, yaml_node_t *v, void *ctx)
 {
     (void)k;
@@ -286,8 +326,17 @@ static int secret_key(struct parse *p, const char *key, yaml_node_t *k, yaml_nod
         return get_str(p, v, &s->name);
     if (K("type"))
         return get_str(p, v, &s->type);
-    if (K("keys"))
+    if (K("keys")) {
+        if (s->values)
+            return fail_at(p, k, "a secret has either keys or data%s", NULL);
         return get_strlist(p, v, &s->keys, &s->nkeys);
+    }
+    if (K("data")) {
+        if (s->nkeys)
+            return fail_at(p, k, "a secret has either keys or data%s", NULL);
+        s->values = xcalloc(1, sizeof *s->values);
+        return each_key(p, v, "secret data", secret_data_key, s);
+    }
     return 1;
 }
 
@@ -414,6 +463,134 @@ static int size_key(struct parse *p, const char *key, yaml_node_t *k, yaml_node_
     return 1;
 }
 
+/* A plain scalar as YAML 1.1 / Kubernetes reads it: null, bool, integer, float or string. */
+static json_object *plain_scalar(const char *s)
+{
+    if (!*s || strcmp(s, "~") == 0 || strcmp(s, "null") == 0)
+        return NULL;
+    if (strcmp(s, "true") == 0 || strcmp(s, "True") == 0)
+        return json_object_new_boolean(1);
+    if (strcmp(s, "false") == 0 || strcmp(s, "False") == 0)
+        return json_object_new_boolean(0);
+    char *end;
+    errno = 0;
+    long long v = strtoll(s, &end, 10);
+    if (!errno && end != s && !*end)
+        return json_object_new_int64(v);
+    errno = 0;
+    double d = strtod(s, &end);
+    if (!errno && end != s && !*end && strspn(s, "0123456789.-+eE") == strlen(s))
+        return json_object_new_double(d);
+    return json_object_new_string(s);
+}
+
+/* The YAML node n as JSON (depth-limited). */
+static int yaml_json(struct parse *p, yaml_node_t *n, int depth, json_object **out)
+{
+    *out = NULL;
+    if (!n)
+        return fail_at(p, n, "missing node%s", NULL);
+    if (depth > 64)
+        return fail_at(p, n, "object nested too deeply%s", NULL);
+    switch (n->type) {
+    case YAML_SCALAR_NODE:
+        if (n->data.scalar.style == YAML_PLAIN_SCALAR_STYLE)
+            *out = plain_scalar((const char *)n->data.scalar.value);
+        else
+            *out = json_object_new_string_len((const char *)n->data.scalar.value,
+                                              (int)n->data.scalar.length);
+        return 0;
+    case YAML_SEQUENCE_NODE: {
+        json_object *a = json_object_new_array();
+        for (yaml_node_item_t *it = n->data.sequence.items.start; it < n->data.sequence.items.top;
+             it++) {
+            json_object *e;
+            if (yaml_json(p, node(p, *it), depth + 1, &e) < 0) {
+                json_object_put(a);
+                return -1;
+            }
+            json_object_array_add(a, e);
+        }
+        *out = a;
+        return 0;
+    }
+    case YAML_MAPPING_NODE: {
+        json_object *o = json_object_new_object();
+        for (yaml_node_pair_t *pr = n->data.mapping.pairs.start; pr < n->data.mapping.pairs.top;
+             pr++) {
+            yaml_node_t *k = node(p, pr->key);
+            const char *key = scalar(k);
+            json_object *e;
+            if (!key) {
+                json_object_put(o);
+                return fail_at(p, k, "expected a string key%s", NULL);
+            }
+            if (yaml_json(p, node(p, pr->value), depth + 1, &e) < 0) {
+                json_object_put(o);
+                return -1;
+            }
+            json_object_object_add(o, key, e);
+        }
+        *out = o;
+        return 0;
+    }
+    default:
+        return fail_at(p, n, "unexpected YAML node%s", NULL);
+    }
+}
+
+static const char *jstr_at(json_object *o, const char *k1, const char *k2)
+{
+    json_object *v = NULL;
+    if (!o || !json_object_is_type(o, json_type_object) || !json_object_object_get_ex(o, k1, &v))
+        return NULL;
+    if (k2 && (!json_object_is_type(v, json_type_object) || !json_object_object_get_ex(v, k2, &v)))
+        return NULL;
+    return json_object_is_type(v, json_type_string) ? json_object_get_string(v) : NULL;
+}
+
+/* One raw manifest of `objects:`: a resource the simulator serves, with metadata.name (and
+ * metadata.namespace when namespaced). Kept as JSON text. */
+static int object_item(struct parse *p, yaml_node_t *n, void *elem)
+{
+    char **out = elem;
+    if (n->type != YAML_MAPPING_NODE)
+        return fail_at(p, n, "an object must be a mapping (a Kubernetes manifest)%s", NULL);
+    json_object *o;
+    if (yaml_json(p, n, 0, &o) < 0)
+        return -1;
+    const char *av = jstr_at(o, "apiVersion", NULL), *kind = jstr_at(o, "kind", NULL);
+    const char *name = jstr_at(o, "metadata", "name"), *ns = jstr_at(o, "metadata", "namespace");
+    int rc = 0;
+    if (!av || !kind) {
+        rc = fail_at(p, n, "an object needs apiVersion and kind%s", NULL);
+        goto out;
+    }
+    const char *slash = strchr(av, '/');
+    char group[128];
+    snprintf(group, sizeof group, "%.*s", slash ? (int)(slash - av) : 0, av);
+    int r = sim_res_by_kind(group, kind);
+    if (r < 0) {
+        char what[300];
+        snprintf(what, sizeof what, "%s (%s)", kind, av);
+        rc = fail_at(p, n, "the simulator does not serve %s", what);
+        goto out;
+    }
+    if (!name || !*name) {
+        rc = fail_at(p, n, "an object needs metadata.name%s", NULL);
+        goto out;
+    }
+    if (sim_res_table[r].namespaced && (!ns || !*ns)) {
+        rc = fail_at(p, n, "a %s needs metadata.namespace", kind);
+        goto out;
+    }
+    *out = xstrdup(
+        json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE));
+out:
+    json_object_put(o);
+    return rc;
+}
+
 static int cluster_key(struct parse *p, const char *key, yaml_node_t *k, yaml_node_t *v, void *ctx)
 {
     (void)k;
@@ -458,6 +635,9 @@ static int cluster_key(struct parse *p, const char *key, yaml_node_t *k, yaml_no
     if (K("events"))
         return each_item(p, v, "events", (void **)&c->events, &c->nevents, sizeof *c->events,
                          event_item);
+    if (K("objects"))
+        return each_item(p, v, "objects", (void **)&c->objects, &c->nobjects, sizeof *c->objects,
+                         object_item);
     if (K("churn"))
         return each_key(p, v, "churn", churn_key, c);
     if (K("size"))
@@ -706,6 +886,10 @@ void sim_scenario_free(struct sim_scenario *sc)
             free(c->secrets[j].ns);
             free(c->secrets[j].name);
             free(c->secrets[j].type);
+            if (c->secrets[j].values) /* values are secret-like test data: wiped */
+                for (size_t v = 0; v < c->secrets[j].nkeys; v++)
+                    explicit_bzero(c->secrets[j].values[v], strlen(c->secrets[j].values[v]));
+            strv_free(c->secrets[j].values, c->secrets[j].values ? c->secrets[j].nkeys : 0);
             strv_free(c->secrets[j].keys, c->secrets[j].nkeys);
         }
         free(c->secrets);
@@ -724,6 +908,7 @@ void sim_scenario_free(struct sim_scenario *sc)
             free(c->events[j].message);
         }
         free(c->events);
+        strv_free(c->objects, c->nobjects);
         strv_free(c->size.zones, c->size.nzones);
     }
     free(sc->clusters);

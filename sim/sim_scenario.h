@@ -39,6 +39,7 @@ struct sim_secret {
     char *type;
     char **keys;
     size_t nkeys;
+    char **values; /* base64 values parallel to keys (from `data:`), or NULL: random values */
 };
 
 struct sim_configmap {
@@ -88,6 +89,8 @@ struct sim_cluster_spec {
     size_t nconfigmaps;
     struct sim_event_spec *events;
     size_t nevents;
+    char **objects; /* `objects:` raw manifests (custom resources and others) as JSON text */
+    size_t nobjects;
     double restarts_per_sec; /* churn */
     double rollout_every_sec;
     struct sim_size size;

@@ -103,6 +103,34 @@ const struct sim_res_info sim_res_table[SIM_RES_COUNT] = {
                                0) "," COL("Reason", "string", "",
                                           0) "," COL("Object", "string", "",
                                                      0) "," COL("Message", "string", "", 0) "]"},
+    /* custom resources: the printer columns of their CRDs (Age moved last) */
+    [SIM_RES_EXTERNALSECRETS] =
+        {"externalsecrets", "externalsecret", "ExternalSecret", "external-secrets.io", "v1beta1",
+         "external-secrets.io/v1beta1", true, "[\"es\"]", "[\"external-secrets\"]",
+         "[" NAMECOL
+         "," COL("Store", "string", "", 0) "," COL("Refresh Interval", "string", "", 0) "," COL(
+             "Status", "string", "", 0) "," COL("Ready", "string", "", 0) "," AGECOL "]"},
+    [SIM_RES_CLUSTEREXTERNALSECRETS] = {"clusterexternalsecrets", "clusterexternalsecret",
+                                        "ClusterExternalSecret", "external-secrets.io", "v1beta1",
+                                        "external-secrets.io/v1beta1", false, "[\"ces\"]",
+                                        "[\"external-secrets\"]",
+                                        "[" NAMECOL "," COL("Store", "string", "", 0) "," COL(
+                                            "Refresh Interval", "string", "",
+                                            0) "," COL("Ready", "string", "", 0) "," AGECOL "]"},
+    [SIM_RES_SECRETSTORES] = {"secretstores", "secretstore", "SecretStore", "external-secrets.io",
+                              "v1beta1", "external-secrets.io/v1beta1", true, "[\"ss\"]",
+                              "[\"external-secrets\"]",
+                              "[" NAMECOL "," COL("Status", "string", "", 0) "," COL(
+                                  "Ready", "string", "", 0) "," AGECOL "]"},
+    [SIM_RES_CLUSTERSECRETSTORES] = {"clustersecretstores", "clustersecretstore",
+                                     "ClusterSecretStore", "external-secrets.io", "v1beta1",
+                                     "external-secrets.io/v1beta1", false, "[\"css\"]",
+                                     "[\"external-secrets\"]",
+                                     "[" NAMECOL "," COL("Status", "string", "", 0) "," COL(
+                                         "Ready", "string", "", 0) "," AGECOL "]"},
+    [SIM_RES_HTTPROUTES] = {"httproutes", "httproute", "HTTPRoute", "gateway.networking.k8s.io",
+                            "v1", "gateway.networking.k8s.io/v1", true, NULL, "[\"gateway-api\"]",
+                            "[" NAMECOL "," COL("Hostnames", "string", "", 0) "," AGECOL "]"},
 };
 
 int sim_res_lookup(const char *group, const char *version, const char *name)
@@ -111,6 +139,16 @@ int sim_res_lookup(const char *group, const char *version, const char *name)
         const struct sim_res_info *ri = &sim_res_table[i];
         if (strcmp(ri->group, group) == 0 && strcmp(ri->version, version) == 0 &&
             strcmp(ri->name, name) == 0)
+            return i;
+    }
+    return -1;
+}
+
+int sim_res_by_kind(const char *group, const char *kind)
+{
+    for (int i = 0; i < SIM_RES_COUNT; i++) {
+        const struct sim_res_info *ri = &sim_res_table[i];
+        if (strcmp(ri->group, group) == 0 && strcmp(ri->kind, kind) == 0)
             return i;
     }
     return -1;

@@ -27,6 +27,12 @@ enum sim_res {
     SIM_RES_REPLICASETS,
     SIM_RES_LEASES,
     SIM_RES_EVENTS_V1,
+    /* custom resources (served as if their CRDs were installed) */
+    SIM_RES_EXTERNALSECRETS,        /* external-secrets.io/v1beta1 */
+    SIM_RES_CLUSTEREXTERNALSECRETS, /* external-secrets.io/v1beta1 */
+    SIM_RES_SECRETSTORES,           /* external-secrets.io/v1beta1 */
+    SIM_RES_CLUSTERSECRETSTORES,    /* external-secrets.io/v1beta1 */
+    SIM_RES_HTTPROUTES,             /* gateway.networking.k8s.io/v1 */
     SIM_RES_COUNT
 };
 
@@ -48,6 +54,8 @@ extern const struct sim_res_info sim_res_table[SIM_RES_COUNT];
 
 /* The resource named name in group/version, or -1. */
 int sim_res_lookup(const char *group, const char *version, const char *name);
+/* The resource whose kind is kind in group (any version), or -1. */
+int sim_res_by_kind(const char *group, const char *kind);
 
 /* A shared, immutable piece of JSON text (managedFields, a node's images) used by many objects. */
 struct sim_blob {
