@@ -1,11 +1,13 @@
 /* The dashboard: state, headers, panels, overlays, prompt and status bar. */
 #include "cutover/dashboard.h"
 
+#include "cutover/dialog.h"
 #include "cutover/keymap.h"
 #include "cutover/panel_findings.h"
 #include "cutover/panel_info.h"
 #include "cutover/panel_nodes.h"
 #include "cutover/panel_pods.h"
+#include "cutover/panel_traffic.h"
 #include "cutover/panel_workloads.h"
 #include "cutover/xalloc.h"
 
@@ -39,6 +41,8 @@ struct dashboard {
     char input[256];
     char message[256];
     char *hints;
+
+    struct dialog *dialog; /* a modal dialog over the body (traffic changes), or NULL */
 };
 
 static struct widget_view view_of(const struct dashboard *d)
@@ -64,7 +68,7 @@ struct dashboard *dashboard_new(const struct dashboard_opts *opts)
         analysis_config_init(&d->acfg);
     d->panel[PANEL_NODES] = panel_nodes_new();
     d->panel[PANEL_WORKLOADS] = panel_workloads_new();
-    d->panel[PANEL_TRAFFIC] = panel_info_new("Traffic", "No traffic provider configured");
+    d->panel[PANEL_TRAFFIC] = panel_traffic_new();
     d->panel[PANEL_SECRETS] = panel_info_new("Secrets drift", "Secret drift: not configured");
     d->panel[PANEL_FINDINGS] = panel_findings_new();
     d->help = panel_help_new(NULL, 0);
@@ -83,6 +87,7 @@ void dashboard_free(struct dashboard *d)
         widget_free(d->panel[i]);
     widget_free(d->help);
     widget_free(d->drill);
+    dialog_free(d->dialog);
     analysis_free(d->an);
     for (int s = 0; s < 2; s++) {
         model_cluster_unref(d->snap[s]);
@@ -297,6 +302,8 @@ void dashboard_draw(struct dashboard *d, struct canvas *c)
             }
         }
     }
+    if (d->dialog)
+        dialog_draw(d->dialog, c, d->lay.body);
     struct canvas st = canvas_sub(c, d->lay.status);
     draw_status(d, &st);
 }
@@ -528,4 +535,37 @@ int dashboard_prompt_key(struct dashboard *d, int key)
     memcpy(d->input + len, enc, n);
     d->input[len + n] = '\0';
     return ACT_REDRAW;
+}
+
+/* ---- traffic targets and dialogs (issue #4) -------------------------------------------- */
+
+int dashboard_set_traffic(struct dashboard *d, const struct traffic_snapshot *s)
+{
+    panel_traffic_set(d->panel[PANEL_TRAFFIC], s);
+    struct widget_view v = view_of(d);
+    widget_update(d->panel[PANEL_TRAFFIC], &v);
+    return ACT_REDRAW;
+}
+
+const struct traffic_target_state *dashboard_traffic_selected(const struct dashboard *d)
+{
+    return panel_traffic_selected(d->panel[PANEL_TRAFFIC]);
+}
+
+void dashboard_dialog_open(struct dashboard *d, struct dialog *dlg)
+{
+    if (d->dialog != dlg)
+        dialog_free(d->dialog);
+    d->dialog = dlg;
+}
+
+struct dialog *dashboard_dialog(const struct dashboard *d)
+{
+    return d->dialog;
+}
+
+void dashboard_dialog_close(struct dashboard *d)
+{
+    dialog_free(d->dialog);
+    d->dialog = NULL;
 }

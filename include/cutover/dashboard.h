@@ -91,4 +91,23 @@ void dashboard_message(struct dashboard *d, const char *fmt, ...)
 /* The current analysis (NULL before the first snapshot), for tests. */
 const struct analysis *dashboard_analysis(const struct dashboard *d);
 
+/* ---- traffic targets and dialogs (issue #4) -------------------------------------------- */
+
+struct dialog;
+struct traffic_snapshot;
+struct traffic_target_state;
+
+/* Takes the latest traffic snapshot for the Traffic panel (a reference is taken; NULL or no
+ * targets: the panel says none is configured). Returns ACT_REDRAW. */
+int dashboard_set_traffic(struct dashboard *d, const struct traffic_snapshot *s);
+/* The traffic target selected in the Traffic panel (borrowed until the next
+ * dashboard_set_traffic), or NULL when none is configured. */
+const struct traffic_target_state *dashboard_traffic_selected(const struct dashboard *d);
+/* Shows dlg over the body, taking ownership of it (an open dialog is freed first). */
+void dashboard_dialog_open(struct dashboard *d, struct dialog *dlg);
+/* The open dialog (owned by the dashboard), or NULL. */
+struct dialog *dashboard_dialog(const struct dashboard *d);
+/* Closes and frees the open dialog; nothing when none is open. */
+void dashboard_dialog_close(struct dashboard *d);
+
 #endif
