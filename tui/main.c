@@ -9,6 +9,7 @@ static const char usage[] =
     "                                    [--observer]\n"
     "       cutover demo [--observer] [--theme NAME]\n"
     "       cutover status [--json] [--kubeconfig PATH] --source CONTEXT --target CONTEXT\n"
+    "       cutover runbook validate FILE\n"
     "       cutover --help | --version\n"
     "\n"
     "A terminal dashboard for moving workloads from one Kubernetes cluster to another:\n"
@@ -18,6 +19,7 @@ static const char usage[] =
     "  (none)   open the dashboard on two contexts of your kubeconfig\n"
     "  demo     start the built-in simulated cluster pair on loopback and open the dashboard\n"
     "  status   print one snapshot of both clusters and exit (0 clean, 1 findings, 2 unreadable)\n"
+    "  runbook  check a migration runbook (docs/runbook.md)\n"
     "\n"
     "options:\n"
     "  --kubeconfig PATH   kubeconfig file (default: $KUBECONFIG, then ~/.kube/config)\n"
@@ -45,6 +47,8 @@ int main(int argc, char **argv)
         return cmd_status(argc - 1, argv + 1);
     if (argc >= 2 && strcmp(argv[1], "demo") == 0)
         return cmd_demo(argc - 1, argv + 1);
+    if (argc >= 2 && strcmp(argv[1], "runbook") == 0)
+        return cmd_runbook(argc - 1, argv + 1);
     if (argc >= 2 && argv[1][0] != '-') {
         fprintf(stderr, "cutover: unknown command '%s'\n\n%s", argv[1], usage);
         return 2;

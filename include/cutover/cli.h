@@ -14,4 +14,7 @@ int cmd_dashboard(int argc, char **argv);
  * opens the dashboard on it, and stops the simulator on exit. */
 int cmd_demo(int argc, char **argv);
 
+/* `cutover runbook validate FILE` (docs/runbook.md): checks a runbook and prints its plan. */
+int cmd_runbook(int argc, char **argv);
+
 #endif
