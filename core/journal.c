@@ -638,6 +638,12 @@ static void rfc3339_now(char *buf, size_t len)
 int journal_append(struct journal *j, enum journal_kind kind, const char *id,
                    struct json_object *fields, uint64_t *seq, struct error *err)
 {
+    return journal_append_as(j, NULL, kind, id, fields, seq, err);
+}
+
+int journal_append_as(struct journal *j, const char *who, enum journal_kind kind, const char *id,
+                      struct json_object *fields, uint64_t *seq, struct error *err)
+{
     if ((int)kind < 0 || kind >= JOURNAL_KINDS) {
         error_set(err, "journal: unknown record kind %d", (int)kind);
         return -1;
@@ -679,7 +685,7 @@ int journal_append(struct journal *j, enum journal_kind kind, const char *id,
     json_object *o = json_object_new_object();
     json_object_object_add(o, "seq", json_object_new_int64((int64_t)s));
     json_object_object_add(o, "time", json_object_new_string(now));
-    json_object_object_add(o, "who", json_object_new_string(j->who));
+    json_object_object_add(o, "who", json_object_new_string(who != NULL ? who : j->who));
     json_object_object_add(o, "kind", json_object_new_string(kind_names[kind]));
     json_object_object_add(o, "id", json_object_new_string(id));
     if (fields != NULL) {

@@ -71,6 +71,11 @@ uint64_t journal_next_seq(struct journal *j);
 int journal_append(struct journal *j, enum journal_kind kind, const char *id,
                    struct json_object *fields, uint64_t *seq, struct error *err);
 
+/* journal_append() recording who ("user@host") instead of the journal's own; NULL: the journal's.
+ */
+int journal_append_as(struct journal *j, const char *who, enum journal_kind kind, const char *id,
+                      struct json_object *fields, uint64_t *seq, struct error *err);
+
 /* One record as read back. Everything is borrowed and valid only during the callback. */
 struct journal_record {
     uint64_t seq;
