@@ -68,6 +68,10 @@ static const char keymap_default_bindings[] = "# cutover default key bindings (s
                                               "Enter: select\n"
                                               "Esc: back\n"
                                               "r: refresh\n"
+                                              "\"]\": traffic-next\n"
+                                              "\"[\": traffic-prev\n"
+                                              "W: traffic-set\n"
+                                              "R: traffic-rollback\n"
                                               "q: quit\n"
                                               "C-c: quit\n";
 

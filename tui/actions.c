@@ -1,6 +1,7 @@
 /* The action table and what each action does to the dashboard. */
 #include "cutover/actions.h"
 
+#include "cutover/traffic_worker.h"
 #include "cutover/xalloc.h"
 
 #include <stdio.h>
@@ -120,6 +121,38 @@ static int a_up(struct action_ctx *c)
     return dashboard_cmd(c->dash, WIDGET_UP);
 }
 
+/* ---- traffic changes (issue #4): the flow lives in tui/traffic_worker.c ---------------- */
+
+static int traffic_op(struct action_ctx *c, enum traffic_worker_op op)
+{
+    if (c->traffic == NULL) {
+        dashboard_message(c->dash, "no traffic change possible: no traffic target is configured "
+                                   "(docs/traffic.md)");
+        return ACT_REDRAW;
+    }
+    return traffic_worker_action(c->traffic, c->dash, op);
+}
+
+static int a_traffic_next(struct action_ctx *c)
+{
+    return traffic_op(c, TRAFFIC_OP_NEXT);
+}
+
+static int a_traffic_prev(struct action_ctx *c)
+{
+    return traffic_op(c, TRAFFIC_OP_PREV);
+}
+
+static int a_traffic_rollback(struct action_ctx *c)
+{
+    return traffic_op(c, TRAFFIC_OP_ROLLBACK);
+}
+
+static int a_traffic_set(struct action_ctx *c)
+{
+    return traffic_op(c, TRAFFIC_OP_SET);
+}
+
 /* Sorted by name (actions_find searches it; a unit test checks the order). */
 static const struct action table[] = {
     {"back", a_back, "close the prompt, help or pod view; then clear the filter"},
@@ -142,33 +175,22 @@ static const struct action table[] = {
     {"refresh", a_refresh, "relist both clusters now"},
     {"select", a_select, "open the selected workload's pods in both clusters"},
     {"top", a_top, "go to the first row"},
+    {"traffic-next", a_traffic_next, "traffic: preview and apply the next plan step"},
+    {"traffic-prev", a_traffic_prev, "traffic: preview and apply the previous plan step"},
+    {"traffic-rollback", a_traffic_rollback,
+     "traffic: roll back to the last known-good weights (journal)"},
+    {"traffic-set", a_traffic_set, "traffic: set the percent to the new side"},
     {"up", a_up, "move up"},
 };
 
 #define NACTIONS (sizeof table / sizeof table[0])
 
 static const char *const names[NACTIONS] = {
-    "back",
-    "bottom",
-    "clear-filter",
-    "command",
-    "down",
-    "filter",
-    "help",
-    "next-panel",
-    "page-down",
-    "page-up",
-    "panel-findings",
-    "panel-nodes",
-    "panel-secrets",
-    "panel-traffic",
-    "panel-workloads",
-    "prev-panel",
-    "quit",
-    "refresh",
-    "select",
-    "top",
-    "up",
+    "back",           "bottom",       "clear-filter",     "command",       "down",
+    "filter",         "help",         "next-panel",       "page-down",     "page-up",
+    "panel-findings", "panel-nodes",  "panel-secrets",    "panel-traffic", "panel-workloads",
+    "prev-panel",     "quit",         "refresh",          "select",        "top",
+    "traffic-next",   "traffic-prev", "traffic-rollback", "traffic-set",   "up",
 };
 
 const struct action *actions_table(size_t *n)
@@ -223,12 +245,37 @@ static char *keys_text(const struct keymap *km, const char *action)
     return xstrdup(buf);
 }
 
+bool actions_mutating(const char *name)
+{
+    return name && strncmp(name, "traffic-", 8) == 0;
+}
+
+void actions_unbind_mutating(struct keymap *km)
+{
+    for (size_t i = 0; i < NACTIONS; i++) {
+        if (!actions_mutating(table[i].name))
+            continue;
+        int keys[16];
+        size_t n;
+        while ((n = keymap_keys_for(km, table[i].name, keys, 16)) > 0)
+            for (size_t k = 0; k < n && k < 16; k++)
+                keymap_unbind(km, keys[k]);
+    }
+}
+
 struct panel_help_entry *actions_help(const struct keymap *km, size_t *n)
+{
+    return actions_help_mode(km, false, n);
+}
+
+struct panel_help_entry *actions_help_mode(const struct keymap *km, bool observer, size_t *n)
 {
     struct panel_help_entry *e = xcalloc(NACTIONS, sizeof *e);
     size_t k = 0;
     for (int pass = 0; pass < 2; pass++) {
         for (size_t i = 0; i < NACTIONS; i++) {
+            if (observer && actions_mutating(table[i].name))
+                continue;
             char *keys = keys_text(km, table[i].name);
             bool bound = keys[0] != '\0';
             if (bound != (pass == 0)) {

@@ -7,6 +7,8 @@
 #include "cutover/keymap.h"
 #include "cutover/log.h"
 #include "cutover/theme.h"
+#include "cutover/traffic_poller.h"
+#include "cutover/traffic_worker.h"
 #include "cutover/xalloc.h"
 
 #include <curses.h>
@@ -99,6 +101,8 @@ struct loop {
     struct canvas canvas;
     struct canvas_curses *cc;
     struct action_ctx actx;
+    bool observer;
+    struct traffic_worker *traffic; /* the change flow; NULL in observer mode or without targets */
     bool quit;
     bool redraw;
 };
@@ -111,6 +115,14 @@ static void take_snapshots(struct loop *l)
     model_cluster_unref(s);
     model_cluster_unref(t);
     if (act)
+        l->redraw = true;
+    if (l->o->traffic) {
+        struct traffic_snapshot *ts = traffic_poller_get(l->o->traffic);
+        dashboard_set_traffic(l->dash, ts);
+        traffic_snapshot_unref(ts);
+        l->redraw = true;
+    }
+    if (l->traffic && traffic_worker_poll(l->traffic, l->dash))
         l->redraw = true;
 }
 
@@ -125,7 +137,9 @@ static void do_resize(struct loop *l)
 static void handle_key(struct loop *l, int key)
 {
     int act;
-    if (dashboard_prompt(l->dash) != DASHBOARD_PROMPT_NONE) {
+    if (l->traffic && traffic_worker_has_dialog(l->traffic, l->dash)) {
+        act = traffic_worker_key(l->traffic, l->dash, key);
+    } else if (dashboard_prompt(l->dash) != DASHBOARD_PROMPT_NONE) {
         act = dashboard_prompt_key(l->dash, key);
         /* Ctrl-C quits even from a prompt */
         if (key == (KEYMAP_MOD_CTRL | 'c'))
@@ -166,7 +180,7 @@ static void drain(int fd)
 static void setup_help(struct loop *l)
 {
     size_t n;
-    struct panel_help_entry *e = actions_help(l->km, &n);
+    struct panel_help_entry *e = actions_help_mode(l->km, l->observer, &n);
     dashboard_set_help(l->dash, e, n);
     actions_help_free(e, n);
     char hints[256];
@@ -183,6 +197,10 @@ int tui_run(const struct tui_opts *o, struct error *err)
         return -1;
     if (o->config)
         config_apply_keys(o->config, l.km);
+    /* an observer has no key that could change anything, whatever the config binds */
+    l.observer = o->mode && strcmp(o->mode, "OBSERVER") == 0;
+    if (l.observer)
+        actions_unbind_mutating(l.km);
 
     struct theme theme;
     struct error terr;
@@ -201,6 +219,18 @@ int tui_run(const struct tui_opts *o, struct error *err)
     l.dash = dashboard_new(&dopts);
     l.actx =
         (struct action_ctx){.dash = l.dash, .refresh = o->refresh, .refresh_arg = o->refresh_arg};
+    if (!l.observer && o->traffic) {
+        struct traffic_worker_opts wo = {
+            .poller = o->traffic, .journal = o->journal, .wake_fd = o->traffic_wake_fd};
+        struct error werr;
+        error_clear(&werr);
+        if (traffic_worker_new(&wo, &l.traffic, &werr) != 0) {
+            char buf[600];
+            log_error("traffic: %s", error_format(&werr, buf, sizeof buf));
+            l.traffic = NULL;
+        }
+        l.actx.traffic = l.traffic;
+    }
     setup_help(&l);
     if (theme_failed) {
         char buf[700];
@@ -217,6 +247,7 @@ int tui_run(const struct tui_opts *o, struct error *err)
             error_set(err, "the dashboard needs a terminal (stdin is not one)");
         else
             error_set(err, "cannot use terminal type '%s' (is TERM right?)", term ? term : "");
+        traffic_worker_free(l.traffic);
         dashboard_free(l.dash);
         keymap_free(l.km);
         if (opened_log)
@@ -301,6 +332,7 @@ int tui_run(const struct tui_opts *o, struct error *err)
         close(sigpipe[1]);
     }
     canvas_curses_free(l.cc);
+    traffic_worker_free(l.traffic);
     dashboard_free(l.dash);
     keymap_free(l.km);
     if (opened_log)

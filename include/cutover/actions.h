@@ -8,13 +8,18 @@
 #include "cutover/dashboard.h"
 #include "cutover/keymap.h"
 
+#include <stdbool.h>
 #include <stddef.h>
+
+struct traffic_worker;
 
 /* What an action may touch. */
 struct action_ctx {
     struct dashboard *dash;
     void (*refresh)(void *arg); /* asks both pollers to relist now; may be NULL */
     void *refresh_arg;
+    struct traffic_worker *traffic; /* the traffic change flow; NULL in observer mode or with no
+                                       traffic target (the traffic-* actions then say so) */
 };
 
 typedef int (*action_fn)(struct action_ctx *ctx);
@@ -40,5 +45,13 @@ struct panel_help_entry *actions_help(const struct keymap *km, size_t *n);
 void actions_help_free(struct panel_help_entry *e, size_t n);
 /* "?:help  ::command ..." from the keys bound in km, into buf. */
 const char *actions_hints(const struct keymap *km, char *buf, size_t len);
+
+/* True for an action that changes something outside cutover (traffic-next, traffic-prev,
+ * traffic-set, traffic-rollback): observer mode unbinds these and leaves them out of the help. */
+bool actions_mutating(const char *name);
+/* Unbinds every key bound to a mutating action (observer mode; after config `keys:`). */
+void actions_unbind_mutating(struct keymap *km);
+/* actions_help without the mutating actions when observer is true. */
+struct panel_help_entry *actions_help_mode(const struct keymap *km, bool observer, size_t *n);
 
 #endif

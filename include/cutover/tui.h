@@ -12,6 +12,9 @@
 
 #include <stdbool.h>
 
+struct journal;
+struct traffic_poller;
+
 struct tui_opts {
     const char *context[2];         /* source, target */
     const char *mode;               /* "LIVE", "OBSERVER", "RUNBOOK" */
@@ -20,6 +23,10 @@ struct tui_opts {
     int wake_fd;                    /* read end of the self-pipe the publishers write to */
     void (*refresh)(void *arg);     /* the `refresh` action; may be NULL */
     void *refresh_arg;
+    /* traffic targets (issue #4); all may be NULL/-1 when none is configured */
+    struct traffic_poller *traffic; /* its snapshots go to the Traffic panel (borrowed) */
+    struct journal *journal;        /* where traffic changes are journaled (borrowed) */
+    int traffic_wake_fd;            /* write end of the self-pipe, for the change worker */
 };
 
 /* Makes the self-pipe: both ends non-blocking and close-on-exec. Returns 0 or -errno. */

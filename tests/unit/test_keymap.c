@@ -17,6 +17,8 @@
 static const char *const actions[] = {
     "back",    "bottom",     "command", "down",    "filter", "help", "next-panel", "page-down",
     "page-up", "prev-panel", "quit",    "refresh", "select", "top",  "up",
+    /* traffic changes (issue #4) */
+    "traffic-next", "traffic-prev", "traffic-set", "traffic-rollback",
 };
 #define NACTIONS (sizeof actions / sizeof actions[0])
 
