@@ -98,7 +98,7 @@ bool aws_action_mutates(const char *action)
     const char *dot = strrchr(action, '.');
     if (dot && dot[1])
         action = dot + 1;
-    static const char *const safe[] = {"Describe", "Get", "List", "AssumeRole", "Head"};
+    static const char *const safe[] = {"Describe", "Get", "List", "AssumeRole"};
     for (size_t i = 0; i < sizeof safe / sizeof safe[0]; i++) {
         size_t n = strlen(safe[i]);
         /* the prefix must start a word: "Getaway" would be odd, "GetChange" is a read */
