@@ -769,19 +769,26 @@ static int rb_parse_step(struct rb_parser *p, const yaml_node_t *node, size_t id
     snprintf(p->where, sizeof p->where, "step %zu", idx + 1);
     s->line = (int)node->start_mark.line + 1;
     s->col = (int)node->start_mark.column + 1;
+    if (node->type != YAML_MAPPING_NODE) {
+        rb_error(p, node, "a step must be a mapping (keys: %s)", step_keys);
+        return -EINVAL;
+    }
+    yaml_node_t *t = rb_get(p, node, "title");
+    const char *ts = t ? yaml_doc_scalar(t) : NULL;
+    if (ts != NULL && ts[0] != '\0') {
+        /* Messages about the rest of the step name it. */
+        char tb[40];
+        snprintf(tb, sizeof tb, "%.32s%s", ts, strlen(ts) > 32 ? "..." : "");
+        snprintf(p->where, sizeof p->where, "step %zu (%s)", idx + 1, tb);
+    }
     if (rb_map(p, node, "a step", step_keys) < 0)
         return -EINVAL;
-    yaml_node_t *t = rb_get(p, node, "title");
     if (t == NULL) {
         rb_error(p, node, "'title' is required");
         return -EINVAL;
     }
     if (rb_str(p, t, "title", &s->title) < 0)
         return -EINVAL;
-    /* Messages about the rest of the step name it. */
-    char tb[40];
-    snprintf(tb, sizeof tb, "%.32s%s", s->title, strlen(s->title) > 32 ? "..." : "");
-    snprintf(p->where, sizeof p->where, "step %zu (%s)", idx + 1, tb);
     yaml_node_t *v;
     if ((v = rb_get(p, node, "description")) != NULL && !yaml_doc_is_blank(v) &&
         rb_str(p, v, "description", &s->description) < 0)
