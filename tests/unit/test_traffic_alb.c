@@ -1,0 +1,449 @@
+/* The ALB traffic provider against the simulator's AWS endpoint (demo: a load balancer whose
+ * listener forwards to target groups onprem/eks, 100/0): read() gives the weights and the
+ * target health the aws CLI shows, a 70/30 ModifyListener keeps stickiness and is read back, a
+ * change answered with an error reports what is really live, observer mode sends nothing. */
+
+#include "cutover/sim.h"
+#include "cutover/traffic_provider.h"
+#include "cutover/xalloc.h"
+
+#include <json-c/json.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+struct fx {
+    struct sim *sim;
+    char *url;
+    char *listener; /* the demo listener forwarding to both groups */
+    char *tg[2];    /* target group ARNs: [TRAFFIC_OLD] onprem, [TRAFFIC_NEW] eks */
+};
+
+/* --- the simulator's AWS side and the aws CLI -------------------------------------------- */
+
+/* Points the AWS environment at the files the simulator wrote (profile sim). */
+static char *aws_env(struct sim *sim)
+{
+    json_object *ready = json_tokener_parse(sim_ready_line(sim));
+    json_object *aws = NULL, *v = NULL;
+    if (ready == NULL || !json_object_object_get_ex(ready, "aws", &aws))
+        fail_msg("the ready line has no aws object: %s", sim_ready_line(sim));
+    const char *keys[][2] = {{"config_file", "AWS_CONFIG_FILE"},
+                             {"credentials_file", "AWS_SHARED_CREDENTIALS_FILE"},
+                             {"profile", "AWS_PROFILE"},
+                             {"region", "AWS_REGION"}};
+    for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++) {
+        assert_true(json_object_object_get_ex(aws, keys[i][0], &v));
+        setenv(keys[i][1], json_object_get_string(v), 1);
+    }
+    unsetenv("AWS_ACCESS_KEY_ID");
+    unsetenv("AWS_SECRET_ACCESS_KEY");
+    unsetenv("AWS_SESSION_TOKEN");
+    assert_true(json_object_object_get_ex(aws, "url", &v));
+    char *url = xstrdup(json_object_get_string(v));
+    json_object_put(ready);
+    return url;
+}
+
+/* Runs `aws --endpoint-url URL --output json ARGS` and parses what it prints. */
+static json_object *aws_cli(const struct fx *f, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    char args[4096];
+    vsnprintf(args, sizeof args, fmt, ap);
+    va_end(ap);
+    char *cmd = xasprintf("/usr/bin/aws --endpoint-url %s --output json %s", f->url, args);
+    FILE *pf = popen(cmd, "r");
+    assert_non_null(pf);
+    char *out = NULL;
+    size_t len = 0, cap = 0;
+    char buf[4096];
+    size_t got;
+    while ((got = fread(buf, 1, sizeof buf, pf)) > 0) {
+        if (len + got + 1 > cap) {
+            cap = (len + got + 1) * 2;
+            out = xrealloc(out, cap);
+        }
+        memcpy(out + len, buf, got);
+        len += got;
+    }
+    int st = pclose(pf);
+    if (st != 0)
+        fail_msg("%s: exit status %d", cmd, st);
+    free(cmd);
+    if (out == NULL)
+        return NULL;
+    out[len] = '\0';
+    json_object *j = json_tokener_parse(out);
+    if (j == NULL)
+        fail_msg("aws printed no JSON: %s", out);
+    free(out);
+    return j;
+}
+
+static json_object *jget(json_object *o, const char *key)
+{
+    json_object *v = NULL;
+    if (!json_object_object_get_ex(o, key, &v))
+        return NULL;
+    return v;
+}
+
+/* A counter of the simulator's /requests "aws" object: field ("mutating") or, with action, the
+ * count of that "service:Action". */
+static long sim_aws_count(struct sim *sim, const char *field, const char *action)
+{
+    char *s = sim_requests_json(sim);
+    json_object *j = json_tokener_parse(s);
+    free(s);
+    json_object *aws = jget(j, "aws");
+    assert_non_null(aws);
+    long n;
+    if (action != NULL) {
+        json_object *v = jget(jget(aws, "by_action"), action);
+        n = v ? json_object_get_int64(v) : 0;
+    } else {
+        n = json_object_get_int64(jget(aws, field));
+    }
+    json_object_put(j);
+    return n;
+}
+
+/* The listener as the aws CLI describes it (a new reference). */
+static json_object *cli_listener(const struct fx *f)
+{
+    json_object *j = aws_cli(f, "elbv2 describe-listeners --listener-arns %s", f->listener);
+    json_object *l = json_object_get(json_object_array_get_idx(jget(j, "Listeners"), 0));
+    json_object_put(j);
+    assert_non_null(l);
+    return l;
+}
+
+/* The weight of group arn in the listener's forward action, per the aws CLI; -1 if absent. */
+static int cli_weight(const struct fx *f, const char *arn)
+{
+    json_object *l = cli_listener(f);
+    json_object *acts = jget(l, "DefaultActions");
+    int w = -1;
+    for (size_t i = 0; i < json_object_array_length(acts); i++) {
+        json_object *a = json_object_array_get_idx(acts, i);
+        json_object *groups = jget(jget(a, "ForwardConfig"), "TargetGroups");
+        for (size_t k = 0; groups && k < json_object_array_length(groups); k++) {
+            json_object *g = json_object_array_get_idx(groups, k);
+            if (strcmp(json_object_get_string(jget(g, "TargetGroupArn")), arn) == 0)
+                w = json_object_get_int(jget(g, "Weight"));
+        }
+    }
+    json_object_put(l);
+    return w;
+}
+
+/* "h/n healthy" for a group, per the aws CLI. */
+static void cli_health(const struct fx *f, const char *arn, char *out, size_t len)
+{
+    json_object *j = aws_cli(f, "elbv2 describe-target-health --target-group-arn %s", arn);
+    json_object *list = jget(j, "TargetHealthDescriptions");
+    size_t n = json_object_array_length(list), ok = 0;
+    for (size_t i = 0; i < n; i++) {
+        json_object *th = jget(json_object_array_get_idx(list, i), "TargetHealth");
+        if (strcmp(json_object_get_string(jget(th, "State")), "healthy") == 0)
+            ok++;
+    }
+    json_object_put(j);
+    snprintf(out, len, "%zu/%zu healthy", ok, n);
+}
+
+/* --- fixture ------------------------------------------------------------------------------ */
+
+static int setup(void **state)
+{
+    struct fx *f = xcalloc(1, sizeof *f);
+    struct sim_opts opts = {.demo = true, .no_churn = true};
+    struct error err;
+    error_clear(&err);
+    if (sim_start(&opts, &f->sim, &err) < 0)
+        fail_msg("sim_start: %s", err.msg);
+    f->url = aws_env(f->sim);
+    json_object *tgs = aws_cli(f, "elbv2 describe-target-groups");
+    json_object *list = jget(tgs, "TargetGroups");
+    for (size_t i = 0; list && i < json_object_array_length(list); i++) {
+        json_object *g = json_object_array_get_idx(list, i);
+        const char *name = json_object_get_string(jget(g, "TargetGroupName"));
+        const char *arn = json_object_get_string(jget(g, "TargetGroupArn"));
+        if (strstr(name, "onprem") && f->tg[TRAFFIC_OLD] == NULL)
+            f->tg[TRAFFIC_OLD] = xstrdup(arn);
+        else if (strstr(name, "eks") && f->tg[TRAFFIC_NEW] == NULL)
+            f->tg[TRAFFIC_NEW] = xstrdup(arn);
+    }
+    json_object_put(tgs);
+    assert_non_null(f->tg[TRAFFIC_OLD]);
+    assert_non_null(f->tg[TRAFFIC_NEW]);
+    json_object *lbs = aws_cli(f, "elbv2 describe-load-balancers");
+    list = jget(lbs, "LoadBalancers");
+    for (size_t i = 0; list && i < json_object_array_length(list) && !f->listener; i++) {
+        const char *lb =
+            json_object_get_string(jget(json_object_array_get_idx(list, i), "LoadBalancerArn"));
+        json_object *ls = aws_cli(f, "elbv2 describe-listeners --load-balancer-arn %s", lb);
+        json_object *ll = jget(ls, "Listeners");
+        for (size_t k = 0; ll && k < json_object_array_length(ll) && !f->listener; k++) {
+            json_object *l = json_object_array_get_idx(ll, k);
+            const char *s = json_object_to_json_string(jget(l, "DefaultActions"));
+            if (strstr(s, "TargetGroups") && strstr(s, strrchr(f->tg[TRAFFIC_NEW], '/') + 1))
+                f->listener = xstrdup(json_object_get_string(jget(l, "ListenerArn")));
+        }
+        json_object_put(ls);
+    }
+    json_object_put(lbs);
+    assert_non_null(f->listener);
+    *state = f;
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    struct fx *f = *state;
+    sim_stop(f->sim);
+    free(f->url);
+    free(f->listener);
+    free(f->tg[0]);
+    free(f->tg[1]);
+    free(f);
+    return 0;
+}
+
+static struct traffic_provider *provider(const struct fx *f, const char *new_arn, bool read_only)
+{
+    struct traffic_target_cfg t;
+    memset(&t, 0, sizeof t);
+    t.name = xstrdup("shop-alb");
+    t.kind = TRAFFIC_ALB;
+    t.old_id = xstrdup(f->tg[TRAFFIC_OLD]);
+    t.new_id = xstrdup(new_arn);
+    t.listener_arn = xstrdup(f->listener);
+    t.aws_endpoint = xstrdup(f->url);
+    t.aws_profile = xstrdup("sim");
+    struct traffic_provider_env env = {.read_only = read_only, .timeout_ms = 5000};
+    struct traffic_provider *p = NULL;
+    struct error err;
+    error_clear(&err);
+    if (traffic_provider_new(&t, &env, &p, &err) < 0)
+        fail_msg("traffic_provider_new: %s", err.msg);
+    traffic_target_cfg_fini(&t);
+    return p;
+}
+
+static void must_read(struct traffic_provider *p, struct traffic_reading *r)
+{
+    struct error err;
+    error_clear(&err);
+    memset(r, 0, sizeof *r);
+    if (p->ops->read(p, r, &err) < 0)
+        fail_msg("read: %s", err.msg);
+}
+
+/* --- tests -------------------------------------------------------------------------------- */
+
+static void test_read_demo(void **state)
+{
+    struct fx *f = *state;
+    struct traffic_provider *p = provider(f, f->tg[TRAFFIC_NEW], false);
+    struct traffic_reading r;
+    must_read(p, &r);
+    for (int s = 0; s < 2; s++) {
+        assert_true(r.side[s].present);
+        assert_int_equal(r.side[s].weight, cli_weight(f, f->tg[s]));
+        char want[64];
+        cli_health(f, f->tg[s], want, sizeof want);
+        assert_non_null(r.side[s].health_detail);
+        assert_string_equal(r.side[s].health_detail, want);
+        unsigned ok, n;
+        assert_int_equal(sscanf(want, "%u/%u", &ok, &n), 2);
+        int h = ok == 0   ? TRAFFIC_HEALTH_DOWN
+                : ok == n ? TRAFFIC_HEALTH_UP
+                          : TRAFFIC_HEALTH_DEGRADED;
+        assert_int_equal(r.side[s].health, h);
+    }
+    assert_int_equal(r.side[TRAFFIC_OLD].weight, 100);
+    assert_int_equal(r.side[TRAFFIC_NEW].weight, 0);
+    traffic_reading_fini(&r);
+    traffic_provider_free(p);
+}
+
+static void test_missing_side(void **state)
+{
+    struct fx *f = *state;
+    char *bogus = xasprintf("%s-gone", f->tg[TRAFFIC_NEW]);
+    struct traffic_provider *p = provider(f, bogus, false);
+    struct traffic_reading r;
+    must_read(p, &r);
+    assert_true(r.side[TRAFFIC_OLD].present);
+    assert_false(r.side[TRAFFIC_NEW].present);
+    assert_int_equal(r.side[TRAFFIC_NEW].weight, -1);
+    assert_null(r.side[TRAFFIC_NEW].health_detail);
+    traffic_reading_fini(&r);
+    traffic_provider_free(p);
+    free(bogus);
+}
+
+static void test_apply_70_30(void **state)
+{
+    struct fx *f = *state;
+    struct traffic_provider *p = provider(f, f->tg[TRAFFIC_NEW], false);
+    json_object *before = cli_listener(f);
+    struct traffic_weights to = {{70, 30}};
+    char **lines = NULL;
+    size_t n = 0;
+    struct error err;
+    error_clear(&err);
+    assert_int_equal(p->ops->describe(p, &to, &lines, &n, &err), 0);
+    assert_int_equal(n, 1);
+    assert_non_null(strstr(lines[0], "ModifyListener"));
+    char want[512];
+    snprintf(want, sizeof want, "%s weight 70", f->tg[TRAFFIC_OLD]);
+    assert_non_null(strstr(lines[0], want));
+    snprintf(want, sizeof want, "%s weight 30", f->tg[TRAFFIC_NEW]);
+    assert_non_null(strstr(lines[0], want));
+    free(lines[0]);
+    free(lines);
+
+    struct traffic_apply_result res;
+    if (p->ops->apply(p, &to, &res, &err) < 0)
+        fail_msg("apply: %s", err.msg);
+    assert_true(res.sent);
+    assert_true(res.accepted);
+    assert_int_equal(res.applied, 1);
+    traffic_apply_result_fini(&res);
+
+    struct traffic_provider *q = provider(f, f->tg[TRAFFIC_NEW], false);
+    struct traffic_reading r;
+    must_read(q, &r);
+    assert_int_equal(r.side[TRAFFIC_OLD].weight, 70);
+    assert_int_equal(r.side[TRAFFIC_NEW].weight, 30);
+    traffic_reading_fini(&r);
+    traffic_provider_free(q);
+    assert_int_equal(cli_weight(f, f->tg[TRAFFIC_OLD]), 70);
+    assert_int_equal(cli_weight(f, f->tg[TRAFFIC_NEW]), 30);
+    /* The stickiness of the forward action is as it was. */
+    json_object *after = cli_listener(f);
+    json_object *a0 = json_object_array_get_idx(jget(before, "DefaultActions"), 0);
+    json_object *a1 = json_object_array_get_idx(jget(after, "DefaultActions"), 0);
+    json_object *s0 = jget(jget(a0, "ForwardConfig"), "TargetGroupStickinessConfig");
+    json_object *s1 = jget(jget(a1, "ForwardConfig"), "TargetGroupStickinessConfig");
+    assert_string_equal(json_object_to_json_string(s0), json_object_to_json_string(s1));
+    assert_int_equal(json_object_array_length(jget(after, "DefaultActions")),
+                     json_object_array_length(jget(before, "DefaultActions")));
+    json_object_put(before);
+    json_object_put(after);
+    traffic_provider_free(p);
+}
+
+static void test_error_answer_true_state(void **state)
+{
+    struct fx *f = *state;
+    struct traffic_provider *p = provider(f, f->tg[TRAFFIC_NEW], false);
+    /* The simulator makes the change and then answers 500: the caller must not trust the
+     * answer, and a read shows what is live. */
+    int id = sim_fault_add(f->sim, "{\"service\":\"elasticloadbalancing\",\"action\":"
+                                   "\"ModifyListener\",\"fault\":\"partial\",\"status\":500,"
+                                   "\"count\":1,\"apply\":1}");
+    assert_true(id >= 0);
+    struct traffic_weights to = {{50, 50}};
+    struct traffic_apply_result res;
+    struct error err;
+    error_clear(&err);
+    assert_int_equal(p->ops->apply(p, &to, &res, &err), -1);
+    assert_true(res.sent);
+    assert_false(res.accepted);
+    assert_non_null(strstr(err.msg, "shop-alb"));
+    traffic_apply_result_fini(&res);
+    sim_faults_clear(f->sim);
+    struct traffic_reading r;
+    must_read(p, &r);
+    assert_int_equal(r.side[TRAFFIC_OLD].weight, cli_weight(f, f->tg[TRAFFIC_OLD]));
+    assert_int_equal(r.side[TRAFFIC_NEW].weight, cli_weight(f, f->tg[TRAFFIC_NEW]));
+    assert_int_equal(r.side[TRAFFIC_OLD].weight, 50);
+    traffic_reading_fini(&r);
+    traffic_provider_free(p);
+}
+
+static void test_rejected_nothing_changed(void **state)
+{
+    struct fx *f = *state;
+    struct traffic_provider *p = provider(f, f->tg[TRAFFIC_NEW], false);
+    int id = sim_fault_add(f->sim, "{\"service\":\"elasticloadbalancing\",\"action\":"
+                                   "\"ModifyListener\",\"fault\":\"error\",\"status\":400,"
+                                   "\"count\":1}");
+    assert_true(id >= 0);
+    struct traffic_weights to = {{10, 90}};
+    struct traffic_apply_result res;
+    struct error err;
+    error_clear(&err);
+    assert_int_equal(p->ops->apply(p, &to, &res, &err), -1);
+    assert_true(res.sent);
+    assert_false(res.accepted);
+    assert_int_equal(res.applied, 0);
+    traffic_apply_result_fini(&res);
+    sim_faults_clear(f->sim);
+    assert_int_equal(cli_weight(f, f->tg[TRAFFIC_OLD]), 100);
+    assert_int_equal(cli_weight(f, f->tg[TRAFFIC_NEW]), 0);
+    traffic_provider_free(p);
+}
+
+static void test_read_only_refuses(void **state)
+{
+    struct fx *f = *state;
+    struct traffic_provider *p = provider(f, f->tg[TRAFFIC_NEW], true);
+    struct traffic_reading r;
+    must_read(p, &r);
+    traffic_reading_fini(&r);
+    long before = sim_aws_count(f->sim, "mutating", NULL);
+    struct traffic_weights to = {{0, 100}};
+    struct traffic_apply_result res;
+    struct error err;
+    error_clear(&err);
+    assert_int_equal(p->ops->apply(p, &to, &res, &err), -1);
+    assert_false(res.sent);
+    assert_non_null(strstr(err.msg, "observer"));
+    traffic_apply_result_fini(&res);
+    assert_int_equal(sim_aws_count(f->sim, "mutating", NULL), before);
+    assert_int_equal(cli_weight(f, f->tg[TRAFFIC_OLD]), 100);
+    traffic_provider_free(p);
+}
+
+static void test_weights_out_of_range(void **state)
+{
+    struct fx *f = *state;
+    struct traffic_provider *p = provider(f, f->tg[TRAFFIC_NEW], false);
+    struct traffic_weights to = {{1000, 0}};
+    struct traffic_apply_result res;
+    struct error err;
+    error_clear(&err);
+    long before = sim_aws_count(f->sim, "mutating", NULL);
+    assert_int_equal(p->ops->apply(p, &to, &res, &err), -1);
+    assert_false(res.sent);
+    assert_non_null(strstr(err.msg, "0..999"));
+    traffic_apply_result_fini(&res);
+    assert_int_equal(sim_aws_count(f->sim, "mutating", NULL), before);
+    traffic_provider_free(p);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(test_read_demo, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_missing_side, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_apply_70_30, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_error_answer_true_state, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_rejected_nothing_changed, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_read_only_refuses, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_weights_out_of_range, setup, teardown),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
