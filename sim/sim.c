@@ -19,6 +19,7 @@
 #include <microhttpd.h>
 
 #include "cutover/xalloc.h"
+#include "sim_aws.h"
 #include "sim_buf.h"
 #include "sim_gen.h"
 #include "sim_server.h"
@@ -48,6 +49,40 @@ void sim_count_request(struct sim *sim, struct sim_cluster *c, const char *metho
     XPTHREAD(pthread_mutex_unlock(&sim->count_mu));
 }
 
+void sim_count_agent(struct sim *sim, const char *ua, bool mutating)
+{
+    /* the product token ("kubectl/v1.29.3", "aws-cli/1.45.11", "cutover/0.1"): the rest of a
+     * User-Agent (botocore's per-call feature list) would make every request a new agent */
+    if (!ua)
+        ua = "";
+    size_t n = strcspn(ua, " \t");
+    XPTHREAD(pthread_mutex_lock(&sim->count_mu));
+    size_t i;
+    for (i = 0; i < sim->nagents; i++)
+        if (strlen(sim->agents[i].agent) == n && strncmp(sim->agents[i].agent, ua, n) == 0)
+            break;
+    if (i == sim->nagents && i < 1000) {
+        sim->agents = xreallocarray(sim->agents, sim->nagents + 1, sizeof *sim->agents);
+        sim->agents[i] = (struct sim_agent_count){.agent = xstrndup(ua, n)};
+        sim->nagents++;
+    }
+    if (i < sim->nagents) {
+        sim->agents[i].total++;
+        if (mutating)
+            sim->agents[i].mutating++;
+    }
+    XPTHREAD(pthread_mutex_unlock(&sim->count_mu));
+}
+
+static void agents_reset(struct sim *sim)
+{
+    for (size_t i = 0; i < sim->nagents; i++)
+        free(sim->agents[i].agent);
+    free(sim->agents);
+    sim->agents = NULL;
+    sim->nagents = 0;
+}
+
 char *sim_requests_json(struct sim *sim)
 {
     static const char *names[] = {"GET",   "HEAD",   "POST",    "PUT",
@@ -72,8 +107,24 @@ char *sim_requests_json(struct sim *sim)
         sim_buf_addf(&b, ":{\"total\":%llu,\"mutating\":%llu}", (unsigned long long)c->total,
                      (unsigned long long)c->mutating);
     }
+    sim_buf_adds(&b, "},\"by_agent\":{");
+    for (size_t i = 0; i < sim->nagents; i++) {
+        if (i)
+            sim_buf_add(&b, ",", 1);
+        sim_buf_add_jstr(&b, sim->agents[i].agent);
+        sim_buf_addf(&b, ":{\"total\":%llu,\"mutating\":%llu}",
+                     (unsigned long long)sim->agents[i].total,
+                     (unsigned long long)sim->agents[i].mutating);
+    }
     XPTHREAD(pthread_mutex_unlock(&sim->count_mu));
-    sim_buf_adds(&b, "}}");
+    sim_buf_adds(&b, "}");
+    if (sim->aws) {
+        char *aws = sim_aws_counts_json(sim->aws);
+        sim_buf_adds(&b, ",\"aws\":");
+        sim_buf_adds(&b, aws);
+        free(aws);
+    }
+    sim_buf_adds(&b, "}");
     return sim_buf_take(&b);
 }
 
@@ -84,7 +135,10 @@ static void requests_reset(struct sim *sim)
     memset(sim->by_method, 0, sizeof sim->by_method);
     for (size_t i = 0; i < sim->nclusters; i++)
         sim->clusters[i].total = sim->clusters[i].mutating = 0;
+    agents_reset(sim);
     XPTHREAD(pthread_mutex_unlock(&sim->count_mu));
+    if (sim->aws)
+        sim_aws_counts_reset(sim->aws);
 }
 
 struct sim_cluster *sim_cluster_find(struct sim *sim, const char *ctx)
@@ -323,6 +377,12 @@ static void make_ready(struct sim *sim)
     }
     sim_buf_adds(&b, "}, \"admin\": ");
     sim_buf_add_jstr(&b, sim->admin_url);
+    if (sim->aws) {
+        char *aws = sim_aws_ready_json(sim->aws);
+        sim_buf_adds(&b, ", \"aws\": ");
+        sim_buf_adds(&b, aws);
+        free(aws);
+    }
     sim_buf_add(&b, "}", 1);
     XPTHREAD(pthread_mutex_lock(&sim->count_mu));
     sim->ready = sim_buf_take(&b);
@@ -463,6 +523,12 @@ int sim_start(const struct sim_opts *opts, struct sim **out, struct error *err)
     }
     if (write_kubeconfig(sim, err) < 0)
         goto fail;
+    if (sim->sc->aws) {
+        int aport = opts->port_base > 0 ? opts->port_base + (int)sim->nclusters + 1 : 0;
+        if (sim_aws_start(sim, sim->sc->aws, aport, sim->kubeconfig, &sim->aws, err) < 0)
+            goto fail;
+        sim_aws_set_remove_files(sim->aws, sim->tmpdir != NULL);
+    }
     for (size_t i = 0; i < sim->sc->nfaults; i++) {
         /* the kind names were not checked while parsing: the fault module knows them */
         struct error ferr = {0};
@@ -555,6 +621,36 @@ unsigned long long sim_resource_version(struct sim *sim, const char *ctx)
     return c ? (unsigned long long)sim_store_rv(c->store) : 0;
 }
 
+const char *sim_aws_url(const struct sim *sim)
+{
+    return sim->aws ? sim_aws_endpoint(sim->aws) : NULL;
+}
+
+const char *sim_aws_config_file(const struct sim *sim)
+{
+    return sim->aws ? sim_aws_config_path(sim->aws) : NULL;
+}
+
+const char *sim_aws_credentials_file(const struct sim *sim)
+{
+    return sim->aws ? sim_aws_credentials_path(sim->aws) : NULL;
+}
+
+const char *sim_aws_profile(const struct sim *sim)
+{
+    return sim->aws ? "sim" : NULL;
+}
+
+const char *sim_aws_access_key_id(const struct sim *sim)
+{
+    return sim->aws ? sim_aws_key_id(sim->aws) : NULL;
+}
+
+const char *sim_aws_secret_access_key(const struct sim *sim)
+{
+    return sim->aws ? sim_aws_key_secret(sim->aws) : NULL;
+}
+
 void sim_stop(struct sim *sim)
 {
     if (!sim)
@@ -572,6 +668,7 @@ void sim_stop(struct sim *sim)
     }
     if (sim->admin)
         MHD_stop_daemon(sim->admin);
+    sim_aws_stop(sim->aws);
     for (size_t i = 0; i < sim->nclusters; i++) {
         struct sim_cluster *c = &sim->clusters[i];
         sim_api_stop(c);
@@ -586,6 +683,7 @@ void sim_stop(struct sim *sim)
     }
     free(sim->kubeconfig);
     free(sim->ready);
+    agents_reset(sim);
     sim_tls_fini(&sim->tls);
     sim_scenario_free(sim->sc);
     sim_fault_fini(&sim->faults);

@@ -1358,6 +1358,7 @@ static enum MHD_Result handler(void *cls, struct MHD_Connection *conn, const cha
         rq = xcalloc(1, sizeof *rq);
         *con_cls = rq;
         sim_count_request(c->sim, c, method);
+        sim_count_agent(c->sim, header(conn, "User-Agent"), is_mutating(method));
         return MHD_YES;
     }
     if (*upload_data_size) {

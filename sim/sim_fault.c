@@ -14,6 +14,7 @@ static const char *const kind_names[] = {
     [SIM_FAULT_ERROR] = "error",       [SIM_FAULT_429] = "429",
     [SIM_FAULT_DROP] = "drop",         [SIM_FAULT_TRUNCATE] = "truncate",
     [SIM_FAULT_WATCH410] = "watch410", [SIM_FAULT_LIST410] = "list410",
+    [SIM_FAULT_PARTIAL] = "partial",
 };
 
 void sim_fault_init(struct sim_faults *f)
@@ -81,13 +82,17 @@ int sim_fault_push(struct sim_faults *f, const char *json, struct error *err)
         int_field(o, "count", -1, 1, 1000000000, &fl.count, err) < 0 ||
         int_field(o, "ms", 1000, 0, 600000, &fl.ms, err) < 0 ||
         int_field(o, "status", 0, 100, 599, &fl.status, err) < 0 ||
-        int_field(o, "retry_after", 1, 0, 3600, &fl.retry_after, err) < 0)
+        int_field(o, "retry_after", 1, 0, 3600, &fl.retry_after, err) < 0 ||
+        str_field(o, "service", fl.service, sizeof fl.service, err) < 0 ||
+        str_field(o, "action", fl.action, sizeof fl.action, err) < 0 ||
+        str_field(o, "code", fl.code, sizeof fl.code, err) < 0 ||
+        int_field(o, "apply", 1, 0, 1000, &fl.apply, err) < 0)
         goto out;
     json_object_object_foreach(o, key, val)
     {
         (void)val;
-        static const char *known[] = {"fault", "cluster", "path",       "count",
-                                      "ms",    "status",  "retry_after"};
+        static const char *known[] = {"fault",       "cluster", "path",   "count", "ms",   "status",
+                                      "retry_after", "service", "action", "code",  "apply"};
         bool ok = false;
         for (size_t i = 0; i < sizeof known / sizeof known[0]; i++)
             ok |= strcmp(key, known[i]) == 0;
@@ -103,11 +108,36 @@ int sim_fault_push(struct sim_faults *f, const char *json, struct error *err)
     if (k == sizeof kind_names / sizeof kind_names[0]) {
         error_set(err,
                   "unknown fault \"%s\" (down, latency, error, 429, drop, truncate, "
-                  "watch410, list410)",
+                  "watch410, list410, partial)",
                   kind);
         goto out;
     }
     fl.kind = (enum sim_fault_kind)k;
+    if (fl.service[0]) {
+        static const char *svcs[] = {"route53", "elasticloadbalancing", "sts", "sso",
+                                     "secretsmanager"};
+        bool ok = false;
+        for (size_t i = 0; i < sizeof svcs / sizeof svcs[0]; i++)
+            ok |= strcmp(fl.service, svcs[i]) == 0;
+        if (!ok) {
+            error_set(err,
+                      "unknown service \"%s\" (route53, elasticloadbalancing, sts, sso, "
+                      "secretsmanager)",
+                      fl.service);
+            goto out;
+        }
+        if (fl.kind != SIM_FAULT_DOWN && fl.kind != SIM_FAULT_LATENCY &&
+            fl.kind != SIM_FAULT_ERROR && fl.kind != SIM_FAULT_DROP &&
+            fl.kind != SIM_FAULT_PARTIAL && fl.kind != SIM_FAULT_429) {
+            error_set(err, "AWS faults are down, latency, error, 429, drop or partial");
+            goto out;
+        }
+    } else if (fl.kind == SIM_FAULT_PARTIAL || fl.action[0] || fl.code[0]) {
+        error_set(err, "partial, action and code are for AWS faults: give a service");
+        goto out;
+    }
+    if (fl.kind == SIM_FAULT_PARTIAL && fl.status == 0)
+        fl.status = 500;
     if (fl.kind == SIM_FAULT_ERROR && fl.status == 0)
         fl.status = 500;
     if (fl.kind == SIM_FAULT_429)
@@ -165,7 +195,7 @@ void sim_fault_match(struct sim_faults *f, const char *cluster, const char *path
     XPTHREAD(pthread_mutex_lock(&f->mu));
     for (size_t i = 0; i < f->n;) {
         struct sim_fault *fl = &f->v[i];
-        bool applies = (!fl->cluster[0] || strcmp(fl->cluster, cluster) == 0) &&
+        bool applies = !fl->service[0] && (!fl->cluster[0] || strcmp(fl->cluster, cluster) == 0) &&
                        (!fl->path[0] || strstr(path, fl->path));
         if (fl->kind == SIM_FAULT_WATCH410 && !watch)
             applies = false;
@@ -201,6 +231,49 @@ void sim_fault_match(struct sim_faults *f, const char *cluster, const char *path
         case SIM_FAULT_LIST410:
             hit->list410 = true;
             break;
+        case SIM_FAULT_PARTIAL:
+            break;
+        }
+        if (!use(f, i))
+            i++;
+    }
+    XPTHREAD(pthread_mutex_unlock(&f->mu));
+}
+
+void sim_fault_match_aws(struct sim_faults *f, const char *service, const char *action,
+                         struct sim_fault_hit *hit)
+{
+    memset(hit, 0, sizeof *hit);
+    XPTHREAD(pthread_mutex_lock(&f->mu));
+    for (size_t i = 0; i < f->n;) {
+        struct sim_fault *fl = &f->v[i];
+        if (!fl->service[0] || strcmp(fl->service, service) != 0 ||
+            (fl->action[0] && strcmp(fl->action, action) != 0)) {
+            i++;
+            continue;
+        }
+        switch (fl->kind) {
+        case SIM_FAULT_DOWN:
+            hit->down = true;
+            break;
+        case SIM_FAULT_LATENCY:
+            hit->latency_ms += fl->ms;
+            break;
+        case SIM_FAULT_DROP:
+            hit->drop = true;
+            break;
+        case SIM_FAULT_PARTIAL:
+        case SIM_FAULT_ERROR:
+        case SIM_FAULT_429:
+            if (!hit->status) {
+                hit->status = fl->status;
+                hit->partial = fl->kind == SIM_FAULT_PARTIAL;
+                hit->apply = fl->apply;
+                snprintf(hit->code, sizeof hit->code, "%s", fl->code);
+            }
+            break;
+        default:
+            break;
         }
         if (!use(f, i))
             i++;
@@ -214,7 +287,7 @@ bool sim_fault_refuse(struct sim_faults *f, const char *cluster)
     XPTHREAD(pthread_mutex_lock(&f->mu));
     for (size_t i = 0; i < f->n; i++) {
         struct sim_fault *fl = &f->v[i];
-        if (fl->kind == SIM_FAULT_DOWN && !fl->path[0] &&
+        if (fl->kind == SIM_FAULT_DOWN && !fl->path[0] && !fl->service[0] &&
             (!fl->cluster[0] || strcmp(fl->cluster, cluster) == 0)) {
             refuse = true;
             use(f, i);
@@ -237,8 +310,16 @@ char *sim_fault_list_json(struct sim_faults *f)
         sim_buf_add_jstr(&b, fl->cluster);
         sim_buf_adds(&b, ",\"path\":");
         sim_buf_add_jstr(&b, fl->path);
-        sim_buf_addf(&b, ",\"count\":%d,\"ms\":%d,\"status\":%d,\"retry_after\":%d}", fl->count,
+        sim_buf_addf(&b, ",\"count\":%d,\"ms\":%d,\"status\":%d,\"retry_after\":%d", fl->count,
                      fl->ms, fl->status, fl->retry_after);
+        if (fl->service[0]) {
+            sim_buf_adds(&b, ",\"service\":");
+            sim_buf_add_jstr(&b, fl->service);
+            sim_buf_adds(&b, ",\"action\":");
+            sim_buf_add_jstr(&b, fl->action);
+            sim_buf_addf(&b, ",\"apply\":%d", fl->apply);
+        }
+        sim_buf_add(&b, "}", 1);
     }
     XPTHREAD(pthread_mutex_unlock(&f->mu));
     sim_buf_add(&b, "]", 1);

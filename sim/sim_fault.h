@@ -18,6 +18,7 @@ enum sim_fault_kind {
     SIM_FAULT_TRUNCATE,
     SIM_FAULT_WATCH410,
     SIM_FAULT_LIST410,
+    SIM_FAULT_PARTIAL, /* AWS only: apply the first `apply` changes, then fail with `status` */
 };
 
 struct sim_fault {
@@ -29,6 +30,11 @@ struct sim_fault {
     int ms;
     int status;
     int retry_after;
+    /* AWS faults (sim_aws.c): service set means the fault is for the AWS endpoint only */
+    char service[32]; /* route53, elasticloadbalancing, sts, sso, secretsmanager */
+    char action[64];  /* "ChangeResourceRecordSets"; "" = every action */
+    char code[64];    /* the error code to answer with; "" = one that fits the status */
+    int apply;        /* partial: changes applied before failing */
 };
 
 struct sim_faults {
@@ -48,6 +54,9 @@ struct sim_fault_hit {
     bool truncate;
     bool watch410;
     bool list410;
+    bool partial; /* AWS: apply the first `apply` changes, then answer `status` */
+    int apply;
+    char code[64]; /* AWS: the error code, "" = by status */
 };
 
 /* Initialises an empty fault list. */
@@ -63,6 +72,9 @@ void sim_fault_clear_all(struct sim_faults *f);
 /* Matches a request of cluster to path against the faults, using up their counts. */
 void sim_fault_match(struct sim_faults *f, const char *cluster, const char *path, bool watch,
                      bool continued_list, struct sim_fault_hit *hit);
+/* Matches an AWS request (service, action) against the AWS faults, using up their counts. */
+void sim_fault_match_aws(struct sim_faults *f, const char *service, const char *action,
+                         struct sim_fault_hit *hit);
 /* Whether a new connection to cluster is to be refused (a "down" fault for every path). */
 bool sim_fault_refuse(struct sim_faults *f, const char *cluster);
 /* The faults as a JSON array (caller frees). */

@@ -9,6 +9,7 @@
 #include <yaml.h>
 
 #include "cutover/xalloc.h"
+#include "sim_aws_spec.h"
 #include "sim_buf.h"
 #include "sim_store.h"
 
@@ -748,6 +749,8 @@ static int top_key(struct parse *p, const char *key, yaml_node_t *k, yaml_node_t
     if (K("clusters"))
         return each_item(p, v, "clusters", (void **)&sc->clusters, &sc->nclusters,
                          sizeof *sc->clusters, cluster_item);
+    if (K("aws")) /* sim_aws_spec.c */
+        return sim_aws_spec_parse(&p->doc, v, p->name, &sc->aws, p->err);
     return 1;
 }
 
@@ -912,6 +915,7 @@ void sim_scenario_free(struct sim_scenario *sc)
         strv_free(c->size.zones, c->size.nzones);
     }
     free(sc->clusters);
+    sim_aws_spec_free(sc->aws);
     strv_free(sc->faults, sc->nfaults);
     free(sc->source);
     free(sc->target);

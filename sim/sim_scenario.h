@@ -96,8 +96,11 @@ struct sim_cluster_spec {
     struct sim_size size;
 };
 
+struct sim_aws_spec;
+
 struct sim_scenario {
-    char *source; /* context names */
+    struct sim_aws_spec *aws; /* the aws: section (sim_aws_spec.h), or NULL */
+    char *source;             /* context names */
     char *target;
     char **faults; /* faults active from the start, each as POST /faults JSON */
     size_t nfaults;

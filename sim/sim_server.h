@@ -44,6 +44,15 @@ struct sim_cluster {
     bool churn_started;
 };
 
+/* Requests per User-Agent (Kubernetes and AWS), for GET /requests "by_agent". */
+struct sim_agent_count {
+    char *agent;
+    uint64_t total;
+    uint64_t mutating;
+};
+
+struct sim_aws;
+
 struct sim {
     struct sim_opts opts;
     struct sim_scenario *sc;
@@ -61,6 +70,9 @@ struct sim {
     uint64_t total;                  /* count_mu */
     uint64_t by_method[SIM_M_COUNT]; /* count_mu */
     uint64_t mutating;               /* count_mu */
+    struct sim_agent_count *agents;  /* count_mu */
+    size_t nagents;                  /* count_mu */
+    struct sim_aws *aws; /* the AWS endpoint (sim_aws.c), NULL without an aws: section */
     pthread_mutex_t stop_mu;
     pthread_cond_t stop_cond; /* signalled under stop_mu when stopping turns true */
     bool stopping;            /* stop_mu */
@@ -69,6 +81,8 @@ struct sim {
 
 /* Counts one request of method to cluster c (NULL: the admin API, not counted per cluster). */
 void sim_count_request(struct sim *sim, struct sim_cluster *c, const char *method);
+/* Counts one request from User-Agent ua (NULL: "") for GET /requests "by_agent". */
+void sim_count_agent(struct sim *sim, const char *ua, bool mutating);
 /* Starts the API server of c on port (0: ephemeral): 0 or -1 with err. */
 int sim_api_start(struct sim_cluster *c, int port, struct error *err);
 /* Whether a request with method changes something (not GET, HEAD or OPTIONS). */

@@ -56,6 +56,22 @@ int sim_mutate(struct sim *sim, const char *json);
 char *sim_requests_json(struct sim *sim);
 /* The store's current resourceVersion of the cluster with context ctx (0 if unknown). */
 unsigned long long sim_resource_version(struct sim *sim, const char *ctx);
+/* The AWS endpoint (Route53, ELBv2, STS, Secrets Manager, SSO on one port; only when the
+ * scenario has an aws: section, else these return NULL): its base URL "http://127.0.0.1:PORT"
+ * (pass it as every client's endpoint). */
+const char *sim_aws_url(const struct sim *sim);
+/* The AWS CLI config file written next to the kubeconfig (KUBECONFIG.aws-config: profile sim,
+ * region), for AWS_CONFIG_FILE. */
+const char *sim_aws_config_file(const struct sim *sim);
+/* The AWS CLI credentials file (KUBECONFIG.aws-credentials: profile sim with the scenario's
+ * first key pair), for AWS_SHARED_CREDENTIALS_FILE. */
+const char *sim_aws_credentials_file(const struct sim *sim);
+/* The profile name in those files: "sim". */
+const char *sim_aws_profile(const struct sim *sim);
+/* The scenario's first access key id (the profile's). */
+const char *sim_aws_access_key_id(const struct sim *sim);
+/* Its secret access key (for tests that sign requests themselves; never log it). */
+const char *sim_aws_secret_access_key(const struct sim *sim);
 /* Stops the servers (ending open watches), frees everything; NULL is a no-op. */
 void sim_stop(struct sim *sim);
 
