@@ -98,6 +98,9 @@ struct traffic_preview {
      * call indented, then the prompt. Already text_sanitize()d. */
     char **lines;
     size_t nlines;
+    /* The weights `R` returns to once this change is recorded: before, except for a forward,
+     * where it is the "before" of the change it completes. Journaled as known_good. */
+    struct traffic_weights known_good;
 };
 
 void traffic_preview_free(struct traffic_preview *pv);

@@ -363,7 +363,7 @@ static void test_corrupt_lines_reported_and_rest_read(void **state)
     /* a record repeated (copied back in): reported, not read twice */
     text = make_journal("r.jsonl", 2, path, sizeof path);
     size_t first_len = (size_t)(strchr(text, '\n') - text) + 1;
-    char *dup = malloc(strlen(text) + first_len + 1);
+    char *dup = malloc(strlen(text) + first_len + 32);
     strcpy(dup, text);
     strncat(dup, text, first_len);
     strcat(dup, "not json at all\n\n");
