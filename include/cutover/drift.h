@@ -46,11 +46,11 @@ struct drift_item {
     enum drift_obj_kind kind;
     char *ns;
     char *name;
-    char *type;      /* Secret type ("Opaque" when absent); NULL for ConfigMaps */
-    char *labels;    /* "k=v,k=v" sorted by key; NULL none */
-    char *data_hash; /* annotation reconcile.external-secrets.io/data-hash, or NULL */
-    char *cert_name; /* annotation cert-manager.io/certificate-name, or NULL */
-    char *owner_es;  /* name of the ExternalSecret in its ownerReferences, or NULL */
+    char *type;             /* Secret type ("Opaque" when absent); NULL for ConfigMaps */
+    char *labels;           /* "k=v,k=v" sorted by key; NULL none */
+    char *data_hash;        /* annotation reconcile.external-secrets.io/data-hash, or NULL */
+    char *cert_name;        /* annotation cert-manager.io/certificate-name, or NULL */
+    char *owner_es;         /* name of the ExternalSecret in its ownerReferences, or NULL */
     struct drift_key *keys; /* sorted by name */
     size_t nkeys;
     bool keys_known; /* data was read: keys (and hashes) are known */
@@ -73,10 +73,10 @@ void drift_item_fini(struct drift_item *it);
 /* ---- External Secrets ------------------------------------------------------------------- */
 
 enum drift_es_state {
-    DRIFT_ES_UNKNOWN = 0,    /* no status yet */
-    DRIFT_ES_SYNCED,         /* Ready True, reason SecretSynced */
-    DRIFT_ES_SYNC_ERROR,     /* Ready False, reason SecretSyncedError */
-    DRIFT_ES_OTHER,          /* another Ready reason or status (SecretDeleted, progressing) */
+    DRIFT_ES_UNKNOWN = 0, /* no status yet */
+    DRIFT_ES_SYNCED,      /* Ready True, reason SecretSynced */
+    DRIFT_ES_SYNC_ERROR,  /* Ready False, reason SecretSyncedError */
+    DRIFT_ES_OTHER,       /* another Ready reason or status (SecretDeleted, progressing) */
 };
 
 /* "unknown", "synced", "sync-error", "other" */
@@ -116,8 +116,7 @@ struct drift_es {
 
 /* Decodes an ExternalSecret (or, with cluster_scoped, a ClusterExternalSecret) object. Returns
  * 0, or -1 with err set when it is not usable (no metadata.name). */
-int drift_es_decode(json_object *obj, bool cluster_scoped, struct drift_es *out,
-                    struct error *err);
+int drift_es_decode(json_object *obj, bool cluster_scoped, struct drift_es *out, struct error *err);
 void drift_es_fini(struct drift_es *es);
 
 /* A SecretStore or ClusterSecretStore. */
@@ -173,11 +172,11 @@ void drift_side_sort(struct drift_side *s);
 struct drift_sot_secret {
     char *secret_id; /* as asked (remoteRef.key) */
     char *region;
-    char *version;   /* the version stage or id asked, NULL for AWSCURRENT */
+    char *version; /* the version stage or id asked, NULL for AWSCURRENT */
     bool ok;
     char *error; /* "ResourceNotFoundException: ...", "AccessDeniedException: ...", transport */
     unsigned char whole[SECRET_HASH_LEN]; /* hash of the whole SecretString (or SecretBinary) */
-    bool is_json; /* SecretString is a JSON object: props hold its top-level keys */
+    bool is_json;            /* SecretString is a JSON object: props hold its top-level keys */
     struct drift_key *props; /* sorted by name; values hashed as ESO extracts them */
     size_t nprops;
 };
@@ -242,9 +241,9 @@ struct drift_row {
     const struct drift_item *side[2]; /* [ANALYSIS_SOURCE], [ANALYSIS_TARGET]; NULL absent */
     struct drift_key_row *keys;       /* owned: the union of key names, sorted */
     size_t nkeys;
-    int nkeys_differ;   /* keys not equal (only on one side or differing) */
-    bool by_data_hash;  /* decided by the External Secrets data-hash annotation on both sides */
-    int rule;           /* index into report->rules when DRIFT_IGNORED, else -1 */
+    int nkeys_differ;  /* keys not equal (only on one side or differing) */
+    bool by_data_hash; /* decided by the External Secrets data-hash annotation on both sides */
+    int rule;          /* index into report->rules when DRIFT_IGNORED, else -1 */
     const struct drift_es *es[2]; /* the ExternalSecret whose target it is, per side, or NULL */
 };
 
@@ -270,8 +269,8 @@ struct drift_es_row {
     enum drift_sot_state sot;
     const char **sot_keys; /* owned array of borrowed key names that differ or are missing */
     size_t nsot_keys;
-    const char *sot_error;    /* borrowed from the sot when unreadable */
-    const char *sot_why;      /* static: why unknown ("contents not read", ...) or NULL */
+    const char *sot_error; /* borrowed from the sot when unreadable */
+    const char *sot_why;   /* static: why unknown ("contents not read", ...) or NULL */
     enum finding_severity severity;
 };
 

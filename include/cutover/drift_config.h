@@ -36,12 +36,11 @@ struct drift_rule {
 struct drift_config {
     struct drift_rule *rules; /* the file's rules (after the built-in ones unless no_defaults) */
     size_t nrules;
-    bool no_defaults;     /* `defaults: false`: only the file's rules */
-    char *aws_endpoint;   /* source_of_truth.endpoint: base URL; NULL: AWS's own */
-    char *aws_profile;    /* source_of_truth.profile; NULL: AWS_PROFILE or default */
-    char *aws_region;     /* source_of_truth.region; NULL: each store's region */
-    bool source_of_truth; /* source_of_truth.enabled (default true) */
-    bool sot_set;         /* source_of_truth.enabled was written */
+    bool no_defaults;   /* `defaults: false`: only the file's rules */
+    char *aws_endpoint; /* source_of_truth.endpoint: base URL; NULL: AWS's own */
+    char *aws_profile;  /* source_of_truth.profile; NULL: AWS_PROFILE or default */
+    char *aws_region;   /* source_of_truth.region; NULL: each store's region */
+    bool sot_disabled;  /* source_of_truth.enabled: false (default: enabled) */
 };
 
 /* Parses the value of the `drift:` key (a mapping) of a loaded config document into out (which
@@ -59,7 +58,8 @@ struct drift_rule *drift_config_rules(const struct drift_config *cfg, size_t *n)
 /* Frees an array from drift_config_rules. */
 void drift_config_rules_free(struct drift_rule *rules, size_t n);
 /* One line describing a rule for people and the JSON: "type kubernetes.io/service-account-token",
- * "helm release secrets", "label app=x", "name kube-system/*" (into buf, which is returned). */
+ * "helm release secrets", "label app=x", "name kube-system/ *" without the space (into buf, which
+ * is returned). */
 const char *drift_rule_describe(const struct drift_rule *r, char *buf, size_t len);
 
 #endif
