@@ -523,6 +523,10 @@ static int send_call(const struct aws_req *req, struct aws_response *resp, struc
         return -1;
     char *code = text_sanitize(resp->error_code ? resp->error_code : "error");
     char *msg = text_sanitize(resp->error_message ? resp->error_message : "");
+    /* keep the status in view: a long message is shortened, not the end of the line */
+    size_t room = sizeof err->msg - strlen(req->op) - strlen(code) - 32;
+    if (strlen(msg) > room && room > 3)
+        memcpy(msg + room - 3, "...", 4);
     error_set(err, "%s: %s%s%s (HTTP %ld)", req->op, code, msg[0] ? ": " : "", msg, resp->status);
     log_warn("aws: %s: %s (HTTP %ld, request %s)", req->op, code, resp->status,
              resp->request_id ? resp->request_id : "-");
