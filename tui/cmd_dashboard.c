@@ -4,10 +4,13 @@
 #include "cutover/actions.h"
 #include "cutover/cli.h"
 #include "cutover/config.h"
+#include "cutover/journal.h"
 #include "cutover/k8s_poller.h"
 #include "cutover/kubeconfig.h"
 #include "cutover/log.h"
+#include "cutover/traffic_poller.h"
 #include "cutover/tui.h"
+#include "cutover/xalloc.h"
 
 #include <errno.h>
 #include <locale.h>
@@ -18,7 +21,7 @@
 
 static const char usage[] =
     "usage: cutover [--kubeconfig PATH] --source CONTEXT --target CONTEXT [--theme NAME] "
-    "[--observer]\n";
+    "[--observer] [--journal PATH]\n";
 
 int cmd_dashboard_parse(int argc, char **argv, int first, struct cmd_dashboard_args *a)
 {
@@ -39,12 +42,15 @@ int cmd_dashboard_parse(int argc, char **argv, int first, struct cmd_dashboard_a
             slot = &a->target;
         } else if (strcmp(arg, "--theme") == 0) {
             slot = &a->theme;
+        } else if (strcmp(arg, "--journal") == 0) {
+            slot = &a->journal;
         } else {
             /* --flag=value */
             const char *eq = strchr(arg, '=');
-            static const char *const flags[] = {"--kubeconfig", "--source", "--target", "--theme"};
-            const char **slots[] = {&a->kubeconfig, &a->source, &a->target, &a->theme};
-            for (size_t f = 0; eq && f < 4; f++)
+            static const char *const flags[] = {"--kubeconfig", "--source", "--target", "--theme",
+                                                "--journal"};
+            const char **slots[] = {&a->kubeconfig, &a->source, &a->target, &a->theme, &a->journal};
+            for (size_t f = 0; eq && f < 5; f++)
                 if (strncmp(arg, flags[f], (size_t)(eq - arg)) == 0 &&
                     strlen(flags[f]) == (size_t)(eq - arg)) {
                     *slots[f] = eq + 1;
@@ -64,12 +70,51 @@ int cmd_dashboard_parse(int argc, char **argv, int first, struct cmd_dashboard_a
     return 0;
 }
 
+struct pollers {
+    struct k8s_poller *k8s[2];
+    struct traffic_poller *traffic; /* NULL without traffic targets */
+};
+
 static void refresh_both(void *arg)
 {
-    struct k8s_poller **p = arg;
+    struct pollers *p = arg;
     for (int s = 0; s < 2; s++)
-        if (p[s])
-            k8s_poller_refresh(p[s]);
+        if (p->k8s[s])
+            k8s_poller_refresh(p->k8s[s]);
+    if (p->traffic)
+        traffic_poller_refresh(p->traffic);
+}
+
+/* The traffic targets to poll: the extra ones a (the demo) brings, as one array of copies in
+ * *out (free each with traffic_target_cfg_fini, then the array). */
+static size_t traffic_targets(const struct config *cfg, const struct cmd_dashboard_args *a,
+                              struct traffic_target_cfg **out)
+{
+    (void)cfg;
+    size_t n = a->ntraffic;
+    *out = n ? xcalloc(n, sizeof **out) : NULL;
+    for (size_t i = 0; i < a->ntraffic; i++)
+        traffic_target_cfg_copy(&(*out)[i], &a->traffic[i]);
+    return n;
+}
+
+/* Opens the journal traffic changes are recorded in; NULL (with a message on stderr) when it
+ * cannot be: changes are then refused, since nothing would record them. */
+static struct journal *open_journal(const struct config *cfg, const struct cmd_dashboard_args *a)
+{
+    char *path = a->journal ? xstrdup(a->journal) : journal_default_path(cfg->source, cfg->target);
+    struct journal *j = NULL;
+    struct error err;
+    error_clear(&err);
+    char ebuf[800];
+    if (path == NULL)
+        fprintf(stderr, "cutover: no journal path (set XDG_STATE_HOME or HOME, or journal: in "
+                        "config.yaml): traffic changes are disabled\n");
+    else if (journal_open(path, NULL, &j, &err) != 0)
+        fprintf(stderr, "cutover: journal %s: %s: traffic changes are disabled\n", path,
+                error_format(&err, ebuf, sizeof ebuf));
+    free(path);
+    return j;
 }
 
 int cmd_dashboard_run(const struct cmd_dashboard_args *a)
@@ -128,7 +173,7 @@ int cmd_dashboard_run(const struct cmd_dashboard_args *a)
             return 2;
         }
     }
-    kubeconfig_free(kc);
+    /* kc stays loaded: Gateway API traffic targets resolve their context through it */
 
     /* From here on, messages go to the log file: the screen is about to be taken. */
     if (log_open(NULL) != 0)
@@ -139,11 +184,13 @@ int cmd_dashboard_run(const struct cmd_dashboard_args *a)
         fprintf(stderr, "cutover: pipe: %s\n", strerror(errno));
         kube_context_fini(&ctx[0]);
         kube_context_fini(&ctx[1]);
+        kubeconfig_free(kc);
         config_fini(&cfg);
         return 2;
     }
     struct model_publisher *pub[2] = {model_publisher_new(wake[1]), model_publisher_new(wake[1])};
-    struct k8s_poller *poller[2] = {NULL, NULL};
+    struct pollers pl = {{NULL, NULL}, NULL};
+    struct k8s_poller **poller = pl.k8s;
     /* `refresh:` is how often the screen gets a new snapshot while the watches stream changes
      * (first data and errors are published at once by the poller) */
     struct k8s_poller_opts popts = {.read_only = a->observer, .publish_ms = cfg.refresh_ms};
@@ -154,6 +201,22 @@ int cmd_dashboard_run(const struct cmd_dashboard_args *a)
             code = 2;
         }
     }
+    struct traffic_target_cfg *targets = NULL;
+    size_t ntargets = traffic_targets(&cfg, a, &targets);
+    struct journal *journal = NULL;
+    if (code == 0 && ntargets > 0) {
+        struct traffic_poller_opts topts = {
+            .refresh_ms = cfg.refresh_ms,
+            .wake_fd = wake[1],
+            .env = {.read_only = a->observer, .kubeconfig = kc},
+        };
+        if (traffic_poller_start(targets, ntargets, &topts, &pl.traffic, &err) != 0) {
+            fprintf(stderr, "cutover: traffic: %s\n", error_format(&err, ebuf, sizeof ebuf));
+            code = 2;
+        } else if (!a->observer) {
+            journal = open_journal(&cfg, a);
+        }
+    }
     if (code == 0) {
         struct tui_opts t = {
             .context = {cfg.source, cfg.target},
@@ -162,7 +225,11 @@ int cmd_dashboard_run(const struct cmd_dashboard_args *a)
             .pub = {pub[0], pub[1]},
             .wake_fd = wake[0],
             .refresh = refresh_both,
-            .refresh_arg = poller,
+            .refresh_arg = &pl,
+            .traffic = pl.traffic,
+            .journal = journal,
+            .traffic_wake_fd = wake[1],
+            .message = a->message,
         };
         if (tui_run(&t, &err) != 0) {
             fprintf(stderr, "cutover: %s\n", error_format(&err, ebuf, sizeof ebuf));
@@ -171,6 +238,12 @@ int cmd_dashboard_run(const struct cmd_dashboard_args *a)
     }
     for (int s = 0; s < 2; s++)
         k8s_poller_stop(poller[s]);
+    traffic_poller_stop(pl.traffic);
+    journal_free(journal);
+    for (size_t i = 0; i < ntargets; i++)
+        traffic_target_cfg_fini(&targets[i]);
+    free(targets);
+    kubeconfig_free(kc);
     for (int s = 0; s < 2; s++) {
         model_publisher_free(pub[s]);
         kube_context_fini(&ctx[s]);

@@ -478,7 +478,7 @@ static void show_outcome(struct traffic_worker *tw, struct dashboard *d, struct 
                       tw->last_partial ? "Enter: leave it as it is" : "Enter: close", DIALOG_OK);
     show(tw, d, dlg);
     tw->stage = STAGE_RESULT;
-    dashboard_message(d, "%s: %s", tw->target,
+    dashboard_message(d, "[%s] %s", tw->target,
                       o->text ? o->text : traffic_outcome_status_name(o->status));
 }
 

@@ -232,6 +232,8 @@ int tui_run(const struct tui_opts *o, struct error *err)
         l.actx.traffic = l.traffic;
     }
     setup_help(&l);
+    if (o->message)
+        dashboard_message(l.dash, "%s", o->message);
     if (theme_failed) {
         char buf[700];
         log_warn("theme: %s", error_format(&terr, buf, sizeof buf));

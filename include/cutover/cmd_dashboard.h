@@ -6,6 +6,9 @@
  * runs the UI. cmd_demo reuses it on the simulator's kubeconfig. */
 
 #include <stdbool.h>
+#include <stddef.h>
+
+struct traffic_target_cfg;
 
 struct cmd_dashboard_args {
     const char *kubeconfig; /* NULL: config file, then $KUBECONFIG, then ~/.kube/config */
@@ -13,6 +16,13 @@ struct cmd_dashboard_args {
     const char *target;
     const char *theme; /* NULL: from the config file */
     bool observer;     /* read-only pollers; the header says OBSERVER */
+    /* traffic (issue #4): targets added to the config's `traffic:` ones (the demo's; borrowed),
+     * the journal path (NULL: config `journal:`, then journal_default_path()), and a message for
+     * the status bar at start (NULL: none) */
+    const struct traffic_target_cfg *traffic;
+    size_t ntraffic;
+    const char *journal;
+    const char *message;
 };
 
 /* Parses the dashboard's flags from argv[first..argc) into a; unknown flags are an error

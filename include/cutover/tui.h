@@ -27,6 +27,7 @@ struct tui_opts {
     struct traffic_poller *traffic; /* its snapshots go to the Traffic panel (borrowed) */
     struct journal *journal;        /* where traffic changes are journaled (borrowed) */
     int traffic_wake_fd;            /* write end of the self-pipe, for the change worker */
+    const char *message;            /* shown in the status bar at start, or NULL */
 };
 
 /* Makes the self-pipe: both ends non-blocking and close-on-exec. Returns 0 or -errno. */
