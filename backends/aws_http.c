@@ -44,6 +44,8 @@ struct aws_client {
     pthread_mutex_t mu;
     struct aws_credentials creds;  /* cached (guarded by mu) */
     bool have_creds;               /* guarded by mu */
+    bool resolving;                /* a thread is resolving credentials (guarded by mu) */
+    pthread_cond_t resolved;       /* signalled when it is done (with mu) */
     struct aws_client_stats stats; /* guarded by mu */
 };
 
@@ -561,6 +563,7 @@ int aws_client_new(const struct aws_client_opts *opts, struct aws_client **out, 
         .endpoint = c->endpoint, .timeout_ms = c->timeout_ms, .ua = c->ua};
     aws_http_creds_ops(&c->creds_ops, &c->creds_ctx);
     XPTHREAD(pthread_mutex_init(&c->mu, NULL));
+    XPTHREAD(pthread_cond_init(&c->resolved, NULL));
     *out = c;
     return 0;
 }
@@ -570,6 +573,7 @@ void aws_client_free(struct aws_client *c)
     if (!c)
         return;
     aws_credentials_fini(&c->creds);
+    XPTHREAD(pthread_cond_destroy(&c->resolved));
     XPTHREAD(pthread_mutex_destroy(&c->mu));
     free(c->service);
     free(c->region);
@@ -600,29 +604,39 @@ static void creds_copy(struct aws_credentials *dst, const struct aws_credentials
  * they expire within 5 minutes. */
 static int client_creds(struct aws_client *c, struct aws_credentials *out, struct error *err)
 {
-    time_t now = time(NULL);
     XPTHREAD(pthread_mutex_lock(&c->mu));
+    /* one thread resolves at a time; the others wait for its result instead of each making
+     * the same STS or SSO call (the lock itself is never held across the call) */
+    while (c->resolving)
+        XPTHREAD(pthread_cond_wait(&c->resolved, &c->mu));
+    time_t now = time(NULL);
     bool fresh = c->have_creds &&
                  (c->creds.expiration == 0 || c->creds.expiration - AWS_REFRESH_MARGIN > now);
     if (fresh)
         creds_copy(out, &c->creds);
+    else
+        c->resolving = true;
     XPTHREAD(pthread_mutex_unlock(&c->mu));
     if (fresh)
         return 0;
 
     struct aws_creds_opts co = {.profile = c->profile, .ops = &c->creds_ops};
     struct aws_credentials got = {0};
-    if (aws_creds_resolve(&co, &got, err) != 0)
-        return -1;
-    log_info("aws: %s: credentials from %s%s%s", c->service, aws_creds_source_name(got.source),
-             got.profile ? ", profile " : "", got.profile ? got.profile : "");
+    int rc = aws_creds_resolve(&co, &got, err);
+    if (rc == 0)
+        log_info("aws: %s: credentials from %s%s%s", c->service, aws_creds_source_name(got.source),
+                 got.profile ? ", profile " : "", got.profile ? got.profile : "");
     XPTHREAD(pthread_mutex_lock(&c->mu));
-    aws_credentials_fini(&c->creds);
-    c->creds = got;
-    c->have_creds = true;
-    creds_copy(out, &c->creds);
+    if (rc == 0) {
+        aws_credentials_fini(&c->creds);
+        c->creds = got;
+        c->have_creds = true;
+        creds_copy(out, &c->creds);
+    }
+    c->resolving = false;
+    XPTHREAD(pthread_cond_broadcast(&c->resolved));
     XPTHREAD(pthread_mutex_unlock(&c->mu));
-    return 0;
+    return rc == 0 ? 0 : -1;
 }
 
 /* The signing region, resolved once. */

@@ -319,11 +319,14 @@ static void test_wrong_secret(void **state)
         assert_int_equal(rc, -1);
         assert_int_equal(r.status, 403);
         assert_false(r.transport_error);
-        if (!r.error_code || strcmp(r.error_code, "SignatureDoesNotMatch") != 0)
+        /* the query and REST-XML services say SignatureDoesNotMatch, JSON ones (as AWS's
+         * Secrets Manager does) InvalidSignatureException */
+        const char *want = i == 2 ? "InvalidSignatureException" : "SignatureDoesNotMatch";
+        if (!r.error_code || strcmp(r.error_code, want) != 0)
             fail_msg("%s: error_code %s, body %s", services[i], r.error_code ? r.error_code : "-",
                      r.body);
         assert_non_null(r.error_message);
-        assert_non_null(strstr(err.msg, "SignatureDoesNotMatch"));
+        assert_non_null(strstr(err.msg, want));
         assert_non_null(strstr(err.msg, "(HTTP 403)"));
         /* the secret never appears in what a user could see */
         assert_null(strstr(err.msg, "wrongSecretKey"));
@@ -516,6 +519,63 @@ static void test_credentials_cached(void **state)
     }
 }
 
+struct worker {
+    struct aws_client *c;
+    int ok;
+};
+
+static void *worker_main(void *arg)
+{
+    struct worker *w = arg;
+    for (int i = 0; i < 5; i++) {
+        struct aws_response r;
+        struct error err;
+        error_clear(&err);
+        if (aws_query(w->c, "GetCallerIdentity", "2011-06-15", NULL, 0, &r, &err) == 0 &&
+            strstr(r.body, USER_ARN))
+            w->ok++;
+        aws_response_fini(&r);
+    }
+    return NULL;
+}
+
+/* One client shared by four threads: the credentials are resolved once (the others wait for
+ * that result), every call is signed and accepted, and the counters add up. */
+static void test_threads_share_one_client(void **state)
+{
+    struct fx *f = *state;
+    char script[128], count[128], cfg[256];
+    snprintf(script, sizeof script, "%s/creds.sh", f->dir);
+    snprintf(count, sizeof count, "%s/runs", f->dir);
+    char *text = xasprintf("#!/bin/sh\necho run >> '%s'\nsleep 0.3\n"
+                           "printf '{\"Version\":1,\"AccessKeyId\":\"%s\",\"SecretAccessKey\":"
+                           "\"%s\"}'\n",
+                           count, KEY_ID, SECRET);
+    write_file(script, text, 0700);
+    free(text);
+    snprintf(cfg, sizeof cfg, "[default]\ncredential_process = %s\n", script);
+    write_file(getenv("AWS_CONFIG_FILE"), cfg, 0600);
+    struct aws_client *c = client(f, "sts", false);
+    struct worker w[4];
+    pthread_t th[4];
+    for (int i = 0; i < 4; i++) {
+        w[i] = (struct worker){.c = c};
+        assert_int_equal(pthread_create(&th[i], NULL, worker_main, &w[i]), 0);
+    }
+    for (int i = 0; i < 4; i++) {
+        pthread_join(th[i], NULL);
+        assert_int_equal(w[i].ok, 5);
+    }
+    struct aws_client_stats st;
+    aws_client_get_stats(c, &st);
+    assert_int_equal(st.requests, 20);
+    aws_client_free(c);
+    assert_int_equal(aws_count(f, NULL, "sts:GetCallerIdentity"), 20);
+    char *runs = test_file_must_read(count, NULL);
+    assert_string_equal(runs, "run\n");
+    free(runs);
+}
+
 /* ---- default endpoints through a recording proxy ---- */
 
 struct proxy {
@@ -671,6 +731,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_down_fault, setup, teardown),
         cmocka_unit_test_setup_teardown(test_throttling, setup, teardown),
         cmocka_unit_test_setup_teardown(test_credentials_cached, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_threads_share_one_client, setup, teardown),
         cmocka_unit_test_setup_teardown(test_default_endpoints, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
