@@ -139,7 +139,8 @@ static int str_of(const char *file, const yaml_node_t *v, const char *what, char
 /* A label selector term: "k=v", "k==v", "k!=v", "k" or "!k" with a non-empty key. */
 static bool label_term_ok(const char *s)
 {
-    if (*s == '!')
+    bool neg = *s == '!';
+    if (neg)
         s++;
     size_t k = strcspn(s, "=!");
     if (k == 0)
@@ -147,7 +148,15 @@ static bool label_term_ok(const char *s)
     for (size_t i = 0; i < k; i++)
         if (s[i] == ' ' || s[i] == ',')
             return false;
-    return strchr(s + k + 1, '=') == NULL || strncmp(s + k, "==", 2) == 0;
+    const char *op = s + k;
+    if (!*op)
+        return true;
+    if (neg)
+        return false;
+    const char *v = !strncmp(op, "==", 2) || !strncmp(op, "!=", 2) ? op + 2
+                    : *op == '='                                   ? op + 1
+                                                                   : NULL;
+    return v && strpbrk(v, "=!, ") == NULL;
 }
 
 static int parse_rule(yaml_document_t *doc, const yaml_node_t *n, const char *file,

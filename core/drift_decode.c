@@ -280,9 +280,6 @@ static int walk_data(struct jw *w, struct drift_item *it, enum hash_how how)
             blank(w, va, vb);
             add_key(it, name, how != HASH_NONE ? mac : NULL);
         } else {
-            size_t st;
-            jw_ws(w);
-            st = w->i;
             if (jw_skip(w, 1) < 0) {
                 free(name);
                 return -1;
@@ -290,7 +287,6 @@ static int walk_data(struct jw *w, struct drift_item *it, enum hash_how how)
             unsigned char mac[SECRET_HASH_LEN];
             if (how != HASH_NONE)
                 secret_hash("", 0, mac); /* null: an empty value */
-            (void)st;
             add_key(it, name, how != HASH_NONE ? mac : NULL);
         }
         jw_ws(w);
