@@ -17,13 +17,13 @@
 #define CONFIG_FILE_MAX (1024 * 1024)
 
 static const char *const config_known_keys =
-    "source, target, kubeconfig, refresh, theme, zone_spread_ratio, keys";
+    "source, target, kubeconfig, refresh, theme, zone_spread_ratio, journal, keys, traffic";
 
 /* A top-level setting holding one value (everything but keys). */
 static bool config_key_known(const char *key)
 {
-    static const char *const scalars[] = {"source",  "target", "kubeconfig",
-                                          "refresh", "theme",  "zone_spread_ratio"};
+    static const char *const scalars[] = {
+        "source", "target", "kubeconfig", "refresh", "theme", "zone_spread_ratio", "journal"};
     for (size_t i = 0; i < sizeof scalars / sizeof scalars[0]; i++) {
         if (strcmp(scalars[i], key) == 0)
             return true;
@@ -49,6 +49,10 @@ void config_fini(struct config *cfg)
         free(cfg->keys[i].action);
     free(cfg->keys);
     free(cfg->path);
+    for (size_t i = 0; i < cfg->ntraffic; i++)
+        traffic_target_cfg_fini(&cfg->traffic[i]);
+    free(cfg->traffic);
+    free(cfg->journal);
     memset(cfg, 0, sizeof *cfg);
 }
 
@@ -124,6 +128,9 @@ static int config_set_at(struct config *cfg, const char *key, const char *value,
     } else if (strcmp(key, "kubeconfig") == 0) {
         free(cfg->kubeconfig);
         cfg->kubeconfig = config_expand_home(value);
+    } else if (strcmp(key, "journal") == 0) {
+        free(cfg->journal);
+        cfg->journal = config_expand_home(value);
     } else if (strcmp(key, "theme") == 0) {
         free(cfg->theme);
         cfg->theme = xstrdup(value);
@@ -232,6 +239,557 @@ static int config_parse_keys(yaml_document_t *doc, const yaml_node_t *v, const c
     return 0;
 }
 
+/* ---- traffic: ------------------------------------------------------------------------------ */
+
+#define TK(kind) (1u << (kind))
+#define TK_ALL (TK(TRAFFIC_ROUTE53) | TK(TRAFFIC_ALB) | TK(TRAFFIC_HAPROXY) | TK(TRAFFIC_GATEWAY))
+
+/* The keys of one target and the providers they apply to. */
+static const struct {
+    const char *key;
+    unsigned kinds;
+} traffic_keys[] = {
+    {"name", TK_ALL},
+    {"provider", TK_ALL},
+    {"production", TK_ALL},
+    {"plan", TK_ALL},
+    {"old", TK_ALL},
+    {"new", TK_ALL},
+    {"observed", TK_ALL},
+    {"zone_id", TK(TRAFFIC_ROUTE53)},
+    {"record", TK(TRAFFIC_ROUTE53)},
+    {"type", TK(TRAFFIC_ROUTE53)},
+    {"listener", TK(TRAFFIC_ALB)},
+    {"rule", TK(TRAFFIC_ALB) | TK(TRAFFIC_GATEWAY)},
+    {"address", TK(TRAFFIC_HAPROXY)},
+    {"backend", TK(TRAFFIC_HAPROXY)},
+    {"context", TK(TRAFFIC_GATEWAY)},
+    {"namespace", TK(TRAFFIC_GATEWAY)},
+    {"route", TK(TRAFFIC_GATEWAY)},
+    {"aws", TK(TRAFFIC_ROUTE53) | TK(TRAFFIC_ALB)},
+};
+#define NTRAFFIC_KEYS (sizeof traffic_keys / sizeof traffic_keys[0])
+
+/* "name, provider, ..., zone_id, record, type, aws" for one kind, into buf. */
+static const char *traffic_keys_for(enum traffic_kind kind, char *buf, size_t len)
+{
+    size_t o = 0;
+    buf[0] = '\0';
+    for (size_t i = 0; i < NTRAFFIC_KEYS; i++) {
+        if (!(traffic_keys[i].kinds & TK(kind)))
+            continue;
+        int w = snprintf(buf + o, len - o, "%s%s", o ? ", " : "", traffic_keys[i].key);
+        if (w < 0 || (size_t)w >= len - o)
+            break;
+        o += (size_t)w;
+    }
+    return buf;
+}
+
+static void node_pos(const yaml_node_t *n, int *line, int *col)
+{
+    *line = (int)n->start_mark.line + 1;
+    *col = (int)n->start_mark.column + 1;
+}
+
+/* The text of a non-empty scalar value, or NULL with err at the value. */
+static const char *traffic_scalar(const yaml_node_t *v, const char *file, const char *key,
+                                  struct error *err)
+{
+    int l, c;
+    node_pos(v, &l, &c);
+    if (v->type != YAML_SCALAR_NODE) {
+        error_set_at(err, file, l, c, "traffic: %s: expected a single value, not a %s", key,
+                     v->type == YAML_MAPPING_NODE ? "mapping" : "list");
+        return NULL;
+    }
+    const char *s = (const char *)v->data.scalar.value;
+    if (v->data.scalar.length != strlen(s)) {
+        error_set_at(err, file, l, c, "traffic: %s: value contains a NUL character", key);
+        return NULL;
+    }
+    if (s[0] == '\0') {
+        error_set_at(err, file, l, c, "traffic: %s: expected a value", key);
+        return NULL;
+    }
+    return s;
+}
+
+static int traffic_int(const yaml_node_t *v, const char *file, const char *key, long lo, long hi,
+                       long *out, struct error *err)
+{
+    const char *s = traffic_scalar(v, file, key, err);
+    if (s == NULL)
+        return -EINVAL;
+    int l, c;
+    node_pos(v, &l, &c);
+    const char *p = s[0] == '-' ? s + 1 : s;
+    bool digits = *p != '\0' && strspn(p, "0123456789") == strlen(p);
+    errno = 0;
+    long x = digits ? strtol(s, NULL, 10) : 0;
+    if (!digits || errno != 0) {
+        error_set_at(err, file, l, c, "traffic: %s: '%s' is not a whole number", key, s);
+        return -EINVAL;
+    }
+    if (x < lo || x > hi) {
+        error_set_at(err, file, l, c, "traffic: %s: %ld is outside %ld..%ld", key, x, lo, hi);
+        return -EINVAL;
+    }
+    *out = x;
+    return 0;
+}
+
+static int traffic_url(const yaml_node_t *v, const char *file, const char *key, char **out,
+                       struct error *err)
+{
+    const char *s = traffic_scalar(v, file, key, err);
+    if (s == NULL)
+        return -EINVAL;
+    if (strncmp(s, "http://", 7) != 0 && strncmp(s, "https://", 8) != 0) {
+        int l, c;
+        node_pos(v, &l, &c);
+        error_set_at(err, file, l, c, "traffic: %s: '%s' is not an http:// or https:// URL", key,
+                     s);
+        return -EINVAL;
+    }
+    free(*out);
+    *out = xstrdup(s);
+    return 0;
+}
+
+static int traffic_str(const yaml_node_t *v, const char *file, const char *key, char **out,
+                       struct error *err)
+{
+    const char *s = traffic_scalar(v, file, key, err);
+    if (s == NULL)
+        return -EINVAL;
+    free(*out);
+    *out = xstrdup(s);
+    return 0;
+}
+
+static int traffic_plan(yaml_document_t *doc, const yaml_node_t *v, const char *file,
+                        struct traffic_target_cfg *t, struct error *err)
+{
+    int l, c;
+    node_pos(v, &l, &c);
+    if (v->type != YAML_SEQUENCE_NODE) {
+        error_set_at(err, file, l, c,
+                     "traffic: plan: expected a list of percents to the new side, e.g. [0, 10, "
+                     "30, 100]");
+        return -EINVAL;
+    }
+    yaml_node_t *nodes[TRAFFIC_MAX_STEPS + 1];
+    int steps[TRAFFIC_MAX_STEPS + 1];
+    size_t n = 0;
+    for (yaml_node_item_t *it = v->data.sequence.items.start; it < v->data.sequence.items.top;
+         it++) {
+        yaml_node_t *s = yaml_document_get_node(doc, *it);
+        long x;
+        if (traffic_int(s, file, "plan", -1000000, 1000000, &x, err) < 0)
+            return -EINVAL;
+        nodes[n] = s;
+        steps[n++] = (int)x;
+        if (n > TRAFFIC_MAX_STEPS)
+            break;
+    }
+    struct error e;
+    error_clear(&e);
+    if (traffic_plan_validate(steps, n, &e) == 0) {
+        memcpy(t->plan, steps, n * sizeof steps[0]);
+        t->nplan = n;
+        return 0;
+    }
+    /* point at the step the message names */
+    const yaml_node_t *bad = n > 0 ? nodes[n - 1] : v;
+    for (size_t i = 0; i < n; i++) {
+        if (steps[i] < 0 || steps[i] > 100 || (i > 0 && steps[i] <= steps[i - 1])) {
+            bad = nodes[i];
+            break;
+        }
+    }
+    if (n > TRAFFIC_MAX_STEPS) {
+        bad = nodes[TRAFFIC_MAX_STEPS];
+        snprintf(e.msg, sizeof e.msg, "more than %d steps", TRAFFIC_MAX_STEPS);
+    }
+    node_pos(bad, &l, &c);
+    error_set_at(err, file, l, c, "traffic: plan: %s", e.msg);
+    return -EINVAL;
+}
+
+/* A sub-mapping (aws:, observed:) of scalar keys: calls fn for each, rejecting unknown ones. */
+static int traffic_submap(yaml_document_t *doc, const yaml_node_t *v, const char *file,
+                          const char *section, const char *const *known, size_t nknown,
+                          struct traffic_target_cfg *t,
+                          int (*fn)(const char *key, const yaml_node_t *val, const char *file,
+                                    struct traffic_target_cfg *t, struct error *err),
+                          struct error *err)
+{
+    int l, c;
+    node_pos(v, &l, &c);
+    if (v->type != YAML_MAPPING_NODE) {
+        char list[128] = "";
+        for (size_t i = 0; i < nknown; i++)
+            snprintf(list + strlen(list), sizeof list - strlen(list), "%s%s", i ? ", " : "",
+                     known[i]);
+        error_set_at(err, file, l, c, "traffic: %s: expected a mapping (%s)", section, list);
+        return -EINVAL;
+    }
+    for (yaml_node_pair_t *p = v->data.mapping.pairs.start; p < v->data.mapping.pairs.top; p++) {
+        yaml_node_t *k = yaml_document_get_node(doc, p->key);
+        yaml_node_t *val = yaml_document_get_node(doc, p->value);
+        node_pos(k, &l, &c);
+        const char *key = yaml_doc_scalar(k);
+        bool ok = false;
+        for (size_t i = 0; key != NULL && i < nknown; i++)
+            ok = ok || strcmp(known[i], key) == 0;
+        if (!ok) {
+            char list[128] = "";
+            for (size_t i = 0; i < nknown; i++)
+                snprintf(list + strlen(list), sizeof list - strlen(list), "%s%s", i ? ", " : "",
+                         known[i]);
+            error_set_at(err, file, l, c, "traffic: %s: unknown key '%s' (known: %s)", section,
+                         key != NULL ? key : "?", list);
+            return -EINVAL;
+        }
+        for (yaml_node_pair_t *q = v->data.mapping.pairs.start; q < p; q++) {
+            const char *prev = yaml_doc_scalar(yaml_document_get_node(doc, q->key));
+            if (prev != NULL && strcmp(prev, key) == 0) {
+                error_set_at(err, file, l, c, "traffic: %s: '%s' is given twice", section, key);
+                return -EINVAL;
+            }
+        }
+        if (fn(key, val, file, t, err) < 0)
+            return -EINVAL;
+    }
+    return 0;
+}
+
+static int traffic_aws_key(const char *key, const yaml_node_t *v, const char *file,
+                           struct traffic_target_cfg *t, struct error *err)
+{
+    if (strcmp(key, "profile") == 0)
+        return traffic_str(v, file, "aws.profile", &t->aws_profile, err);
+    if (strcmp(key, "region") == 0)
+        return traffic_str(v, file, "aws.region", &t->aws_region, err);
+    return traffic_url(v, file, "aws.endpoint", &t->aws_endpoint, err);
+}
+
+static int traffic_observed_key(const char *key, const yaml_node_t *v, const char *file,
+                                struct traffic_target_cfg *t, struct error *err)
+{
+    if (strcmp(key, "prometheus") == 0)
+        return traffic_url(v, file, "observed.prometheus", &t->prom_url, err);
+    if (strcmp(key, "old") == 0)
+        return traffic_str(v, file, "observed.old", &t->prom_query[TRAFFIC_OLD], err);
+    if (strcmp(key, "new") == 0)
+        return traffic_str(v, file, "observed.new", &t->prom_query[TRAFFIC_NEW], err);
+    const char *s = traffic_scalar(v, file, "observed.tolerance", err);
+    if (s == NULL)
+        return -EINVAL;
+    char *end;
+    errno = 0;
+    double x = strtod(s, &end);
+    if (!(s[0] >= '0' && s[0] <= '9') || *end != '\0' || errno != 0 || !isfinite(x) || x > 100) {
+        int l, c;
+        node_pos(v, &l, &c);
+        error_set_at(err, file, l, c,
+                     "traffic: observed.tolerance: '%s' is not a percent between 0 and 100", s);
+        return -EINVAL;
+    }
+    t->tolerance_pct = x;
+    return 0;
+}
+
+static bool traffic_name_ok(const char *s)
+{
+    for (const char *p = s; *p != '\0'; p++) {
+        char ch = *p;
+        if (!((ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') ||
+              ch == '-' || ch == '_' || ch == '.'))
+            return false;
+    }
+    return true;
+}
+
+/* One key of a target whose kind is known. */
+static int traffic_target_key(yaml_document_t *doc, const char *key, const yaml_node_t *v,
+                              const char *file, struct traffic_target_cfg *t, struct error *err)
+{
+    int l, c;
+    node_pos(v, &l, &c);
+    if (strcmp(key, "provider") == 0)
+        return 0; /* read first */
+    if (strcmp(key, "name") == 0) {
+        const char *s = traffic_scalar(v, file, key, err);
+        if (s == NULL)
+            return -EINVAL;
+        if (!traffic_name_ok(s) || strlen(s) > 63) {
+            error_set_at(err, file, l, c,
+                         "traffic: name: '%s' must be 1 to 63 letters, digits, '.', '-' or '_' (it "
+                         "is typed to confirm a change)",
+                         s);
+            return -EINVAL;
+        }
+        free(t->name);
+        t->name = xstrdup(s);
+        return 0;
+    }
+    if (strcmp(key, "production") == 0) {
+        const char *s = traffic_scalar(v, file, key, err);
+        if (s == NULL)
+            return -EINVAL;
+        if (strcmp(s, "true") == 0 || strcmp(s, "yes") == 0) {
+            t->production = true;
+        } else if (strcmp(s, "false") == 0 || strcmp(s, "no") == 0) {
+            t->production = false;
+        } else {
+            error_set_at(err, file, l, c, "traffic: production: '%s' is not true or false", s);
+            return -EINVAL;
+        }
+        return 0;
+    }
+    if (strcmp(key, "plan") == 0)
+        return traffic_plan(doc, v, file, t, err);
+    if (strcmp(key, "old") == 0)
+        return traffic_str(v, file, key, &t->old_id, err);
+    if (strcmp(key, "new") == 0)
+        return traffic_str(v, file, key, &t->new_id, err);
+    if (strcmp(key, "zone_id") == 0) {
+        const char *s = traffic_scalar(v, file, key, err);
+        if (s == NULL)
+            return -EINVAL;
+        if (strncmp(s, "/hostedzone/", 12) == 0)
+            s += 12;
+        if (s[0] == '\0' || strchr(s, '/') != NULL) {
+            error_set_at(err, file, l, c, "traffic: zone_id: '%s' is not a hosted zone id", s);
+            return -EINVAL;
+        }
+        free(t->zone_id);
+        t->zone_id = xstrdup(s);
+        return 0;
+    }
+    if (strcmp(key, "record") == 0) {
+        const char *s = traffic_scalar(v, file, key, err);
+        if (s == NULL)
+            return -EINVAL;
+        free(t->record_name);
+        size_t n = strlen(s);
+        t->record_name = s[n - 1] == '.' ? xstrdup(s) : xasprintf("%s.", s);
+        return 0;
+    }
+    if (strcmp(key, "type") == 0) {
+        const char *s = traffic_scalar(v, file, key, err);
+        if (s == NULL)
+            return -EINVAL;
+        if (strcmp(s, "A") != 0 && strcmp(s, "AAAA") != 0 && strcmp(s, "CNAME") != 0) {
+            error_set_at(err, file, l, c, "traffic: type: '%s' is not A, AAAA or CNAME", s);
+            return -EINVAL;
+        }
+        free(t->record_type);
+        t->record_type = xstrdup(s);
+        return 0;
+    }
+    if (strcmp(key, "listener") == 0)
+        return traffic_str(v, file, key, &t->listener_arn, err);
+    if (strcmp(key, "rule") == 0) {
+        if (t->kind == TRAFFIC_ALB)
+            return traffic_str(v, file, key, &t->rule_arn, err);
+        long x;
+        if (traffic_int(v, file, "rule", 0, 1000, &x, err) < 0)
+            return -EINVAL;
+        t->rule_index = (int)x;
+        return 0;
+    }
+    if (strcmp(key, "address") == 0) {
+        const char *s = traffic_scalar(v, file, key, err);
+        if (s == NULL)
+            return -EINVAL;
+        const char *colon = strncmp(s, "tcp:", 4) == 0 ? strrchr(s + 4, ':') : NULL;
+        bool ok = (strncmp(s, "unix:", 5) == 0 && s[5] != '\0') ||
+                  (colon != NULL && colon > s + 4 && colon[1] != '\0' &&
+                   strspn(colon + 1, "0123456789") == strlen(colon + 1));
+        if (!ok) {
+            error_set_at(err, file, l, c,
+                         "traffic: address: '%s' is not unix:/path/to/admin.sock or "
+                         "tcp:host:port",
+                         s);
+            return -EINVAL;
+        }
+        free(t->address);
+        t->address = xstrdup(s);
+        return 0;
+    }
+    if (strcmp(key, "backend") == 0)
+        return traffic_str(v, file, key, &t->backend, err);
+    if (strcmp(key, "context") == 0)
+        return traffic_str(v, file, key, &t->context, err);
+    if (strcmp(key, "namespace") == 0)
+        return traffic_str(v, file, key, &t->ns, err);
+    if (strcmp(key, "route") == 0)
+        return traffic_str(v, file, key, &t->route, err);
+    if (strcmp(key, "aws") == 0) {
+        static const char *const known[] = {"profile", "region", "endpoint"};
+        return traffic_submap(doc, v, file, "aws", known, 3, t, traffic_aws_key, err);
+    }
+    if (strcmp(key, "observed") == 0) {
+        static const char *const known[] = {"prometheus", "old", "new", "tolerance"};
+        if (traffic_submap(doc, v, file, "observed", known, 4, t, traffic_observed_key, err) < 0)
+            return -EINVAL;
+        if (t->prom_url == NULL || t->prom_query[0] == NULL || t->prom_query[1] == NULL) {
+            error_set_at(err, file, l, c,
+                         "traffic: observed: needs prometheus, old and new (a PromQL query for "
+                         "each side)");
+            return -EINVAL;
+        }
+        return 0;
+    }
+    return 0; /* not reached: keys were checked against traffic_keys */
+}
+
+static int traffic_target(yaml_document_t *doc, const yaml_node_t *m, const char *file,
+                          struct traffic_target_cfg *t, struct error *err)
+{
+    int l, c;
+    node_pos(m, &l, &c);
+    t->line = l;
+    t->col = c;
+    t->production = true;
+    t->tolerance_pct = 5;
+    if (m->type != YAML_MAPPING_NODE) {
+        error_set_at(err, file, l, c,
+                     "traffic: each target is a mapping (name, provider, plan, old, new, ...)");
+        return -EINVAL;
+    }
+    /* the provider first: it decides which keys are valid */
+    const yaml_node_t *prov = NULL;
+    for (yaml_node_pair_t *p = m->data.mapping.pairs.start; p < m->data.mapping.pairs.top; p++) {
+        const char *key = yaml_doc_scalar(yaml_document_get_node(doc, p->key));
+        if (key != NULL && strcmp(key, "provider") == 0)
+            prov = yaml_document_get_node(doc, p->value);
+    }
+    if (prov == NULL) {
+        error_set_at(err, file, l, c,
+                     "traffic: the target needs provider: (route53, alb, haproxy or gateway)");
+        return -EINVAL;
+    }
+    const char *pname = traffic_scalar(prov, file, "provider", err);
+    if (pname == NULL)
+        return -EINVAL;
+    int kind = traffic_kind_from_name(pname);
+    if (kind < 0) {
+        node_pos(prov, &l, &c);
+        error_set_at(err, file, l, c,
+                     "traffic: provider: unknown provider '%s' (known: route53, alb, haproxy, "
+                     "gateway)",
+                     pname);
+        return -EINVAL;
+    }
+    t->kind = (enum traffic_kind)kind;
+    char known[256];
+    for (yaml_node_pair_t *p = m->data.mapping.pairs.start; p < m->data.mapping.pairs.top; p++) {
+        yaml_node_t *k = yaml_document_get_node(doc, p->key);
+        yaml_node_t *v = yaml_document_get_node(doc, p->value);
+        node_pos(k, &l, &c);
+        const char *key = yaml_doc_scalar(k);
+        size_t i = 0;
+        while (key != NULL && i < NTRAFFIC_KEYS && strcmp(traffic_keys[i].key, key) != 0)
+            i++;
+        if (key == NULL || i == NTRAFFIC_KEYS) {
+            error_set_at(err, file, l, c, "traffic: unknown key '%s' (known for %s: %s)",
+                         key != NULL ? key : "?", pname,
+                         traffic_keys_for(t->kind, known, sizeof known));
+            return -EINVAL;
+        }
+        if (!(traffic_keys[i].kinds & TK(t->kind))) {
+            error_set_at(err, file, l, c, "traffic: '%s' is not a %s setting (known for %s: %s)",
+                         key, pname, pname, traffic_keys_for(t->kind, known, sizeof known));
+            return -EINVAL;
+        }
+        for (yaml_node_pair_t *q = m->data.mapping.pairs.start; q < p; q++) {
+            const char *prev = yaml_doc_scalar(yaml_document_get_node(doc, q->key));
+            if (prev != NULL && strcmp(prev, key) == 0) {
+                error_set_at(err, file, l, c, "traffic: '%s' is given twice", key);
+                return -EINVAL;
+            }
+        }
+        if (traffic_target_key(doc, key, v, file, t, err) < 0)
+            return -EINVAL;
+    }
+    /* what each provider needs */
+    const char *missing = NULL;
+    if (t->name == NULL)
+        missing = "name";
+    else if (t->nplan == 0)
+        missing = "plan";
+    else if (t->old_id == NULL)
+        missing = "old";
+    else if (t->new_id == NULL)
+        missing = "new";
+    else if (t->kind == TRAFFIC_ROUTE53 && t->zone_id == NULL)
+        missing = "zone_id";
+    else if (t->kind == TRAFFIC_ROUTE53 && t->record_name == NULL)
+        missing = "record";
+    else if (t->kind == TRAFFIC_ALB && t->listener_arn == NULL)
+        missing = "listener";
+    else if (t->kind == TRAFFIC_HAPROXY && t->address == NULL)
+        missing = "address";
+    else if (t->kind == TRAFFIC_HAPROXY && t->backend == NULL)
+        missing = "backend";
+    else if (t->kind == TRAFFIC_GATEWAY && t->context == NULL)
+        missing = "context";
+    else if (t->kind == TRAFFIC_GATEWAY && t->ns == NULL)
+        missing = "namespace";
+    else if (t->kind == TRAFFIC_GATEWAY && t->route == NULL)
+        missing = "route";
+    node_pos(m, &l, &c);
+    if (missing != NULL) {
+        error_set_at(err, file, l, c,
+                     "traffic: target%s%s (%s) needs %s:", t->name != NULL ? " " : "",
+                     t->name != NULL ? t->name : "", pname, missing);
+        return -EINVAL;
+    }
+    if (strcmp(t->old_id, t->new_id) == 0) {
+        error_set_at(err, file, l, c, "traffic: target %s: old and new are both '%s'", t->name,
+                     t->old_id);
+        return -EINVAL;
+    }
+    if (t->kind == TRAFFIC_ROUTE53 && t->record_type == NULL)
+        t->record_type = xstrdup("A");
+    return 0;
+}
+
+static int config_parse_traffic(yaml_document_t *doc, const yaml_node_t *v, const char *file,
+                                struct config *tmp, struct error *err)
+{
+    if (yaml_doc_is_blank(v))
+        return 0; /* `traffic:` with nothing under it */
+    if (v->type != YAML_SEQUENCE_NODE) {
+        yaml_doc_error_at(err, file, v,
+                          "traffic: expected a list of targets (- name: api, provider: route53, "
+                          "...)");
+        return -EINVAL;
+    }
+    size_t cnt = (size_t)(v->data.sequence.items.top - v->data.sequence.items.start);
+    tmp->traffic = xcalloc(cnt ? cnt : 1, sizeof *tmp->traffic);
+    for (yaml_node_item_t *it = v->data.sequence.items.start; it < v->data.sequence.items.top;
+         it++) {
+        yaml_node_t *m = yaml_document_get_node(doc, *it);
+        struct traffic_target_cfg *t = &tmp->traffic[tmp->ntraffic++];
+        if (traffic_target(doc, m, file, t, err) < 0)
+            return -EINVAL;
+        for (size_t i = 0; i + 1 < tmp->ntraffic; i++) {
+            if (strcmp(tmp->traffic[i].name, t->name) == 0) {
+                error_set_at(err, file, t->line, t->col,
+                             "traffic: two targets are named '%s' (the first at line %d)", t->name,
+                             tmp->traffic[i].line);
+                return -EINVAL;
+            }
+        }
+    }
+    return 0;
+}
+
 int config_load_text(const char *text, size_t len, const char *name, const char *const *actions,
                      size_t nactions, struct config *cfg, struct error *err)
 {
@@ -246,6 +804,7 @@ int config_load_text(const char *text, size_t len, const char *name, const char 
     int rc = 0;
     yaml_node_t *root = yaml_document_get_root_node(&doc);
     bool seen_keys = false;
+    bool seen_traffic = false;
     char seen[8][24];
     size_t nseen = 0;
     if (root == NULL) {
@@ -280,6 +839,9 @@ int config_load_text(const char *text, size_t len, const char *name, const char 
             }
             if (rc < 0)
                 break;
+            /* Sections: a mapping or list under one key, each parsed by one function.
+             * keys: and traffic: are parsed here. The `drift:` section goes here as well, as one
+             * call to drift_config_parse() (owned by the drift module), with its own seen_ flag. */
             if (strcmp(key, "keys") == 0) {
                 if (seen_keys) {
                     error_set_at(err, file, kl, kc, "'keys' is given twice");
@@ -288,6 +850,16 @@ int config_load_text(const char *text, size_t len, const char *name, const char 
                 }
                 seen_keys = true;
                 rc = config_parse_keys(&doc, v, file, actions, nactions, &tmp, err);
+                continue;
+            }
+            if (strcmp(key, "traffic") == 0) {
+                if (seen_traffic) {
+                    error_set_at(err, file, kl, kc, "'traffic' is given twice");
+                    rc = -EINVAL;
+                    break;
+                }
+                seen_traffic = true;
+                rc = config_parse_traffic(&doc, v, file, &tmp, err);
                 continue;
             }
             int vl = (int)v->start_mark.line + 1, vc = (int)v->start_mark.column + 1;
@@ -369,6 +941,16 @@ int config_load_file(const char *path, const char *const *actions, size_t nactio
     }
     free(b);
     return rc;
+}
+
+const struct traffic_target_cfg *config_traffic_find(const struct config *cfg, const char *name)
+{
+    if (cfg == NULL || name == NULL)
+        return NULL;
+    for (size_t i = 0; i < cfg->ntraffic; i++)
+        if (cfg->traffic[i].name != NULL && strcmp(cfg->traffic[i].name, name) == 0)
+            return &cfg->traffic[i];
+    return NULL;
 }
 
 void config_apply_keys(const struct config *cfg, struct keymap *km)

@@ -6,6 +6,7 @@
 
 #include "cutover/error.h"
 #include "cutover/keymap.h"
+#include "cutover/traffic.h"
 
 /* The user's config file, $XDG_CONFIG_HOME/cutover/config.yaml (default
  * ~/.config/cutover/config.yaml); format in docs/config.md. A file is parsed into a temporary
@@ -37,6 +38,11 @@ struct config {
     struct config_key *keys;  /* in file order; apply with config_apply_keys() */
     size_t nkeys;
     char *path; /* the file it was loaded from, NULL if none */
+    /* `traffic:` (docs/config.md): the traffic targets, plans validated, in file order. */
+    struct traffic_target_cfg *traffic;
+    size_t ntraffic;
+    /* `journal:` the migration journal's path ("~/" expanded); NULL: journal_default_path(). */
+    char *journal;
 };
 
 /* Fills cfg with the defaults. */
@@ -62,8 +68,12 @@ int config_load_file(const char *path, const char *const *actions, size_t nactio
                      struct config *cfg, struct error *err);
 
 /* Sets one top-level scalar as a command-line flag would ("source", "target", "kubeconfig",
- * "refresh", "theme", "zone_spread_ratio"), validated as in the file. Returns 0 or -EINVAL. */
+ * "refresh", "theme", "zone_spread_ratio", "journal"), validated as in the file. Returns 0 or
+ * -EINVAL. */
 int config_set(struct config *cfg, const char *key, const char *value, struct error *err);
+
+/* The traffic target named name, or NULL. */
+const struct traffic_target_cfg *config_traffic_find(const struct config *cfg, const char *name);
 
 /* Applies the `keys:` entries to km in file order (bind, or unbind for "none"). */
 void config_apply_keys(const struct config *cfg, struct keymap *km);

@@ -15,9 +15,11 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-static const char *const actions[] = {"back", "bottom",     "command",   "down",    "filter",
-                                      "help", "next-panel", "page-down", "page-up", "prev-panel",
-                                      "quit", "refresh",    "select",    "top",     "up"};
+static const char *const actions[] = {
+    "back",         "bottom",           "command",     "down",    "filter",
+    "help",         "next-panel",       "page-down",   "page-up", "prev-panel",
+    "quit",         "refresh",          "select",      "top",     "traffic-next",
+    "traffic-prev", "traffic-rollback", "traffic-set", "up"};
 #define NACTIONS (sizeof actions / sizeof actions[0])
 
 static char tmpdir[256];
@@ -213,8 +215,8 @@ static void test_bad_files_keep_the_old_config(void **state)
     (void)state;
     static const struct bad cases[] = {
         {"source: a\ntarget: [b\n", 3, 1, "bad YAML"},
-        {"source: a\ntraffic:\n  weights: {}\n", 2, 1, "unknown key 'traffic'"},
-        {"source: a\ntraffic:\n  weights: {}\n", 2, 1, "known: source, target"},
+        {"source: a\nweights:\n  api: {}\n", 2, 1, "unknown key 'weights'"},
+        {"source: a\nweights:\n  api: {}\n", 2, 1, "known: source, target"},
         {"refresh: soon\n", 1, 10, "refresh: bad duration 'soon'"},
         {"refresh: 10ms\n", 1, 10, "out of range"},
         {"zone_spread_ratio: lots\n", 1, 20, "not a number"},
@@ -296,6 +298,253 @@ static void test_reload_replaces_whole_config(void **state)
     config_fini(&cfg);
 }
 
+static const char traffic_yaml[] =
+    "source: onprem-prod\n"
+    "target: eks-prod\n"
+    "journal: ~/journals/prod.jsonl\n"
+    "traffic:\n"
+    "  - name: api-dns\n"
+    "    provider: route53\n"
+    "    plan: [0, 10, 30, 50, 100]\n"
+    "    old: onprem\n"
+    "    new: eks\n"
+    "    zone_id: /hostedzone/Z0123456789ABCDEFGHIJ\n"
+    "    record: api.example.com\n"
+    "    aws:\n"
+    "      profile: prod\n"
+    "      region: eu-west-1\n"
+    "      endpoint: http://127.0.0.1:4566\n"
+    "    observed:\n"
+    "      prometheus: http://127.0.0.1:9090\n"
+    "      old: sum(rate(haproxy_server_http_responses_total{server=\"onprem\"}[1m]))\n"
+    "      new: sum(rate(haproxy_server_http_responses_total{server=\"eks\"}[1m]))\n"
+    "      tolerance: 2.5\n"
+    "  - name: api-alb\n"
+    "    provider: alb\n"
+    "    production: false\n"
+    "    plan: [50, 100]\n"
+    "    listener: arn:aws:elasticloadbalancing:eu-west-1:123456789012:listener/app/web/1/2\n"
+    "    rule: arn:aws:elasticloadbalancing:eu-west-1:123456789012:listener-rule/app/web/1/2/3\n"
+    "    old: arn:aws:elasticloadbalancing:eu-west-1:123456789012:targetgroup/onprem/1\n"
+    "    new: arn:aws:elasticloadbalancing:eu-west-1:123456789012:targetgroup/eks/2\n"
+    "  - name: api-lb\n"
+    "    provider: haproxy\n"
+    "    plan: [0, 100]\n"
+    "    address: unix:/run/haproxy/admin.sock\n"
+    "    backend: api\n"
+    "    old: onprem\n"
+    "    new: eks\n"
+    "  - {name: shop, provider: gateway, plan: [10, 100], context: eks-prod, namespace: shop,\n"
+    "     route: web, rule: 1, old: web-v1, new: web-v2}\n";
+
+static void test_traffic_one_target_per_provider(void **state)
+{
+    (void)state;
+    setenv("HOME", "/home/sre", 1);
+    struct config cfg;
+    config_init(&cfg);
+    assert_int_equal(cfg.ntraffic, 0);
+    assert_null(cfg.journal);
+    struct error err;
+    error_clear(&err);
+    int rc = config_load_text(traffic_yaml, strlen(traffic_yaml), "c.yaml", actions, NACTIONS, &cfg,
+                              &err);
+    if (rc != 0)
+        fail_msg("%s:%d:%d: %s", err.file, err.line, err.col, err.msg);
+    assert_string_equal(cfg.journal, "/home/sre/journals/prod.jsonl");
+    assert_int_equal(cfg.ntraffic, 4);
+
+    const struct traffic_target_cfg *r = &cfg.traffic[0];
+    assert_string_equal(r->name, "api-dns");
+    assert_int_equal(r->kind, TRAFFIC_ROUTE53);
+    assert_true(r->production); /* the default */
+    assert_int_equal(r->nplan, 5);
+    assert_int_equal(r->plan[2], 30);
+    assert_string_equal(r->old_id, "onprem");
+    assert_string_equal(r->new_id, "eks");
+    assert_string_equal(r->zone_id, "Z0123456789ABCDEFGHIJ");
+    assert_string_equal(r->record_name, "api.example.com."); /* the final dot is added */
+    assert_string_equal(r->record_type, "A");                /* the default */
+    assert_string_equal(r->aws_profile, "prod");
+    assert_string_equal(r->aws_region, "eu-west-1");
+    assert_string_equal(r->aws_endpoint, "http://127.0.0.1:4566");
+    assert_string_equal(r->prom_url, "http://127.0.0.1:9090");
+    assert_non_null(strstr(r->prom_query[TRAFFIC_NEW], "server=\"eks\""));
+    assert_true(r->tolerance_pct == 2.5);
+    assert_int_equal(r->line, 5);
+    assert_int_equal(r->col, 5);
+
+    const struct traffic_target_cfg *a = config_traffic_find(&cfg, "api-alb");
+    assert_ptr_equal(a, &cfg.traffic[1]);
+    assert_int_equal(a->kind, TRAFFIC_ALB);
+    assert_false(a->production);
+    assert_non_null(strstr(a->listener_arn, ":listener/app/web/1/2"));
+    assert_non_null(strstr(a->rule_arn, ":listener-rule/"));
+    assert_null(a->zone_id);
+    assert_null(a->aws_endpoint);
+    assert_true(a->tolerance_pct == 5); /* the default */
+
+    const struct traffic_target_cfg *h = &cfg.traffic[2];
+    assert_int_equal(h->kind, TRAFFIC_HAPROXY);
+    assert_string_equal(h->address, "unix:/run/haproxy/admin.sock");
+    assert_string_equal(h->backend, "api");
+    assert_null(h->record_type);
+
+    const struct traffic_target_cfg *g = &cfg.traffic[3];
+    assert_int_equal(g->kind, TRAFFIC_GATEWAY);
+    assert_string_equal(g->context, "eks-prod");
+    assert_string_equal(g->ns, "shop");
+    assert_string_equal(g->route, "web");
+    assert_int_equal(g->rule_index, 1);
+    assert_int_equal(g->nplan, 2);
+    assert_int_equal(g->line, 36);
+    assert_null(config_traffic_find(&cfg, "nope"));
+
+    /* a flag names the journal too */
+    assert_int_equal(config_set(&cfg, "journal", "/var/lib/j.jsonl", &err), 0);
+    assert_string_equal(cfg.journal, "/var/lib/j.jsonl");
+    config_fini(&cfg);
+    assert_int_equal(cfg.ntraffic, 0);
+}
+
+static void test_traffic_bad_targets_point_at_the_problem(void **state)
+{
+    (void)state;
+    static const char head[] = "traffic:\n  - name: api\n    provider: haproxy\n";
+    static const char tail[] = "    address: unix:/run/h.sock\n    backend: api\n"
+                               "    old: onprem\n    new: eks\n";
+    static const struct bad cases[] = {
+        /* the plan: the bad step itself */
+        {"    plan: [0, 30, 20, 100]\n", 4, 19, "traffic: plan: step 3 (20) is below step 2 (30)"},
+        {"    plan: [0, 30, 30, 100]\n", 4, 19, "step 3 (30) repeats step 2"},
+        {"    plan: [0, 130]\n", 4, 15, "step 2 (130) is outside 0..100"},
+        {"    plan: [0, 10, 50]\n", 4, 19, "the last step (50) must be 100"},
+        {"    plan: [0, ten, 100]\n", 4, 15, "plan: 'ten' is not a whole number"},
+        {"    plan: []\n", 4, 11, "the plan has no steps"},
+        {"    plan: 100\n", 4, 11, "plan: expected a list of percents"},
+        {"    plan:\n      - 0\n      - 40\n      - 20\n      - 100\n", 7, 9,
+         "step 3 (20) is below step 2 (40)"},
+        /* keys */
+        {"    plan: [0, 100]\n    weight: 5\n", 5, 5,
+         "traffic: unknown key 'weight' (known for haproxy: name, provider, production, plan, "
+         "old, new, observed, address, backend)"},
+        {"    plan: [0, 100]\n    listener: arn:x\n", 5, 5, "'listener' is not a haproxy setting"},
+        {"    plan: [0, 100]\n    aws: {region: x}\n", 5, 5, "'aws' is not a haproxy setting"},
+        {"    plan: [0, 100]\n    plan: [0, 100]\n", 5, 5, "traffic: 'plan' is given twice"},
+        {"    plan: [0, 100]\n    production: maybe\n", 5, 17,
+         "production: 'maybe' is not true or false"},
+        {"    plan: [0, 100]\n    observed: {prometheus: http://p:9090, old: a}\n", 5, 15,
+         "observed: needs prometheus, old and new"},
+        {"    plan: [0, 100]\n    observed: {prometheus: p:9090, old: a, new: b}\n", 5, 28,
+         "observed.prometheus: 'p:9090' is not an http:// or https:// URL"},
+        {"    plan: [0, 100]\n    observed: {prometheus: http://p, old: a, new: b, rate: 1}\n", 5,
+         54, "observed: unknown key 'rate' (known: prometheus, old, new, tolerance)"},
+        {"    plan: [0, 100]\n    observed: {prometheus: http://p, old: a, new: b, tolerance: "
+         "-1}\n",
+         5, 65, "observed.tolerance: '-1' is not a percent"},
+        {"    plan: [0, 100]\n    old: [a, b]\n", 5, 10, "traffic: old: expected a single value"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        char text[1024];
+        /* the case's lines go between the head and the rest (a key given twice is the tail's) */
+        snprintf(text, sizeof text, "%s%s%s", head, cases[i].text,
+                 strstr(cases[i].text, "old: [") != NULL
+                     ? "    address: unix:/run/h.sock\n    backend: api\n    new: eks\n"
+                     : tail);
+        struct config cfg;
+        config_init(&cfg);
+        struct error err;
+        error_clear(&err);
+        if (config_load_text(text, strlen(text), "c.yaml", actions, NACTIONS, &cfg, &err) == 0)
+            fail_msg("case %zu loaded", i);
+        if (err.line != cases[i].line || err.col != cases[i].col ||
+            strstr(err.msg, cases[i].needle) == NULL)
+            fail_msg("case %zu: got %d:%d: %s; want %d:%d ...%s...", i, err.line, err.col, err.msg,
+                     cases[i].line, cases[i].col, cases[i].needle);
+        assert_string_equal(err.file, "c.yaml");
+        assert_int_equal(cfg.ntraffic, 0);
+        config_fini(&cfg);
+    }
+
+    /* whole-target problems are reported at the target */
+    static const struct bad whole[] = {
+        {"traffic:\n  - name: a\n    plan: [100]\n    old: x\n    new: y\n", 2, 5,
+         "traffic: the target needs provider: (route53, alb, haproxy or gateway)"},
+        {"traffic:\n  - name: a\n    provider: nginx\n", 3, 15,
+         "provider: unknown provider 'nginx' (known: route53, alb, haproxy, gateway)"},
+        {"traffic:\n  - name: a\n    provider: route53\n    plan: [100]\n    old: x\n    new: y\n"
+         "    record: api.example.com\n",
+         2, 5, "traffic: target a (route53) needs zone_id:"},
+        {"traffic:\n  - provider: alb\n    plan: [100]\n", 2, 5,
+         "traffic: target (alb) needs name:"},
+        {"traffic:\n  - name: a\n    provider: gateway\n    plan: [100]\n    old: x\n    new: y\n"
+         "    context: c\n    route: r\n",
+         2, 5, "target a (gateway) needs namespace:"},
+        {"traffic:\n  - name: a\n    provider: haproxy\n    plan: [100]\n    old: x\n    new: x\n"
+         "    address: tcp:127.0.0.1:9999\n    backend: b\n",
+         2, 5, "traffic: target a: old and new are both 'x'"},
+        {"traffic:\n  - name: a\n    provider: haproxy\n    plan: [100]\n    old: x\n    new: y\n"
+         "    address: 127.0.0.1:9999\n    backend: b\n",
+         7, 14, "address: '127.0.0.1:9999' is not unix:/path/to/admin.sock or tcp:host:port"},
+        {"traffic:\n  - name: my api\n    provider: haproxy\n", 2, 11,
+         "traffic: name: 'my api' must be 1 to 63 letters"},
+        {"traffic:\n  - name: a\n    provider: route53\n    type: MX\n", 4, 11,
+         "type: 'MX' is not A, AAAA or CNAME"},
+        {"traffic:\n  - name: a\n    provider: alb\n    aws: {region: r, endpoint: 127.0.0.1}\n", 4,
+         32, "aws.endpoint: '127.0.0.1' is not an http:// or https:// URL"},
+        {"traffic:\n  - name: a\n    provider: alb\n    aws: {role: admin}\n", 4, 11,
+         "aws: unknown key 'role' (known: profile, region, endpoint)"},
+        {"traffic:\n  - name: a\n    provider: gateway\n    rule: first\n", 4, 11,
+         "rule: 'first' is not a whole number"},
+        {"traffic:\n  api:\n    provider: haproxy\n", 2, 3, "traffic: expected a list of targets"},
+        {"traffic:\n  - api\n", 2, 5, "traffic: each target is a mapping"},
+        {"traffic:\n  - {name: a, provider: haproxy, plan: [100], old: x, new: y, address: "
+         "unix:/s, backend: b}\n  - {name: a, provider: haproxy, plan: [100], old: x, new: y, "
+         "address: unix:/s, backend: b}\n",
+         3, 5, "traffic: two targets are named 'a' (the first at line 2)"},
+        {"traffic: []\ntraffic: []\n", 2, 1, "'traffic' is given twice"},
+        {"journal: [a]\n", 1, 10, "journal: expected a single value"},
+    };
+    for (size_t i = 0; i < sizeof whole / sizeof whole[0]; i++) {
+        struct config cfg;
+        config_init(&cfg);
+        struct error err;
+        error_clear(&err);
+        if (config_load_text(whole[i].text, strlen(whole[i].text), "c.yaml", actions, NACTIONS,
+                             &cfg, &err) == 0)
+            fail_msg("whole case %zu loaded", i);
+        if (err.line != whole[i].line || err.col != whole[i].col ||
+            strstr(err.msg, whole[i].needle) == NULL)
+            fail_msg("whole case %zu: got %d:%d: %s; want %d:%d ...%s...", i, err.line, err.col,
+                     err.msg, whole[i].line, whole[i].col, whole[i].needle);
+        config_fini(&cfg);
+    }
+}
+
+static void test_traffic_and_journal_replace_on_reload(void **state)
+{
+    (void)state;
+    struct config cfg;
+    config_init(&cfg);
+    struct error err;
+    error_clear(&err);
+    assert_int_equal(
+        config_load_text(traffic_yaml, strlen(traffic_yaml), "a", actions, NACTIONS, &cfg, &err),
+        0);
+    assert_int_equal(cfg.ntraffic, 4);
+    /* a bad traffic section leaves the loaded targets in place */
+    const char *bad = "traffic:\n  - name: x\n    provider: haproxy\n    plan: [50, 10]\n";
+    assert_true(config_load_text(bad, strlen(bad), "b", actions, NACTIONS, &cfg, &err) < 0);
+    assert_int_equal(cfg.ntraffic, 4);
+    assert_string_equal(cfg.traffic[3].name, "shop");
+    /* an empty section and no journal key: none */
+    const char *empty = "traffic:\n";
+    assert_int_equal(config_load_text(empty, strlen(empty), "c", actions, NACTIONS, &cfg, &err), 0);
+    assert_int_equal(cfg.ntraffic, 0);
+    assert_null(cfg.journal);
+    config_fini(&cfg);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -308,6 +557,9 @@ int main(void)
         cmocka_unit_test(test_bad_files_keep_the_old_config),
         cmocka_unit_test(test_errors_are_safe_to_print),
         cmocka_unit_test(test_reload_replaces_whole_config),
+        cmocka_unit_test(test_traffic_one_target_per_provider),
+        cmocka_unit_test(test_traffic_bad_targets_point_at_the_problem),
+        cmocka_unit_test(test_traffic_and_journal_replace_on_reload),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
