@@ -266,9 +266,17 @@ enum dialog_result dialog_key(struct dialog *d, int key)
     }
 }
 
+/* Rows line i takes when wrapped at w columns. */
+static int line_rows(const struct dialog *d, size_t i, int w)
+{
+    int n =
+        canvas_text_wrap(NULL, 0, 0, w, 1000, d->lines[i].role, d->lines[i].attr, d->lines[i].text);
+    return n > 0 ? n : 1;
+}
+
 void dialog_draw(struct dialog *d, struct canvas *c, struct rect area)
 {
-    /* as wide as the longest line (plus borders), within the area */
+    /* as wide as the longest line (plus borders), within the area; longer lines wrap */
     int want = canvas_str_width(d->title) + 6;
     for (size_t i = 0; i < d->n; i++) {
         int lw = canvas_str_width(d->lines[i].text) + 4;
@@ -294,23 +302,30 @@ void dialog_draw(struct dialog *d, struct canvas *c, struct rect area)
     if (want < 30)
         want = 30;
     int w = want < area.w ? want : area.w;
-    int h = (int)d->n + extra + 2;
+    if (w < 8)
+        return;
+    int iw = w - 4;
+    int rows = 0;
+    for (size_t i = 0; i < d->n; i++)
+        rows += line_rows(d, i, iw);
+    int h = rows + extra + 2;
     if (h > area.h)
         h = area.h;
-    if (w < 4 || h < 3)
+    if (h < 3)
         return;
     struct rect box = {area.y + (area.h - h) / 2, area.x + (area.w - w) / 2, h, w};
     canvas_fill(c, box, THEME_ROLE_DEFAULT, 0);
     canvas_box(c, box, THEME_ROLE_PANEL_TITLE_FOCUS, d->title, THEME_ROLE_PANEL_TITLE_FOCUS);
-    struct canvas in = canvas_sub(c, (struct rect){box.y + 1, box.x + 2, box.h - 2, box.w - 4});
-    int ih = box.h - 2, iw = box.w - 4;
+    struct canvas in = canvas_sub(c, (struct rect){box.y + 1, box.x + 2, box.h - 2, iw});
+    int ih = box.h - 2;
     /* keep the answer rows visible: the lines give way first */
-    int line_rows = ih - extra;
-    if (line_rows < 0)
-        line_rows = 0;
-    for (int i = 0; i < line_rows && (size_t)i < d->n; i++)
-        canvas_text(&in, i, 0, iw, d->lines[i].role, d->lines[i].attr, d->lines[i].text);
-    int y = line_rows < (int)d->n ? line_rows : (int)d->n;
+    int avail = ih - extra;
+    if (avail < 0)
+        avail = 0;
+    int y = 0;
+    for (size_t i = 0; i < d->n && y < avail; i++)
+        y += canvas_text_wrap(&in, y, 0, iw, avail - y, d->lines[i].role, d->lines[i].attr,
+                              d->lines[i].text);
     y++;
     if (d->mode == DIALOG_MODE_TYPE || d->mode == DIALOG_MODE_INPUT) {
         int x = canvas_text(&in, y, 0, iw, THEME_ROLE_LABEL, CANVAS_BOLD, d->prompt);

@@ -329,6 +329,9 @@ static void test_dashboard_traffic_80x24(void **state)
     struct dialog *dlg = dialog_new("shop-api: next step");
     dialog_line(dlg, THEME_ROLE_VALUE, 0, "onprem  weight 70 -> 50");
     dialog_line(dlg, THEME_ROLE_VALUE, 0, "eks     weight 30 -> 50");
+    dialog_line(dlg, THEME_ROLE_VALUE, 0,
+                "route53 ChangeResourceRecordSets Z0SIMEXAMPLE00001: UPSERT api.shop.example.com. "
+                "A onprem weight 50, UPSERT api.shop.example.com. A eks weight 50");
     dialog_set_type(dlg, "shop-api", "type shop-api to apply:");
     dashboard_dialog_open(d, dlg);
     assert_ptr_equal(dashboard_dialog(d), dlg);
@@ -338,6 +341,9 @@ static void test_dashboard_traffic_80x24(void **state)
     golden("dashboard_80x24_traffic_dialog.txt", t);
     assert_non_null(strstr(t, "shop-api: next step"));
     assert_non_null(strstr(t, "type shop-api to apply: shop"));
+    /* a call longer than the screen is wrapped, never cut: its end is on screen */
+    assert_non_null(strstr(t, "A onprem weight 50, UPSERT"));
+    assert_non_null(strstr(t, "| eks weight 50 "));
     free(t);
     dashboard_dialog_close(d);
     assert_null(dashboard_dialog(d));
