@@ -85,16 +85,17 @@ static void refresh_both(void *arg)
         traffic_poller_refresh(p->traffic);
 }
 
-/* The traffic targets to poll: the extra ones a (the demo) brings, as one array of copies in
- * *out (free each with traffic_target_cfg_fini, then the array). */
+/* The config's traffic targets followed by the extra ones a (the demo) brings: one array of
+ * copies in *out (free each with traffic_target_cfg_fini, then the array). */
 static size_t traffic_targets(const struct config *cfg, const struct cmd_dashboard_args *a,
                               struct traffic_target_cfg **out)
 {
-    (void)cfg;
-    size_t n = a->ntraffic;
+    size_t n = cfg->ntraffic + a->ntraffic;
     *out = n ? xcalloc(n, sizeof **out) : NULL;
+    for (size_t i = 0; i < cfg->ntraffic; i++)
+        traffic_target_cfg_copy(&(*out)[i], &cfg->traffic[i]);
     for (size_t i = 0; i < a->ntraffic; i++)
-        traffic_target_cfg_copy(&(*out)[i], &a->traffic[i]);
+        traffic_target_cfg_copy(&(*out)[cfg->ntraffic + i], &a->traffic[i]);
     return n;
 }
 
