@@ -23,6 +23,7 @@ test_cleanup() {
             tmux -L "$SOCK_BASE-$i" kill-server 2>/dev/null || true
         done
     fi
+    haproxy_prom_cleanup
     if [ -n "$SIM_PID" ]; then
         kill "$SIM_PID" 2>/dev/null || true
         wait "$SIM_PID" 2>/dev/null || true
@@ -134,4 +135,176 @@ wait_gone() {
 # wait_for_fixed TEXT [SECONDS]: polls the screen until it holds TEXT as it is.
 wait_for_fixed() {
     poll "${2:-20}" screen_contains "$1" || fail "'$1' did not appear within ${2:-20}s"
+}
+
+# ---- HAProxy and Prometheus (Debian's real ones, on loopback) ---------------------------------
+# Usage (after test_init):
+#   haproxy_start [BACKEND OLD NEW OLD_WEIGHT NEW_WEIGHT]   (defaults: api onprem eks 100 0)
+#     sets HAPROXY_PID, HAPROXY_SOCK (unix socket path), HAPROXY_UNIX ("unix:$HAPROXY_SOCK"),
+#     HAPROXY_TCP ("tcp:127.0.0.1:PORT"), HAPROXY_FE_PORT (HTTP frontend balancing over the two
+#     servers, each a frontend of the same haproxy answering 200 "old"/"new"),
+#     HAPROXY_METRICS_PORT (Prometheus exporter at /metrics); its files are in $TMP/haproxy.
+#   haproxy_cmd "show servers state api"   one command over the unix socket (python3, not
+#     cutover's code: an independent witness), the answer on stdout.
+#   haproxy_weight BACKEND SERVER           the server's srv_uweight as `show servers state` says.
+#   haproxy_stop                            SIGTERM; haproxy_kill: SIGKILL (a socket that vanishes).
+#   prom_start TARGET                        prometheus scraping TARGET (host:port, /metrics) every
+#     1 s; sets PROM_PID and PROM_URL ("http://127.0.0.1:PORT") once /-/ready answers; prom_stop.
+# test_cleanup stops both. The C equivalents are in tests/lib/haproxy_test.h.
+
+HAPROXY_PID=
+PROM_PID=
+
+# free_port: prints a loopback TCP port that was free a moment ago.
+free_port() {
+    /usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
+}
+
+haproxy_start() {
+    local be=${1:-api} old=${2:-onprem} new=${3:-eks} ow=${4:-100} nw=${5:-0}
+    local dir="$TMP/haproxy" admin p0 p1
+    mkdir -p "$dir"
+    HAPROXY_SOCK="$dir/admin.sock"
+    HAPROXY_UNIX="unix:$HAPROXY_SOCK"
+    admin=$(free_port)
+    HAPROXY_FE_PORT=$(free_port)
+    HAPROXY_METRICS_PORT=$(free_port)
+    p0=$(free_port)
+    p1=$(free_port)
+    HAPROXY_TCP="tcp:127.0.0.1:$admin"
+    cat >"$dir/haproxy.cfg" <<HACFG
+global
+    stats socket $HAPROXY_SOCK level admin
+    stats socket ipv4@127.0.0.1:$admin level admin
+defaults
+    mode http
+    timeout connect 1s
+    timeout client 10s
+    timeout server 10s
+frontend fe
+    bind 127.0.0.1:$HAPROXY_FE_PORT
+    default_backend $be
+frontend metrics
+    bind 127.0.0.1:$HAPROXY_METRICS_PORT
+    http-request use-service prometheus-exporter if { path /metrics }
+    http-request return status 404
+frontend app_old
+    bind 127.0.0.1:$p0
+    http-request return status 200 content-type text/plain string old
+frontend app_new
+    bind 127.0.0.1:$p1
+    http-request return status 200 content-type text/plain string new
+backend $be
+    balance roundrobin
+    server $old 127.0.0.1:$p0 weight $ow
+    server $new 127.0.0.1:$p1 weight $nw
+HACFG
+    /usr/sbin/haproxy -db -f "$dir/haproxy.cfg" >"$dir/haproxy.log" 2>&1 &
+    HAPROXY_PID=$!
+    local deadline=$((SECONDS + 15))
+    until haproxy_cmd "show info" >/dev/null 2>&1; do
+        if ! kill -0 "$HAPROXY_PID" 2>/dev/null; then
+            cat "$dir/haproxy.log" >&2
+            HAPROXY_PID=
+            fail "haproxy exited before it was ready"
+        fi
+        if ((SECONDS >= deadline)); then
+            cat "$dir/haproxy.log" >&2
+            fail "haproxy not ready within 15 s"
+        fi
+        sleep 0.1
+    done
+}
+
+haproxy_cmd() {
+    /usr/bin/python3 -c '
+import socket, sys
+s = socket.socket(socket.AF_UNIX)
+s.settimeout(5)
+s.connect(sys.argv[1])
+s.sendall((sys.argv[2] + "\n").encode())
+b = b""
+while True:
+    d = s.recv(65536)
+    if not d:
+        break
+    b += d
+sys.stdout.write(b.decode())
+' "$HAPROXY_SOCK" "$1"
+}
+
+haproxy_weight() {
+    haproxy_cmd "show servers state $1" | /usr/bin/python3 -c '
+import sys
+cols = None
+for line in sys.stdin:
+    f = line.split()
+    if line.startswith("#"):
+        cols = f[1:]
+    elif cols and len(f) == len(cols) and f[cols.index("srv_name")] == sys.argv[1]:
+        print(f[cols.index("srv_uweight")])
+' "$2"
+}
+
+haproxy_stop() {
+    if [ -n "$HAPROXY_PID" ]; then
+        kill "$HAPROXY_PID" 2>/dev/null || true
+        wait "$HAPROXY_PID" 2>/dev/null || true
+        HAPROXY_PID=
+    fi
+}
+
+haproxy_kill() {
+    if [ -n "$HAPROXY_PID" ]; then
+        kill -9 "$HAPROXY_PID" 2>/dev/null || true
+        wait "$HAPROXY_PID" 2>/dev/null || true
+        HAPROXY_PID=
+    fi
+}
+
+prom_start() {
+    local dir="$TMP/prometheus" port
+    mkdir -p "$dir"
+    port=$(free_port)
+    PROM_URL="http://127.0.0.1:$port"
+    cat >"$dir/prometheus.yml" <<PROMCFG
+global:
+  scrape_interval: 1s
+  evaluation_interval: 1s
+scrape_configs:
+  - job_name: haproxy
+    scrape_interval: 1s
+    static_configs:
+      - targets: ['$1']
+PROMCFG
+    /usr/bin/prometheus --config.file="$dir/prometheus.yml" --storage.tsdb.path="$dir/data" \
+        --web.listen-address="127.0.0.1:$port" >"$dir/prometheus.log" 2>&1 &
+    PROM_PID=$!
+    local deadline=$((SECONDS + 30))
+    until /usr/bin/python3 -c 'import sys, urllib.request; urllib.request.urlopen(sys.argv[1] + "/-/ready", timeout=2)' "$PROM_URL" 2>/dev/null; do
+        if ! kill -0 "$PROM_PID" 2>/dev/null; then
+            cat "$dir/prometheus.log" >&2
+            PROM_PID=
+            fail "prometheus exited before it was ready"
+        fi
+        if ((SECONDS >= deadline)); then
+            cat "$dir/prometheus.log" >&2
+            fail "prometheus not ready within 30 s"
+        fi
+        sleep 0.2
+    done
+}
+
+prom_stop() {
+    if [ -n "$PROM_PID" ]; then
+        kill "$PROM_PID" 2>/dev/null || true
+        wait "$PROM_PID" 2>/dev/null || true
+        PROM_PID=
+    fi
+}
+
+# haproxy_prom_cleanup: stops haproxy and prometheus if running (called by test_cleanup).
+haproxy_prom_cleanup() {
+    haproxy_stop
+    prom_stop
 }
