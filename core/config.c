@@ -17,7 +17,8 @@
 #define CONFIG_FILE_MAX (1024 * 1024)
 
 static const char *const config_known_keys =
-    "source, target, kubeconfig, refresh, theme, zone_spread_ratio, journal, keys, traffic";
+    "source, target, kubeconfig, refresh, theme, zone_spread_ratio, journal, keys, traffic, "
+    "drift";
 
 /* A top-level setting holding one value (everything but keys). */
 static bool config_key_known(const char *key)
@@ -53,6 +54,7 @@ void config_fini(struct config *cfg)
         traffic_target_cfg_fini(&cfg->traffic[i]);
     free(cfg->traffic);
     free(cfg->journal);
+    drift_config_fini(&cfg->drift); /* drift module */
     memset(cfg, 0, sizeof *cfg);
 }
 
@@ -805,6 +807,7 @@ int config_load_text(const char *text, size_t len, const char *name, const char 
     yaml_node_t *root = yaml_document_get_root_node(&doc);
     bool seen_keys = false;
     bool seen_traffic = false;
+    bool seen_drift = false;
     char seen[8][24];
     size_t nseen = 0;
     if (root == NULL) {
@@ -860,6 +863,16 @@ int config_load_text(const char *text, size_t len, const char *name, const char 
                 }
                 seen_traffic = true;
                 rc = config_parse_traffic(&doc, v, file, &tmp, err);
+                continue;
+            }
+            if (strcmp(key, "drift") == 0) { /* drift module: docs/drift.md */
+                if (seen_drift) {
+                    error_set_at(err, file, kl, kc, "'drift' is given twice");
+                    rc = -EINVAL;
+                    break;
+                }
+                seen_drift = true;
+                rc = drift_config_parse(&doc, v, file, &tmp.drift, err);
                 continue;
             }
             int vl = (int)v->start_mark.line + 1, vc = (int)v->start_mark.column + 1;

@@ -541,6 +541,114 @@ int drift_item_decode(enum drift_obj_kind kind, char *json, size_t len, bool has
     return 0;
 }
 
+int drift_list_decode(enum drift_obj_kind kind, char *body, size_t len, bool hash_values,
+                      struct drift_side *side, char **cont, struct error *err)
+{
+    *cont = NULL;
+    struct jw w = {.s = body, .n = len, .i = 0};
+    int bad = 0;
+    bool items = false, status = false;
+    if (!jw_peek(&w, '{'))
+        goto broken;
+    w.i++;
+    if (jw_peek(&w, '}'))
+        goto broken;
+    for (;;) {
+        size_t ka, kb, va, vb;
+        if (jw_string(&w, &ka, &kb) < 0 || !jw_peek(&w, ':'))
+            goto broken;
+        w.i++;
+        if (key_is(&w, ka, kb, "items") && jw_peek(&w, '[')) {
+            items = true;
+            w.i++;
+            if (jw_peek(&w, ']')) {
+                w.i++;
+            } else {
+                for (;;) {
+                    jw_ws(&w);
+                    size_t st = w.i;
+                    if (jw_skip(&w, 1) < 0)
+                        goto broken;
+                    struct drift_item it;
+                    struct error ierr = {0};
+                    if (drift_item_decode(kind, w.s + st, w.i - st, hash_values, &it, &ierr) < 0)
+                        bad++;
+                    else
+                        drift_side_add_item(side, &it);
+                    jw_ws(&w);
+                    if (w.i < w.n && w.s[w.i] == ',') {
+                        w.i++;
+                        continue;
+                    }
+                    if (w.i < w.n && w.s[w.i] == ']') {
+                        w.i++;
+                        break;
+                    }
+                    goto broken;
+                }
+            }
+        } else if (key_is(&w, ka, kb, "metadata") && jw_peek(&w, '{')) {
+            w.i++;
+            if (jw_peek(&w, '}')) {
+                w.i++;
+            } else {
+                for (;;) {
+                    size_t ma, mb;
+                    if (jw_string(&w, &ma, &mb) < 0 || !jw_peek(&w, ':'))
+                        goto broken;
+                    w.i++;
+                    if (key_is(&w, ma, mb, "continue") && jw_peek(&w, '"')) {
+                        if (jw_string(&w, &va, &vb) < 0)
+                            goto broken;
+                        free(*cont);
+                        *cont = vb > va ? key_name(w.s, va, vb) : NULL;
+                    } else if (jw_skip(&w, 2) < 0) {
+                        goto broken;
+                    }
+                    jw_ws(&w);
+                    if (w.i < w.n && w.s[w.i] == ',') {
+                        w.i++;
+                        continue;
+                    }
+                    if (w.i < w.n && w.s[w.i] == '}') {
+                        w.i++;
+                        break;
+                    }
+                    goto broken;
+                }
+            }
+        } else if (key_is(&w, ka, kb, "kind") && jw_peek(&w, '"')) {
+            if (jw_string(&w, &va, &vb) < 0)
+                goto broken;
+            status = key_is(&w, va, vb, "Status");
+        } else if (jw_skip(&w, 1) < 0) {
+            goto broken;
+        }
+        jw_ws(&w);
+        if (w.i < w.n && w.s[w.i] == ',') {
+            w.i++;
+            continue;
+        }
+        if (w.i < w.n && w.s[w.i] == '}')
+            break;
+        goto broken;
+    }
+    if (status || !items) {
+        error_set(err, "the answer is %s, not a list", status ? "a Status" : "not a list");
+        blank_all_strings(body, len);
+        free(*cont);
+        *cont = NULL;
+        return -1;
+    }
+    return bad;
+broken:
+    blank_all_strings(body, len);
+    free(*cont);
+    *cont = NULL;
+    error_set(err, "the list is not complete JSON (cut short?)");
+    return -1;
+}
+
 void drift_item_from_meta(struct drift_item *out, enum drift_obj_kind kind, const char *ns,
                           const char *name, const char *type, const char *labels,
                           const char *data_hash)

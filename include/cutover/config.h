@@ -6,6 +6,7 @@
 
 #include "cutover/error.h"
 #include "cutover/keymap.h"
+#include "cutover/drift_config.h"
 #include "cutover/traffic.h"
 
 /* The user's config file, $XDG_CONFIG_HOME/cutover/config.yaml (default
@@ -43,6 +44,9 @@ struct config {
     size_t ntraffic;
     /* `journal:` the migration journal's path ("~/" expanded); NULL: journal_default_path(). */
     char *journal;
+    /* `drift:` (added by the drift module; docs/config.md): ignore rules and the source of
+     * truth's endpoint; zeroed means the defaults. */
+    struct drift_config drift;
 };
 
 /* Fills cfg with the defaults. */

@@ -25,6 +25,8 @@
 
 enum drift_obj_kind { DRIFT_SECRET = 0, DRIFT_CONFIGMAP = 1 };
 
+struct drift_side;
+
 /* How Secrets were read in one cluster. The UI must say which. */
 enum drift_mode {
     DRIFT_MODE_METADATA = 0, /* names, types, labels, the data-hash annotation: no contents */
@@ -63,6 +65,12 @@ struct drift_item {
  * wiped anyway). */
 int drift_item_decode(enum drift_obj_kind kind, char *json, size_t len, bool hash_values,
                       struct drift_item *out, struct error *err);
+/* Decodes one page of a Secret or ConfigMap LIST (the whole body, NUL not needed) item by item
+ * with drift_item_decode, adding each to side; every value in body is overwritten. *cont gets
+ * metadata.continue (a new string, NULL at the end). Returns the number of items that could not
+ * be decoded (skipped), or -1 with err when the body is not a list (a Status, broken JSON). */
+int drift_list_decode(enum drift_obj_kind kind, char *body, size_t len, bool hash_values,
+                      struct drift_side *side, char **cont, struct error *err);
 /* Fills out from a metadata-only row (a model_secret_meta's fields): keys unknown. */
 void drift_item_from_meta(struct drift_item *out, enum drift_obj_kind kind, const char *ns,
                           const char *name, const char *type, const char *labels,

@@ -8,6 +8,7 @@
 
 #include <cmocka.h>
 
+#include "cutover/config.h"
 #include "cutover/drift.h"
 #include "cutover/drift_config.h"
 #include "cutover/secret_hash.h"
@@ -539,6 +540,66 @@ static void test_config_errors(void **state)
     drift_config_fini(NULL);
 }
 
+/* The drift: section through the config file loader (core/config.c calls drift_config_parse). */
+static void test_config_file_section(void **state)
+{
+    (void)state;
+    struct config cfg;
+    config_init(&cfg);
+    struct error err = {0};
+    const char *y = "source: a\ndrift:\n  ignore:\n    - name: 'kube-system/*'\n"
+                    "  source_of_truth: {endpoint: 'http://127.0.0.1:1'}\ntarget: b\n";
+    assert_int_equal(config_load_text(y, strlen(y), "config.yaml", NULL, 0, &cfg, &err), 0);
+    assert_int_equal(cfg.drift.nrules, 1);
+    assert_int_equal(cfg.drift.rules[0].kind, DRIFT_RULE_NAME);
+    assert_int_equal(cfg.drift.rules[0].line, 4);
+    assert_string_equal(cfg.drift.aws_endpoint, "http://127.0.0.1:1");
+    assert_string_equal(cfg.target, "b");
+    /* a bad rule leaves the config as it was and says where */
+    const char *bad = "drift:\n  ignore:\n    - type: 7\n      label: x\n";
+    assert_true(config_load_text(bad, strlen(bad), "config.yaml", NULL, 0, &cfg, &err) < 0);
+    char msg[600];
+    assert_non_null(strstr(error_format(&err, msg, sizeof msg), "config.yaml:4:7:"));
+    assert_int_equal(cfg.drift.nrules, 1);
+    const char *twice = "drift: {}\ndrift: {}\n";
+    assert_true(config_load_text(twice, strlen(twice), "config.yaml", NULL, 0, &cfg, &err) < 0);
+    config_fini(&cfg);
+}
+
+/* A LIST page decoded in place: every item, the continue token, values gone. */
+static void test_list_page(void **state)
+{
+    (void)state;
+    char *body = strdup(
+        "{\"kind\":\"SecretList\",\"apiVersion\":\"v1\",\"metadata\":{\"resourceVersion\":"
+        "\"42\",\"continue\":\"tok+1\"},\"items\":[{\"metadata\":{\"name\":\"a\",\"namespace\":"
+        "\"n\"},\"data\":{\"k\":\"" B64_A "\"}},{\"metadata\":{\"namespace\":\"n\"},\"data\":{"
+        "\"k\":\"" B64_B "\"}},{\"metadata\":{\"name\":\"b\",\"namespace\":\"n\"},\"type\":"
+        "\"kubernetes.io/tls\",\"data\":{\"tls.key\":\"" B64_B "\"}}]}");
+    struct drift_side *s = side("a", DRIFT_MODE_CONTENTS);
+    char *cont = NULL;
+    struct error err = {0};
+    assert_int_equal(drift_list_decode(DRIFT_SECRET, body, strlen(body), true, s, &cont, &err), 1);
+    assert_null(strstr(body, "MARKER"));
+    assert_null(strstr(body, B64_A));
+    assert_null(strstr(body, B64_B));
+    assert_string_equal(cont, "tok+1");
+    free(cont);
+    assert_int_equal(s->nsecrets, 2);
+    assert_string_equal(s->secrets[1].type, "kubernetes.io/tls");
+    free(body);
+    /* a Status or a cut body is an error, never a partial list taken as whole */
+    body = strdup("{\"kind\":\"Status\",\"code\":410,\"items\":[]}");
+    assert_int_equal(drift_list_decode(DRIFT_SECRET, body, strlen(body), true, s, &cont, &err), -1);
+    free(body);
+    body = strdup("{\"items\":[{\"metadata\":{\"name\":\"c\"},\"data\":{\"k\":\"" B64_A "\"}}");
+    assert_int_equal(drift_list_decode(DRIFT_SECRET, body, strlen(body), true, s, &cont, &err), -1);
+    assert_null(strstr(body, B64_A));
+    assert_null(cont);
+    free(body);
+    drift_side_free(s);
+}
+
 /* ---- External Secrets and the source of truth ---------------------------------------------------
  */
 
@@ -764,6 +825,8 @@ int main(void)
         cmocka_unit_test(test_ignore_label),
         cmocka_unit_test(test_ignore_name),
         cmocka_unit_test(test_config_errors),
+        cmocka_unit_test(test_config_file_section),
+        cmocka_unit_test(test_list_page),
         cmocka_unit_test(test_external_secrets_and_source_of_truth),
         cmocka_unit_test(test_sot_decode_forms),
     };
