@@ -165,6 +165,11 @@ void dialog_note(struct dialog *d, const char *fmt, ...)
     va_end(ap);
 }
 
+const char *dialog_title(const struct dialog *d)
+{
+    return d->title;
+}
+
 size_t dialog_nlines(const struct dialog *d)
 {
     return d->n;

@@ -68,6 +68,8 @@ const char *dialog_text(const struct dialog *d);
 /* A one-line note under the field (e.g. "type shop-api exactly"); "" clears. */
 void dialog_note(struct dialog *d, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
+/* The title (borrowed). */
+const char *dialog_title(const struct dialog *d);
 /* The number of text lines (for tests). */
 size_t dialog_nlines(const struct dialog *d);
 /* Line i's text (for tests), or NULL. */
