@@ -39,7 +39,8 @@ wait_for 'CRIT [0-9]+ of 3 control-plane nodes in us-east-1a'
 # workload parity: fluentd missing on the target, checkout crash-looping there
 wait_for 'logging/fluentd .*MISSING'
 wait_for 'shop/checkout .*CrashLoopBackOff' 30
-wait_for 'No traffic provider configured'
+# the demo's traffic targets (issue #4): the Route53 pair first, all on the old side
+wait_for 'api-dns route53 0% to new step 1/5 old 100 new 0'
 wait_for 'Secret drift: not configured'
 
 # the help screen, generated from the action table
@@ -95,10 +96,10 @@ keys Escape
 wait_gone 'Help: keys'
 # live resize to 160x48 and back: the full layout comes and goes
 tmux -L "$SOCK" resize-window -t e2e -x 160 -y 48
-wait_for 'No traffic provider configured'
+wait_for 'api-dns route53 0% to new'
 wait_for '┌ Workloads|\+ Workloads [0-9]'
 tmux -L "$SOCK" resize-window -t e2e -x 80 -y 24
-wait_for '\+ Traffic: No traffic provider configured'
+wait_for '\+ Traffic: api-dns 0% to new; api-lb 0% to new'
 # Ctrl-C quits too, restoring the terminal
 keys C-c
 wait_for 'cutover-exit=0' 15

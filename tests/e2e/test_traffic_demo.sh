@@ -14,12 +14,11 @@ set -euo pipefail
 test_init
 export TMPDIR="$TMP"
 tmux_init traffic-demo
-trap 'hap_stop; test_cleanup' EXIT
 
-hap_start api
+haproxy_start api onprem eks 100 0
 JOURNAL="$TMP/journal.jsonl"
 tmux_run 80 24 "env TMPDIR=$TMP XDG_STATE_HOME=$XDG_STATE_HOME XDG_CONFIG_HOME=$XDG_CONFIG_HOME \
-$CUTOVER_BIN demo --haproxy unix:$HAP_SOCK --haproxy-backend api --journal $JOURNAL \
+$CUTOVER_BIN demo --haproxy unix:$HAPROXY_SOCK --haproxy-backend api --journal $JOURNAL \
 2>$TMP/demo.err; echo cutover-exit=\$?; sleep 60"
 wait_for 'SOURCE onprem-prod' 30
 demo_aws_env

@@ -18,15 +18,15 @@ test_init
 export TMPDIR="$TMP"
 tmux_init traffic-faults
 RELAY_PID=
-trap 'kill $RELAY_PID 2>/dev/null || true; hap_stop; test_cleanup' EXIT
+trap 'kill $RELAY_PID 2>/dev/null || true; test_cleanup' EXIT
 
-hap_start api
+haproxy_start api onprem eks 100 0
 
 # The relay: forwards each connection's command to haproxy; when $TMP/relay.arm exists, the
 # second `set weight` after it is dropped (connection closed, no answer) and the socket file
 # removed until $TMP/relay.restore appears.
 RELAY_SOCK="$TMP/relay.sock"
-/usr/bin/python3 - "$RELAY_SOCK" "$HAP_SOCK" "$TMP" >"$TMP/relay.log" 2>&1 <<'PY' &
+/usr/bin/python3 - "$RELAY_SOCK" "$HAPROXY_SOCK" "$TMP" >"$TMP/relay.log" 2>&1 <<'PY' &
 import os, socket, sys, time
 path, target, tmp = sys.argv[1], sys.argv[2], sys.argv[3]
 def listen():

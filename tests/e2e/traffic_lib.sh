@@ -1,92 +1,15 @@
 # Shell helpers of the traffic end-to-end tests (test_traffic_demo.sh, test_traffic_faults.sh):
-# an HAProxy of the test's own on loopback, independent witnesses of the live weights (HAProxy's
+# independent witnesses of the live weights (HAProxy's
 # `show servers state` over its admin socket through python, the simulator's Route53 through the
 # Debian aws CLI), the weights the dashboard's Traffic panel shows, and the journal.
 # Sourced after tests/lib/common.sh; not a test itself (ctest runs test_*.sh only).
 
-HAP_PID=
-HAP_SOCK=
-HAP_DIR=
+# The HAProxy itself comes from tests/lib/common.sh (haproxy_start: backend api with servers
+# onprem weight 100 and eks weight 0, admin socket $HAPROXY_SOCK; stopped by test_cleanup).
 
-# hap_start BACKEND: /usr/sbin/haproxy on loopback with backend BACKEND (servers onprem weight
-# 100, eks weight 0) and an admin socket $HAP_SOCK; waits until it answers.
-hap_start() {
-    [ -x /usr/sbin/haproxy ] || fail "/usr/sbin/haproxy is not installed (Debian package haproxy)"
-    HAP_DIR="$TMP/haproxy"
-    mkdir -p "$HAP_DIR"
-    HAP_SOCK="$HAP_DIR/admin.sock"
-    local ports
-    ports=$(/usr/bin/python3 -c '
-import socket
-s = [socket.socket() for _ in range(3)]
-for x in s: x.bind(("127.0.0.1", 0))
-print(" ".join(str(x.getsockname()[1]) for x in s))')
-    set -- "$1" $ports
-    cat >"$HAP_DIR/haproxy.cfg" <<EOF
-global
-    stats socket $HAP_SOCK mode 600 level admin
-defaults
-    mode http
-    timeout connect 2s
-    timeout client 10s
-    timeout server 10s
-frontend fe
-    bind 127.0.0.1:$2
-    default_backend $1
-backend $1
-    balance roundrobin
-    server onprem 127.0.0.1:$3 weight 100
-    server eks 127.0.0.1:$4 weight 0
-EOF
-    /usr/sbin/haproxy -db -f "$HAP_DIR/haproxy.cfg" >"$HAP_DIR/haproxy.log" 2>&1 &
-    HAP_PID=$!
-    poll 10 hap_cmd "show info" >/dev/null || {
-        cat "$HAP_DIR/haproxy.log" >&2
-        fail "haproxy did not answer on $HAP_SOCK"
-    }
-}
-
-# hap_stop: stops the test's haproxy (if running).
-hap_stop() {
-    if [ -n "$HAP_PID" ]; then
-        kill "$HAP_PID" 2>/dev/null || true
-        wait "$HAP_PID" 2>/dev/null || true
-        HAP_PID=
-    fi
-}
-
-# hap_cmd COMMAND: one runtime API command over the admin socket; prints the answer.
-hap_cmd() {
-    /usr/bin/python3 - "$HAP_SOCK" "$1" <<'PY'
-import socket, sys
-s = socket.socket(socket.AF_UNIX)
-s.settimeout(5)
-s.connect(sys.argv[1])
-s.sendall(sys.argv[2].encode() + b"\n")
-out = b""
-while True:
-    b = s.recv(65536)
-    if not b:
-        break
-    out += b
-sys.stdout.write(out.decode())
-PY
-}
-
-# hap_weights BACKEND: "W_onprem W_eks" from `show servers state BACKEND` (columns found by the
-# header's names).
+# hap_weights BACKEND: "W_onprem W_eks" as HAProxy's `show servers state BACKEND` says.
 hap_weights() {
-    hap_cmd "show servers state $1" | /usr/bin/python3 -c '
-import sys
-lines = sys.stdin.read().splitlines()
-hdr = next(l for l in lines if l.startswith("# "))[2:].split()
-w = {}
-for l in lines:
-    if not l or l.startswith("#") or l.strip() == "1":
-        continue
-    f = dict(zip(hdr, l.split()))
-    w[f["srv_name"]] = f["srv_uweight"]
-print(w.get("onprem", "?"), w.get("eks", "?"))'
+    echo "$(haproxy_weight "$1" onprem) $(haproxy_weight "$1" eks)"
 }
 
 # demo_aws_env: finds the running demo's dir under $TMP and points the aws CLI at its simulator
