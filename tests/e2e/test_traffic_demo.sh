@@ -106,4 +106,25 @@ journal_check "$JOURNAL" 11 done
 
 keys q
 wait_for 'cutover-exit=0' 20
+
+# observer mode: the same keys do nothing at all, and the help does not offer them
+tmux_run 80 24 "env TMPDIR=$TMP XDG_STATE_HOME=$XDG_STATE_HOME XDG_CONFIG_HOME=$XDG_CONFIG_HOME \
+$CUTOVER_BIN demo --observer --haproxy unix:$HAPROXY_SOCK --haproxy-backend api \
+2>$TMP/observer.err; echo cutover-exit=\$?; sleep 60"
+wait_for 'OBSERVER' 30
+keys : t r a f f i c Enter
+poll 30 screen_has_weights api-lb 70 30 || fail "the observer does not show api-lb at 70/30"
+for k in ']' '[' W R; do
+    keys "$k"
+    sleep 0.5
+    screen_lacks 'to apply|y: apply|percent to new|preparing the preview' ||
+        fail "key $k opened a change dialog in observer mode"
+done
+[ "$(hap_weights api)" = "70 30" ] || fail "haproxy changed to $(hap_weights api) under an observer"
+keys '?'
+wait_for 'Help: keys'
+screen_lacks 'traffic-' || fail "the observer's help lists a traffic change"
+keys Escape
+keys q
+wait_for 'cutover-exit=0' 20
 echo "PASS"
