@@ -390,6 +390,15 @@ int haproxy_cli_exec(struct haproxy_cli *c, const char *cmd, struct error *err)
     int rc = haproxy_cli_run(c, cmd, &answer, err);
     if (rc != 0)
         return rc;
+    if (*answer == '\0') {
+        /* HAProxy answers even a success with a newline: a connection closed without a byte
+         * means it went away after taking the command, and whether it acted is unknown. */
+        char cbuf[256];
+        error_set(err, "haproxy %s: '%s': connection closed without an answer", c->address,
+                  text_sanitize_buf(cmd, cbuf, sizeof(cbuf)));
+        free(answer);
+        return HAPROXY_CLI_EIO;
+    }
     if (!blank(answer)) {
         char cbuf[256], abuf[256];
         error_set(err, "haproxy %s: '%s': %s", c->address,

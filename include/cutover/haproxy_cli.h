@@ -55,9 +55,9 @@ bool haproxy_cli_name_valid(const char *name);
 /* Sends cmd on a new connection and reads the answer until HAProxy closes it. *answer gets the
  * raw answer (a new string, possibly empty). Returns 0 or a negative haproxy_cli_rc with err. */
 int haproxy_cli_run(struct haproxy_cli *c, const char *cmd, char **answer, struct error *err);
-/* Runs a command that answers nothing when it succeeds (`set weight`, `set server`): any
- * non-blank answer is HAProxy's error, returned as HAPROXY_CLI_EANSWER with its (sanitized)
- * text in err. */
+/* Runs a command that answers a bare newline when it succeeds (`set weight`, `set server`):
+ * any non-blank answer is HAProxy's error, returned as HAPROXY_CLI_EANSWER with its (sanitized)
+ * text in err; a connection closed without a byte is HAPROXY_CLI_EIO (outcome unknown). */
 int haproxy_cli_exec(struct haproxy_cli *c, const char *cmd, struct error *err);
 
 /* srv_op_state values (HAProxy's enum srv_state). */
