@@ -2,21 +2,40 @@
  * describes, or the first error as file:line:col. */
 #include "cutover/cli.h"
 
+#include "cutover/actions.h"
+#include "cutover/analysis.h"
+#include "cutover/config.h"
 #include "cutover/error.h"
 #include "cutover/journal.h"
+#include "cutover/journal_mirror.h"
+#include "cutover/k8s_http.h"
+#include "cutover/k8s_lease.h"
+#include "cutover/k8s_poller.h"
+#include "cutover/kubeconfig.h"
+#include "cutover/log.h"
 #include "cutover/runbook.h"
+#include "cutover/runbook_eval.h"
 #include "cutover/runbook_state.h"
+#include "cutover/traffic_change.h"
+#include "cutover/traffic_provider.h"
 #include "cutover/text.h"
 #include "cutover/xalloc.h"
 
 #include <errno.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdatomic.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 
 static const char runbook_usage[] =
     "usage: cutover runbook validate FILE\n"
+    "       cutover runbook run FILE [--kubeconfig PATH] [--journal PATH] [--steps N]\n"
+    "                               [--wait SECONDS] [--approve NAME] [--yes] [--takeover]\n"
     "       cutover runbook log [FILE] [--journal PATH]\n"
     "\n"
     "Runbooks are migrations written down as YAML steps: checks (gates), one action, a soak,\n"
@@ -25,6 +44,14 @@ static const char runbook_usage[] =
     "commands:\n"
     "  validate FILE   check FILE and print its steps; on an error print file:line:col: message\n"
     "                  and exit 1 (2 when FILE cannot be read)\n"
+    "  run FILE        drive the runbook from this terminal: take the Lease in the target\n"
+    "                  cluster, resume (pending intents checked against the provider, never\n"
+    "                  repeated), then for each step not done: wait for its gates (--wait,\n"
+    "                  default 300 s), ask for its approval (or --approve NAME), carry out its\n"
+    "                  action through the change engine (confirmation typed, or --yes), soak,\n"
+    "                  journal every state; --steps N stops after N steps. Traffic targets come\n"
+    "                  from config.yaml (traffic:). Exit 0 done, 1 a step did not complete, 2\n"
+    "                  usage or setup, 3 the runbook is driven elsewhere (the holder is named)\n"
     "  log [FILE]      print the migration's journal, one line per record, then where each\n"
     "                  step of FILE stands; the journal is --journal PATH, else the default\n"
     "                  for FILE's source and target\n"
@@ -183,6 +210,679 @@ static int runbook_log(int argc, char **argv)
     return nproblems > 0 ? 1 : 0;
 }
 
+/* ---- run: the driver ------------------------------------------------------------------------ */
+
+struct run_args {
+    const char *file;
+    const char *kubeconfig;
+    const char *journal;
+    const char *approve;
+    bool yes;
+    bool takeover;
+    int steps;  /* run at most this many steps (0: all) */
+    int wait_s; /* how long gates may take to pass */
+};
+
+struct runner {
+    struct run_args a;
+    struct config cfg;
+    struct runbook *rb;
+    struct kubeconfig *kc;
+    struct kube_context ctx[2];
+    struct k8s_http *http; /* target: Lease and mirror */
+    struct k8s_http_conn *conn;
+    struct model_publisher *pub[2];
+    struct k8s_poller *poller[2];
+    struct traffic_provider **prov; /* [cfg.ntraffic] */
+    struct journal *journal;
+    char *journal_path;
+    struct traffic_change *tc;
+    struct k8s_lease_opts lease;
+    struct k8s_lease_info held;
+    struct journal_mirror_opts mirror;
+    pthread_t renewer;
+    bool renewing;
+    pthread_mutex_t lock;
+    pthread_cond_t cond;
+    bool stop;        /* guarded by lock: the renewer ends */
+    atomic_bool lost; /* the Lease was taken over or expired under us */
+};
+
+static const char *run_ua = "cutover-runbook/" CUTOVER_VERSION;
+
+/* CUTOVER_TEST_CRASH_AT=before-intent|after-intent|after-apply: kills this process at that point
+ * of a traffic action, for tests/e2e/test_runbook_resume.sh. Only read when set. */
+static void run_crash_point(const char *point)
+{
+    const char *want = getenv("CUTOVER_TEST_CRASH_AT");
+    if (want != NULL && strcmp(want, point) == 0) {
+        fprintf(stderr, "cutover: CUTOVER_TEST_CRASH_AT=%s: killing myself\n", point);
+        fflush(stderr);
+        raise(SIGKILL);
+    }
+}
+
+static void run_progress(const char *target, const char *text, void *ctx)
+{
+    (void)ctx;
+    char t[128], x[256];
+    printf("    %s: %s\n", text_sanitize_buf(target, t, sizeof t),
+           text_sanitize_buf(text, x, sizeof x));
+    fflush(stdout);
+    if (strcmp(text, "recording intent") == 0)
+        run_crash_point("before-intent");
+    else if (strncmp(text, "applying", 8) == 0)
+        run_crash_point("after-intent");
+    else if (strcmp(text, "reading back") == 0)
+        run_crash_point("after-apply");
+}
+
+static void *run_renew(void *arg)
+{
+    struct runner *r = arg;
+    struct k8s_http_conn *c = k8s_http_conn_new(r->http, NULL, NULL);
+    int every_ms =
+        (r->lease.duration_s > 0 ? r->lease.duration_s : K8S_LEASE_DURATION_DEFAULT) * 1000 / 3;
+    XPTHREAD(pthread_mutex_lock(&r->lock));
+    while (!r->stop) {
+        struct timespec ts;
+        clock_gettime(CLOCK_REALTIME, &ts);
+        ts.tv_sec += every_ms / 1000;
+        ts.tv_nsec += (long)(every_ms % 1000) * 1000000L;
+        if (ts.tv_nsec >= 1000000000L) {
+            ts.tv_sec++;
+            ts.tv_nsec -= 1000000000L;
+        }
+        int rc = pthread_cond_timedwait(&r->cond, &r->lock, &ts);
+        if (rc != 0 && rc != ETIMEDOUT)
+            fatal("pthread_cond_timedwait: %d", rc);
+        if (r->stop)
+            break;
+        XPTHREAD(pthread_mutex_unlock(&r->lock));
+        struct k8s_lease_info held;
+        memset(&held, 0, sizeof held);
+        struct error err;
+        error_clear(&err);
+        int rr = k8s_lease_renew(c, &r->lease, &held, &err);
+        if (rr == -EBUSY) {
+            atomic_store(&r->lost, true);
+            char b[600];
+            fprintf(stderr, "cutover: %s: stopping\n", error_format(&err, b, sizeof b));
+        } else if (rr < 0) {
+            log_warn("lease renew failed: %s", err.msg);
+        }
+        XPTHREAD(pthread_mutex_lock(&r->lock));
+    }
+    XPTHREAD(pthread_mutex_unlock(&r->lock));
+    k8s_http_conn_free(c);
+    return NULL;
+}
+
+/* Pushes the journal to the mirror; the local journal is the truth, so a failure only warns. */
+static void run_mirror(struct runner *r)
+{
+    struct journal_mirror_status st;
+    struct error err;
+    error_clear(&err);
+    if (journal_mirror_push(r->conn, &r->mirror, r->journal_path, &st, &err) < 0) {
+        char b[600];
+        error_sanitize(&err);
+        printf("  (journal mirror behind: %llu of %llu records in the cluster: %s)\n",
+               (unsigned long long)st.mirrored_seq, (unsigned long long)st.local_seq,
+               error_format(&err, b, sizeof b));
+    }
+}
+
+static int run_state(struct runner *r, size_t step, enum runbook_step_state st, const char *detail)
+{
+    struct error err;
+    error_clear(&err);
+    if (runbook_journal_state(r->journal, r->rb, step, st, detail, &err) < 0) {
+        char b[600];
+        fprintf(stderr, "cutover: journal: %s\n", error_format(&err, b, sizeof b));
+        return -1;
+    }
+    char t[256];
+    printf("step %zu (%s): %s%s%s\n", step + 1,
+           text_sanitize_buf(r->rb->steps[step].title, t, sizeof t), runbook_step_state_name(st),
+           detail ? ": " : "", detail ? detail : "");
+    fflush(stdout);
+    run_mirror(r);
+    return 0;
+}
+
+/* The index of the configured traffic target named name, or -1. */
+static int run_target(const struct runner *r, const char *name)
+{
+    for (size_t i = 0; i < r->cfg.ntraffic; i++)
+        if (strcmp(r->cfg.traffic[i].name, name) == 0)
+            return (int)i;
+    return -1;
+}
+
+/* A snapshot of every configured target read now (what the gates and the change engine see). */
+static struct traffic_snapshot *run_read_traffic(struct runner *r)
+{
+    struct traffic_snapshot *s = traffic_snapshot_new(r->cfg.ntraffic);
+    for (size_t i = 0; i < r->cfg.ntraffic; i++) {
+        struct traffic_target_state *t = &s->targets[i];
+        traffic_target_cfg_copy(&t->cfg, &r->cfg.traffic[i]);
+        if (r->prov[i] == NULL) {
+            t->error = xstrdup("no provider");
+            continue;
+        }
+        struct error err;
+        error_clear(&err);
+        if (r->prov[i]->ops->read(r->prov[i], &t->reading, &err) != 0) {
+            t->error = xstrdup(err.msg[0] ? err.msg : "read failed");
+            clock_gettime(CLOCK_REALTIME, &t->last_err);
+            continue;
+        }
+        t->have_reading = true;
+        clock_gettime(CLOCK_REALTIME, &t->last_ok);
+        t->percent = traffic_percent_of(t->reading.side[TRAFFIC_OLD].weight,
+                                        t->reading.side[TRAFFIC_NEW].weight);
+        t->step = traffic_plan_index(&t->cfg, t->percent);
+    }
+    return s;
+}
+
+/* Evaluates the step's gates on fresh data; prints them when print (or when they changed). */
+static enum runbook_verdict run_gates(struct runner *r, size_t step, bool soaking, bool print,
+                                      char *last, size_t lastlen)
+{
+    struct runbook_step soak = r->rb->steps[step];
+    const struct runbook_step *s = &r->rb->steps[step];
+    struct runbook_check *checks = NULL;
+    if (soaking && s->action.kind == RUNBOOK_ACTION_SET_WEIGHTS) {
+        /* A traffic_weight check on the step's own target is its precondition: while soaking,
+         * the weights must be what the step set. */
+        checks = xcalloc(s->nchecks ? s->nchecks : 1, sizeof *checks);
+        memcpy(checks, s->checks, s->nchecks * sizeof *checks);
+        for (size_t i = 0; i < s->nchecks; i++)
+            if (checks[i].kind == RUNBOOK_CHECK_TRAFFIC_WEIGHT &&
+                strcmp(checks[i].target, s->action.target) == 0)
+                checks[i].percent = s->action.percent;
+        soak.checks = checks;
+        s = &soak;
+    }
+    struct model_cluster *mc[2] = {model_publisher_get(r->pub[0]), model_publisher_get(r->pub[1])};
+    struct analysis_config acfg;
+    analysis_config_init(&acfg);
+    acfg.zone_spread_ratio = r->cfg.zone_spread_ratio;
+    struct analysis *an = analysis_run(mc[0], mc[1], &acfg);
+    struct traffic_snapshot *ts = run_read_traffic(r);
+    struct runbook_eval_input in = {.cluster = {mc[0], mc[1]}, .analysis = an, .traffic = ts};
+    struct runbook_gate *g = xcalloc(s->nchecks ? s->nchecks : 1, sizeof *g);
+    enum runbook_verdict v = runbook_eval_step(s, &in, g);
+    char text[4096];
+    size_t off = 0;
+    text[0] = '\0';
+    for (size_t i = 0; i < s->nchecks && off < sizeof text; i++) {
+        char d[256], sd[512];
+        /* the reason is sanitized already; the description quotes the runbook */
+        text_sanitize_buf(runbook_check_describe(&s->checks[i], d, sizeof d), sd, sizeof sd);
+        off += (size_t)snprintf(text + off, sizeof text - off, "  [%-7s] %s: %s\n",
+                                runbook_verdict_name(g[i].verdict), sd, g[i].reason);
+    }
+    if (print || strcmp(text, last) != 0) {
+        fputs(text, stdout);
+        fflush(stdout);
+        snprintf(last, lastlen, "%s", text);
+    }
+    free(g);
+    free(checks);
+    traffic_snapshot_unref(ts);
+    analysis_free(an);
+    model_cluster_unref(mc[0]);
+    model_cluster_unref(mc[1]);
+    return v;
+}
+
+/* Asks on stdin for want to be typed; --yes answers for the change confirmations (allow_yes), never
+ * for taking a Lease over. */
+static bool run_confirm(struct runner *r, const char *prompt, const char *want, bool allow_yes)
+{
+    if (allow_yes && r->a.yes)
+        return true;
+    printf("%s: ", prompt);
+    fflush(stdout);
+    char line[256];
+    if (fgets(line, sizeof line, stdin) == NULL)
+        return false;
+    line[strcspn(line, "\r\n")] = '\0';
+    return strcmp(line, want) == 0 || (strcmp(want, "y") == 0 && strcasecmp(line, "yes") == 0);
+}
+
+static void run_sleep_ms(int ms)
+{
+    struct timespec ts = {ms / 1000, (long)(ms % 1000) * 1000000L};
+    nanosleep(&ts, NULL);
+}
+
+/* Sets a traffic target to percent through the change engine (preview, confirm, journal,
+ * apply, read-back). Returns 0 when the read-back confirms it. */
+static int run_set_weights(struct runner *r, const struct runbook_action *a)
+{
+    int ti = run_target(r, a->target);
+    if (ti < 0 || r->prov[ti] == NULL) {
+        fprintf(stderr, "cutover: traffic target %s is not configured\n", a->target);
+        return -1;
+    }
+    struct traffic_snapshot *ts = run_read_traffic(r);
+    const struct traffic_target_state *st = &ts->targets[ti];
+    struct traffic_preview *pv = NULL;
+    struct error err;
+    error_clear(&err);
+    char b[800];
+    int rc = -1;
+    if (st->have_reading && st->percent == a->percent) {
+        printf("  %s already sends %d%% to new: nothing to change\n", a->target, a->percent);
+        traffic_snapshot_unref(ts);
+        return 0;
+    }
+    if (traffic_change_prepare(r->tc, r->prov[ti], st, TRAFFIC_CHANGE_SET, a->percent, &pv, &err) !=
+        0) {
+        error_sanitize(&err);
+        fprintf(stderr, "cutover: %s: %s\n", a->target, error_format(&err, b, sizeof b));
+        traffic_snapshot_unref(ts);
+        return -1;
+    }
+    for (size_t i = 0; i < pv->nlines; i++)
+        printf("  | %s\n", pv->lines[i]);
+    fflush(stdout);
+    if (!run_confirm(r, pv->confirm_prompt, pv->confirm_by_name ? pv->cfg.name : "y", true)) {
+        printf("  not confirmed: nothing changed\n");
+    } else if (atomic_load(&r->lost)) {
+        printf("  the Lease was lost: nothing changed\n");
+    } else {
+        struct traffic_outcome out;
+        memset(&out, 0, sizeof out);
+        rc = traffic_change_execute(r->tc, r->prov[ti], pv, NULL, &out, &err);
+        printf("  %s\n", out.text ? out.text : traffic_outcome_status_name(out.status));
+        traffic_outcome_fini(&out);
+    }
+    traffic_preview_free(pv);
+    traffic_snapshot_unref(ts);
+    run_mirror(r);
+    return rc;
+}
+
+/* After a restart: every traffic intent without a result is checked against a fresh reading and
+ * resolved in the journal, never repeated. Returns 0, or -1 when one cannot be resolved. */
+static int run_resume(struct runner *r)
+{
+    struct journal_pending *p = NULL;
+    size_t n = 0;
+    struct error err;
+    error_clear(&err);
+    char b[800];
+    if (journal_pending(r->journal_path, &p, &n, &err) != 0) {
+        fprintf(stderr, "cutover: journal: %s\n", error_format(&err, b, sizeof b));
+        return -1;
+    }
+    int rc = 0;
+    for (size_t i = 0; i < n; i++) {
+        char *target = NULL;
+        if (!traffic_change_pending_is_traffic(&p[i], &target)) {
+            char id[200];
+            printf(
+                "resume: intent %s (journal line %d) is not a traffic change: check it by hand\n",
+                text_sanitize_buf(p[i].id, id, sizeof id), p[i].line);
+            rc = -1;
+            continue;
+        }
+        int ti = run_target(r, target);
+        struct traffic_reading fresh;
+        memset(&fresh, 0, sizeof fresh);
+        error_clear(&err);
+        if (ti < 0 || r->prov[ti] == NULL ||
+            r->prov[ti]->ops->read(r->prov[ti], &fresh, &err) != 0) {
+            printf("resume: %s cannot be read now (%s): intent %s left pending\n", target, err.msg,
+                   p[i].id);
+            rc = -1;
+        } else {
+            struct traffic_resume res;
+            memset(&res, 0, sizeof res);
+            if (traffic_change_resume(r->tc, &p[i], &fresh, NULL, &res, &err) != 0) {
+                printf("resume: %s: %s\n", p[i].id, error_format(&err, b, sizeof b));
+                rc = -1;
+            } else {
+                printf("resume: %s\n", res.text);
+                traffic_resume_fini(&res);
+            }
+        }
+        traffic_reading_fini(&fresh);
+        free(target);
+    }
+    journal_pending_free(p, n);
+    fflush(stdout);
+    if (n > 0)
+        run_mirror(r);
+    return rc;
+}
+
+/* Waits for the step's gates to pass (at most wait_s). */
+static enum runbook_verdict run_wait_gates(struct runner *r, size_t step)
+{
+    char last[4096] = "";
+    int waited = 0;
+    enum runbook_verdict v = run_gates(r, step, false, true, last, sizeof last);
+    while (v != RUNBOOK_PASS && waited < r->a.wait_s * 1000 && !atomic_load(&r->lost)) {
+        run_sleep_ms(500);
+        waited += 500;
+        v = run_gates(r, step, false, false, last, sizeof last);
+    }
+    return v;
+}
+
+/* Runs step; returns 0 when it is done. */
+static int run_step(struct runner *r, size_t step, enum runbook_step_state was)
+{
+    const struct runbook_step *s = &r->rb->steps[step];
+    char t[256];
+    printf("== step %zu/%zu: %s\n", step + 1, r->rb->nsteps,
+           text_sanitize_buf(s->title, t, sizeof t));
+    bool acted = false;
+    if (was == RUNBOOK_STEP_RUNNING || was == RUNBOOK_STEP_SOAKING) {
+        /* Interrupted: the live state says whether its action is in place. */
+        if (s->action.kind == RUNBOOK_ACTION_SET_WEIGHTS) {
+            struct traffic_snapshot *ts = run_read_traffic(r);
+            const struct traffic_target_state *st = traffic_snapshot_find(ts, s->action.target);
+            acted = st != NULL && st->have_reading && st->percent == s->action.percent;
+            printf("  resumed: %s sends %d%% to new now (the step wants %d%%)\n", s->action.target,
+                   st ? st->percent : -1, s->action.percent);
+            traffic_snapshot_unref(ts);
+        }
+    }
+    if (!acted) {
+        if (s->nchecks > 0) {
+            printf("  gates:\n");
+            enum runbook_verdict v = run_wait_gates(r, step);
+            if (v != RUNBOOK_PASS) {
+                printf("  gates did not pass within %d s: step %zu not run\n", r->a.wait_s,
+                       step + 1);
+                return -1;
+            }
+        }
+        if (s->approval != NULL) {
+            char ap[256];
+            text_sanitize_buf(s->approval, ap, sizeof ap);
+            bool ok = r->a.approve ? strcmp(r->a.approve, s->approval) == 0 : false;
+            if (!ok && r->a.approve == NULL) {
+                char prompt[300];
+                snprintf(prompt, sizeof prompt, "  approval: type %s to approve", ap);
+                ok = run_confirm(r, prompt, s->approval, false);
+            }
+            if (!ok) {
+                printf("  not approved by %s: step %zu not run\n", ap, step + 1);
+                return -1;
+            }
+            printf("  approved by %s\n", ap);
+        }
+        if (s->action.kind != RUNBOOK_ACTION_NONE) {
+            char d[300];
+            if (atomic_load(&r->lost))
+                return -1;
+            if (run_state(r, step, RUNBOOK_STEP_RUNNING,
+                          runbook_action_describe(&s->action, d, sizeof d)) < 0)
+                return -1;
+            if (s->action.kind != RUNBOOK_ACTION_SET_WEIGHTS) {
+                printf("  %s: this action kind is not carried out by this version; do it by hand "
+                       "and run again\n",
+                       runbook_action_kind_name(s->action.kind));
+                run_state(r, step, RUNBOOK_STEP_FAILED, "action not supported");
+                return -1;
+            }
+            if (run_set_weights(r, &s->action) != 0) {
+                run_state(r, step, RUNBOOK_STEP_FAILED, "the action did not complete");
+                return -1;
+            }
+        }
+    }
+    if (s->soak_s > 0) {
+        char d[32];
+        if (was != RUNBOOK_STEP_SOAKING &&
+            run_state(r, step, RUNBOOK_STEP_SOAKING,
+                      runbook_format_duration(s->soak_s, d, sizeof d)) < 0)
+            return -1;
+        char last[4096] = "";
+        struct timespec t0, now;
+        clock_gettime(CLOCK_MONOTONIC, &t0);
+        for (;;) {
+            enum runbook_verdict v = run_gates(r, step, true, false, last, sizeof last);
+            if (v == RUNBOOK_FAIL) {
+                run_state(r, step, RUNBOOK_STEP_FAILED, "a gate failed while soaking");
+                printf("  roll back with the dashboard (R on the target) or run the step's "
+                       "rollback\n");
+                return -1;
+            }
+            clock_gettime(CLOCK_MONOTONIC, &now);
+            if (now.tv_sec - t0.tv_sec >= s->soak_s || atomic_load(&r->lost))
+                break;
+            run_sleep_ms(500);
+        }
+        if (atomic_load(&r->lost))
+            return -1;
+    }
+    return run_state(r, step, RUNBOOK_STEP_DONE, NULL);
+}
+
+static int run_parse(int argc, char **argv, struct run_args *a)
+{
+    memset(a, 0, sizeof *a);
+    a->wait_s = 300;
+    for (int i = 1; i < argc; i++) {
+        const char *o = argv[i];
+        bool has = i + 1 < argc;
+        if (strcmp(o, "--kubeconfig") == 0 && has)
+            a->kubeconfig = argv[++i];
+        else if (strcmp(o, "--journal") == 0 && has)
+            a->journal = argv[++i];
+        else if (strcmp(o, "--approve") == 0 && has)
+            a->approve = argv[++i];
+        else if (strcmp(o, "--steps") == 0 && has)
+            a->steps = atoi(argv[++i]);
+        else if (strcmp(o, "--wait") == 0 && has)
+            a->wait_s = atoi(argv[++i]);
+        else if (strcmp(o, "--yes") == 0)
+            a->yes = true;
+        else if (strcmp(o, "--takeover") == 0)
+            a->takeover = true;
+        else if (o[0] != '-' && a->file == NULL)
+            a->file = o;
+        else
+            return -1;
+    }
+    return a->file ? 0 : -1;
+}
+
+static void run_fini(struct runner *r)
+{
+    if (r->renewing) {
+        XPTHREAD(pthread_mutex_lock(&r->lock));
+        r->stop = true;
+        XPTHREAD(pthread_cond_signal(&r->cond));
+        XPTHREAD(pthread_mutex_unlock(&r->lock));
+        XPTHREAD(pthread_join(r->renewer, NULL));
+    }
+    for (int s = 0; s < 2; s++)
+        k8s_poller_stop(r->poller[s]);
+    for (size_t i = 0; r->prov && i < r->cfg.ntraffic; i++)
+        traffic_provider_free(r->prov[i]);
+    free(r->prov);
+    traffic_change_free(r->tc);
+    journal_free(r->journal);
+    free(r->journal_path);
+    k8s_http_conn_free(r->conn);
+    k8s_http_free(r->http);
+    for (int s = 0; s < 2; s++) {
+        model_publisher_free(r->pub[s]);
+        kube_context_fini(&r->ctx[s]);
+    }
+    kubeconfig_free(r->kc);
+    runbook_free(r->rb);
+    config_fini(&r->cfg);
+    pthread_mutex_destroy(&r->lock);
+    pthread_cond_destroy(&r->cond);
+}
+
+static int runbook_run(int argc, char **argv)
+{
+    struct runner r;
+    memset(&r, 0, sizeof r);
+    if (run_parse(argc, argv, &r.a) != 0) {
+        fputs(runbook_usage, stderr);
+        return 2;
+    }
+    XPTHREAD(pthread_mutex_init(&r.lock, NULL));
+    XPTHREAD(pthread_cond_init(&r.cond, NULL));
+    atomic_init(&r.lost, false);
+    struct error err;
+    error_clear(&err);
+    char b[1024];
+    int code = 2;
+    config_init(&r.cfg);
+    size_t nnames;
+    const char *const *names = actions_names(&nnames);
+    char *cfg_path = config_default_path();
+    if (cfg_path != NULL) {
+        int rc = config_load_file(cfg_path, names, nnames, &r.cfg, &err);
+        free(cfg_path);
+        if (rc < 0 && rc != -ENOENT) {
+            fprintf(stderr, "cutover: %s\n", error_format(&err, b, sizeof b));
+            goto out;
+        }
+    }
+    if (r.a.kubeconfig && config_set(&r.cfg, "kubeconfig", r.a.kubeconfig, &err) != 0) {
+        fprintf(stderr, "cutover: --kubeconfig: %s\n", error_format(&err, b, sizeof b));
+        goto out;
+    }
+    if (runbook_load_file(r.a.file, r.cfg.traffic, r.cfg.ntraffic, &r.rb, &err) != 0) {
+        fprintf(stderr, "%s\n", error_format(&err, b, sizeof b));
+        goto out;
+    }
+    if (kubeconfig_load(r.cfg.kubeconfig, &r.kc, &err) != 0) {
+        fprintf(stderr, "cutover: %s\n", error_format(&err, b, sizeof b));
+        goto out;
+    }
+    const char *ctxn[2] = {r.rb->source, r.rb->target};
+    for (int s = 0; s < 2; s++) {
+        if (kubeconfig_resolve(r.kc, ctxn[s], &r.ctx[s], &err) != 0) {
+            fprintf(stderr, "cutover: %s context: %s\n", s ? "target" : "source",
+                    error_format(&err, b, sizeof b));
+            goto out;
+        }
+    }
+    struct k8s_http_opts hopts = {.ua = run_ua};
+    if (k8s_http_new(&r.ctx[1], &hopts, &r.http, &err) != 0) {
+        fprintf(stderr, "cutover: %s\n", error_format(&err, b, sizeof b));
+        goto out;
+    }
+    r.conn = k8s_http_conn_new(r.http, NULL, NULL);
+
+    /* Who drives: the Lease, before anything else. */
+    r.lease = (struct k8s_lease_opts){.ns = r.rb->lease_ns, .name = r.rb->lease_name};
+    const char *ld = getenv("CUTOVER_LEASE_SECONDS");
+    if (ld != NULL)
+        r.lease.duration_s = atoi(ld);
+    int lrc = k8s_lease_acquire(r.conn, &r.lease, false, &r.held, &err);
+    if (lrc == -ESTALE) {
+        printf("%s\n", err.msg);
+        if (r.a.takeover || run_confirm(&r, "take over? type yes", "yes", false))
+            lrc = k8s_lease_acquire(r.conn, &r.lease, true, &r.held, &err);
+    }
+    if (lrc != 0) {
+        fprintf(stderr, "cutover: %s\n", error_format(&err, b, sizeof b));
+        code = 3;
+        goto out;
+    }
+    printf("driving %s: Lease %s/%s held by %s\n", r.rb->name, r.rb->lease_ns, r.rb->lease_name,
+           text_sanitize_buf(r.held.holder, b, sizeof b));
+    fflush(stdout);
+    XPTHREAD(pthread_create(&r.renewer, NULL, run_renew, &r));
+    r.renewing = true;
+
+    r.journal_path = r.a.journal     ? xstrdup(r.a.journal)
+                     : r.cfg.journal ? xstrdup(r.cfg.journal)
+                                     : journal_default_path(r.rb->source, r.rb->target);
+    if (r.journal_path == NULL || journal_open(r.journal_path, NULL, &r.journal, &err) != 0) {
+        fprintf(stderr, "cutover: journal: %s\n",
+                r.journal_path ? error_format(&err, b, sizeof b) : "no path");
+        goto out;
+    }
+    r.mirror = (struct journal_mirror_opts){.ns = r.rb->lease_ns, .name = r.rb->lease_name};
+    struct traffic_change_opts topts = {.progress = run_progress};
+    traffic_change_new(r.journal, &topts, &r.tc);
+    r.prov = xcalloc(r.cfg.ntraffic ? r.cfg.ntraffic : 1, sizeof *r.prov);
+    struct traffic_provider_env env = {.kubeconfig = r.kc, .ua = run_ua};
+    for (size_t i = 0; i < r.cfg.ntraffic; i++) {
+        if (traffic_provider_new(&r.cfg.traffic[i], &env, &r.prov[i], &err) != 0)
+            printf("traffic target %s: %s\n", r.cfg.traffic[i].name,
+                   error_format(&err, b, sizeof b));
+    }
+    struct k8s_poller_opts popts = {.ua = run_ua};
+    for (int s = 0; s < 2; s++) {
+        r.pub[s] = model_publisher_new(-1);
+        if (k8s_poller_start(&r.ctx[s], &popts, r.pub[s], &r.poller[s], &err) != 0) {
+            fprintf(stderr, "cutover: %s: %s\n", ctxn[s], error_format(&err, b, sizeof b));
+            goto out;
+        }
+    }
+    for (int s = 0; s < 2; s++)
+        k8s_poller_wait_synced(r.poller[s], 30000);
+
+    /* Resume: pending intents first, then the first step not done. */
+    if (run_resume(&r) != 0) {
+        printf("resume needs attention: nothing else is done\n");
+        code = 1;
+        goto out;
+    }
+    struct runbook_progress p;
+    runbook_progress_init(&p, r.rb);
+    runbook_progress_read(&p, r.rb, r.journal_path, NULL, &err);
+    size_t cur = runbook_progress_current(&p);
+    if (cur > 0 && cur < r.rb->nsteps)
+        printf("resuming at step %zu of %zu (%s)\n", cur + 1, r.rb->nsteps,
+               runbook_step_state_name(p.state[cur]));
+    code = 0;
+    int ran = 0;
+    for (size_t i = cur; i < r.rb->nsteps; i++) {
+        if (r.a.steps > 0 && ran >= r.a.steps)
+            break;
+        if (atomic_load(&r.lost)) {
+            code = 3;
+            break;
+        }
+        if (run_step(&r, i, p.state[i]) != 0) {
+            code = atomic_load(&r.lost) ? 3 : 1;
+            break;
+        }
+        ran++;
+    }
+    runbook_progress_fini(&p);
+    if (code == 0) {
+        runbook_progress_init(&p, r.rb);
+        runbook_progress_read(&p, r.rb, r.journal_path, NULL, &err);
+        size_t now = runbook_progress_current(&p);
+        runbook_progress_fini(&p);
+        if (now == r.rb->nsteps)
+            printf("runbook %s: all %zu steps done\n", r.rb->name, r.rb->nsteps);
+        else
+            printf("runbook %s: stopped before step %zu of %zu\n", r.rb->name, now + 1,
+                   r.rb->nsteps);
+    }
+    if (!atomic_load(&r.lost)) {
+        struct error e2;
+        error_clear(&e2);
+        k8s_lease_release(r.conn, &r.lease, &r.held, &e2);
+    }
+out:
+    fflush(stdout);
+    run_fini(&r);
+    return code;
+}
+
 int cmd_runbook(int argc, char **argv)
 {
     if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
@@ -191,6 +891,8 @@ int cmd_runbook(int argc, char **argv)
     }
     if (strcmp(argv[1], "validate") == 0)
         return runbook_validate(argc - 1, argv + 1);
+    if (strcmp(argv[1], "run") == 0)
+        return runbook_run(argc - 1, argv + 1);
     if (strcmp(argv[1], "log") == 0)
         return runbook_log(argc - 1, argv + 1);
     fprintf(stderr, "cutover runbook: unknown command '%s'\n\n%s", argv[1], runbook_usage);
