@@ -54,7 +54,7 @@ for pct in "${step[@]}"; do
     select_target api-lb
     keys ']'
     wait_for 'y: apply'
-    wait_for "set weight api/onprem $old"
+    wait_for "set weight api/eks $pct"
     keys y
     wait_for 'api-lb: done' 30
     keys Enter
