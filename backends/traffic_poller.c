@@ -177,7 +177,7 @@ static void read_store(struct tp_target *t, bool with_prom, bool clear_busy)
     XPTHREAD(pthread_mutex_unlock(&p->mu));
     wake(p);
     if (rc < 0)
-        log_info("traffic %s: read failed: %s", t->cfg.name, err.msg);
+        log_info("traffic: read failed: %s", err.msg);
 }
 
 static void *target_main(void *arg)
@@ -254,7 +254,7 @@ int traffic_poller_start(const struct traffic_target_cfg *targets, size_t n,
             error_sanitize(&e);
             t->ctor_error = xstrdup(e.msg[0] ? e.msg : "cannot use this target");
             t->prov = NULL;
-            log_warn("traffic %s: %s", t->cfg.name, t->ctor_error);
+            log_warn("traffic: %s", t->ctor_error);
         }
     }
     XPTHREAD(pthread_mutex_lock(&p->mu));

@@ -392,7 +392,7 @@ static int r53_wait_insync(struct r53 *r, const char *change, double *took, stru
                 const char *st = xml_path_text(root, "ChangeInfo/Status");
                 snprintf(last, sizeof last, "%s", st ? st : "?");
                 xml_free(root);
-                if (st != NULL && strcmp(st, "INSYNC") == 0) {
+                if (strcmp(last, "INSYNC") == 0) {
                     aws_response_fini(&resp);
                     rc = 0;
                     break;
