@@ -691,6 +691,141 @@ static void test_default_endpoints(void **state)
     assert_string_equal(p.first, "CONNECT sts.eu-north-1.amazonaws.com:443 HTTP/1.1");
 }
 
+/* ---- error bodies as AWS writes them, from a canned loopback server ---- */
+
+struct canned {
+    int fd;
+    pthread_t th;
+    const char *answer; /* the whole HTTP response */
+};
+
+static void *canned_main(void *arg)
+{
+    struct canned *k = arg;
+    int c = accept(k->fd, NULL, NULL);
+    if (c < 0)
+        return NULL;
+    char buf[8192];
+    size_t got = 0;
+    /* read the head and the body Content-Length announces */
+    for (;;) {
+        ssize_t n = recv(c, buf + got, sizeof buf - 1 - got, 0);
+        if (n <= 0)
+            break;
+        got += (size_t)n;
+        buf[got] = '\0';
+        char *end = strstr(buf, "\r\n\r\n");
+        if (end) {
+            char *cl = strcasestr(buf, "\r\nContent-Length:");
+            size_t want = cl ? (size_t)atol(cl + 17) : 0;
+            if (got - (size_t)(end + 4 - buf) >= want)
+                break;
+        }
+    }
+    size_t len = strlen(k->answer), off = 0;
+    while (off < len) {
+        ssize_t n = send(c, k->answer + off, len - off, MSG_NOSIGNAL);
+        if (n <= 0)
+            break;
+        off += (size_t)n;
+    }
+    close(c);
+    return NULL;
+}
+
+/* Makes one call of the given shape to a server that answers status/headers/body, and checks
+ * the code, message and request id the client parsed. */
+static void canned_call(int proto, int status, const char *headers, const char *body,
+                        const char *want_code, const char *want_msg, const char *want_rid)
+{
+    struct canned k = {0};
+    k.fd = socket(AF_INET, SOCK_STREAM, 0);
+    struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+    assert_int_equal(bind(k.fd, (struct sockaddr *)&a, sizeof a), 0);
+    assert_int_equal(listen(k.fd, 4), 0);
+    socklen_t l = sizeof a;
+    getsockname(k.fd, (struct sockaddr *)&a, &l);
+    char *answer = xasprintf("HTTP/1.1 %d Error\r\n%sContent-Length: %zu\r\nConnection: close\r\n"
+                             "\r\n%s",
+                             status, headers, strlen(body), body);
+    k.answer = answer;
+    assert_int_equal(pthread_create(&k.th, NULL, canned_main, &k), 0);
+    char url[64];
+    snprintf(url, sizeof url, "http://127.0.0.1:%d", ntohs(a.sin_port));
+    const char *svc = proto == 0 ? "sts" : proto == 1 ? "route53" : "secretsmanager";
+    /* a change, so that nothing is retried and one connection is enough */
+    struct aws_client_opts o = {
+        .service = svc, .region = "us-east-1", .endpoint = url, .timeout_ms = 3000};
+    struct aws_client *c = NULL;
+    struct error err;
+    error_clear(&err);
+    assert_int_equal(aws_client_new(&o, &c, &err), 0);
+    struct aws_response r;
+    int rc = proto == 0   ? aws_query(c, "DeleteThing", "2011-06-15", NULL, 0, &r, &err)
+             : proto == 1 ? aws_rest(c, "POST", "ChangeResourceRecordSets",
+                                     "/2013-04-01/hostedzone/Z/rrset", "<x/>", "text/xml", &r, &err)
+                          : aws_json(c, "secretsmanager.PutSecretValue", "{}", &r, &err);
+    pthread_join(k.th, NULL);
+    close(k.fd);
+    free(answer);
+    assert_int_equal(rc, -1);
+    assert_int_equal(r.status, status);
+    assert_false(r.transport_error);
+    if (!r.error_code || strcmp(r.error_code, want_code) != 0)
+        fail_msg("code %s, want %s", r.error_code ? r.error_code : "NULL", want_code);
+    if (want_msg && (!r.error_message || !strstr(r.error_message, want_msg)))
+        fail_msg("message %s, want ...%s...", r.error_message ? r.error_message : "NULL", want_msg);
+    if (want_rid)
+        assert_string_equal(r.request_id, want_rid);
+    char line[64];
+    snprintf(line, sizeof line, ": %s", want_code);
+    assert_non_null(strstr(err.msg, line));
+    assert_null(strchr(err.msg, 0x1b)); /* nothing in err can drive a terminal */
+    aws_response_fini(&r);
+    aws_client_free(c);
+}
+
+static void test_error_bodies(void **state)
+{
+    struct fx *f = *state;
+    (void)f;
+    env_keys(SECRET);
+    char *b;
+    /* query protocol (STS's documented error shape) */
+    b = test_fixture_read("aws/sts-error.xml", NULL);
+    canned_call(0, 403, "Content-Type: text/xml\r\n", b, "SignatureDoesNotMatch",
+                "does not match the signature", "5c7b4a4f-3b9e-11e9-9d9c-2f2e0f2d6c1a");
+    free(b);
+    /* EC2-style Response/Errors/Error with RequestID */
+    b = test_fixture_read("aws/ec2-style-error.xml", NULL);
+    canned_call(0, 403, "", b, "UnauthorizedOperation", "not authorized",
+                "ab9f0c2e-1d2b-4a70-9cbc-3e84b0d5f6a1");
+    free(b);
+    /* REST-XML: Route53's ErrorResponse, and InvalidChangeBatch with its Messages */
+    b = test_fixture_read("aws/route53-error.xml", NULL);
+    canned_call(1, 404, "x-amzn-RequestId: hdr-id-1\r\n", b, "NoSuchHostedZone",
+                "No hosted zone found", "hdr-id-1");
+    free(b);
+    b = test_fixture_read("aws/route53-error-invalid-change-batch.xml", NULL);
+    canned_call(1, 400, "", b, "InvalidChangeBatch", "but it already exists",
+                "b25f48e8-84fd-11e6-80d9-574e0c4664cb");
+    free(b);
+    /* JSON 1.1: __type with a namespace, message in either case; the header alone */
+    canned_call(2, 400, "x-amzn-RequestId: j-1\r\n",
+                "{\"__type\":\"com.amazonaws.secretsmanager#ResourceExistsException\","
+                "\"message\":\"the secret exists\"}",
+                "ResourceExistsException", "the secret exists", "j-1");
+    canned_call(2, 400, "", "{\"__type\":\"ThrottlingException\",\"Message\":\"Rate exceeded\"}",
+                "ThrottlingException", "Rate exceeded", NULL);
+    canned_call(2, 401,
+                "x-amzn-ErrorType: UnauthorizedException:http://internal.amazon.com/coral/\r\n",
+                "{\"message\":\"Session token not found or invalid\"}", "UnauthorizedException",
+                "Session token not found", NULL);
+    /* an error message with terminal escapes is made safe in err */
+    canned_call(2, 400, "", "{\"__type\":\"X\",\"message\":\"evil \\u001b[2J text\"}", "X", "evil",
+                NULL);
+}
+
 static void test_action_mutates(void **state)
 {
     (void)state;
@@ -732,6 +867,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_throttling, setup, teardown),
         cmocka_unit_test_setup_teardown(test_credentials_cached, setup, teardown),
         cmocka_unit_test_setup_teardown(test_threads_share_one_client, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_error_bodies, setup, teardown),
         cmocka_unit_test_setup_teardown(test_default_endpoints, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
