@@ -151,10 +151,11 @@ int traffic_change_execute(struct traffic_change *tc, struct traffic_provider *p
                            const struct traffic_preview *pv, const char *who,
                            struct traffic_outcome *out, struct error *err);
 
-/* The last known-good weights of target for `R`: the "before" of the most recent change of that
- * target the journal records as done or partial (rollbacks themselves are skipped, so `R` twice
- * does not undo the rollback). Returns 0 with *w, or -1 with err when the journal records none.
- */
+/* The last known-good weights of target for `R`: the "before" (a forward's known_good) of the
+ * most recent change of that target the journal records as done or partial (also
+ * applied-before-crash, and unknown: those may have moved the weights too; a change that failed
+ * with nothing changed is not one). Rollbacks themselves are skipped, so `R` twice does not undo
+ * the rollback. Returns 0 with *w, or -1 with err when the journal records none. */
 int traffic_change_last_good(struct traffic_change *tc, const char *target,
                              struct traffic_weights *w, struct error *err);
 
