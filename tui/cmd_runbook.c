@@ -36,6 +36,7 @@ static const char runbook_usage[] =
     "usage: cutover runbook validate FILE\n"
     "       cutover runbook run FILE [--kubeconfig PATH] [--journal PATH] [--steps N]\n"
     "                               [--wait SECONDS] [--approve NAME] [--yes] [--takeover]\n"
+    "       cutover runbook run FILE --observer [--for SECONDS] [--kubeconfig PATH]\n"
     "       cutover runbook log [FILE] [--journal PATH]\n"
     "\n"
     "Runbooks are migrations written down as YAML steps: checks (gates), one action, a soak,\n"
@@ -52,6 +53,8 @@ static const char runbook_usage[] =
     "                  journal every state; --steps N stops after N steps. Traffic targets come\n"
     "                  from config.yaml (traffic:). Exit 0 done, 1 a step did not complete, 2\n"
     "                  usage or setup, 3 the runbook is driven elsewhere (the holder is named)\n"
+    "  run --observer  follow a runbook driven elsewhere, read-only: the Lease holder, the\n"
+    "                  journal mirrored in the target cluster, the current step and its gates\n"
     "  log [FILE]      print the migration's journal, one line per record, then where each\n"
     "                  step of FILE stands; the journal is --journal PATH, else the default\n"
     "                  for FILE's source and target\n"
@@ -219,8 +222,10 @@ struct run_args {
     const char *approve;
     bool yes;
     bool takeover;
-    int steps;  /* run at most this many steps (0: all) */
-    int wait_s; /* how long gates may take to pass */
+    int steps;     /* run at most this many steps (0: all) */
+    int wait_s;    /* how long gates may take to pass */
+    bool observer; /* follow a runbook driven elsewhere, read-only */
+    int for_s;     /* observer: stop after this many seconds (0: when every step is done) */
 };
 
 struct runner {
@@ -668,6 +673,96 @@ static int run_step(struct runner *r, size_t step, enum runbook_step_state was)
     return run_state(r, step, RUNBOOK_STEP_DONE, NULL);
 }
 
+/* ---- run --observer: following a runbook driven elsewhere ----------------------------------- */
+
+static const char *follow_ua = "cutover-observer/" CUTOVER_VERSION;
+
+struct follow_ctx {
+    struct runbook_progress *p;
+    const struct runbook *rb;
+    uint64_t printed; /* seq of the last record printed */
+};
+
+static int follow_record(const struct journal_record *rec, void *arg)
+{
+    struct follow_ctx *c = arg;
+    runbook_progress_apply(c->p, c->rb, rec);
+    if (rec->seq > c->printed) {
+        char *line = journal_format_human(rec);
+        printf("  journal %s\n", line);
+        free(line);
+        c->printed = rec->seq;
+    }
+    return 0;
+}
+
+/* Follows: every second the Lease holder, the mirrored journal (new records printed), the current
+ * step and its gates (evaluated here, read-only), until --for SECONDS pass or every step is done.
+ * Every client is read-only: nothing this mode does can change a cluster or a traffic target. */
+static int runbook_follow(struct runner *r)
+{
+    struct error err;
+    char b[1024], last_lease[600] = "", last_gates[4096] = "";
+    struct follow_ctx fc = {.rb = r->rb};
+    size_t last_cur = (size_t)-1;
+    struct timespec t0, now;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    printf("observing %s (read-only)\n", r->rb->name);
+    for (;;) {
+        error_clear(&err);
+        struct k8s_lease_info li;
+        int64_t wall = (int64_t)time(NULL);
+        int lrc = k8s_lease_read(r->conn, &r->lease, &li, &err);
+        char desc[600];
+        if (lrc == 0)
+            snprintf(desc, sizeof desc, "driver: Lease %s",
+                     k8s_lease_describe(&li, wall, b, sizeof b));
+        else if (lrc == -ENOENT)
+            snprintf(desc, sizeof desc, "driver: none (no Lease %s/%s yet)", r->rb->lease_ns,
+                     r->rb->lease_name);
+        else
+            snprintf(desc, sizeof desc, "driver: unknown (%s)", err.msg);
+        /* the describe text changes every second ("renewed 3s ago"): print on holder change */
+        char key[600];
+        snprintf(key, sizeof key, "%d %s", lrc, lrc == 0 ? li.holder : "");
+        if (strcmp(key, last_lease) != 0) {
+            printf("%s\n", text_sanitize_buf(desc, b, sizeof b));
+            snprintf(last_lease, sizeof last_lease, "%s", key);
+        }
+        char *text = NULL;
+        size_t len = 0;
+        error_clear(&err);
+        struct runbook_progress p;
+        runbook_progress_init(&p, r->rb);
+        fc.p = &p;
+        if (journal_mirror_fetch(r->conn, &r->mirror, &text, &len, NULL, &err) == 0)
+            journal_read_text(text, len, "mirror", follow_record, NULL, &fc, NULL);
+        free(text);
+        size_t cur = runbook_progress_current(&p);
+        if (cur != last_cur) {
+            if (cur == r->rb->nsteps)
+                printf("runbook %s: all %zu steps done\n", r->rb->name, r->rb->nsteps);
+            else
+                printf("current step %zu/%zu: %s (%s)\n", cur + 1, r->rb->nsteps,
+                       text_sanitize_buf(r->rb->steps[cur].title, b, sizeof b),
+                       runbook_step_state_name(p.state[cur]));
+            last_cur = cur;
+            last_gates[0] = '\0';
+        }
+        if (cur < r->rb->nsteps && r->rb->steps[cur].nchecks > 0)
+            run_gates(r, cur,
+                      p.state[cur] == RUNBOOK_STEP_SOAKING || p.state[cur] == RUNBOOK_STEP_RUNNING,
+                      false, last_gates, sizeof last_gates);
+        runbook_progress_fini(&p);
+        fflush(stdout);
+        clock_gettime(CLOCK_MONOTONIC, &now);
+        if (cur == r->rb->nsteps || (r->a.for_s > 0 && now.tv_sec - t0.tv_sec >= r->a.for_s))
+            break;
+        run_sleep_ms(1000);
+    }
+    return 0;
+}
+
 static int run_parse(int argc, char **argv, struct run_args *a)
 {
     memset(a, 0, sizeof *a);
@@ -689,6 +784,10 @@ static int run_parse(int argc, char **argv, struct run_args *a)
             a->yes = true;
         else if (strcmp(o, "--takeover") == 0)
             a->takeover = true;
+        else if (strcmp(o, "--observer") == 0)
+            a->observer = true;
+        else if (strcmp(o, "--for") == 0 && has)
+            a->for_s = atoi(argv[++i]);
         else if (o[0] != '-' && a->file == NULL)
             a->file = o;
         else
@@ -774,15 +873,38 @@ static int runbook_run(int argc, char **argv)
             goto out;
         }
     }
-    struct k8s_http_opts hopts = {.ua = run_ua};
+    struct k8s_http_opts hopts = {.ua = r.a.observer ? follow_ua : run_ua,
+                                  .read_only = r.a.observer};
     if (k8s_http_new(&r.ctx[1], &hopts, &r.http, &err) != 0) {
         fprintf(stderr, "cutover: %s\n", error_format(&err, b, sizeof b));
         goto out;
     }
     r.conn = k8s_http_conn_new(r.http, NULL, NULL);
 
-    /* Who drives: the Lease, before anything else. */
     r.lease = (struct k8s_lease_opts){.ns = r.rb->lease_ns, .name = r.rb->lease_name};
+    r.mirror = (struct journal_mirror_opts){.ns = r.rb->lease_ns, .name = r.rb->lease_name};
+    if (r.a.observer) {
+        r.prov = xcalloc(r.cfg.ntraffic ? r.cfg.ntraffic : 1, sizeof *r.prov);
+        struct traffic_provider_env oenv = {.read_only = true, .kubeconfig = r.kc, .ua = follow_ua};
+        for (size_t i = 0; i < r.cfg.ntraffic; i++)
+            if (traffic_provider_new(&r.cfg.traffic[i], &oenv, &r.prov[i], &err) != 0)
+                printf("traffic target %s: %s\n", r.cfg.traffic[i].name,
+                       error_format(&err, b, sizeof b));
+        struct k8s_poller_opts oopts = {.ua = follow_ua, .read_only = true};
+        for (int s = 0; s < 2; s++) {
+            r.pub[s] = model_publisher_new(-1);
+            if (k8s_poller_start(&r.ctx[s], &oopts, r.pub[s], &r.poller[s], &err) != 0) {
+                fprintf(stderr, "cutover: %s: %s\n", ctxn[s], error_format(&err, b, sizeof b));
+                goto out;
+            }
+        }
+        for (int s = 0; s < 2; s++)
+            k8s_poller_wait_synced(r.poller[s], 30000);
+        code = runbook_follow(&r);
+        goto out;
+    }
+
+    /* Who drives: the Lease, before anything else. */
     const char *ld = getenv("CUTOVER_LEASE_SECONDS");
     if (ld != NULL)
         r.lease.duration_s = atoi(ld);
@@ -811,7 +933,6 @@ static int runbook_run(int argc, char **argv)
                 r.journal_path ? error_format(&err, b, sizeof b) : "no path");
         goto out;
     }
-    r.mirror = (struct journal_mirror_opts){.ns = r.rb->lease_ns, .name = r.rb->lease_name};
     struct traffic_change_opts topts = {.progress = run_progress};
     traffic_change_new(r.journal, &topts, &r.tc);
     r.prov = xcalloc(r.cfg.ntraffic ? r.cfg.ntraffic : 1, sizeof *r.prov);
