@@ -393,7 +393,7 @@ static int start_haproxy(struct demo *dm, char *addr, size_t alen, char *why, si
     int port[3] = {free_port(), free_port(), free_port()};
     FILE *f = fopen(cfgpath, "w");
     if (f == NULL || port[0] < 0 || port[1] < 0 || port[2] < 0) {
-        snprintf(why, wlen, "haproxy: cannot write %s", cfgpath);
+        snprintf(why, wlen, "haproxy: cannot write %.500s", cfgpath);
         if (f)
             fclose(f);
         return -1;
@@ -441,7 +441,7 @@ static int start_haproxy(struct demo *dm, char *addr, size_t alen, char *why, si
         int status;
         if (waitpid(pid, &status, WNOHANG) == pid) {
             dm->haproxy_pid = 0;
-            snprintf(why, wlen, "haproxy exited at start (see %s)", logpath);
+            snprintf(why, wlen, "haproxy exited at start (see %.500s)", logpath);
             return -1;
         }
         struct timespec ts = {0, 20 * 1000 * 1000};

@@ -203,6 +203,11 @@ static void test_defaults_are_k9s_familiar(void **state)
         {"r", "refresh"},
         {"q", "quit"},
         {"C-c", "quit"},
+        /* traffic changes (issue #4) */
+        {"]", "traffic-next"},
+        {"[", "traffic-prev"},
+        {"W", "traffic-set"},
+        {"R", "traffic-rollback"},
     };
     for (size_t i = 0; i < sizeof want / sizeof want[0]; i++) {
         const char *got = keymap_lookup(km, key_of(want[i].spec));
