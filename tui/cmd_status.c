@@ -6,6 +6,8 @@
 #include "cutover/actions.h"
 #include "cutover/cli.h"
 #include "cutover/config.h"
+#include "cutover/drift.h"
+#include "cutover/drift_reader.h"
 #include "cutover/error.h"
 #include "cutover/k8s_poller.h"
 #include "cutover/kubeconfig.h"
@@ -21,8 +23,8 @@
 #include <time.h>
 
 static const char status_usage[] =
-    "usage: cutover status [--json] [--kubeconfig PATH] --source CONTEXT --target CONTEXT\n"
-    "                      [--timeout SECONDS]\n"
+    "usage: cutover status [--json] [--drift] [--kubeconfig PATH] --source CONTEXT\n"
+    "                      --target CONTEXT [--timeout SECONDS]\n"
     "\n"
     "Reads both clusters once and prints node placement by zone, workloads side by side and\n"
     "findings, then exits: 0 nothing wrong, 1 findings (warn or crit), 2 a cluster could not be\n"
@@ -30,6 +32,8 @@ static const char status_usage[] =
     "\n"
     "options:\n"
     "  --json              machine-readable output, documented in docs/status-json.md\n"
+    "  --drift             compare Secret contents too (keyed hashes; no value is kept or shown)\n"
+    "                      and check them against AWS Secrets Manager (docs/drift.md)\n"
     "  --kubeconfig PATH   kubeconfig file (default: $KUBECONFIG, then ~/.kube/config)\n"
     "  --source CONTEXT    the cluster being left\n"
     "  --target CONTEXT    the cluster being moved to\n"
@@ -88,11 +92,40 @@ bool cmd_status_settled(const struct model_cluster *c)
     return c->version != NULL || c->error != NULL;
 }
 
+/* ---- drift (the drift module's part of status) ----------------------------------------------- */
+
+/* The report set by cmd_status_use_drift and its findings; status is single-threaded. */
+static const struct drift_report *status_drift;
+static struct finding *status_drift_f;
+static size_t status_drift_nf;
+
+void cmd_status_use_drift(const struct drift_report *r)
+{
+    drift_findings_free(status_drift_f, status_drift_nf);
+    status_drift_f = NULL;
+    status_drift_nf = 0;
+    status_drift = r;
+    if (r)
+        status_drift_f = drift_findings(r, &status_drift_nf);
+}
+
+static int drift_worst(void)
+{
+    int w = -1;
+    for (size_t i = 0; i < status_drift_nf; i++)
+        if ((int)status_drift_f[i].severity > w)
+            w = (int)status_drift_f[i].severity;
+    return w;
+}
+
 int cmd_status_exit_code(const struct status_cluster cl[2], const struct analysis *a)
 {
     if (cl[0].error || cl[1].error)
         return STATUS_EXIT_UNREADABLE;
-    return analysis_worst(a) >= FINDING_WARN ? STATUS_EXIT_FINDINGS : STATUS_EXIT_OK;
+    int worst = analysis_worst(a);
+    if (drift_worst() > worst)
+        worst = drift_worst();
+    return worst >= FINDING_WARN ? STATUS_EXIT_FINDINGS : STATUS_EXIT_OK;
 }
 
 /* The findings a report lists: the analysis's, preceded by a cluster-unreadable one for a
@@ -127,7 +160,7 @@ static void report_findings_init(struct report_findings *rf, const struct status
                                  const struct analysis *a)
 {
     memset(rf, 0, sizeof *rf);
-    rf->v = xreallocarray(NULL, a->nfindings + 2, sizeof *rf->v);
+    rf->v = xreallocarray(NULL, a->nfindings + 2 + status_drift_nf, sizeof *rf->v);
     for (int s = 0; s < 2; s++) {
         if (cl[s].error == NULL)
             continue;
@@ -148,6 +181,8 @@ static void report_findings_init(struct report_findings *rf, const struct status
     }
     for (size_t i = 0; i < a->nfindings; i++)
         rf->v[rf->n++] = a->findings[i];
+    for (size_t i = 0; i < status_drift_nf; i++) /* drift's, when status reads it */
+        rf->v[rf->n++] = status_drift_f[i];
     if (rf->n > 1)
         qsort(rf->v, rf->n, sizeof *rf->v, report_finding_cmp);
 }
@@ -385,6 +420,8 @@ json_object *cmd_status_json(const struct status_cluster cl[2], const struct ana
     add(sum, "unreadable_clusters",
         json_object_new_int((cl[0].error != NULL) + (cl[1].error != NULL)));
     add(root, "summary", sum);
+    if (status_drift) /* docs/status-json.md, "drift" */
+        add(root, "drift", drift_report_json(status_drift));
     return root;
 }
 
@@ -607,6 +644,75 @@ static void text_events(FILE *out, const struct analysis *a, int64_t now)
     }
 }
 
+/* The DRIFT section: modes, counts, what differs (names and key names only), External Secrets. */
+static void text_drift(FILE *out, const struct drift_report *r)
+{
+    const struct drift_counts *c = &r->counts;
+    fprintf(out, "SECRET AND CONFIGMAP DRIFT (secrets read: source %s, target %s)\n",
+            r->read[0] ? drift_mode_name(r->mode[0]) : "not read",
+            r->read[1] ? drift_mode_name(r->mode[1]) : "not read");
+    if (r->mode[0] != DRIFT_MODE_CONTENTS || r->mode[1] != DRIFT_MODE_CONTENTS)
+        fprintf(out, "  (metadata only: values not compared; --drift compares them by keyed "
+                     "hash)\n");
+    for (int k = 0; k < 2; k++) {
+        const int *v = k ? c->configmaps : c->secrets;
+        fprintf(out,
+                "  %-10s %d equal, %d missing on target, %d missing on source, %d type differs, "
+                "%d keys differ, %d values differ, %d not compared, %d ignored\n",
+                k ? "configmaps" : "secrets", v[DRIFT_EQUAL], v[DRIFT_MISSING_TARGET],
+                v[DRIFT_MISSING_SOURCE], v[DRIFT_TYPE_DIFFERS], v[DRIFT_KEYS_DIFFER],
+                v[DRIFT_VALUES_DIFFER], v[DRIFT_UNKNOWN], v[DRIFT_IGNORED]);
+    }
+    for (size_t i = 0; i < r->nrows; i++) {
+        const struct drift_row *row = &r->rows[i];
+        if (row->state == DRIFT_EQUAL || row->state == DRIFT_IGNORED || row->state == DRIFT_UNKNOWN)
+            continue;
+        char ns[128], name[256], keys[600];
+        size_t o = 0;
+        keys[0] = '\0';
+        for (size_t k = 0; k < row->nkeys && o + 1 < sizeof keys; k++) {
+            if (row->keys[k].state == DRIFT_KEY_EQUAL)
+                continue;
+            char kn[128];
+            int w = snprintf(keys + o, sizeof keys - o, "%s%s (%s)", o ? ", " : "",
+                             san(row->keys[k].name, kn, sizeof kn),
+                             drift_key_state_name(row->keys[k].state));
+            if (w < 0 || (size_t)w >= sizeof keys - o)
+                break;
+            o += (size_t)w;
+        }
+        fprintf(out, "  %-9s %s/%s  %s%s%s\n", row->kind == DRIFT_SECRET ? "Secret" : "ConfigMap",
+                san(row->ns, ns, sizeof ns), san(row->name, name, sizeof name),
+                drift_state_name(row->state), *keys ? ": " : "", keys);
+    }
+    fprintf(out, "  ignored: %d", c->ignored);
+    for (size_t i = 0; i < r->nrules; i++) {
+        if (!r->rules[i].secrets && !r->rules[i].configmaps)
+            continue;
+        char d[300], sd[400];
+        fprintf(out, "; %s: %d",
+                san(drift_rule_describe(&r->rules[i].rule, d, sizeof d), sd, sizeof sd),
+                r->rules[i].secrets + r->rules[i].configmaps);
+    }
+    fputc('\n', out);
+    fprintf(out,
+            "  external secrets: %d (%d synced, %d sync errors, %d target missing); "
+            "source of truth: %d match, %d differ, %d unreadable\n",
+            c->es_total, c->es_state[DRIFT_ES_SYNCED], c->es_state[DRIFT_ES_SYNC_ERROR],
+            c->es_target_missing, c->sot[DRIFT_SOT_MATCHES], c->sot[DRIFT_SOT_DIFFERS],
+            c->sot[DRIFT_SOT_UNREADABLE]);
+    for (size_t i = 0; i < r->nes; i++) {
+        const struct drift_es_row *e = &r->es[i];
+        char ns[128], name[256], reason[128];
+        fprintf(out, "  %-6s %s/%s  %s%s%s  source of truth: %s\n", analysis_side_name(e->side),
+                san(e->es->ns ? e->es->ns : "", ns, sizeof ns), san(e->es->name, name, sizeof name),
+                drift_es_state_name(e->es->state), e->es->ready_reason ? " " : "",
+                e->es->ready_reason ? san(e->es->ready_reason, reason, sizeof reason) : "",
+                drift_sot_state_name(e->sot));
+    }
+    fputc('\n', out);
+}
+
 void cmd_status_text(FILE *out, const struct status_cluster cl[2], const struct analysis *a,
                      int exit_code, int64_t now)
 {
@@ -616,6 +722,8 @@ void cmd_status_text(FILE *out, const struct status_cluster cl[2], const struct 
     text_cluster(out, &cl[0], a, 0, now);
     text_cluster(out, &cl[1], a, 1, now);
     text_workloads(out, a);
+    if (status_drift)
+        text_drift(out, status_drift);
     text_findings(out, cl, a);
     text_events(out, a, now);
     fprintf(out, "\nexit %d: %s\n", exit_code,
@@ -628,6 +736,7 @@ void cmd_status_text(FILE *out, const struct status_cluster cl[2], const struct 
 
 struct status_opts {
     bool json;
+    bool drift; /* --drift: Secret contents (hashed) and the source of truth */
     const char *kubeconfig;
     const char *ctx[2];
     int timeout_s;
@@ -638,6 +747,7 @@ static int parse_args(int argc, char **argv, struct status_opts *o)
 {
     static const struct option longopts[] = {
         {"json", no_argument, NULL, 'j'},
+        {"drift", no_argument, NULL, 'd'},
         {"kubeconfig", required_argument, NULL, 'k'},
         {"source", required_argument, NULL, 's'},
         {"target", required_argument, NULL, 't'},
@@ -654,6 +764,9 @@ static int parse_args(int argc, char **argv, struct status_opts *o)
         switch (ch) {
         case 'j':
             o->json = true;
+            break;
+        case 'd':
+            o->drift = true;
             break;
         case 'k':
             o->kubeconfig = optarg;
@@ -745,6 +858,38 @@ static int64_t mono_ms(void)
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Reads drift from the clusters that were read (read-only clients of their own); NULL when
+ * neither could be. */
+static struct drift_snapshot *status_read_drift(const struct kube_context kctx[2],
+                                                const bool resolved[2],
+                                                const struct status_cluster cl[2], bool contents,
+                                                const struct drift_config *dcfg)
+{
+    struct drift_side *sides[2] = {NULL, NULL};
+    bool any = false;
+    for (int s = 0; s < 2; s++) {
+        if (!resolved[s] || cl[s].error)
+            continue;
+        struct k8s_http_opts ho = {.read_only = true};
+        struct k8s_http *h = NULL;
+        struct error err;
+        error_clear(&err);
+        if (k8s_http_new(&kctx[s], &ho, &h, &err) != 0)
+            continue;
+        struct k8s_http_conn *conn = k8s_http_conn_new(h, NULL, NULL);
+        sides[s] = drift_reader_read_side(conn, cl[s].context, contents, 0);
+        k8s_http_conn_free(conn);
+        k8s_http_free(h);
+        any = true;
+    }
+    if (!any)
+        return NULL;
+    struct drift_sot sot = {0};
+    if (contents)
+        drift_reader_read_sot(sides, dcfg, true, &sot);
+    return drift_snapshot_new(sides[0], sides[1], &sot, dcfg);
 }
 
 int cmd_status(int argc, char **argv)
@@ -852,6 +997,10 @@ int cmd_status(int argc, char **argv)
     for (int s = 0; s < 2; s++)
         k8s_poller_stop(poller[s]);
 
+    /* Secret and ConfigMap drift: always as metadata, Secret contents with --drift. */
+    struct drift_snapshot *drift = status_read_drift(kctx, resolved, cl, o.drift, &conf.drift);
+    cmd_status_use_drift(drift ? drift->report : NULL);
+
     struct analysis_config cfg;
     analysis_config_init(&cfg);
     cfg.zone_spread_ratio = conf.zone_spread_ratio;
@@ -880,6 +1029,8 @@ int cmd_status(int argc, char **argv)
     }
     fflush(stdout);
 
+    cmd_status_use_drift(NULL);
+    drift_snapshot_unref(drift);
     analysis_free(a);
     for (int s = 0; s < 2; s++) {
         model_cluster_unref(snap[s]);

@@ -50,6 +50,13 @@ struct json_object *cmd_status_json(const struct status_cluster cl[2], const str
  * overrides inside strings are written as \uXXXX escapes (the same JSON value). Caller frees. */
 char *cmd_status_json_text(struct json_object *doc);
 
+/* Secret and ConfigMap drift (added by the drift module, docs/drift.md): the report the next
+ * cmd_status_json / cmd_status_text / cmd_status_exit_code include (NULL: none). Its findings
+ * join the list (and the exit code); the JSON gets a "drift" object, the text a DRIFT section.
+ * The report is borrowed until the next call. */
+struct drift_report;
+void cmd_status_use_drift(const struct drift_report *r);
+
 /* The report for people: every API string sanitized, severities written as words. */
 void cmd_status_text(FILE *out, const struct status_cluster cl[2], const struct analysis *a,
                      int exit_code, int64_t now);

@@ -78,7 +78,7 @@ grep -qi '^content-type: application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroup
     fail "aggregated /api content type: $(cat "$tmp/h")"
 check "aggregated /api" 'd["kind"] == "APIGroupDiscoveryList" and {r["resource"] for r in d["items"][0]["versions"][0]["resources"]} >= {"pods","nodes","namespaces","secrets","configmaps","services","events"}'
 c "$SRC/apis" -H "Accept: $AGG" -o "$tmp/body"
-check "aggregated /apis" '{g["metadata"]["name"] for g in d["items"]} == {"apps","coordination.k8s.io","events.k8s.io"}'
+check "aggregated /apis" '{g["metadata"]["name"] for g in d["items"]} == {"apps","coordination.k8s.io","events.k8s.io","external-secrets.io","gateway.networking.k8s.io"}'
 c "$SRC/api" -o "$tmp/body"
 check "legacy /api" 'd["kind"] == "APIVersions" and d["versions"] == ["v1"]'
 c "$SRC/apis/apps/v1" -o "$tmp/body"
