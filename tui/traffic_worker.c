@@ -66,6 +66,7 @@ struct traffic_worker {
     struct traffic_preview *pv;
     char target[256];
     char applying[400]; /* the running change's preview title, for the progress dialog */
+    bool drop_preview;  /* Esc while preparing: the preview, when it comes, is not shown */
     bool last_partial;  /* the last outcome offered roll forward/back */
 };
 
@@ -309,10 +310,12 @@ static int start_prepare(struct traffic_worker *tw, struct dashboard *d,
     char title[320];
     snprintf(title, sizeof title, "%s: %s", tw->target, op_title(kind));
     struct dialog *dlg = dialog_new(title);
-    dialog_line(dlg, THEME_ROLE_DIM, 0, "reading %s and preparing the preview...", tw->target);
-    dialog_set_wait(dlg);
+    dialog_line(dlg, THEME_ROLE_DIM, 0, "reading %s and preparing the preview... (Esc cancels)",
+                tw->target);
+    dialog_set_choices(dlg); /* Esc only */
     show(tw, d, dlg);
     tw->stage = STAGE_PREPARING;
+    tw->drop_preview = false;
     submit(tw, j);
     return ACT_REDRAW;
 }
@@ -501,6 +504,12 @@ int traffic_worker_key(struct traffic_worker *tw, struct dashboard *d, int key)
         }
         return ACT_REDRAW;
     case STAGE_PREPARING:
+        if (r == DIALOG_CANCEL) {
+            /* nothing is sent by a preview; when it comes it is dropped */
+            tw->drop_preview = true;
+            dashboard_message(d, "%s: cancelled, nothing sent", tw->target);
+            return finish(tw, d);
+        }
         return ACT_NONE; /* the preview comes in a moment */
     case STAGE_CONFIRM:
         if (r == DIALOG_CANCEL) {
@@ -556,6 +565,11 @@ int traffic_worker_poll(struct traffic_worker *tw, struct dashboard *d)
         return ACT_NONE;
     }
     int act = ACT_REDRAW;
+    if (j->type == JOB_PREPARE && tw->drop_preview) {
+        tw->drop_preview = false;
+        job_free(j);
+        return ACT_NONE;
+    }
     if (j->type == JOB_PREPARE) {
         if (j->rc == 0 && j->out_pv) {
             struct traffic_preview *pv = j->out_pv;
