@@ -1,0 +1,134 @@
+#!/usr/bin/env bash
+# Issue #5, must show 2 (the half without the dashboard): Secrets and Secrets Manager entries
+# hold unique marker values; `cutover status --json --drift` and the text report (debug logging
+# on) compare them, and then neither the outputs, nor the log files under XDG_STATE_HOME, nor
+# any journal or other file cutover wrote hold a marker, its base64 or its hex. The markers are
+# first shown to be really served (kubectl, aws CLI), so the search can fail.
+set -uo pipefail
+
+: "${CUTOVER_BIN:?}" "${CUTOVER_SIM:?}"
+PY=/usr/bin/python3
+. "$(dirname "$0")/../lib/common.sh"
+test_init
+
+fail() {
+    echo "FAIL: $*" >&2
+    for f in "$TMP"/*.out "$TMP"/*.err; do
+        [ -f "$f" ] && { echo "--- $f" >&2; head -c 3000 "$f" >&2; }
+    done
+    exit 1
+}
+
+run_id=$(od -An -N6 -tx1 /dev/urandom | tr -d ' \n')
+M1="MARKER1x${run_id}xdbpass"   # equal on both clusters
+M2="MARKER2x${run_id}xsrconly"  # source value of a differing key
+M3="MARKER3x${run_id}xtgtonly"  # target value of that key
+M4="MARKER4x${run_id}xsmvalue"  # in Secrets Manager only (the target is stale)
+M5="MARKER5x${run_id}xsmold"    # the target's stale copy
+b64() { printf '%s' "$1" | base64 -w0; }
+MARKERS=("$M1" "$M2" "$M3" "$M4" "$M5")
+
+cat >"$TMP/sc.yaml" <<EOF
+source: a
+target: b
+clusters:
+  - name: a
+    namespaces: [shop]
+    secrets:
+      - {namespace: shop, name: db, data: {password: $(b64 "$M1"), api: $(b64 "$M2")}}
+      - {namespace: shop, name: gw, data: {token: $(b64 "$M5")}}
+  - name: b
+    namespaces: [shop]
+    secrets:
+      - {namespace: shop, name: db, data: {password: $(b64 "$M1"), api: $(b64 "$M3")}}
+    objects:
+      - apiVersion: external-secrets.io/v1beta1
+        kind: ClusterSecretStore
+        metadata: {name: sm}
+        spec: {provider: {aws: {service: SecretsManager, region: us-east-1}}}
+      - apiVersion: external-secrets.io/v1beta1
+        kind: ExternalSecret
+        metadata: {name: gw, namespace: shop}
+        spec:
+          secretStoreRef: {name: sm, kind: ClusterSecretStore}
+          target: {name: gw}
+          data: [{secretKey: token, remoteRef: {key: prod/gw, property: token}}]
+        status: {conditions: [{type: Ready, status: "True", reason: SecretSynced}]}
+      - apiVersion: v1
+        kind: Secret
+        metadata:
+          name: gw
+          namespace: shop
+          annotations:
+            kubectl.kubernetes.io/last-applied-configuration: '{"data":{"token":"$(b64 "$M5")"}}'
+        data: {token: $(b64 "$M5")}
+aws:
+  account: "111122223333"
+  region: us-east-1
+  credentials:
+    - {access_key_id: AKIASIMMARKERS000001, secret_access_key: sim/markers/not-a-real-key/00000000001, arn: "arn:aws:iam::111122223333:user/sre"}
+  secrets:
+    - {name: prod/gw, keys: {token: $M4}}
+EOF
+"$CUTOVER_SIM" --scenario "$TMP/sc.yaml" --write-kubeconfig "$TMP/kubeconfig" --no-churn \
+    >"$TMP/sim.out" 2>"$TMP/sim.err" &
+SIM_PID=$!
+poll 30 grep -q '"admin"' "$TMP/sim.out" || fail "no ready line"
+SIM_READY=$(head -n 1 "$TMP/sim.out")
+read -r aws_url aws_cfg aws_creds < <($PY -c '
+import json, sys
+a = json.loads(sys.argv[1])["aws"]
+print(a["url"], a["config_file"], a["credentials_file"])' "$SIM_READY") || fail "ready line"
+export AWS_CONFIG_FILE="$aws_cfg" AWS_SHARED_CREDENTIALS_FILE="$aws_creds"
+unset AWS_PROFILE AWS_ACCESS_KEY_ID AWS_SECRET_ACCESS_KEY AWS_SESSION_TOKEN
+
+# the markers are served: the search below could find them
+kubectl --kubeconfig "$TMP/kubeconfig" --context b --cache-dir "$TMP/kcache" get secret -n shop db \
+    -o jsonpath='{.data.api}' >"$TMP/served.kubectl" 2>&1
+[ "$(cat "$TMP/served.kubectl")" = "$(b64 "$M3")" ] || fail "the simulator does not serve M3"
+/usr/bin/aws --endpoint-url "$aws_url" --profile sim --region us-east-1 secretsmanager \
+    get-secret-value --secret-id prod/gw --query SecretString --output text \
+    >"$TMP/served.aws" 2>&1
+grep -q "$M4" "$TMP/served.aws" || fail "the simulator does not serve M4"
+rm -f "$TMP/served.kubectl" "$TMP/served.aws"
+
+mkdir -p "$XDG_CONFIG_HOME/cutover"
+cat >"$XDG_CONFIG_HOME/cutover/config.yaml" <<EOF
+drift:
+  source_of_truth: {endpoint: "$aws_url", profile: sim}
+EOF
+
+status() {
+    CUTOVER_DEBUG=1 "$CUTOVER_BIN" status --kubeconfig "$TMP/kubeconfig" --source a --target b \
+        --timeout 30 "$@"
+}
+status --json --drift >"$TMP/status-json.out" 2>"$TMP/status-json.err"
+[ $? -eq 1 ] || fail "status --json --drift exit"
+status --drift >"$TMP/status-text.out" 2>"$TMP/status-text.err"
+status --json >"$TMP/status-meta.out" 2>"$TMP/status-meta.err"
+
+# the comparison happened (so the values were read and hashed) ...
+$PY - "$TMP/status-json.out" <<'EOF' || fail "the drift was not found"
+import json, sys
+d = json.load(open(sys.argv[1]))["drift"]
+items = {i["name"]: i for i in d["items"]}
+assert items["db"]["state"] == "values-differ", items
+assert items["db"]["keys"] == [{"key": "api", "state": "differs"}], items["db"]
+e = d["external_secret_items"][0]
+assert e["source_of_truth"] == "differs" and e["differing_keys"] == ["token"], e
+EOF
+
+# ... and no marker, nor its base64 or hex, is anywhere cutover wrote
+files=("$TMP"/status-*.out "$TMP"/status-*.err)
+while IFS= read -r -d '' f; do files+=("$f"); done < <(find "$XDG_STATE_HOME" "$XDG_CONFIG_HOME" -type f -print0 2>/dev/null)
+[ -d "$XDG_STATE_HOME" ] && [ -n "$(find "$XDG_STATE_HOME" -type f)" ] || fail "no log file was written under XDG_STATE_HOME"
+for m in "${MARKERS[@]}"; do
+    hex=$(printf '%s' "$m" | od -An -tx1 | tr -d ' \n')
+    for pat in "$m" "$(b64 "$m")" "$hex" "${m:0:20}"; do
+        if grep -rlF -- "$pat" "${files[@]}" >"$TMP/hits" 2>/dev/null; then
+            fail "found '$pat' in: $(tr '\n' ' ' <"$TMP/hits")"
+        fi
+    done
+done
+echo "searched ${#files[@]} files for ${#MARKERS[@]} markers: none found"
+exit 0
