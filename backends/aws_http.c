@@ -382,7 +382,10 @@ static int send_once(const struct aws_req *req, struct aws_response *resp, struc
     sl = add_header(sl, "Accept",
                     req->content_type && strstr(req->content_type, "json") ? "application/json"
                                                                            : "*/*");
-    sl = curl_slist_append(sl, "Expect:");
+    struct curl_slist *nl = curl_slist_append(sl, "Expect:"); /* no 100-continue round trip */
+    if (!nl)
+        fatal("curl_slist_append: out of memory");
+    sl = nl;
     if (req->bearer)
         sl = add_header(sl, "x-amz-sso_bearer_token", req->bearer);
 
