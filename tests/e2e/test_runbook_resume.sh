@@ -12,6 +12,7 @@ set -euo pipefail
 : "${CUTOVER_SIM:?CUTOVER_SIM must name cutover-sim}"
 
 . "$(dirname "$0")/../lib/common.sh"
+. "$(dirname "$0")/runbook_lib.sh"
 fail() {
     echo "FAIL: $*" >&2
     for f in "$TMP"/run*.out; do [ -f "$f" ] && { echo "--- $f" >&2; cat "$f" >&2; }; done
@@ -37,61 +38,6 @@ steps:
     action: {do: set_weights, target: api-dns, percent: 100}
 YAML
 
-# aws_weights: "OLD NEW" as the aws CLI reads the two weighted records.
-aws_weights() {
-    /usr/bin/aws --profile "$AWS_PROFILE_SIM" --endpoint-url "$AWS_URL" --output json \
-        route53 list-resource-record-sets --hosted-zone-id "$ZONE" \
-        --start-record-name api.shop.example.com. --start-record-type A |
-        /usr/bin/python3 -c '
-import json, sys
-w = {r.get("SetIdentifier"): r.get("Weight") for r in json.load(sys.stdin)["ResourceRecordSets"]
-     if r["Name"] == "api.shop.example.com." and r["Type"] == "A"}
-print(w.get("onprem"), w.get("eks"))'
-}
-
-# changes: how many ChangeResourceRecordSets the simulator answered.
-changes() {
-    admin GET /requests | /usr/bin/python3 -c '
-import json, sys
-print(json.load(sys.stdin).get("aws", {}).get("by_action", {}).get("route53:ChangeResourceRecordSets", 0))'
-}
-
-start_round() {
-    if [ -n "$SIM_PID" ]; then
-        kill "$SIM_PID" 2>/dev/null || true
-        wait "$SIM_PID" 2>/dev/null || true
-        SIM_PID=
-    fi
-    rm -rf "$TMP/state" "$TMP/config"
-    mkdir -p "$TMP/state" "$TMP/config/cutover"
-    sim_start_demo
-    eval "$(/usr/bin/python3 -c '
-import json, sys
-a = json.loads(sys.argv[1])["aws"]
-print("AWS_URL=%s AWS_PROFILE_SIM=%s AWS_CONFIG_FILE=%s AWS_SHARED_CREDENTIALS_FILE=%s" %
-      (a["url"], a["profile"], a["config_file"], a["credentials_file"]))' "$SIM_READY")"
-    export AWS_CONFIG_FILE AWS_SHARED_CREDENTIALS_FILE
-    ZONE=$(/usr/bin/aws --profile "$AWS_PROFILE_SIM" --endpoint-url "$AWS_URL" --output text \
-        route53 list-hosted-zones --query 'HostedZones[?Name==`example.com.`].Id' | sed 's#/hostedzone/##')
-    [ -n "$ZONE" ] || fail "no example.com. zone at the simulator"
-    cat >"$TMP/config/cutover/config.yaml" <<CFG
-kubeconfig: $TMP/kubeconfig
-traffic:
-  - name: api-dns
-    provider: route53
-    production: true
-    plan: [0, 10, 30, 50, 100]
-    old: onprem
-    new: eks
-    zone_id: $ZONE
-    record: api.shop.example.com.
-    aws:
-      profile: $AWS_PROFILE_SIM
-      endpoint: $AWS_URL
-CFG
-    [ "$(aws_weights)" = "100 0" ] || fail "the demo did not start at 100/0: $(aws_weights)"
-}
-
 # run NAME ARGS...: `cutover runbook run` with a short Lease; output in $TMP/NAME.out, status in RC.
 run() {
     local name=$1
@@ -105,7 +51,8 @@ run() {
 
 for point in before-intent after-intent after-apply; do
     echo "== crash $point"
-    start_round
+    rb_start_sim
+    [ "$(rb_aws_weights)" = "100 0" ] || fail "the demo did not start at 100/0: $(rb_aws_weights)"
     LEASE_S=8 CUTOVER_TEST_CRASH_AT=$point run "run-$point-1" --yes --steps 2
     killed_at=$SECONDS
     [ "$RC" = 137 ] || fail "$point: the driver was not killed (exit $RC)"
@@ -121,8 +68,8 @@ for point in before-intent after-intent after-apply; do
     before-intent | after-intent) want_live="100 0" want_changes=0 ;;
     after-apply) want_live="70 30" want_changes=1 ;;
     esac
-    [ "$(aws_weights)" = "$want_live" ] || fail "$point: live after the crash $(aws_weights), want $want_live"
-    [ "$(changes)" = "$want_changes" ] || fail "$point: $(changes) changes after the crash, want $want_changes"
+    [ "$(rb_aws_weights)" = "$want_live" ] || fail "$point: live after the crash $(rb_aws_weights), want $want_live"
+    [ "$(rb_changes)" = "$want_changes" ] || fail "$point: $(rb_changes) changes after the crash, want $want_changes"
 
     # Expired: a takeover is asked for, and not made without confirmation.
     while ((SECONDS < killed_at + 10)); do sleep 0.5; done
@@ -143,8 +90,8 @@ for point in before-intent after-intent after-apply; do
     esac
     grep -q "step 2 (Send 30% of API traffic to EKS): done" "$out" || fail "$point: step 2 not done"
     if grep -q "== step 3/3" "$out"; then fail "$point: went past the 30% step"; fi
-    [ "$(aws_weights)" = "70 30" ] || fail "$point: live after resume $(aws_weights), want 70 30"
-    [ "$(changes)" = 1 ] || fail "$point: $(changes) ChangeResourceRecordSets: an action was applied twice (or never)"
+    [ "$(rb_aws_weights)" = "70 30" ] || fail "$point: live after resume $(rb_aws_weights), want 70 30"
+    [ "$(rb_changes)" = 1 ] || fail "$point: $(rb_changes) ChangeResourceRecordSets: an action was applied twice (or never)"
 
     # The journal says where the runbook stands; every intent has its result.
     "$CUTOVER_BIN" runbook log "$RB" >"$TMP/log-$point.out" 2>&1 || fail "$point: runbook log failed"
