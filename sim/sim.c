@@ -506,8 +506,6 @@ int sim_start(const struct sim_opts *opts, struct sim **out, struct error *err)
         if (sim_api_start(&sim->clusters[i], port, err) < 0)
             goto fail;
     }
-    if (admin_start(sim, opts->port_base > 0 ? opts->port_base + (int)sim->nclusters : 0, err) < 0)
-        goto fail;
     if (opts->kubeconfig_path) {
         sim->kubeconfig = xstrdup(opts->kubeconfig_path);
     } else {
@@ -529,6 +527,9 @@ int sim_start(const struct sim_opts *opts, struct sim **out, struct error *err)
             goto fail;
         sim_aws_set_remove_files(sim->aws, sim->tmpdir != NULL);
     }
+    /* the admin server last: its threads read sim->aws, which no longer changes */
+    if (admin_start(sim, opts->port_base > 0 ? opts->port_base + (int)sim->nclusters : 0, err) < 0)
+        goto fail;
     for (size_t i = 0; i < sim->sc->nfaults; i++) {
         /* the kind names were not checked while parsing: the fault module knows them */
         struct error ferr = {0};

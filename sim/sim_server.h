@@ -72,7 +72,8 @@ struct sim {
     uint64_t mutating;               /* count_mu */
     struct sim_agent_count *agents;  /* count_mu */
     size_t nagents;                  /* count_mu */
-    struct sim_aws *aws; /* the AWS endpoint (sim_aws.c), NULL without an aws: section */
+    /* the AWS endpoint (sim_aws.c) or NULL; set before the admin server starts, then fixed */
+    struct sim_aws *aws;
     pthread_mutex_t stop_mu;
     pthread_cond_t stop_cond; /* signalled under stop_mu when stopping turns true */
     bool stopping;            /* stop_mu */
