@@ -325,3 +325,25 @@ const char *actions_hints(const struct keymap *km, char *buf, size_t len)
     }
     return buf;
 }
+
+const char *actions_traffic_hints(const struct keymap *km, char *buf, size_t len)
+{
+    static const char *const shown[][2] = {
+        {"traffic-next", "next step"},
+        {"traffic-prev", "prev step"},
+        {"traffic-set", "set %"},
+        {"traffic-rollback", "rollback"},
+    };
+    size_t off = 0;
+    if (len)
+        buf[0] = '\0';
+    for (size_t i = 0; i < sizeof shown / sizeof shown[0] && off < len; i++) {
+        int key;
+        if (keymap_keys_for(km, shown[i][0], &key, 1) == 0)
+            continue;
+        char kn[32];
+        keymap_key_name(key, kn, sizeof kn);
+        off += (size_t)snprintf(buf + off, len - off, "%s%s:%s", off ? "  " : "", kn, shown[i][1]);
+    }
+    return buf;
+}

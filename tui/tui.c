@@ -185,6 +185,13 @@ static void setup_help(struct loop *l)
     actions_help_free(e, n);
     char hints[256];
     dashboard_set_hints(l->dash, actions_hints(l->km, hints, sizeof hints));
+    /* an observer has no traffic keys, so no hints for them either */
+    if (!l->observer) {
+        char th[256], both[520];
+        actions_traffic_hints(l->km, th, sizeof th);
+        snprintf(both, sizeof both, "%s%s%s", th, th[0] ? "  " : "", hints);
+        dashboard_set_traffic_hints(l->dash, th[0] ? both : NULL);
+    }
 }
 
 int tui_run(const struct tui_opts *o, struct error *err)

@@ -43,6 +43,7 @@ struct dashboard {
     char *hints;
 
     struct dialog *dialog; /* a modal dialog over the body (traffic changes), or NULL */
+    char *traffic_hints;   /* status bar hints while Traffic is focused, or NULL */
 };
 
 static struct widget_view view_of(const struct dashboard *d)
@@ -88,6 +89,7 @@ void dashboard_free(struct dashboard *d)
     widget_free(d->help);
     widget_free(d->drill);
     dialog_free(d->dialog);
+    free(d->traffic_hints);
     analysis_free(d->an);
     for (int s = 0; s < 2; s++) {
         model_cluster_unref(d->snap[s]);
@@ -265,6 +267,9 @@ static void draw_status(struct dashboard *d, struct canvas *c)
     if (rw > w / 2)
         rw = w / 2;
     const char *left = d->message[0] ? d->message : d->hints;
+    if (!d->message[0] && d->traffic_hints && d->focus == PANEL_TRAFFIC &&
+        panel_traffic_selected(d->panel[PANEL_TRAFFIC]) != NULL)
+        left = d->traffic_hints;
     canvas_text(c, 0, 0, w - rw - 1, d->message[0] ? THEME_ROLE_FILTER : THEME_ROLE_STATUS_BAR, 0,
                 left);
     if (right[0])
@@ -568,4 +573,10 @@ void dashboard_dialog_close(struct dashboard *d)
 {
     dialog_free(d->dialog);
     d->dialog = NULL;
+}
+
+void dashboard_set_traffic_hints(struct dashboard *d, const char *hints)
+{
+    free(d->traffic_hints);
+    d->traffic_hints = hints && hints[0] ? xstrdup(hints) : NULL;
 }

@@ -51,6 +51,9 @@ const char *actions_hints(const struct keymap *km, char *buf, size_t len);
 bool actions_mutating(const char *name);
 /* Unbinds every key bound to a mutating action (observer mode; after config `keys:`). */
 void actions_unbind_mutating(struct keymap *km);
+/* "]:next step  [:prev step  W:set %  R:rollback" from the keys bound in km ("" when none is
+ * bound), for the status bar while the Traffic panel is focused. */
+const char *actions_traffic_hints(const struct keymap *km, char *buf, size_t len);
 /* actions_help without the mutating actions when observer is true. */
 struct panel_help_entry *actions_help_mode(const struct keymap *km, bool observer, size_t *n);
 

@@ -109,5 +109,8 @@ void dashboard_dialog_open(struct dashboard *d, struct dialog *dlg);
 struct dialog *dashboard_dialog(const struct dashboard *d);
 /* Closes and frees the open dialog; nothing when none is open. */
 void dashboard_dialog_close(struct dashboard *d);
+/* Key hints shown in the status bar instead of the general ones while the Traffic panel is
+ * focused and has a target (copied; NULL or "": none, as in observer mode). */
+void dashboard_set_traffic_hints(struct dashboard *d, const char *hints);
 
 #endif

@@ -316,9 +316,14 @@ static void test_dashboard_traffic_80x24(void **state)
     /* folded: the summary line says where each target stands */
     assert_non_null(strstr(t, "+ Traffic: shop-api 30% to new; shop-lb 10% to new STALE"));
     free(t);
+    dashboard_set_traffic_hints(d, "]:next step  [:prev step  W:set %  R:rollback");
+    t = draw_dash(d);
+    assert_null(strstr(t, "]:next step")); /* only while Traffic is focused */
+    free(t);
     dashboard_command(d, "traffic");
     t = draw_dash(d);
     golden("dashboard_80x24_traffic.txt", t);
+    assert_non_null(strstr(t, "]:next step  [:prev step  W:set %  R:rollback"));
     assert_non_null(strstr(t, "Traffic 3"));
     free(t);
     assert_string_equal(dashboard_traffic_selected(d)->cfg.name, "shop-api");
@@ -348,7 +353,7 @@ static void test_dashboard_traffic_80x24(void **state)
     dashboard_dialog_close(d);
     assert_null(dashboard_dialog(d));
     t = draw_dash(d);
-    assert_null(strstr(t, "next step"));
+    assert_null(strstr(t, "shop-api: next step"));
     free(t);
     dashboard_free(d);
 }

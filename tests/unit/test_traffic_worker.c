@@ -309,6 +309,9 @@ static void test_keys_and_observer(void **state)
     assert_true(help_has(e, nh, "traffic-next", "]"));
     assert_true(help_has(e, nh, "traffic-rollback", "R"));
     actions_help_free(e, nh);
+    char th[256];
+    assert_string_equal(actions_traffic_hints(km, th, sizeof th),
+                        "]:next step  [:prev step  W:set %  R:rollback");
 
     /* observer: a config binding one of them again does not survive */
     keymap_bind(km, 'x', "traffic-set");
@@ -326,6 +329,7 @@ static void test_keys_and_observer(void **state)
     actions_help_free(e, nh);
     char hints[256];
     assert_null(strstr(actions_hints(km, hints, sizeof hints), "traffic"));
+    assert_string_equal(actions_traffic_hints(km, th, sizeof th), "");
 
     /* without a worker (observer, or no target) the action says so and changes nothing */
     struct dashboard_opts dopts = {.context = {"a", "b"}, .mode = "OBSERVER"};
