@@ -531,6 +531,12 @@ static void test_sigkill_mid_append_loses_nothing(void **state)
             }
             _exit(0);
         }
+        /* let the writer get going (slow under sanitizers), then kill it mid-stream */
+        struct stat st;
+        off_t start = stat(path, &st) == 0 ? st.st_size : 0;
+        struct timespec tick = {0, 5 * 1000000L};
+        for (int i = 0; i < 2000 && (stat(path, &st) != 0 || st.st_size <= start); i++)
+            nanosleep(&tick, NULL);
         struct timespec ts = {0, (30 + 20 * round) * 1000000L};
         nanosleep(&ts, NULL);
         kill(pid, SIGKILL);
