@@ -921,3 +921,50 @@ int traffic_change_resume(struct traffic_change *tc, const struct journal_pendin
     json_object_put(o);
     return 0;
 }
+
+int traffic_change_resume_all(struct traffic_change *tc, traffic_change_read_fn read_fn, void *ctx,
+                              const char *who, struct traffic_resume **out, size_t *n,
+                              struct error *err)
+{
+    *out = NULL;
+    *n = 0;
+    if (tc->journal == NULL) {
+        error_set(err, "no journal: nothing to resume");
+        return -1;
+    }
+    struct journal_pending *p = NULL;
+    size_t np = 0;
+    if (journal_pending(journal_path(tc->journal), &p, &np, err) != 0)
+        return -1;
+    int rc = 0;
+    for (size_t i = 0; i < np; i++) {
+        char *target = NULL;
+        if (!traffic_change_pending_is_traffic(&p[i], &target))
+            continue;
+        struct traffic_reading fresh;
+        memset(&fresh, 0, sizeof fresh);
+        struct error e;
+        error_clear(&e);
+        struct traffic_resume r;
+        int one = read_fn(target, &fresh, ctx, &e);
+        if (one == 0)
+            one = traffic_change_resume(tc, &p[i], &fresh, who, &r, &e);
+        else {
+            char why[sizeof e.msg];
+            snprintf(why, sizeof why, "%s", e.msg);
+            error_set(&e, "%s: cannot read it to resolve %s: %s", target, p[i].id, why);
+        }
+        traffic_reading_fini(&fresh);
+        if (one == 0) {
+            *out = xreallocarray(*out, *n + 1, sizeof **out);
+            (*out)[(*n)++] = r;
+        } else if (rc == 0) {
+            rc = -1;
+            error_set(err, "%s", e.msg);
+            error_sanitize(err);
+        }
+        free(target);
+    }
+    journal_pending_free(p, np);
+    return rc;
+}

@@ -188,4 +188,19 @@ int traffic_change_resume(struct traffic_change *tc, const struct journal_pendin
                           const struct traffic_reading *fresh, const char *who,
                           struct traffic_resume *out, struct error *err);
 
+/* Gives a fresh reading of target for resume (e.g. a provider read inside
+ * traffic_poller_with_provider()). Returns 0, or -1 with err. */
+typedef int (*traffic_change_read_fn)(const char *target, struct traffic_reading *out, void *ctx,
+                                      struct error *err);
+
+/* Resolves every traffic intent of the journal without a result (at start, before any change
+ * is offered): reads its target through read_fn and calls traffic_change_resume(). Intents of
+ * other kinds (the runbook's) are left alone. *out receives the resolved ones (an array of *n:
+ * traffic_resume_fini each, then free the array). Returns 0 when every traffic intent was
+ * resolved, else -1 with err naming the first that stays pending (its target could not be
+ * read); the others are resolved all the same. */
+int traffic_change_resume_all(struct traffic_change *tc, traffic_change_read_fn read_fn, void *ctx,
+                              const char *who, struct traffic_resume **out, size_t *n,
+                              struct error *err);
+
 #endif

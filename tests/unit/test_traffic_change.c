@@ -778,6 +778,55 @@ static void test_resume_decisions(void **state)
     traffic_preview_free(pv);
 }
 
+static int read_for_resume(const char *target, struct traffic_reading *out, void *ctx,
+                           struct error *err)
+{
+    struct fx *x = ctx;
+    if (strcmp(target, "api") != 0) {
+        error_set(err, "no provider for %s", target);
+        return -1;
+    }
+    struct error e;
+    return fake_read(&x->p, out, err != NULL ? err : &e);
+}
+
+static void test_resume_all_at_start(void **state)
+{
+    struct fx *x = *state;
+    /* a crash between intent and apply: the intent is there, the weights never moved */
+    add_intent(x, "traffic:api:1", "api", 100, 0, 90, 10);
+    add_intent(x, "traffic:gone:2", "gone", 100, 0, 50, 50);
+    json_object *f = json_tokener_parse("{\"action\":\"runbook.step\",\"step\":1}");
+    struct error err;
+    assert_int_equal(journal_append(x->j, JOURNAL_INTENT, "step-1", f, NULL, &err), 0);
+    json_object_put(f);
+    struct traffic_resume *r;
+    size_t n;
+    error_clear(&err);
+    assert_int_equal(traffic_change_resume_all(x->tc, read_for_resume, x, NULL, &r, &n, &err), -1);
+    assert_string_equal(err.msg, "gone: cannot read it to resolve traffic:gone:2: no provider for "
+                                 "gone");
+    assert_int_equal(n, 1);
+    assert_string_equal(r[0].intent_id, "traffic:api:1");
+    assert_int_equal(r[0].decision, TRAFFIC_RESUME_NOT_APPLIED);
+    traffic_resume_fini(&r[0]);
+    free(r);
+    assert_int_equal(x->f.napplies, 0); /* checked, never repeated */
+    /* api can be changed again; gone's and the runbook's intents stay pending */
+    struct traffic_preview *pv = prep_ok(x, TRAFFIC_CHANGE_NEXT, 0);
+    traffic_preview_free(pv);
+    struct journal_pending *p;
+    assert_int_equal(journal_pending(x->path, &p, &n, &err), 0);
+    assert_int_equal(n, 2);
+    assert_string_equal(p[0].id, "traffic:gone:2");
+    assert_string_equal(p[1].id, "step-1");
+    journal_pending_free(p, n);
+    /* again: api's intent is resolved for good, gone's still cannot be */
+    assert_int_equal(traffic_change_resume_all(x->tc, read_for_resume, x, NULL, &r, &n, &err), -1);
+    assert_int_equal(n, 0);
+    free(r);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -796,6 +845,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_weights_moved_since_preview, setup, teardown),
         cmocka_unit_test_setup_teardown(test_rollback_target, setup, teardown),
         cmocka_unit_test_setup_teardown(test_resume_decisions, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_resume_all_at_start, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
