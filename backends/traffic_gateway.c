@@ -25,8 +25,9 @@
 struct gw {
     struct k8s_http *http;
     struct k8s_http_conn *conn;
-    char *path; /* /apis/gateway.networking.k8s.io/v1/namespaces/NS/httproutes/NAME */
-    char *ctx;  /* context name, for the describe lines */
+    char *path;    /* /apis/gateway.networking.k8s.io/v1/namespaces/NS/httproutes/NAME */
+    char *ctx;     /* context name, for the describe lines */
+    int timeout_s; /* per request (env.timeout_ms, default 10 s) */
 };
 
 /* Prefixes err's message with the target's name and makes it safe to draw. */
@@ -108,8 +109,11 @@ static int route_get(struct traffic_provider *p, struct route *rt, struct error 
     rt->idx[0] = rt->idx[1] = -1;
     rt->weight[0] = rt->weight[1] = -1;
     struct body b = {0};
-    struct k8s_http_req req = {
-        .method = "GET", .path = g->path, .on_body = body_add, .arg = &b, .timeout_s = 30};
+    struct k8s_http_req req = {.method = "GET",
+                               .path = g->path,
+                               .on_body = body_add,
+                               .arg = &b,
+                               .timeout_s = g->timeout_s};
     struct k8s_http_resp resp;
     memset(&resp, 0, sizeof resp);
     if (k8s_http_do(g->conn, &req, &resp, err) < 0) {
@@ -336,7 +340,7 @@ static int gw_apply(struct traffic_provider *p, const struct traffic_weights *to
                                .path = g->path,
                                .body = body,
                                .content_type = "application/json-patch+json",
-                               .timeout_s = 30};
+                               .timeout_s = g->timeout_s};
     struct k8s_http_resp resp;
     memset(&resp, 0, sizeof resp);
     int rc = k8s_http_do(g->conn, &req, &resp, err);
@@ -475,6 +479,7 @@ int traffic_gateway_new(const struct traffic_target_cfg *cfg,
     g->path = xasprintf("/apis/gateway.networking.k8s.io/v1/namespaces/%s/httproutes/%s", cfg->ns,
                         cfg->route);
     g->ctx = text_sanitize(cfg->context);
+    g->timeout_s = env->timeout_ms > 0 ? (env->timeout_ms + 999) / 1000 : 10;
     *out = traffic_provider_alloc(&gw_ops, cfg, env, g);
     return 0;
 }
