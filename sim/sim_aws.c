@@ -1121,6 +1121,12 @@ static enum MHD_Result serve(struct rq_ctx *x)
         return MHD_NO;
     if (hit.latency_ms > 0)
         usleep((useconds_t)hit.latency_ms * 1000);
+    /* partial only means something for a change of several parts: elsewhere it is an error */
+    bool partial_ok = x->action && (strcmp(x->action, "ChangeResourceRecordSets") == 0 ||
+                                    strcmp(x->action, "ModifyListener") == 0 ||
+                                    strcmp(x->action, "ModifyRule") == 0);
+    if (hit.partial && !partial_ok)
+        hit.partial = false;
     if (hit.status && !hit.partial) {
         svc_error(x, &r, hit.status, hit.code[0] ? hit.code : fault_code(hit.status),
                   hit.code[0] ? hit.code : fault_code(hit.status), "injected fault");
