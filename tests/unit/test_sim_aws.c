@@ -10,6 +10,7 @@
 #include <cmocka.h>
 
 #include <errno.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -620,6 +621,62 @@ static void test_fault_validation(void **state)
     sim_stop(sim);
 }
 
+struct worker {
+    struct sim *sim;
+    int ok;
+};
+
+static void *worker_main(void *arg)
+{
+    struct worker *w = arg;
+    for (int i = 0; i < 10; i++) {
+        /* AssumeRole writes the key registry, GetCallerIdentity reads it */
+        struct resp r =
+            sts(w->sim,
+                i % 2 ? "Action=GetCallerIdentity&Version=2011-06-15"
+                      : "Action=AssumeRole&Version=2011-06-15&RoleArn=arn%3Aaws%3Aiam%3A%"
+                        "3A222233334444%3Arole%2Fr&RoleSessionName=s1",
+                NULL);
+        w->ok += r.status == 200;
+        free(r.body);
+    }
+    return NULL;
+}
+
+static void test_concurrent_requests(void **state)
+{
+    (void)state;
+    struct sim *sim =
+        start(CLUSTERS AWS_SECTION "  roles: [{arn: \"arn:aws:iam::222233334444:role/r\", trust: "
+                                   "[\"arn:aws:iam::222233334444:user/tester\"]}]\n");
+    struct worker w[4];
+    pthread_t th[4];
+    for (int i = 0; i < 4; i++) {
+        w[i] = (struct worker){.sim = sim};
+        assert_int_equal(pthread_create(&th[i], NULL, worker_main, &w[i]), 0);
+    }
+    for (int i = 0; i < 20; i++) {
+        char *s = sim_requests_json(sim);
+        assert_non_null(strstr(s, "\"aws\":{\"total\":"));
+        free(s);
+        usleep(2000);
+    }
+    for (int i = 0; i < 4; i++) {
+        assert_int_equal(pthread_join(th[i], NULL), 0);
+        assert_int_equal(w[i].ok, 10);
+    }
+    json_object *a = aws_counts(sim);
+    assert_int_equal(count_of(a, "total"), 40);
+    json_object *by;
+    assert_true(json_object_object_get_ex(a, "by_action", &by));
+    assert_int_equal(count_of(by, "sts:AssumeRole"), 20);
+    json_object_put(a);
+    char *s = sim_requests_json(sim);
+    assert_non_null(strstr(s, "\"test-sim-aws/1\":{\"total\":40,\"mutating\":0}"));
+    free(s);
+    sim_stop(sim);
+}
+
 static void expect_scenario_error(const char *aws, const char *msg, int line)
 {
     char *yaml = xasprintf("%saws:\n%s", CLUSTERS, aws);
@@ -678,6 +735,7 @@ int main(void)
         cmocka_unit_test(test_elb_partial_and_validation),
         cmocka_unit_test(test_fault_validation),
         cmocka_unit_test(test_scenario_errors),
+        cmocka_unit_test(test_concurrent_requests),
     };
     int rc = cmocka_run_group_tests(tests, NULL, NULL);
     curl_global_cleanup();
