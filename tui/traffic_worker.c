@@ -465,7 +465,8 @@ static void show_outcome(struct traffic_worker *tw, struct dashboard *d, struct 
     }
     if (o->detail)
         dialog_line(dlg, THEME_ROLE_DIM, 0, "%s", o->detail);
-    if (j->rc != 0 && j->err[0] && (o->detail == NULL || strstr(j->err, o->detail) == NULL))
+    if (j->rc != 0 && j->err[0] && (o->detail == NULL || strstr(j->err, o->detail) == NULL) &&
+        (o->text == NULL || strstr(j->err, o->text) == NULL))
         dialog_line(dlg, THEME_ROLE_ERROR, 0, "%s", j->err);
     if (o->intent_id)
         dialog_line(dlg, THEME_ROLE_DIM, 0, "journal: %s%s", o->intent_id,
