@@ -123,4 +123,34 @@ grep -qE '^s1 +Opaque +2 ' "$TMP/stab.out" || fail "secret Table row"
 k get secrets -n shop -o name >/dev/null 2>&1 || fail "names"
 k get --raw /api/v1/namespaces/shop/secrets >"$TMP/raw.out" 2>&1 || fail "raw list"
 grep -q dXNlcg== "$TMP/raw.out" || fail "raw list lacks data"
+
+# bad scenarios: file:line:col, exit 1
+bad() { # NAME YAML EXPECTED-REGEX
+    printf '%s\n' "$2" >"$TMP/$1.yaml"
+    "$CUTOVER_SIM" --scenario "$TMP/$1.yaml" --write-kubeconfig "$TMP/$1.kc" >"$TMP/$1.out" \
+        2>"$TMP/$1.err"
+    local rc=$?
+    [ "$rc" -eq 1 ] || fail "$1: exit $rc, want 1"
+    grep -Eq "$3" "$TMP/$1.err" || fail "$1: stderr: $(cat "$TMP/$1.err")"
+}
+bad unknown-kind 'clusters:
+  - name: a
+    objects:
+      - {apiVersion: example.com/v1, kind: Widget, metadata: {name: w, namespace: x}}
+  - name: b' ':4:9: the simulator does not serve Widget \(example.com/v1\)'
+bad no-namespace 'clusters:
+  - name: a
+    objects:
+      - {apiVersion: external-secrets.io/v1beta1, kind: ExternalSecret, metadata: {name: e}}
+  - name: b' ':4:9: a ExternalSecret needs metadata.namespace'
+bad not-base64 'clusters:
+  - name: a
+    secrets:
+      - {namespace: x, name: s, data: {k: "not base64!"}}
+  - name: b' ':4:43: secret data value for "k" must be base64'
+bad keys-and-data 'clusters:
+  - name: a
+    secrets:
+      - {namespace: x, name: s, keys: [a], data: {k: eA==}}
+  - name: b' 'either keys or data'
 exit 0
