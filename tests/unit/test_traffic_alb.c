@@ -1,11 +1,14 @@
 /* The ALB traffic provider against the simulator's AWS endpoint (demo: a load balancer whose
- * listener forwards to target groups onprem/eks, 100/0): read() gives the weights and the
- * target health the aws CLI shows, a 70/30 ModifyListener keeps stickiness and is read back, a
- * change answered with an error reports what is really live, observer mode sends nothing. */
+ * listener and its rule forward to target groups onprem/eks, 100/0): read() gives the weights and
+ * the target health the aws CLI shows, a 70/30 ModifyListener keeps stickiness and is read back,
+ * a ModifyRule changes the rule only, a change answered with an error reports what is really
+ * live, observer mode sends nothing. */
 
+#include "cutover/aws_http.h"
 #include "cutover/sim.h"
 #include "cutover/traffic_provider.h"
 #include "cutover/xalloc.h"
+#include "cutover/xml.h"
 
 #include <json-c/json.h>
 #include <setjmp.h>
@@ -22,6 +25,7 @@ struct fx {
     struct sim *sim;
     char *url;
     char *listener; /* the demo listener forwarding to both groups */
+    char *rule;     /* its rule (priority 10) forwarding to both */
     char *tg[2];    /* target group ARNs: [TRAFFIC_OLD] onprem, [TRAFFIC_NEW] eks */
 };
 
@@ -116,6 +120,29 @@ static long sim_aws_count(struct sim *sim, const char *field, const char *action
     return n;
 }
 
+/* The weights of the two groups in the forward action of the listener's default actions (rule
+ * NULL) or of a rule, as the aws CLI describes them; -1 for a group not there. */
+static void cli_weights(const struct fx *f, const char *rule, int w[2])
+{
+    json_object *j = rule ? aws_cli(f, "elbv2 describe-rules --rule-arns %s", rule)
+                          : aws_cli(f, "elbv2 describe-listeners --listener-arns %s", f->listener);
+    json_object *item = json_object_array_get_idx(jget(j, rule ? "Rules" : "Listeners"), 0);
+    json_object *acts = jget(item, rule ? "Actions" : "DefaultActions");
+    assert_non_null(acts);
+    w[0] = w[1] = -1;
+    for (size_t i = 0; i < json_object_array_length(acts); i++) {
+        json_object *a = json_object_array_get_idx(acts, i);
+        json_object *groups = jget(jget(a, "ForwardConfig"), "TargetGroups");
+        for (size_t k = 0; groups && k < json_object_array_length(groups); k++) {
+            json_object *g = json_object_array_get_idx(groups, k);
+            for (int s = 0; s < 2; s++)
+                if (strcmp(json_object_get_string(jget(g, "TargetGroupArn")), f->tg[s]) == 0)
+                    w[s] = json_object_get_int(jget(g, "Weight"));
+        }
+    }
+    json_object_put(j);
+}
+
 /* The listener as the aws CLI describes it (a new reference). */
 static json_object *cli_listener(const struct fx *f)
 {
@@ -124,25 +151,6 @@ static json_object *cli_listener(const struct fx *f)
     json_object_put(j);
     assert_non_null(l);
     return l;
-}
-
-/* The weight of group arn in the listener's forward action, per the aws CLI; -1 if absent. */
-static int cli_weight(const struct fx *f, const char *arn)
-{
-    json_object *l = cli_listener(f);
-    json_object *acts = jget(l, "DefaultActions");
-    int w = -1;
-    for (size_t i = 0; i < json_object_array_length(acts); i++) {
-        json_object *a = json_object_array_get_idx(acts, i);
-        json_object *groups = jget(jget(a, "ForwardConfig"), "TargetGroups");
-        for (size_t k = 0; groups && k < json_object_array_length(groups); k++) {
-            json_object *g = json_object_array_get_idx(groups, k);
-            if (strcmp(json_object_get_string(jget(g, "TargetGroupArn")), arn) == 0)
-                w = json_object_get_int(jget(g, "Weight"));
-        }
-    }
-    json_object_put(l);
-    return w;
 }
 
 /* "h/n healthy" for a group, per the aws CLI. */
@@ -162,6 +170,42 @@ static void cli_health(const struct fx *f, const char *arn, char *out, size_t le
 
 /* --- fixture ------------------------------------------------------------------------------ */
 
+/* One ELBv2 call through a client of its own, to find the demo's ARNs quickly (what the
+ * provider did is checked with the aws CLI). */
+static struct xml_node *elb(const struct fx *f, const char *action, const char *pname,
+                            const char *pval)
+{
+    struct aws_client_opts o = {
+        .service = "elasticloadbalancing", .endpoint = f->url, .profile = "sim"};
+    struct aws_client *c = NULL;
+    struct error err;
+    error_clear(&err);
+    if (aws_client_new(&o, &c, &err) < 0)
+        fail_msg("aws_client_new: %s", err.msg);
+    struct aws_param prm[1] = {{pname, pval}};
+    struct aws_response resp;
+    memset(&resp, 0, sizeof resp);
+    if (aws_query(c, action, "2015-12-01", prm, pname ? 1 : 0, &resp, &err) < 0)
+        fail_msg("%s: %s", action, err.msg);
+    struct xml_node *root = NULL;
+    if (xml_parse(resp.body, resp.len, action, &root, &err) < 0)
+        fail_msg("%s: %s", action, err.msg);
+    aws_response_fini(&resp);
+    aws_client_free(c);
+    return root;
+}
+
+static bool forwards_to(const struct xml_node *actions, const char *arn)
+{
+    for (const struct xml_node *a = xml_child(actions, "member"); a; a = xml_next(a, "member")) {
+        const struct xml_node *groups = xml_path(a, "ForwardConfig/TargetGroups");
+        for (const struct xml_node *g = xml_child(groups, "member"); g; g = xml_next(g, "member"))
+            if (strcmp(xml_path_text(g, "TargetGroupArn"), arn) == 0)
+                return true;
+    }
+    return false;
+}
+
 static int setup(void **state)
 {
     struct fx *f = xcalloc(1, sizeof *f);
@@ -171,37 +215,43 @@ static int setup(void **state)
     if (sim_start(&opts, &f->sim, &err) < 0)
         fail_msg("sim_start: %s", err.msg);
     f->url = aws_env(f->sim);
-    json_object *tgs = aws_cli(f, "elbv2 describe-target-groups");
-    json_object *list = jget(tgs, "TargetGroups");
-    for (size_t i = 0; list && i < json_object_array_length(list); i++) {
-        json_object *g = json_object_array_get_idx(list, i);
-        const char *name = json_object_get_string(jget(g, "TargetGroupName"));
-        const char *arn = json_object_get_string(jget(g, "TargetGroupArn"));
+    struct xml_node *tgs = elb(f, "DescribeTargetGroups", NULL, NULL);
+    const struct xml_node *list = xml_find(tgs, "TargetGroups");
+    for (const struct xml_node *g = xml_child(list, "member"); g; g = xml_next(g, "member")) {
+        const char *name = xml_path_text(g, "TargetGroupName");
+        const char *arn = xml_path_text(g, "TargetGroupArn");
         if (strstr(name, "onprem") && f->tg[TRAFFIC_OLD] == NULL)
             f->tg[TRAFFIC_OLD] = xstrdup(arn);
         else if (strstr(name, "eks") && f->tg[TRAFFIC_NEW] == NULL)
             f->tg[TRAFFIC_NEW] = xstrdup(arn);
     }
-    json_object_put(tgs);
+    xml_free(tgs);
     assert_non_null(f->tg[TRAFFIC_OLD]);
     assert_non_null(f->tg[TRAFFIC_NEW]);
-    json_object *lbs = aws_cli(f, "elbv2 describe-load-balancers");
-    list = jget(lbs, "LoadBalancers");
-    for (size_t i = 0; list && i < json_object_array_length(list) && !f->listener; i++) {
-        const char *lb =
-            json_object_get_string(jget(json_object_array_get_idx(list, i), "LoadBalancerArn"));
-        json_object *ls = aws_cli(f, "elbv2 describe-listeners --load-balancer-arn %s", lb);
-        json_object *ll = jget(ls, "Listeners");
-        for (size_t k = 0; ll && k < json_object_array_length(ll) && !f->listener; k++) {
-            json_object *l = json_object_array_get_idx(ll, k);
-            const char *s = json_object_to_json_string(jget(l, "DefaultActions"));
-            if (strstr(s, "TargetGroups") && strstr(s, strrchr(f->tg[TRAFFIC_NEW], '/') + 1))
-                f->listener = xstrdup(json_object_get_string(jget(l, "ListenerArn")));
-        }
-        json_object_put(ls);
+    struct xml_node *lbs = elb(f, "DescribeLoadBalancers", NULL, NULL);
+    list = xml_find(lbs, "LoadBalancers");
+    for (const struct xml_node *lb = xml_child(list, "member"); lb && !f->listener;
+         lb = xml_next(lb, "member")) {
+        struct xml_node *ls =
+            elb(f, "DescribeListeners", "LoadBalancerArn", xml_path_text(lb, "LoadBalancerArn"));
+        const struct xml_node *ll = xml_find(ls, "Listeners");
+        for (const struct xml_node *l = xml_child(ll, "member"); l && !f->listener;
+             l = xml_next(l, "member"))
+            if (forwards_to(xml_child(l, "DefaultActions"), f->tg[TRAFFIC_NEW]))
+                f->listener = xstrdup(xml_path_text(l, "ListenerArn"));
+        xml_free(ls);
     }
-    json_object_put(lbs);
+    xml_free(lbs);
     assert_non_null(f->listener);
+    struct xml_node *rules = elb(f, "DescribeRules", "ListenerArn", f->listener);
+    list = xml_find(rules, "Rules");
+    for (const struct xml_node *r = xml_child(list, "member"); r && !f->rule;
+         r = xml_next(r, "member"))
+        if (strcmp(xml_path_text(r, "IsDefault"), "false") == 0 &&
+            forwards_to(xml_child(r, "Actions"), f->tg[TRAFFIC_NEW]))
+            f->rule = xstrdup(xml_path_text(r, "RuleArn"));
+    xml_free(rules);
+    assert_non_null(f->rule);
     *state = f;
     return 0;
 }
@@ -212,13 +262,15 @@ static int teardown(void **state)
     sim_stop(f->sim);
     free(f->url);
     free(f->listener);
+    free(f->rule);
     free(f->tg[0]);
     free(f->tg[1]);
     free(f);
     return 0;
 }
 
-static struct traffic_provider *provider(const struct fx *f, const char *new_arn, bool read_only)
+static struct traffic_provider *provider_rule(const struct fx *f, const char *new_arn,
+                                              const char *rule, bool read_only)
 {
     struct traffic_target_cfg t;
     memset(&t, 0, sizeof t);
@@ -227,6 +279,7 @@ static struct traffic_provider *provider(const struct fx *f, const char *new_arn
     t.old_id = xstrdup(f->tg[TRAFFIC_OLD]);
     t.new_id = xstrdup(new_arn);
     t.listener_arn = xstrdup(f->listener);
+    t.rule_arn = xstrdup_null(rule);
     t.aws_endpoint = xstrdup(f->url);
     t.aws_profile = xstrdup("sim");
     struct traffic_provider_env env = {.read_only = read_only, .timeout_ms = 5000};
@@ -237,6 +290,11 @@ static struct traffic_provider *provider(const struct fx *f, const char *new_arn
         fail_msg("traffic_provider_new: %s", err.msg);
     traffic_target_cfg_fini(&t);
     return p;
+}
+
+static struct traffic_provider *provider(const struct fx *f, const char *new_arn, bool read_only)
+{
+    return provider_rule(f, new_arn, NULL, read_only);
 }
 
 static void must_read(struct traffic_provider *p, struct traffic_reading *r)
@@ -256,9 +314,11 @@ static void test_read_demo(void **state)
     struct traffic_provider *p = provider(f, f->tg[TRAFFIC_NEW], false);
     struct traffic_reading r;
     must_read(p, &r);
+    int w[2];
+    cli_weights(f, NULL, w);
     for (int s = 0; s < 2; s++) {
         assert_true(r.side[s].present);
-        assert_int_equal(r.side[s].weight, cli_weight(f, f->tg[s]));
+        assert_int_equal(r.side[s].weight, w[s]);
         char want[64];
         cli_health(f, f->tg[s], want, sizeof want);
         assert_non_null(r.side[s].health_detail);
@@ -328,8 +388,10 @@ static void test_apply_70_30(void **state)
     assert_int_equal(r.side[TRAFFIC_NEW].weight, 30);
     traffic_reading_fini(&r);
     traffic_provider_free(q);
-    assert_int_equal(cli_weight(f, f->tg[TRAFFIC_OLD]), 70);
-    assert_int_equal(cli_weight(f, f->tg[TRAFFIC_NEW]), 30);
+    int w[2];
+    cli_weights(f, NULL, w);
+    assert_int_equal(w[TRAFFIC_OLD], 70);
+    assert_int_equal(w[TRAFFIC_NEW], 30);
     /* The stickiness of the forward action is as it was. */
     json_object *after = cli_listener(f);
     json_object *a0 = json_object_array_get_idx(jget(before, "DefaultActions"), 0);
@@ -341,6 +403,42 @@ static void test_apply_70_30(void **state)
                      json_object_array_length(jget(before, "DefaultActions")));
     json_object_put(before);
     json_object_put(after);
+    traffic_provider_free(p);
+}
+
+/* The rule (priority 10) is changed through ModifyRule; the listener's default action is not. */
+static void test_rule_70_30(void **state)
+{
+    struct fx *f = *state;
+    struct traffic_provider *p = provider_rule(f, f->tg[TRAFFIC_NEW], f->rule, false);
+    struct traffic_reading r;
+    must_read(p, &r);
+    assert_int_equal(r.side[TRAFFIC_OLD].weight, 100);
+    assert_int_equal(r.side[TRAFFIC_NEW].weight, 0);
+    assert_non_null(strstr(r.detail, "rule 10"));
+    traffic_reading_fini(&r);
+    struct traffic_weights to = {{70, 30}};
+    char **lines = NULL;
+    size_t n = 0;
+    struct error err;
+    error_clear(&err);
+    assert_int_equal(p->ops->describe(p, &to, &lines, &n, &err), 0);
+    assert_non_null(strstr(lines[0], "ModifyRule"));
+    assert_non_null(strstr(lines[0], f->rule));
+    free(lines[0]);
+    free(lines);
+    struct traffic_apply_result res;
+    if (p->ops->apply(p, &to, &res, &err) < 0)
+        fail_msg("apply: %s", err.msg);
+    assert_true(res.accepted);
+    traffic_apply_result_fini(&res);
+    int w[2];
+    cli_weights(f, f->rule, w);
+    assert_int_equal(w[TRAFFIC_OLD], 70);
+    assert_int_equal(w[TRAFFIC_NEW], 30);
+    cli_weights(f, NULL, w);
+    assert_int_equal(w[TRAFFIC_OLD], 100);
+    assert_int_equal(w[TRAFFIC_NEW], 0);
     traffic_provider_free(p);
 }
 
@@ -366,8 +464,10 @@ static void test_error_answer_true_state(void **state)
     sim_faults_clear(f->sim);
     struct traffic_reading r;
     must_read(p, &r);
-    assert_int_equal(r.side[TRAFFIC_OLD].weight, cli_weight(f, f->tg[TRAFFIC_OLD]));
-    assert_int_equal(r.side[TRAFFIC_NEW].weight, cli_weight(f, f->tg[TRAFFIC_NEW]));
+    int w[2];
+    cli_weights(f, NULL, w);
+    assert_int_equal(r.side[TRAFFIC_OLD].weight, w[TRAFFIC_OLD]);
+    assert_int_equal(r.side[TRAFFIC_NEW].weight, w[TRAFFIC_NEW]);
     assert_int_equal(r.side[TRAFFIC_OLD].weight, 50);
     traffic_reading_fini(&r);
     traffic_provider_free(p);
@@ -391,8 +491,10 @@ static void test_rejected_nothing_changed(void **state)
     assert_int_equal(res.applied, 0);
     traffic_apply_result_fini(&res);
     sim_faults_clear(f->sim);
-    assert_int_equal(cli_weight(f, f->tg[TRAFFIC_OLD]), 100);
-    assert_int_equal(cli_weight(f, f->tg[TRAFFIC_NEW]), 0);
+    int w[2];
+    cli_weights(f, NULL, w);
+    assert_int_equal(w[TRAFFIC_OLD], 100);
+    assert_int_equal(w[TRAFFIC_NEW], 0);
     traffic_provider_free(p);
 }
 
@@ -413,7 +515,9 @@ static void test_read_only_refuses(void **state)
     assert_non_null(strstr(err.msg, "observer"));
     traffic_apply_result_fini(&res);
     assert_int_equal(sim_aws_count(f->sim, "mutating", NULL), before);
-    assert_int_equal(cli_weight(f, f->tg[TRAFFIC_OLD]), 100);
+    int w[2];
+    cli_weights(f, NULL, w);
+    assert_int_equal(w[TRAFFIC_OLD], 100);
     traffic_provider_free(p);
 }
 
@@ -440,6 +544,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_read_demo, setup, teardown),
         cmocka_unit_test_setup_teardown(test_missing_side, setup, teardown),
         cmocka_unit_test_setup_teardown(test_apply_70_30, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_rule_70_30, setup, teardown),
         cmocka_unit_test_setup_teardown(test_error_answer_true_state, setup, teardown),
         cmocka_unit_test_setup_teardown(test_rejected_nothing_changed, setup, teardown),
         cmocka_unit_test_setup_teardown(test_read_only_refuses, setup, teardown),

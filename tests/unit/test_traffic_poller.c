@@ -4,9 +4,11 @@
  * recovery after, exclusive use of a provider by a change (busy shown, no poll meanwhile, the
  * result read at once) and observer mode passed down to the providers. */
 
+#include "cutover/aws_http.h"
 #include "cutover/sim.h"
 #include "cutover/traffic_poller.h"
 #include "cutover/xalloc.h"
+#include "cutover/xml.h"
 
 #include <fcntl.h>
 #include <json-c/json.h>
@@ -59,43 +61,6 @@ static char *aws_env(struct sim *sim)
     return url;
 }
 
-/* Runs `aws --endpoint-url URL --output json ARGS` and parses what it prints. */
-static json_object *aws_cli(const struct fx *f, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    char args[4096];
-    vsnprintf(args, sizeof args, fmt, ap);
-    va_end(ap);
-    char *cmd = xasprintf("/usr/bin/aws --endpoint-url %s --output json %s", f->url, args);
-    FILE *pf = popen(cmd, "r");
-    assert_non_null(pf);
-    char *out = NULL;
-    size_t len = 0, cap = 0;
-    char buf[4096];
-    size_t got;
-    while ((got = fread(buf, 1, sizeof buf, pf)) > 0) {
-        if (len + got + 1 > cap) {
-            cap = (len + got + 1) * 2;
-            out = xrealloc(out, cap);
-        }
-        memcpy(out + len, buf, got);
-        len += got;
-    }
-    int st = pclose(pf);
-    if (st != 0)
-        fail_msg("%s: exit status %d", cmd, st);
-    free(cmd);
-    if (out == NULL)
-        return NULL;
-    out[len] = '\0';
-    json_object *j = json_tokener_parse(out);
-    if (j == NULL)
-        fail_msg("aws printed no JSON: %s", out);
-    free(out);
-    return j;
-}
-
 static json_object *jget(json_object *o, const char *key)
 {
     json_object *v = NULL;
@@ -126,6 +91,39 @@ static long sim_aws_count(struct sim *sim, const char *field, const char *action
 
 /* --- fixture ------------------------------------------------------------------------------ */
 
+/* The id of the demo zone example.com., through a client of its own (ListHostedZones). */
+static char *demo_zone(const struct fx *f)
+{
+    struct aws_client_opts o = {.service = "route53", .endpoint = f->url, .profile = "sim"};
+    struct aws_client *c = NULL;
+    struct error err;
+    error_clear(&err);
+    if (aws_client_new(&o, &c, &err) < 0)
+        fail_msg("aws_client_new: %s", err.msg);
+    struct aws_response resp;
+    memset(&resp, 0, sizeof resp);
+    if (aws_rest(c, "GET", "ListHostedZones", "/2013-04-01/hostedzone", NULL, NULL, &resp, &err) <
+        0)
+        fail_msg("ListHostedZones: %s", err.msg);
+    struct xml_node *root = NULL;
+    if (xml_parse(resp.body, resp.len, "ListHostedZones", &root, &err) < 0)
+        fail_msg("ListHostedZones: %s", err.msg);
+    char *zone = NULL;
+    const struct xml_node *zones = xml_child(root, "HostedZones");
+    for (const struct xml_node *z = xml_child(zones, "HostedZone"); z && !zone;
+         z = xml_next(z, "HostedZone"))
+        if (strcmp(xml_path_text(z, "Name"), "example.com.") == 0) {
+            const char *id = xml_path_text(z, "Id");
+            const char *slash = strrchr(id, '/');
+            zone = xstrdup(slash ? slash + 1 : id);
+        }
+    xml_free(root);
+    aws_response_fini(&resp);
+    aws_client_free(c);
+    assert_non_null(zone);
+    return zone;
+}
+
 static int setup(void **state)
 {
     struct fx *f = xcalloc(1, sizeof *f);
@@ -135,18 +133,7 @@ static int setup(void **state)
     if (sim_start(&opts, &f->sim, &err) < 0)
         fail_msg("sim_start: %s", err.msg);
     f->url = aws_env(f->sim);
-    json_object *z = aws_cli(f, "route53 list-hosted-zones-by-name --dns-name example.com.");
-    json_object *zones = jget(z, "HostedZones");
-    for (size_t i = 0; zones && i < json_object_array_length(zones); i++) {
-        json_object *hz = json_object_array_get_idx(zones, i);
-        if (strcmp(json_object_get_string(jget(hz, "Name")), "example.com.") == 0) {
-            const char *id = json_object_get_string(jget(hz, "Id"));
-            const char *slash = strrchr(id, '/');
-            f->zone = xstrdup(slash ? slash + 1 : id);
-        }
-    }
-    json_object_put(z);
-    assert_non_null(f->zone);
+    f->zone = demo_zone(f);
     assert_int_equal(pipe(f->pipe), 0);
     fcntl(f->pipe[0], F_SETFL, O_NONBLOCK);
     fcntl(f->pipe[1], F_SETFL, O_NONBLOCK);

@@ -8,6 +8,7 @@
 #include "cutover/sim.h"
 #include "cutover/traffic_provider.h"
 #include "cutover/xalloc.h"
+#include "cutover/xml.h"
 
 #include <json-c/json.h>
 #include <setjmp.h>
@@ -118,15 +119,28 @@ static json_object *cli_record(const struct fx *f, const char *set_id)
     return found;
 }
 
-static int cli_weight(const struct fx *f, const char *set_id)
+/* The weights of the records ids[0..n) as one aws CLI listing gives them; -1 for a missing one. */
+static void cli_weights(const struct fx *f, const char *const *ids, int *w, size_t n)
 {
-    json_object *r = cli_record(f, set_id);
-    if (r == NULL)
-        return -1;
-    int w = json_object_get_int(jget(r, "Weight"));
-    json_object_put(r);
-    return w;
+    json_object *j = aws_cli(f,
+                             "route53 list-resource-record-sets --hosted-zone-id %s "
+                             "--start-record-name %s --start-record-type A",
+                             f->zone, RECORD);
+    json_object *list = jget(j, "ResourceRecordSets");
+    for (size_t k = 0; k < n; k++) {
+        w[k] = -1;
+        for (size_t i = 0; list && i < json_object_array_length(list); i++) {
+            json_object *r = json_object_array_get_idx(list, i);
+            const char *id = json_object_get_string(jget(r, "SetIdentifier"));
+            if (strcmp(json_object_get_string(jget(r, "Name")), RECORD) == 0 && id &&
+                strcmp(id, ids[k]) == 0)
+                w[k] = json_object_get_int(jget(r, "Weight"));
+        }
+    }
+    json_object_put(j);
 }
+
+static const char *const SIDES[2] = {"onprem", "eks"};
 
 /* A counter of the simulator's /requests "aws" object: field ("mutating") or, with action, the
  * count of that "service:Action". */
@@ -150,6 +164,39 @@ static long sim_aws_count(struct sim *sim, const char *field, const char *action
 
 /* --- fixture ------------------------------------------------------------------------------ */
 
+/* The id of the demo zone example.com., through a client of its own (ListHostedZones). */
+static char *demo_zone(const struct fx *f)
+{
+    struct aws_client_opts o = {.service = "route53", .endpoint = f->url, .profile = "sim"};
+    struct aws_client *c = NULL;
+    struct error err;
+    error_clear(&err);
+    if (aws_client_new(&o, &c, &err) < 0)
+        fail_msg("aws_client_new: %s", err.msg);
+    struct aws_response resp;
+    memset(&resp, 0, sizeof resp);
+    if (aws_rest(c, "GET", "ListHostedZones", "/2013-04-01/hostedzone", NULL, NULL, &resp, &err) <
+        0)
+        fail_msg("ListHostedZones: %s", err.msg);
+    struct xml_node *root = NULL;
+    if (xml_parse(resp.body, resp.len, "ListHostedZones", &root, &err) < 0)
+        fail_msg("ListHostedZones: %s", err.msg);
+    char *zone = NULL;
+    const struct xml_node *zones = xml_child(root, "HostedZones");
+    for (const struct xml_node *z = xml_child(zones, "HostedZone"); z && !zone;
+         z = xml_next(z, "HostedZone"))
+        if (strcmp(xml_path_text(z, "Name"), "example.com.") == 0) {
+            const char *id = xml_path_text(z, "Id");
+            const char *slash = strrchr(id, '/');
+            zone = xstrdup(slash ? slash + 1 : id);
+        }
+    xml_free(root);
+    aws_response_fini(&resp);
+    aws_client_free(c);
+    assert_non_null(zone);
+    return zone;
+}
+
 static int setup(void **state)
 {
     struct fx *f = xcalloc(1, sizeof *f);
@@ -159,19 +206,7 @@ static int setup(void **state)
     if (sim_start(&opts, &f->sim, &err) < 0)
         fail_msg("sim_start: %s", err.msg);
     f->url = aws_env(f->sim);
-    json_object *z = aws_cli(f, "route53 list-hosted-zones-by-name --dns-name example.com.");
-    json_object *zones = jget(z, "HostedZones");
-    assert_non_null(zones);
-    for (size_t i = 0; i < json_object_array_length(zones); i++) {
-        json_object *hz = json_object_array_get_idx(zones, i);
-        if (strcmp(json_object_get_string(jget(hz, "Name")), "example.com.") == 0) {
-            const char *id = json_object_get_string(jget(hz, "Id"));
-            const char *slash = strrchr(id, '/');
-            f->zone = xstrdup(slash ? slash + 1 : id);
-        }
-    }
-    json_object_put(z);
-    assert_non_null(f->zone);
+    f->zone = demo_zone(f);
     *state = f;
     return 0;
 }
@@ -234,8 +269,10 @@ static void test_read_demo(void **state)
     must_read(p, &r);
     assert_true(r.side[TRAFFIC_OLD].present);
     assert_true(r.side[TRAFFIC_NEW].present);
-    assert_int_equal(r.side[TRAFFIC_OLD].weight, cli_weight(f, "onprem"));
-    assert_int_equal(r.side[TRAFFIC_NEW].weight, cli_weight(f, "eks"));
+    int w[2];
+    cli_weights(f, SIDES, w, 2);
+    assert_int_equal(r.side[TRAFFIC_OLD].weight, w[TRAFFIC_OLD]);
+    assert_int_equal(r.side[TRAFFIC_NEW].weight, w[TRAFFIC_NEW]);
     assert_int_equal(r.side[TRAFFIC_OLD].weight, 100);
     assert_int_equal(r.side[TRAFFIC_NEW].weight, 0);
     /* Route53 has no target health: shown as unknown, never made up. */
@@ -363,8 +400,10 @@ static void test_partial_fault_true_state(void **state)
     assert_int_equal(r.side[TRAFFIC_OLD].weight, 30);
     assert_int_equal(r.side[TRAFFIC_NEW].weight, 0);
     traffic_reading_fini(&r);
-    assert_int_equal(cli_weight(f, "onprem"), 30);
-    assert_int_equal(cli_weight(f, "eks"), 0);
+    int w[2];
+    cli_weights(f, SIDES, w, 2);
+    assert_int_equal(w[TRAFFIC_OLD], 30);
+    assert_int_equal(w[TRAFFIC_NEW], 0);
     traffic_provider_free(p);
 }
 
@@ -410,8 +449,10 @@ static void test_read_only_refuses(void **state)
     assert_non_null(strstr(err.msg, "observer"));
     traffic_apply_result_fini(&res);
     assert_int_equal(sim_aws_count(f->sim, "mutating", NULL), before);
-    assert_int_equal(cli_weight(f, "onprem"), old_w);
-    assert_int_equal(cli_weight(f, "eks"), new_w);
+    int w[2];
+    cli_weights(f, SIDES, w, 2);
+    assert_int_equal(w[TRAFFIC_OLD], old_w);
+    assert_int_equal(w[TRAFFIC_NEW], new_w);
     traffic_provider_free(p);
 }
 
@@ -461,8 +502,10 @@ static void test_pagination(void **state)
     assert_true(sim_aws_count(f->sim, NULL, "route53:ListResourceRecordSets") >= lists + 2);
     assert_true(r.side[TRAFFIC_OLD].present);
     assert_true(r.side[TRAFFIC_NEW].present);
-    assert_int_equal(r.side[TRAFFIC_OLD].weight, cli_weight(f, "onprem"));
-    assert_int_equal(r.side[TRAFFIC_NEW].weight, cli_weight(f, "eks"));
+    int w[2];
+    cli_weights(f, SIDES, w, 2);
+    assert_int_equal(r.side[TRAFFIC_OLD].weight, w[TRAFFIC_OLD]);
+    assert_int_equal(r.side[TRAFFIC_NEW].weight, w[TRAFFIC_NEW]);
     traffic_reading_fini(&r);
 
     struct traffic_weights to = {{90, 10}};
@@ -472,9 +515,12 @@ static void test_pagination(void **state)
     if (p->ops->apply(p, &to, &res, &err) < 0)
         fail_msg("apply: %s", err.msg);
     traffic_apply_result_fini(&res);
-    assert_int_equal(cli_weight(f, "onprem"), 90);
-    assert_int_equal(cli_weight(f, "eks"), 10);
-    assert_int_equal(cli_weight(f, "a007"), 0);
+    const char *const ids[3] = {"onprem", "eks", "a007"};
+    int w3[3];
+    cli_weights(f, ids, w3, 3);
+    assert_int_equal(w3[0], 90);
+    assert_int_equal(w3[1], 10);
+    assert_int_equal(w3[2], 0);
     traffic_provider_free(p);
 }
 
