@@ -17,7 +17,7 @@
 #include <string.h>
 #include <unistd.h>
 
-enum job_type { JOB_PREPARE, JOB_EXECUTE };
+enum job_type { JOB_PREPARE, JOB_EXECUTE, JOB_RESUME };
 
 /* One piece of provider work, handed to the worker thread and back. */
 struct tw_job {
@@ -31,6 +31,8 @@ struct tw_job {
     int rc;                         /* what prepare/execute returned */
     struct traffic_preview *out_pv; /* JOB_PREPARE: the preview (owned by the job) */
     struct traffic_outcome outcome; /* JOB_EXECUTE */
+    struct traffic_resume *resumed; /* JOB_RESUME: the interrupted changes resolved */
+    size_t nresumed;
     char err[600];
 };
 
@@ -78,6 +80,9 @@ static void job_free(struct tw_job *j)
     traffic_preview_free(j->pv);
     traffic_preview_free(j->out_pv);
     traffic_outcome_fini(&j->outcome);
+    for (size_t i = 0; i < j->nresumed; i++)
+        traffic_resume_fini(&j->resumed[i]);
+    free(j->resumed);
     free(j);
 }
 
@@ -130,6 +135,46 @@ static int job_fn(struct traffic_provider *prov, void *arg)
     return j->rc;
 }
 
+/* A fresh reading for resume, with the provider to ourselves. */
+struct resume_read {
+    struct traffic_reading *out;
+    struct error *err;
+    bool ran;
+};
+
+static int resume_read_provider(struct traffic_provider *prov, void *arg)
+{
+    struct resume_read *a = arg;
+    a->ran = true;
+    return prov->ops->read(prov, a->out, a->err);
+}
+
+static int resume_read(const char *target, struct traffic_reading *out, void *ctx,
+                       struct error *err)
+{
+    struct traffic_worker *tw = ctx;
+    struct resume_read a = {out, err, false};
+    int rc = traffic_poller_with_provider(tw->poller, target, resume_read_provider, &a);
+    if (!a.ran) {
+        error_set(err, "%s: no such traffic target (or it has no provider)", target);
+        return -1;
+    }
+    return rc;
+}
+
+/* At start: every traffic intent of the journal without a result (a crash mid-change) is
+ * checked against a fresh reading and resolved, never repeated. */
+static void run_resume(struct traffic_worker *tw, struct tw_job *j)
+{
+    struct error err;
+    error_clear(&err);
+    j->ran = true;
+    j->rc = traffic_change_resume_all(tw->engine, resume_read, tw, tw->who, &j->resumed,
+                                      &j->nresumed, &err);
+    if (j->rc != 0)
+        error_format(&err, j->err, sizeof j->err);
+}
+
 static void *worker_main(void *arg)
 {
     struct traffic_worker *tw = arg;
@@ -146,17 +191,25 @@ static void *worker_main(void *arg)
         pthread_mutex_unlock(&tw->mu);
 
         void *a[2] = {tw, j};
-        int rc = traffic_poller_with_provider(tw->poller, j->target, job_fn, a);
+        int rc = 0;
+        if (j->type == JOB_RESUME)
+            run_resume(tw, j);
+        else
+            rc = traffic_poller_with_provider(tw->poller, j->target, job_fn, a);
         if (!j->ran) {
             j->rc = rc ? rc : -1;
             snprintf(j->err, sizeof j->err, "%s: the target has no provider (see its error)",
                      j->target);
         }
-        log_info("traffic: %s %s on %s: %s", j->type == JOB_PREPARE ? "preview" : "change",
-                 traffic_change_kind_name(j->kind), j->target,
-                 j->type == JOB_EXECUTE && j->outcome.text ? j->outcome.text
-                 : j->rc == 0                              ? "ok"
-                                                           : j->err);
+        if (j->type == JOB_RESUME)
+            log_info("traffic: %zu interrupted change(s) of the journal resolved%s%s", j->nresumed,
+                     j->rc ? "; " : "", j->rc ? j->err : "");
+        else
+            log_info("traffic: %s %s on %s: %s", j->type == JOB_PREPARE ? "preview" : "change",
+                     traffic_change_kind_name(j->kind), j->target,
+                     j->type == JOB_EXECUTE && j->outcome.text ? j->outcome.text
+                     : j->rc == 0                              ? "ok"
+                                                               : j->err);
 
         pthread_mutex_lock(&tw->mu);
         tw->running = false;
@@ -185,6 +238,14 @@ int traffic_worker_new(const struct traffic_worker_opts *opts, struct traffic_wo
     traffic_change_new(opts->journal, &co, &tw->engine);
     pthread_mutex_init(&tw->mu, NULL);
     pthread_cond_init(&tw->cv, NULL);
+    if (opts->journal) {
+        /* first job: interrupted changes of an earlier run are resolved before any is offered */
+        struct tw_job *j = xcalloc(1, sizeof *j);
+        j->type = JOB_RESUME;
+        j->target = xstrdup("the journal");
+        tw->pending = j;
+        snprintf(tw->target, sizeof tw->target, "the journal's interrupted changes");
+    }
     int rc = pthread_create(&tw->thread, NULL, worker_main, tw);
     if (rc != 0) {
         error_set(err, "traffic worker: pthread_create: %s", strerror(rc));
@@ -223,7 +284,7 @@ void traffic_worker_free(struct traffic_worker *tw)
 bool traffic_worker_busy(struct traffic_worker *tw)
 {
     pthread_mutex_lock(&tw->mu);
-    bool b = tw->running || tw->pending != NULL;
+    bool b = tw->running || tw->pending != NULL || tw->finished != NULL;
     pthread_mutex_unlock(&tw->mu);
     return b;
 }
@@ -566,6 +627,25 @@ int traffic_worker_poll(struct traffic_worker *tw, struct dashboard *d)
         return ACT_NONE;
     }
     int act = ACT_REDRAW;
+    if (j->type == JOB_RESUME) {
+        if (j->nresumed == 0 && j->rc == 0) {
+            job_free(j);
+            return ACT_NONE;
+        }
+        struct dialog *dlg = dialog_new("journal: changes interrupted by an earlier run");
+        for (size_t i = 0; i < j->nresumed; i++)
+            dialog_line(dlg, THEME_ROLE_VALUE, 0, "%s",
+                        j->resumed[i].text ? j->resumed[i].text : j->resumed[i].intent_id);
+        if (j->rc != 0)
+            dialog_line(dlg, THEME_ROLE_ERROR, 0, "still pending: %s", j->err);
+        dialog_line(dlg, THEME_ROLE_DIM, 0, "checked against the live weights; nothing repeated");
+        dialog_set_choices(dlg);
+        dialog_add_choice(dlg, KEYMAP_KEY_ENTER, "Enter: close", DIALOG_OK);
+        show(tw, d, dlg);
+        tw->stage = STAGE_RESULT;
+        job_free(j);
+        return ACT_REDRAW;
+    }
     if (j->type == JOB_PREPARE && tw->drop_preview) {
         tw->drop_preview = false;
         job_free(j);

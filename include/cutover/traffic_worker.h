@@ -51,7 +51,7 @@ bool traffic_worker_has_dialog(const struct traffic_worker *tw, const struct das
 int traffic_worker_key(struct traffic_worker *tw, struct dashboard *d, int key);
 /* Takes a finished job's result (after the wake fd fired) and shows it. Returns ACT_* flags. */
 int traffic_worker_poll(struct traffic_worker *tw, struct dashboard *d);
-/* True while a job runs on the worker thread. */
+/* True while a job runs on the worker thread or its result waits for traffic_worker_poll. */
 bool traffic_worker_busy(struct traffic_worker *tw);
 
 #endif
