@@ -268,12 +268,13 @@ static void test_conflict_is_reported_not_retried(void **state)
 {
     struct fx *f = *state;
     apply_ok(f, 0, 100, 0);
-    /* Both the provider's GET and its PATCH wait 1.5 s at the simulator; someone else changes
-     * the route 2.25 s in: after the GET was answered, before the PATCH is handled. */
-    int id = sim_fault_add(f->sim, "{\"cluster\":\"eks-prod\",\"fault\":\"latency\",\"ms\":1500,"
+    /* Both the provider's GET and its PATCH wait 2.5 s at the simulator; someone else changes
+     * the route 3.75 s in: after the GET was answered, before the PATCH is handled (over a
+     * second of slack either way, for a loaded machine). */
+    int id = sim_fault_add(f->sim, "{\"cluster\":\"eks-prod\",\"fault\":\"latency\",\"ms\":2500,"
                                    "\"count\":2,\"path\":\"/httproutes/api\"}");
     assert_true(id >= 0);
-    struct mutator m = {.sim = f->sim, .delay_ms = 2250};
+    struct mutator m = {.sim = f->sim, .delay_ms = 3750};
     pthread_t t;
     assert_int_equal(pthread_create(&t, NULL, mutate_later, &m), 0);
     struct traffic_provider *p = provider(f, 0, false);
