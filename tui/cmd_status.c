@@ -109,6 +109,35 @@ void cmd_status_use_drift(const struct drift_report *r)
         status_drift_f = drift_findings(r, &status_drift_nf);
 }
 
+/* Unified diffs of the ConfigMaps that differ (they are not secret), read by status. */
+struct status_cm_diff {
+    char *ns;
+    char *name;
+    char *text;
+};
+static struct status_cm_diff *status_cm_diffs;
+static size_t status_cm_ndiffs;
+
+static void status_cm_diffs_free(void)
+{
+    for (size_t i = 0; i < status_cm_ndiffs; i++) {
+        free(status_cm_diffs[i].ns);
+        free(status_cm_diffs[i].name);
+        free(status_cm_diffs[i].text);
+    }
+    free(status_cm_diffs);
+    status_cm_diffs = NULL;
+    status_cm_ndiffs = 0;
+}
+
+static const char *status_cm_diff(const char *ns, const char *name)
+{
+    for (size_t i = 0; i < status_cm_ndiffs; i++)
+        if (!strcmp(status_cm_diffs[i].ns, ns ? ns : "") && !strcmp(status_cm_diffs[i].name, name))
+            return status_cm_diffs[i].text;
+    return NULL;
+}
+
 static int drift_worst(void)
 {
     int w = -1;
@@ -420,8 +449,23 @@ json_object *cmd_status_json(const struct status_cluster cl[2], const struct ana
     add(sum, "unreadable_clusters",
         json_object_new_int((cl[0].error != NULL) + (cl[1].error != NULL)));
     add(root, "summary", sum);
-    if (status_drift) /* docs/status-json.md, "drift" */
-        add(root, "drift", drift_report_json(status_drift));
+    if (status_drift) { /* docs/status-json.md, "drift" */
+        json_object *d = drift_report_json(status_drift), *items = NULL;
+        if (json_object_object_get_ex(d, "items", &items))
+            for (size_t i = 0; i < json_object_array_length(items); i++) {
+                json_object *it = json_object_array_get_idx(items, i), *k, *ns, *nm;
+                if (json_object_object_get_ex(it, "kind", &k) &&
+                    !strcmp(json_object_get_string(k), "ConfigMap") &&
+                    json_object_object_get_ex(it, "namespace", &ns) &&
+                    json_object_object_get_ex(it, "name", &nm)) {
+                    const char *t =
+                        status_cm_diff(json_object_get_string(ns), json_object_get_string(nm));
+                    if (t)
+                        add(it, "diff", json_object_new_string(t));
+                }
+            }
+        add(root, "drift", d);
+    }
     return root;
 }
 
@@ -684,6 +728,19 @@ static void text_drift(FILE *out, const struct drift_report *r)
         fprintf(out, "  %-9s %s/%s  %s%s%s\n", row->kind == DRIFT_SECRET ? "Secret" : "ConfigMap",
                 san(row->ns, ns, sizeof ns), san(row->name, name, sizeof name),
                 drift_state_name(row->state), *keys ? ": " : "", keys);
+        const char *diff = row->kind == DRIFT_CONFIGMAP ? status_cm_diff(row->ns, row->name) : NULL;
+        int lines = 0;
+        for (const char *p = diff; p && *p && lines < 60; lines++) {
+            size_t n = strcspn(p, "\n");
+            char line[512], safe[1100];
+            snprintf(line, sizeof line, "%.*s", (int)(n < sizeof line ? n : sizeof line - 1), p);
+            fprintf(out, "      %s\n", san(line, safe, sizeof safe));
+            p += n;
+            if (*p == '\n')
+                p++;
+            if (lines == 59 && *p)
+                fprintf(out, "      ...\n");
+        }
     }
     fprintf(out, "  ignored: %d", c->ignored);
     for (size_t i = 0; i < r->nrules; i++) {
@@ -868,28 +925,57 @@ static struct drift_snapshot *status_read_drift(const struct kube_context kctx[2
                                                 const struct drift_config *dcfg)
 {
     struct drift_side *sides[2] = {NULL, NULL};
+    struct k8s_http *h[2] = {NULL, NULL};
+    struct k8s_http_conn *conn[2] = {NULL, NULL};
     bool any = false;
     for (int s = 0; s < 2; s++) {
         if (!resolved[s] || cl[s].error)
             continue;
         struct k8s_http_opts ho = {.read_only = true};
-        struct k8s_http *h = NULL;
         struct error err;
         error_clear(&err);
-        if (k8s_http_new(&kctx[s], &ho, &h, &err) != 0)
+        if (k8s_http_new(&kctx[s], &ho, &h[s], &err) != 0)
             continue;
-        struct k8s_http_conn *conn = k8s_http_conn_new(h, NULL, NULL);
-        sides[s] = drift_reader_read_side(conn, cl[s].context, contents, 0);
-        k8s_http_conn_free(conn);
-        k8s_http_free(h);
+        conn[s] = k8s_http_conn_new(h[s], NULL, NULL);
+        sides[s] = drift_reader_read_side(conn[s], cl[s].context, contents, 0);
         any = true;
     }
-    if (!any)
-        return NULL;
-    struct drift_sot sot = {0};
-    if (contents)
-        drift_reader_read_sot(sides, dcfg, true, &sot);
-    return drift_snapshot_new(sides[0], sides[1], &sot, dcfg);
+    struct drift_snapshot *snap = NULL;
+    if (any) {
+        struct drift_sot sot = {0};
+        if (contents)
+            drift_reader_read_sot(sides, dcfg, true, &sot);
+        snap = drift_snapshot_new(sides[0], sides[1], &sot, dcfg);
+    }
+    /* the diffs of the ConfigMaps that differ (at most 20) */
+    status_cm_diffs_free();
+    for (size_t i = 0; snap && conn[0] && conn[1] && i < snap->report->nrows; i++) {
+        const struct drift_row *r = &snap->report->rows[i];
+        if (r->kind != DRIFT_CONFIGMAP || status_cm_ndiffs >= 20 ||
+            (r->state != DRIFT_KEYS_DIFFER && r->state != DRIFT_VALUES_DIFFER))
+            continue;
+        struct udiff *d = NULL;
+        struct error err;
+        error_clear(&err);
+        if (drift_reader_configmap_diff(conn[0], conn[1], r->ns, r->name, 3, &d, &err) != 0)
+            continue;
+        char *a = xasprintf("%s/%s/%s", cl[0].context, r->ns, r->name);
+        char *b = xasprintf("%s/%s/%s", cl[1].context, r->ns, r->name);
+        status_cm_diffs =
+            xreallocarray(status_cm_diffs, status_cm_ndiffs + 1, sizeof *status_cm_diffs);
+        status_cm_diffs[status_cm_ndiffs++] =
+            (struct status_cm_diff){.ns = xstrdup(r->ns ? r->ns : ""),
+                                    .name = xstrdup(r->name),
+                                    .text = udiff_text(d, a, b)};
+        free(a);
+        free(b);
+        udiff_free(d);
+    }
+    for (int s = 0; s < 2; s++) {
+        k8s_http_conn_free(conn[s]);
+        k8s_http_free(h[s]);
+    }
+    return snap;
 }
 
 int cmd_status(int argc, char **argv)
@@ -1030,6 +1116,7 @@ int cmd_status(int argc, char **argv)
     fflush(stdout);
 
     cmd_status_use_drift(NULL);
+    status_cm_diffs_free();
     drift_snapshot_unref(drift);
     analysis_free(a);
     for (int s = 0; s < 2; s++) {

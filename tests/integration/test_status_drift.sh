@@ -68,6 +68,12 @@ assert i["keys"] == [{"key": ".dockerconfigjson", "state": "differs"}], i["keys"
 # ConfigMaps differing (the envoy configuration among them)
 i = item("ConfigMap", "shop", "envoy-config", "values-differ")
 assert i["keys"] == [{"key": "envoy.yaml", "state": "differs"}], i
+# with its unified diff (ConfigMaps are not secret)
+assert i["diff"].startswith("--- onprem-prod/shop/envoy-config\n+++ eks-prod/shop/envoy-config\n"), i["diff"]
+assert "\n-                  route: { cluster: api, timeout: 15s }\n" \
+       "+                  route: { cluster: api, timeout: 5s }\n" in i["diff"], i["diff"]
+assert "\n-      lb_policy: ROUND_ROBIN\n+      lb_policy: LEAST_REQUEST\n" in i["diff"]
+assert all("diff" not in i for i in d["items"] if i["kind"] == "Secret")
 item("ConfigMap", "shop", "api", "values-differ")
 assert d["configmaps"]["equal"] >= 1  # shop/checkout
 # External Secrets: the failing one, and the stale one
@@ -111,6 +117,7 @@ grep -Eq '^  Secret +shop/db-credentials +keys-differ: host \(only-source\)' "$T
     fail "text: db-credentials"
 grep -Eq '^  target shop/db-credentials +synced SecretSynced +source of truth: differs' \
     "$TMP/text.out" || fail "text: source of truth"
+grep -Fq '      +  debug' "$TMP/text.out" || fail "text: the shop/api ConfigMap diff"
 grep -Eq 'ignored: [0-9]+; cert-manager certificates \(cert-manager.io/certificate-name\): 1' \
     "$TMP/text.out" || fail "text: ignored counts"
 
