@@ -352,7 +352,10 @@ static int gw_apply(struct traffic_provider *p, const struct traffic_weights *to
         } else if (resp.transport_error || resp.status == 0) {
             res->sent = true;
             res->detail = xasprintf("outcome unknown (not resent): %s", err->msg);
-        } else if (resp.status == 409 || resp.status == 422) {
+        } else if (resp.status == 409 ||
+                   ((resp.status == 422 || resp.status == 500) && strstr(err->msg, "test"))) {
+            /* 409: resourceVersion conflict; a failed "test" op is 422 (older API servers
+             * answered 500), its message naming the test. */
             res->sent = true;
             char *msg = xasprintf("conflict: HTTPRoute %s/%s changed since it was read "
                                   "(resourceVersion %s); nothing written, not retried: %s",
