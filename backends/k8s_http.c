@@ -30,6 +30,7 @@ struct k8s_http {
     long connect_timeout_ms;
     int max_retry_after_s;
     int max_retries;
+    int exec_timeout_ms;
 
     CURLSH *share;                                 /* DNS and TLS session cache of all conns */
     pthread_mutex_t share_mu[CURL_LOCK_DATA_LAST]; /* curl's share locks */
@@ -183,6 +184,8 @@ int k8s_http_new(const struct kube_context *ctx, const struct k8s_http_opts *opt
     h->connect_timeout_ms = opts && opts->connect_timeout_ms > 0 ? opts->connect_timeout_ms : 10000;
     h->max_retry_after_s = opts && opts->max_retry_after_s > 0 ? opts->max_retry_after_s : 60;
     h->max_retries = opts && opts->max_retries > 0 ? opts->max_retries : 5;
+    h->exec_timeout_ms =
+        opts && opts->exec_timeout_ms > 0 ? opts->exec_timeout_ms : EXEC_TIMEOUT_MS;
     h->share = curl_share_init();
     if (h->share) {
         curl_share_setopt(h->share, CURLSHOPT_LOCKFUNC, share_lock);
@@ -365,7 +368,7 @@ static int creds_get(struct k8s_http *h, bool force_exec, struct creds *cr, stru
         int rc = 0;
         if (!h->have_cred) {
             struct kube_exec_cred cred = {0};
-            rc = kube_exec_run(ctx, EXEC_TIMEOUT_MS, &cred, err);
+            rc = kube_exec_run(ctx, h->exec_timeout_ms, &cred, err);
             XPTHREAD(pthread_mutex_lock(&h->stats_mu));
             h->stats.exec_runs++;
             XPTHREAD(pthread_mutex_unlock(&h->stats_mu));

@@ -360,7 +360,7 @@ static int list_body(void *arg, const char *buf, size_t len)
     return 0;
 }
 
-static int list_run(struct k8s_http_conn *conn, enum model_res res, int page_size,
+static int list_run(struct k8s_http_conn *conn, enum model_res res, int page_size, int low_speed_s,
                     const struct list_live *live, struct k8s_informer_store **out, char *rv,
                     size_t rv_len, struct k8s_list_stats *stats, struct k8s_http_resp *resp,
                     struct error *err)
@@ -403,7 +403,7 @@ static int list_run(struct k8s_http_conn *conn, enum model_res res, int page_siz
             .accept = list_accept(res),
             .on_body = list_body,
             .arg = &pg,
-            .low_speed_s = LIST_LOW_SPEED_S,
+            .low_speed_s = low_speed_s,
         };
         int hrc = k8s_http_do(conn, &req, resp, err);
         stats->pages++;
@@ -478,7 +478,8 @@ int k8s_informer_list(struct k8s_http_conn *conn, enum model_res res, int page_s
                       struct k8s_informer_store **out, char *rv, size_t rv_len,
                       struct k8s_list_stats *stats, struct k8s_http_resp *resp, struct error *err)
 {
-    return list_run(conn, res, page_size, NULL, out, rv, rv_len, stats, resp, err);
+    return list_run(conn, res, page_size, LIST_LOW_SPEED_S, NULL, out, rv, rv_len, stats, resp,
+                    err);
 }
 
 /* ---- the informer ------------------------------------------------------------------------ */
@@ -529,6 +530,12 @@ struct k8s_informer *k8s_informer_new(struct k8s_http *http, enum model_res res,
         inf->opts.page_size = 500;
     if (inf->opts.watch_timeout_s <= 0)
         inf->opts.watch_timeout_s = 300;
+    if (inf->opts.backoff_base_ms <= 0)
+        inf->opts.backoff_base_ms = BACKOFF_BASE_MS;
+    if (inf->opts.backoff_max_ms <= 0)
+        inf->opts.backoff_max_ms = BACKOFF_MAX_MS;
+    if (inf->opts.list_low_speed_s <= 0)
+        inf->opts.list_low_speed_s = LIST_LOW_SPEED_S;
     inf->notify = notify;
     inf->notify_arg = notify_arg;
     inf->conn = k8s_http_conn_new(http, inf_cancel, inf);
@@ -775,8 +782,8 @@ static void *inf_main(void *arg)
             bool first = !inf->synced;
             XPTHREAD(pthread_mutex_unlock(&inf->mu));
             struct list_live live = {&inf->mu, &inf->partial, page_done, inf};
-            int rc = list_run(inf->conn, inf->res, inf->opts.page_size, first ? &live : NULL,
-                              &store, rv, sizeof rv, &st, &resp, &err);
+            int rc = list_run(inf->conn, inf->res, inf->opts.page_size, inf->opts.list_low_speed_s,
+                              first ? &live : NULL, &store, rv, sizeof rv, &st, &resp, &err);
             XPTHREAD(pthread_mutex_lock(&inf->mu));
             inf->stats.list_restarts_410 += st.restarts_410;
             inf->stats.decode_errors += st.decode_errors;
@@ -791,8 +798,9 @@ static void *inf_main(void *arg)
                     continue;
                 bool urgent = set_error(inf, &err, resp.transport_error, resp.status);
                 notify(inf, urgent);
-                k8s_http_conn_sleep(inf->conn, k8s_http_backoff_ms(attempt++, BACKOFF_BASE_MS,
-                                                                   BACKOFF_MAX_MS, &inf->seed));
+                k8s_http_conn_sleep(inf->conn,
+                                    k8s_http_backoff_ms(attempt++, inf->opts.backoff_base_ms,
+                                                        inf->opts.backoff_max_ms, &inf->seed));
                 continue;
             }
             /* Swap only now that the list is whole: the last good store stayed until here. */
@@ -834,8 +842,9 @@ static void *inf_main(void *arg)
         case WATCH_ENDED:
             /* Watch again from rv; a server that ends watches at once gets a pause first. */
             if (resp.total_ms < 1000)
-                k8s_http_conn_sleep(inf->conn, k8s_http_backoff_ms(attempt++, BACKOFF_BASE_MS,
-                                                                   BACKOFF_MAX_MS, &inf->seed));
+                k8s_http_conn_sleep(inf->conn,
+                                    k8s_http_backoff_ms(attempt++, inf->opts.backoff_base_ms,
+                                                        inf->opts.backoff_max_ms, &inf->seed));
             else
                 attempt = 0;
             break;
@@ -848,16 +857,18 @@ static void *inf_main(void *arg)
             /* Relist at once, as client-go does; but a server that answers every fresh watch
              * with 410 gets a pause rather than a hot loop. */
             if (resp.total_ms < 1000 && gone_streak++ > 0)
-                k8s_http_conn_sleep(inf->conn, k8s_http_backoff_ms(attempt++, BACKOFF_BASE_MS,
-                                                                   BACKOFF_MAX_MS, &inf->seed));
+                k8s_http_conn_sleep(inf->conn,
+                                    k8s_http_backoff_ms(attempt++, inf->opts.backoff_base_ms,
+                                                        inf->opts.backoff_max_ms, &inf->seed));
             break;
         case WATCH_FAILED: {
             /* As client-go's reflector: back off, then list again. */
             bool urgent = set_error(inf, &err, resp.transport_error, resp.status);
             notify(inf, urgent);
             need_list = true;
-            k8s_http_conn_sleep(inf->conn, k8s_http_backoff_ms(attempt++, BACKOFF_BASE_MS,
-                                                               BACKOFF_MAX_MS, &inf->seed));
+            k8s_http_conn_sleep(inf->conn,
+                                k8s_http_backoff_ms(attempt++, inf->opts.backoff_base_ms,
+                                                    inf->opts.backoff_max_ms, &inf->seed));
             break;
         }
         }

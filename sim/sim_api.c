@@ -120,6 +120,7 @@ struct stream {
     size_t idx;
     int phase;
     bool drop, truncate;
+    bool invalid; /* the "invalid" fault: not-JSON bytes in place of one item or event */
     /* watch */
     char *ns;
     struct sim_filter filter;
@@ -666,6 +667,8 @@ static int produce_list(struct stream *s)
         }
         if (s->idx)
             sim_buf_add(&s->out, ",", 1);
+        if (s->invalid && s->idx == s->page.n / 2) /* the fault: this item is not JSON */
+            sim_buf_adds(&s->out, "{\"metadata\":{\"name\":<not json>}},");
         emit_item(s, s->page.items[s->idx], now);
         /* release what was sent: a full list must not hold every object twice */
         sim_obj_unref(s->page.items[s->idx]);
@@ -797,6 +800,8 @@ static int produce_watch(struct stream *s)
                 s->out = keep;
                 s->ended = true;
             } else if (!s->ended) {
+                if (s->invalid && i == 0) /* the fault: a line that is not JSON first */
+                    sim_buf_adds(&s->out, "{\"type\":\"MODIFIED\",\"object\":<not json>}\n");
                 emit_event(s, ev_name(evs[i].type), evs[i].obj);
             }
             sim_obj_unref(evs[i].obj);
@@ -869,6 +874,7 @@ static enum MHD_Result serve_list(struct reply *rp, enum sim_res r, const char *
     s->produce = produce_list;
     s->drop = rp->hit.drop;
     s->truncate = rp->hit.truncate;
+    s->invalid = rp->hit.invalid;
     return queue_stream(conn, s, 200, "application/json", MHD_SIZE_UNKNOWN);
 }
 
@@ -929,6 +935,7 @@ static enum MHD_Result serve_watch(struct reply *rp, enum sim_res r, const char 
     s->produce = produce_watch;
     s->drop = rp->hit.drop;
     s->truncate = rp->hit.truncate;
+    s->invalid = rp->hit.invalid;
     s->phase = 9;
     return queue_stream(conn, s, 200, "application/json", MHD_SIZE_UNKNOWN);
 }

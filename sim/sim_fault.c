@@ -14,7 +14,7 @@ static const char *const kind_names[] = {
     [SIM_FAULT_ERROR] = "error",       [SIM_FAULT_429] = "429",
     [SIM_FAULT_DROP] = "drop",         [SIM_FAULT_TRUNCATE] = "truncate",
     [SIM_FAULT_WATCH410] = "watch410", [SIM_FAULT_LIST410] = "list410",
-    [SIM_FAULT_PARTIAL] = "partial",
+    [SIM_FAULT_PARTIAL] = "partial",   [SIM_FAULT_INVALID] = "invalid",
 };
 
 void sim_fault_init(struct sim_faults *f)
@@ -108,7 +108,7 @@ int sim_fault_push(struct sim_faults *f, const char *json, struct error *err)
     if (k == sizeof kind_names / sizeof kind_names[0]) {
         error_set(err,
                   "unknown fault \"%s\" (down, latency, error, 429, drop, truncate, "
-                  "watch410, list410, partial)",
+                  "watch410, list410, partial, invalid)",
                   kind);
         goto out;
     }
@@ -232,6 +232,9 @@ void sim_fault_match(struct sim_faults *f, const char *cluster, const char *path
             hit->list410 = true;
             break;
         case SIM_FAULT_PARTIAL:
+            break;
+        case SIM_FAULT_INVALID:
+            hit->invalid = true;
             break;
         }
         if (!use(f, i))

@@ -19,6 +19,7 @@ enum sim_fault_kind {
     SIM_FAULT_WATCH410,
     SIM_FAULT_LIST410,
     SIM_FAULT_PARTIAL, /* AWS only: apply the first `apply` changes, then fail with `status` */
+    SIM_FAULT_INVALID, /* a LIST or watch body that is not JSON half-way (complete HTTP answer) */
 };
 
 struct sim_fault {
@@ -54,6 +55,7 @@ struct sim_fault_hit {
     bool truncate;
     bool watch410;
     bool list410;
+    bool invalid; /* bytes that are not JSON in place of an item or event */
     bool partial; /* AWS: apply the first `apply` changes, then answer `status` */
     int apply;
     char code[64]; /* AWS: the error code, "" = by status */

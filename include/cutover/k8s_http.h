@@ -22,6 +22,7 @@ struct k8s_http_opts {
     int connect_timeout_ms; /* 0: 10000 */
     int max_retry_after_s;  /* longest Retry-After honoured; 0: 60 */
     int max_retries;        /* retries on 429/503; 0: 5 */
+    int exec_timeout_ms;    /* an exec credential plugin running longer is killed; 0: 30000 */
 };
 
 /* Called with each piece of a successful (2xx) response body; return non-zero to abort. */

@@ -63,6 +63,9 @@ struct k8s_informer;
 struct k8s_informer_opts {
     int page_size;       /* LIST limit; 0: 500 */
     int watch_timeout_s; /* each watch asks timeoutSeconds between this and twice it; 0: 300 */
+    int backoff_base_ms;  /* first pause after a failure (doubling, jittered); 0: 500 */
+    int backoff_max_ms;   /* longest pause; 0: 30000 */
+    int list_low_speed_s; /* a LIST page under 1 byte/s for this long fails; 0: 30 */
 };
 
 /* Called (from the informer's thread, no lock held) when the store or the freshness changed;
