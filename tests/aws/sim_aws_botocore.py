@@ -79,7 +79,7 @@ info = r53.change_resource_record_sets(HostedZoneId=zone, ChangeBatch={"Changes"
 cid = info["ChangeInfo"]["Id"]
 check(info["ChangeInfo"]["Status"] == "PENDING", "change status %r" % info["ChangeInfo"])
 check(r53.get_change(Id=cid)["ChangeInfo"]["Status"] == "PENDING", "GetChange not PENDING")
-deadline = time.time() + 15
+deadline = time.time() + 30
 while r53.get_change(Id=cid)["ChangeInfo"]["Status"] != "INSYNC":
     check(time.time() < deadline, "GetChange never INSYNC")
     time.sleep(0.25)
