@@ -22,6 +22,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -46,6 +52,7 @@ enum setup {
     EXEC_FAILS,
     EXEC_HANGS,
     BIG_OBJECT,
+    TLS_MISMATCH,
 };
 
 struct cell {
@@ -84,6 +91,8 @@ static const struct cell cells[] = {
      "Route53 answers XML, never JSON"},
     {"a single 2 MiB object", NULL, false, BIG_OBJECT, STAYS_FRESH, NULL, NOT_APPLICABLE, NULL,
      "a Route53 record value is at most 4,000 characters"},
+    {"TLS certificate that does not match", NULL, false, TLS_MISMATCH, STALE, NULL, NOT_APPLICABLE,
+     NULL, "the simulator's AWS endpoint is plain HTTP on loopback"},
     {"expired token (401, exec refresh)", NULL, false, EXEC_EXPIRED, STALE, NULL, STALE,
      "\"fault\":\"error\",\"status\":403,\"code\":\"ExpiredToken\"", NULL},
     {"exec plugin fails", NULL, false, EXEC_FAILS, STALE, NULL, NOT_APPLICABLE, NULL,
@@ -106,6 +115,158 @@ struct fx {
     char *aws_url;
     char *zone;
 };
+
+/* ---- a TCP forwarder for the certificate cell ------------------------------------------ */
+
+/* The client talks to the forwarder; it passes bytes to the simulator's cluster, or, during the
+ * fault, to a cluster of a second simulator whose certificate no CA of the kubeconfig signed. */
+struct fwd {
+    int lfd;
+    int port;
+    atomic_int target; /* port connections go to */
+    atomic_bool stop;
+    pthread_t thread;
+    pthread_mutex_t mu;
+    int conns[64]; /* mu: open client sockets, -1 free */
+};
+
+struct fwd_pair {
+    struct fwd *fw;
+    int a, b, slot;
+};
+
+static void *fwd_pipe(void *arg)
+{
+    struct fwd_pair *pr = arg;
+    char buf[16384];
+    struct pollfd pf[2] = {{pr->a, POLLIN, 0}, {pr->b, POLLIN, 0}};
+    while (!atomic_load(&pr->fw->stop)) {
+        if (poll(pf, 2, 100) < 0)
+            break;
+        bool done = false;
+        for (int i = 0; i < 2 && !done; i++) {
+            if (!(pf[i].revents & (POLLIN | POLLHUP | POLLERR)))
+                continue;
+            ssize_t n = read(pf[i].fd, buf, sizeof buf);
+            if (n <= 0 || write(pf[1 - i].fd, buf, (size_t)n) != n)
+                done = true;
+        }
+        if (done)
+            break;
+    }
+    XPTHREAD(pthread_mutex_lock(&pr->fw->mu));
+    pr->fw->conns[pr->slot] = -1;
+    XPTHREAD(pthread_mutex_unlock(&pr->fw->mu));
+    close(pr->a);
+    close(pr->b);
+    free(pr);
+    return NULL;
+}
+
+static int connect_port(int port)
+{
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
+    sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    if (fd < 0 || connect(fd, (struct sockaddr *)&sa, sizeof sa) < 0) {
+        if (fd >= 0)
+            close(fd);
+        return -1;
+    }
+    return fd;
+}
+
+static void *fwd_main(void *arg)
+{
+    struct fwd *fw = arg;
+    while (!atomic_load(&fw->stop)) {
+        struct pollfd pf = {fw->lfd, POLLIN, 0};
+        if (poll(&pf, 1, 100) <= 0)
+            continue;
+        int a = accept(fw->lfd, NULL, NULL);
+        if (a < 0)
+            continue;
+        int b = connect_port(atomic_load(&fw->target));
+        int slot = -1;
+        XPTHREAD(pthread_mutex_lock(&fw->mu));
+        for (int i = 0; i < 64 && slot < 0; i++)
+            if (fw->conns[i] < 0)
+                slot = i;
+        if (slot >= 0)
+            fw->conns[slot] = a;
+        XPTHREAD(pthread_mutex_unlock(&fw->mu));
+        if (b < 0 || slot < 0) {
+            close(a);
+            if (b >= 0)
+                close(b);
+            continue;
+        }
+        struct fwd_pair *pr = xcalloc(1, sizeof *pr);
+        *pr = (struct fwd_pair){fw, a, b, slot};
+        pthread_t t;
+        XPTHREAD(pthread_create(&t, NULL, fwd_pipe, pr));
+        XPTHREAD(pthread_detach(t));
+    }
+    return NULL;
+}
+
+static void fwd_start(struct fwd *fw, int target)
+{
+    memset(fw, 0, sizeof *fw);
+    XPTHREAD(pthread_mutex_init(&fw->mu, NULL));
+    for (int i = 0; i < 64; i++)
+        fw->conns[i] = -1;
+    atomic_init(&fw->target, target);
+    atomic_init(&fw->stop, false);
+    fw->lfd = socket(AF_INET, SOCK_STREAM, 0);
+    assert_true(fw->lfd >= 0);
+    struct sockaddr_in sa = {.sin_family = AF_INET};
+    sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    socklen_t len = sizeof sa;
+    assert_int_equal(bind(fw->lfd, (struct sockaddr *)&sa, sizeof sa), 0);
+    assert_int_equal(listen(fw->lfd, 16), 0);
+    assert_int_equal(getsockname(fw->lfd, (struct sockaddr *)&sa, &len), 0);
+    fw->port = ntohs(sa.sin_port);
+    XPTHREAD(pthread_create(&fw->thread, NULL, fwd_main, fw));
+}
+
+/* Sends new connections to port and cuts the open ones (so that none stays on the old side). */
+static void fwd_switch(struct fwd *fw, int port)
+{
+    atomic_store(&fw->target, port);
+    XPTHREAD(pthread_mutex_lock(&fw->mu));
+    for (int i = 0; i < 64; i++)
+        if (fw->conns[i] >= 0)
+            shutdown(fw->conns[i], SHUT_RDWR);
+    XPTHREAD(pthread_mutex_unlock(&fw->mu));
+}
+
+static void fwd_stop(struct fwd *fw)
+{
+    fwd_switch(fw, 1);
+    atomic_store(&fw->stop, true);
+    XPTHREAD(pthread_join(fw->thread, NULL));
+    close(fw->lfd);
+    /* the pipe threads see stop within 100 ms */
+    for (int tries = 0; tries < 50; tries++) {
+        bool open = false;
+        XPTHREAD(pthread_mutex_lock(&fw->mu));
+        for (int i = 0; i < 64; i++)
+            open |= fw->conns[i] >= 0;
+        XPTHREAD(pthread_mutex_unlock(&fw->mu));
+        if (!open)
+            break;
+        usleep(20000);
+    }
+    pthread_mutex_destroy(&fw->mu);
+}
+
+static int url_port(const char *url)
+{
+    const char *c = strrchr(url, ':');
+    assert_non_null(c);
+    return atoi(c + 1);
+}
 
 /* ---- set-up ----------------------------------------------------------------------------- */
 
@@ -281,6 +442,16 @@ static void run_k8s_cell(struct fx *f, const struct cell *c, const struct kres *
     char *args[] = {NULL};
     ex.args = args;
     struct kube_context ctx = f->ctx;
+    struct fwd fw;
+    char fwd_url[64];
+    int good_port = url_port(sim_cluster_url(f->sim, f->ctxname));
+    struct sim *other = NULL;
+    if (c->setup == TLS_MISMATCH) {
+        fwd_start(&fw, good_port);
+        snprintf(fwd_url, sizeof fwd_url, "https://127.0.0.1:%d", fw.port);
+        ctx.server = fwd_url;
+        other = informer_sim_start(); /* a second CA: its certificate matches nothing we trust */
+    }
     if (exec) {
         write_file(f->tokfile, sim_token(f->sim, f->ctxname));
         ctx.token = NULL;
@@ -360,6 +531,8 @@ static void run_k8s_cell(struct fx *f, const struct cell *c, const struct kres *
         /* The fault, then a relist that meets it, then a change on the server. */
         if (c->setup == PLAIN) {
             fid = add_fault(f, c, kr, c->fault);
+        } else if (c->setup == TLS_MISMATCH) {
+            fwd_switch(&fw, url_port(sim_cluster_url(other, sim_context(other, 0))));
         } else {
             if (c->setup == EXEC_EXPIRED)
                 write_file(f->tokfile, "expired-token"); /* what a refresh now gets */
@@ -398,8 +571,11 @@ static void run_k8s_cell(struct fx *f, const struct cell *c, const struct kres *
             assert_non_null(strstr(fr.last_error, "exec"));
         if (c->setup == EXEC_EXPIRED)
             assert_non_null(strstr(fr.last_error, "401"));
+        if (c->setup == TLS_MISMATCH)
+            assert_non_null(strstr(fr.last_error, "certificate"));
         char shown[100];
-        snprintf(shown, sizeof shown, "%s", fr.last_error);
+        const char *what = strstr(fr.last_error, kr->path);
+        snprintf(shown, sizeof shown, "%s", what ? what + strlen(kr->path) + 2 : fr.last_error);
         free(fr.last_error);
 
         /* The fault ends. */
@@ -409,6 +585,8 @@ static void run_k8s_cell(struct fx *f, const struct cell *c, const struct kres *
             write_file(f->tokfile, sim_token(f->sim, f->ctxname));
         unlink(f->failflag);
         unlink(f->hangflag);
+        if (c->setup == TLS_MISMATCH)
+            fwd_switch(&fw, good_port);
         double t0 = informer_now_ms();
         if (!informer_wait_until(no_error, &sw, RECOVER_MS + 2000))
             fail_msg("%s/%s: still failing after the fault ended", c->name, kr->name);
@@ -432,6 +610,10 @@ static void run_k8s_cell(struct fx *f, const struct cell *c, const struct kres *
     k8s_informer_free(inf);
     k8s_http_free(http);
     k8s_http_free(check);
+    if (c->setup == TLS_MISMATCH) {
+        fwd_stop(&fw);
+        sim_stop(other);
+    }
     sim_faults_clear(f->sim);
 }
 
@@ -673,7 +855,9 @@ static void run_aws_cell(struct fx *f, const struct cell *c, int *percent)
         fail_msg("%s: route53: the old reading was not kept with an error", c->name);
     const struct traffic_target_state *st = traffic_snapshot_find(s, "t");
     char shown[100];
-    snprintf(shown, sizeof shown, "%s", st->error);
+    const char *what = strstr(st->error, "ListResourceRecordSets: ");
+    snprintf(shown, sizeof shown, "%s",
+             what ? what + strlen("ListResourceRecordSets: ") : st->error);
     if (strstr(c->name, "500"))
         assert_non_null(strstr(st->error, "500"));
     if (strstr(c->name, "503"))
