@@ -44,6 +44,7 @@ struct dashboard {
 
     struct dialog *dialog; /* a modal dialog over the body (traffic changes), or NULL */
     char *traffic_hints;   /* status bar hints while Traffic is focused, or NULL */
+    bool drill_traffic;    /* drill is the Traffic panel in full (Enter on Traffic) */
 };
 
 static struct widget_view view_of(const struct dashboard *d)
@@ -319,7 +320,10 @@ static void close_drill(struct dashboard *d)
 {
     widget_free(d->drill);
     d->drill = NULL;
+    d->drill_traffic = false;
 }
+
+static int open_traffic_drill(struct dashboard *d);
 
 static int open_drill(struct dashboard *d)
 {
@@ -341,6 +345,9 @@ int dashboard_cmd(struct dashboard *d, enum widget_cmd cmd)
         return widget_key(d->help, cmd) | ACT_REDRAW;
     if (d->drill)
         return widget_key(d->drill, cmd) | ACT_REDRAW;
+    /* Enter on a Traffic panel too small for its blocks shows them over the body */
+    if (d->focus == PANEL_TRAFFIC && cmd == WIDGET_ENTER)
+        return open_traffic_drill(d);
     int act = widget_key(d->panel[d->focus], cmd);
     if (d->focus == PANEL_WORKLOADS && panel_workloads_take_open(d->panel[PANEL_WORKLOADS]))
         act |= open_drill(d);
@@ -549,12 +556,36 @@ int dashboard_set_traffic(struct dashboard *d, const struct traffic_snapshot *s)
     panel_traffic_set(d->panel[PANEL_TRAFFIC], s);
     struct widget_view v = view_of(d);
     widget_update(d->panel[PANEL_TRAFFIC], &v);
+    if (d->drill_traffic) {
+        panel_traffic_set(d->drill, s);
+        widget_update(d->drill, &v);
+    }
     return ACT_REDRAW;
 }
 
 const struct traffic_target_state *dashboard_traffic_selected(const struct dashboard *d)
 {
+    if (d->drill_traffic)
+        return panel_traffic_selected(d->drill);
     return panel_traffic_selected(d->panel[PANEL_TRAFFIC]);
+}
+
+/* The Traffic panel in full over the body, the same target selected. */
+static int open_traffic_drill(struct dashboard *d)
+{
+    const struct widget *tp = d->panel[PANEL_TRAFFIC];
+    const struct traffic_target_state *sel = panel_traffic_selected(tp);
+    if (sel == NULL || d->lay.folded)
+        return ACT_REDRAW; /* nothing to show, or the panel already has the body */
+    close_drill(d);
+    d->drill = panel_traffic_new();
+    panel_traffic_set(d->drill, panel_traffic_snapshot(tp));
+    panel_traffic_select(d->drill, sel->cfg.name);
+    d->drill_traffic = true;
+    widget_layout(d->drill, d->lay.body);
+    struct widget_view v = view_of(d);
+    widget_update(d->drill, &v);
+    return ACT_REDRAW;
 }
 
 void dashboard_dialog_open(struct dashboard *d, struct dialog *dlg)

@@ -413,3 +413,9 @@ int panel_traffic_select(struct widget *w, const char *name)
         }
     return -1;
 }
+
+const struct traffic_snapshot *panel_traffic_snapshot(const struct widget *w)
+{
+    const struct tr_priv *p = w->priv;
+    return p->snap;
+}

@@ -20,6 +20,8 @@ void panel_traffic_set(struct widget *w, const struct traffic_snapshot *s);
 const struct traffic_target_state *panel_traffic_selected(const struct widget *w);
 /* Selects the target named name; returns 0, or -1 when there is none. */
 int panel_traffic_select(struct widget *w, const char *name);
+/* The snapshot the panel holds (borrowed), or NULL. */
+const struct traffic_snapshot *panel_traffic_snapshot(const struct widget *w);
 /* Rows a target block takes in full (for tests and layout decisions). */
 int panel_traffic_block_rows(void);
 

@@ -358,6 +358,51 @@ static void test_dashboard_traffic_80x24(void **state)
     dashboard_free(d);
 }
 
+/* In a wide terminal the Traffic panel has one row: Enter shows every block over the body, with
+ * the same target selected; the selection there is what the keys act on; Esc closes it. */
+static void test_dashboard_traffic_wide_enter(void **state)
+{
+    (void)state;
+    struct dashboard *d = traffic_dashboard();
+    dashboard_resize(d, 48, 160);
+    dashboard_command(d, "traffic");
+    struct canvas c;
+    struct canvas_grid *g = canvas_grid_new(48, 160, true, &c);
+    dashboard_draw(d, &c);
+    char *t = canvas_grid_text(g);
+    assert_non_null(strstr(t, "> shop-api route53 30% to new step 3/5 old 70 new 30"));
+    assert_null(strstr(t, "plan 0 > 10 > [30]"));
+    free(t);
+    dashboard_cmd(d, WIDGET_ENTER);
+    assert_true(dashboard_drill_open(d));
+    dashboard_cmd(d, WIDGET_DOWN);
+    assert_string_equal(dashboard_traffic_selected(d)->cfg.name, "shop-lb");
+    canvas_grid_clear(g);
+    dashboard_draw(d, &c);
+    t = canvas_grid_text(g);
+    assert_non_null(strstr(t, "plan 0 > 10 > [30] > 50 > 100"));
+    assert_non_null(strstr(t, "> shop-lb  haproxy"));
+    assert_non_null(strstr(t, "BUSY ModifyRule 50/50"));
+    free(t);
+    /* a new snapshot reaches the full view too */
+    struct traffic_snapshot *s = three_targets();
+    s->targets[1].reading.side[0].weight = 80;
+    s->targets[1].reading.side[1].weight = 20;
+    s->targets[1].percent = 20;
+    s->targets[1].step = -1;
+    dashboard_set_traffic(d, s);
+    traffic_snapshot_unref(s);
+    canvas_grid_clear(g);
+    dashboard_draw(d, &c);
+    t = canvas_grid_text(g);
+    assert_non_null(strstr(t, "(now 20%, between steps)"));
+    free(t);
+    dashboard_back(d);
+    assert_false(dashboard_drill_open(d));
+    canvas_grid_free(g);
+    dashboard_free(d);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -369,6 +414,7 @@ int main(void)
         cmocka_unit_test(test_dialog_type_confirm),
         cmocka_unit_test(test_dialog_input_and_choices),
         cmocka_unit_test(test_dashboard_traffic_80x24),
+        cmocka_unit_test(test_dashboard_traffic_wide_enter),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
