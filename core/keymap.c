@@ -72,6 +72,8 @@ static const char keymap_default_bindings[] = "# cutover default key bindings (s
                                               "\"[\": traffic-prev\n"
                                               "W: traffic-set\n"
                                               "R: traffic-rollback\n"
+                                              "D: drift-view\n"
+                                              "F: drift-force-sync\n"
                                               "q: quit\n"
                                               "C-c: quit\n";
 

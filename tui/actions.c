@@ -1,6 +1,7 @@
 /* The action table and what each action does to the dashboard. */
 #include "cutover/actions.h"
 
+#include "cutover/drift_worker.h"
 #include "cutover/traffic_worker.h"
 #include "cutover/xalloc.h"
 
@@ -153,6 +154,22 @@ static int a_traffic_set(struct action_ctx *c)
     return traffic_op(c, TRAFFIC_OP_SET);
 }
 
+/* ---- Secret drift (issue #5): the flow lives in tui/drift_worker.c ----------------------- */
+
+static int a_drift_view(struct action_ctx *c)
+{
+    return dashboard_drift_open(c->dash);
+}
+
+static int a_drift_force_sync(struct action_ctx *c)
+{
+    if (c->drift == NULL) {
+        dashboard_message(c->dash, "no force-sync possible: secret drift is not being read");
+        return ACT_REDRAW;
+    }
+    return drift_worker_force_sync(c->drift, c->dash);
+}
+
 /* Sorted by name (actions_find searches it; a unit test checks the order). */
 static const struct action table[] = {
     {"back", a_back, "close the prompt, help or pod view; then clear the filter"},
@@ -160,6 +177,10 @@ static const struct action table[] = {
     {"clear-filter", a_clear_filter, "clear the / filter and the :ns namespace"},
     {"command", a_command, "open the : command line"},
     {"down", a_down, "move down"},
+    {"drift-force-sync", a_drift_force_sync,
+     "drift view: force the selected ExternalSecret to refresh (preview, confirm, journal)"},
+    {"drift-view", a_drift_view,
+     "open the drift view (Secret contents are read, hashed, only while it is open)"},
     {"filter", a_filter, "filter rows by regex (! inverts)"},
     {"help", a_help, "show or hide this help"},
     {"next-panel", a_next_panel, "focus the next panel"},
@@ -186,11 +207,33 @@ static const struct action table[] = {
 #define NACTIONS (sizeof table / sizeof table[0])
 
 static const char *const names[NACTIONS] = {
-    "back",           "bottom",       "clear-filter",     "command",       "down",
-    "filter",         "help",         "next-panel",       "page-down",     "page-up",
-    "panel-findings", "panel-nodes",  "panel-secrets",    "panel-traffic", "panel-workloads",
-    "prev-panel",     "quit",         "refresh",          "select",        "top",
-    "traffic-next",   "traffic-prev", "traffic-rollback", "traffic-set",   "up",
+    "back",
+    "bottom",
+    "clear-filter",
+    "command",
+    "down",
+    "drift-force-sync",
+    "drift-view",
+    "filter",
+    "help",
+    "next-panel",
+    "page-down",
+    "page-up",
+    "panel-findings",
+    "panel-nodes",
+    "panel-secrets",
+    "panel-traffic",
+    "panel-workloads",
+    "prev-panel",
+    "quit",
+    "refresh",
+    "select",
+    "top",
+    "traffic-next",
+    "traffic-prev",
+    "traffic-rollback",
+    "traffic-set",
+    "up",
 };
 
 const struct action *actions_table(size_t *n)
@@ -247,7 +290,7 @@ static char *keys_text(const struct keymap *km, const char *action)
 
 bool actions_mutating(const char *name)
 {
-    return name && strncmp(name, "traffic-", 8) == 0;
+    return name && (strncmp(name, "traffic-", 8) == 0 || strcmp(name, "drift-force-sync") == 0);
 }
 
 void actions_unbind_mutating(struct keymap *km)
@@ -339,6 +382,30 @@ const char *actions_traffic_hints(const struct keymap *km, char *buf, size_t len
         buf[0] = '\0';
     for (size_t i = 0; i < sizeof shown / sizeof shown[0] && off < len; i++) {
         int key;
+        if (keymap_keys_for(km, shown[i][0], &key, 1) == 0)
+            continue;
+        char kn[32];
+        keymap_key_name(key, kn, sizeof kn);
+        off += (size_t)snprintf(buf + off, len - off, "%s%s:%s", off ? "  " : "", kn, shown[i][1]);
+    }
+    return buf;
+}
+
+const char *actions_drift_hints(const struct keymap *km, bool observer, char *buf, size_t len)
+{
+    static const char *const shown[][2] = {
+        {"select", "ConfigMap diff"},
+        {"drift-force-sync", "force-sync ExternalSecret"},
+        {"refresh", "read again"},
+        {"back", "close"},
+    };
+    size_t off = 0;
+    if (len)
+        buf[0] = '\0';
+    for (size_t i = 0; i < sizeof shown / sizeof shown[0] && off < len; i++) {
+        int key;
+        if (observer && actions_mutating(shown[i][0]))
+            continue;
         if (keymap_keys_for(km, shown[i][0], &key, 1) == 0)
             continue;
         char kn[32];

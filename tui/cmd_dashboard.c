@@ -4,7 +4,9 @@
 #include "cutover/actions.h"
 #include "cutover/cli.h"
 #include "cutover/config.h"
+#include "cutover/drift_reader.h"
 #include "cutover/journal.h"
+#include "cutover/k8s_http.h"
 #include "cutover/k8s_poller.h"
 #include "cutover/kubeconfig.h"
 #include "cutover/log.h"
@@ -73,6 +75,7 @@ int cmd_dashboard_parse(int argc, char **argv, int first, struct cmd_dashboard_a
 struct pollers {
     struct k8s_poller *k8s[2];
     struct traffic_poller *traffic; /* NULL without traffic targets */
+    struct drift_reader *drift;     /* NULL when it could not start */
 };
 
 static void refresh_both(void *arg)
@@ -83,6 +86,8 @@ static void refresh_both(void *arg)
             k8s_poller_refresh(p->k8s[s]);
     if (p->traffic)
         traffic_poller_refresh(p->traffic);
+    if (p->drift)
+        drift_reader_refresh(p->drift);
 }
 
 /* The config's traffic targets followed by the extra ones a (the demo) brings: one array of
@@ -190,7 +195,7 @@ int cmd_dashboard_run(const struct cmd_dashboard_args *a)
         return 2;
     }
     struct model_publisher *pub[2] = {model_publisher_new(wake[1]), model_publisher_new(wake[1])};
-    struct pollers pl = {{NULL, NULL}, NULL};
+    struct pollers pl = {{NULL, NULL}, NULL, NULL};
     struct k8s_poller **poller = pl.k8s;
     /* `refresh:` is how often the screen gets a new snapshot while the watches stream changes
      * (first data and errors are published at once by the poller) */
@@ -214,8 +219,33 @@ int cmd_dashboard_run(const struct cmd_dashboard_args *a)
         if (traffic_poller_start(targets, ntargets, &topts, &pl.traffic, &err) != 0) {
             fprintf(stderr, "cutover: traffic: %s\n", error_format(&err, ebuf, sizeof ebuf));
             code = 2;
-        } else if (!a->observer) {
-            journal = open_journal(&cfg, a);
+        }
+    }
+    if (code == 0 && !a->observer) /* traffic changes and drift force-syncs are journaled */
+        journal = open_journal(&cfg, a);
+    /* Secret drift (issue #5): a reader of its own with one client per cluster, which the drift
+     * view's diff and force-sync use too */
+    struct k8s_http *dhttp[2] = {NULL, NULL};
+    struct drift_config dcfg;
+    memset(&dcfg, 0, sizeof dcfg);
+    drift_config_copy(&dcfg, &cfg.drift);
+    if (dcfg.aws_endpoint == NULL && a->drift_aws_endpoint) {
+        dcfg.aws_endpoint = xstrdup(a->drift_aws_endpoint);
+        if (dcfg.aws_profile == NULL && a->drift_aws_profile)
+            dcfg.aws_profile = xstrdup(a->drift_aws_profile);
+    }
+    if (code == 0) {
+        struct k8s_http_opts ho = {.read_only = a->observer};
+        bool ok = true;
+        for (int s = 0; s < 2 && ok; s++)
+            if (k8s_http_new(&ctx[s], &ho, &dhttp[s], &err) != 0) {
+                log_error("drift: %s: %s", names2[s], error_format(&err, ebuf, sizeof ebuf));
+                ok = false;
+            }
+        if (ok) {
+            struct drift_reader_opts dro = {
+                .read_only = a->observer, .cfg = &dcfg, .wake_fd = wake[1]};
+            pl.drift = drift_reader_start(dhttp[0], dhttp[1], &dro);
         }
     }
     if (code == 0) {
@@ -231,6 +261,8 @@ int cmd_dashboard_run(const struct cmd_dashboard_args *a)
             .journal = journal,
             .traffic_wake_fd = wake[1],
             .message = a->message,
+            .drift = pl.drift,
+            .drift_http = {dhttp[0], dhttp[1]},
         };
         if (tui_run(&t, &err) != 0) {
             fprintf(stderr, "cutover: %s\n", error_format(&err, ebuf, sizeof ebuf));
@@ -240,6 +272,10 @@ int cmd_dashboard_run(const struct cmd_dashboard_args *a)
     for (int s = 0; s < 2; s++)
         k8s_poller_stop(poller[s]);
     traffic_poller_stop(pl.traffic);
+    drift_reader_stop(pl.drift);
+    for (int s = 0; s < 2; s++)
+        k8s_http_free(dhttp[s]);
+    drift_config_fini(&dcfg);
     journal_free(journal);
     for (size_t i = 0; i < ntargets; i++)
         traffic_target_cfg_fini(&targets[i]);

@@ -553,6 +553,8 @@ int cmd_demo(int argc, char **argv)
     a.ntraffic = demo_targets(&dm, haproxy, backend, targets);
     a.traffic = targets;
     a.message = demo_message[0] ? demo_message : NULL;
+    a.drift_aws_endpoint = dm.aws_url; /* the drift view's source of truth (issue #5) */
+    a.drift_aws_profile = dm.aws_profile;
     /* the demo's journal lives and dies with the demo unless --journal says otherwise */
     char journal[PATH_MAX + 16];
     if (a.journal == NULL) {

@@ -4,6 +4,9 @@
 #include "cutover/actions.h"
 #include "cutover/canvas_curses.h"
 #include "cutover/dashboard.h"
+#include "cutover/drift_reader.h"
+#include "cutover/drift_worker.h"
+#include "cutover/panel_drift.h"
 #include "cutover/keymap.h"
 #include "cutover/log.h"
 #include "cutover/theme.h"
@@ -103,6 +106,9 @@ struct loop {
     struct action_ctx actx;
     bool observer;
     struct traffic_worker *traffic; /* the change flow; NULL in observer mode or without targets */
+    struct drift_worker *drift;     /* diffs and force-sync; NULL without a drift reader */
+    struct drift_snapshot *drift_snap; /* the snapshot the dashboard borrows from */
+    bool drift_contents;               /* contents asked of the reader (the view is open) */
     bool quit;
     bool redraw;
 };
@@ -124,6 +130,35 @@ static void take_snapshots(struct loop *l)
     }
     if (l->traffic && traffic_worker_poll(l->traffic, l->dash))
         l->redraw = true;
+    if (l->o->drift) {
+        struct drift_snapshot *ds = drift_reader_get(l->o->drift);
+        if (ds != NULL && ds != l->drift_snap) {
+            struct drift_ui_data dd = {
+                .configured = true, .report = ds->report, .taken = (int64_t)ds->taken.tv_sec};
+            dashboard_set_drift(l->dash, &dd);
+            drift_snapshot_unref(l->drift_snap); /* after the dashboard let go of it */
+            l->drift_snap = ds;
+            l->redraw = true;
+        } else {
+            drift_snapshot_unref(ds);
+        }
+    }
+    if (l->drift && drift_worker_poll(l->drift, l->dash))
+        l->redraw = true;
+}
+
+/* Secret contents are asked of the reader exactly while the drift view is open. */
+static void drift_follow_view(struct loop *l)
+{
+    if (l->o->drift == NULL)
+        return;
+    bool open = dashboard_drift_view(l->dash) != NULL;
+    if (open != l->drift_contents) {
+        drift_reader_want_contents(l->o->drift, open);
+        l->drift_contents = open;
+        log_info("drift: Secret contents %s (drift view %s)", open ? "asked" : "no longer asked",
+                 open ? "opened" : "closed");
+    }
 }
 
 static void do_resize(struct loop *l)
@@ -139,6 +174,8 @@ static void handle_key(struct loop *l, int key)
     int act;
     if (l->traffic && traffic_worker_has_dialog(l->traffic, l->dash)) {
         act = traffic_worker_key(l->traffic, l->dash, key);
+    } else if (l->drift && drift_worker_has_dialog(l->drift, l->dash)) {
+        act = drift_worker_key(l->drift, l->dash, key);
     } else if (dashboard_prompt(l->dash) != DASHBOARD_PROMPT_NONE) {
         act = dashboard_prompt_key(l->dash, key);
         /* Ctrl-C quits even from a prompt */
@@ -147,6 +184,9 @@ static void handle_key(struct loop *l, int key)
     } else {
         act = actions_run_key(&l->actx, l->km, key);
     }
+    if (l->drift)
+        act |= drift_worker_after_key(l->drift, l->dash);
+    drift_follow_view(l);
     if (act & ACT_QUIT)
         l->quit = true;
     if (act & (ACT_REDRAW | ACT_RELAYOUT))
@@ -192,6 +232,8 @@ static void setup_help(struct loop *l)
         snprintf(both, sizeof both, "%s%s%s", th, th[0] ? "  " : "", hints);
         dashboard_set_traffic_hints(l->dash, th[0] ? both : NULL);
     }
+    char dh[256];
+    dashboard_set_drift_hints(l->dash, actions_drift_hints(l->km, l->observer, dh, sizeof dh));
 }
 
 int tui_run(const struct tui_opts *o, struct error *err)
@@ -238,6 +280,23 @@ int tui_run(const struct tui_opts *o, struct error *err)
         }
         l.actx.traffic = l.traffic;
     }
+    if (o->drift) {
+        /* an observer gets diffs (reads only) but no force-sync: no journal, action unbound */
+        struct drift_worker_opts dwo = {.http = {o->drift_http[0], o->drift_http[1]},
+                                        .reader = o->drift,
+                                        .journal = l.observer ? NULL : o->journal,
+                                        .wake_fd = o->traffic_wake_fd};
+        struct error derr;
+        error_clear(&derr);
+        if (drift_worker_new(&dwo, &l.drift, &derr) != 0) {
+            char buf[600];
+            log_error("drift: %s", error_format(&derr, buf, sizeof buf));
+            l.drift = NULL;
+        }
+        l.actx.drift = l.observer ? NULL : l.drift;
+        struct drift_ui_data dd = {.configured = true};
+        dashboard_set_drift(l.dash, &dd);
+    }
     setup_help(&l);
     if (o->message)
         dashboard_message(l.dash, "%s", o->message);
@@ -257,7 +316,9 @@ int tui_run(const struct tui_opts *o, struct error *err)
         else
             error_set(err, "cannot use terminal type '%s' (is TERM right?)", term ? term : "");
         traffic_worker_free(l.traffic);
+        drift_worker_free(l.drift);
         dashboard_free(l.dash);
+        drift_snapshot_unref(l.drift_snap);
         keymap_free(l.km);
         if (opened_log)
             log_close();
@@ -342,7 +403,11 @@ int tui_run(const struct tui_opts *o, struct error *err)
     }
     canvas_curses_free(l.cc);
     traffic_worker_free(l.traffic);
+    drift_worker_free(l.drift);
     dashboard_free(l.dash);
+    drift_snapshot_unref(l.drift_snap);
+    if (l.drift_contents)
+        drift_reader_want_contents(o->drift, false);
     keymap_free(l.km);
     if (opened_log)
         log_close();

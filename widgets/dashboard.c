@@ -2,8 +2,10 @@
 #include "cutover/dashboard.h"
 
 #include "cutover/dialog.h"
+#include "cutover/drift_view.h"
 #include "cutover/keymap.h"
 #include "cutover/panel_findings.h"
+#include "cutover/panel_drift.h"
 #include "cutover/panel_info.h"
 #include "cutover/panel_nodes.h"
 #include "cutover/panel_pods.h"
@@ -45,6 +47,11 @@ struct dashboard {
     struct dialog *dialog; /* a modal dialog over the body (traffic changes), or NULL */
     char *traffic_hints;   /* status bar hints while Traffic is focused, or NULL */
     bool drill_traffic;    /* drill is the Traffic panel in full (Enter on Traffic) */
+
+    /* Secret drift (issue #5) */
+    struct drift_ui_data drift; /* the report is borrowed from the TUI's drift snapshot */
+    struct widget *drift_view;  /* the drift view over the body, or NULL when closed */
+    char *drift_hints;          /* the drift view's key hints, or NULL */
 };
 
 static struct widget_view view_of(const struct dashboard *d)
@@ -71,7 +78,7 @@ struct dashboard *dashboard_new(const struct dashboard_opts *opts)
     d->panel[PANEL_NODES] = panel_nodes_new();
     d->panel[PANEL_WORKLOADS] = panel_workloads_new();
     d->panel[PANEL_TRAFFIC] = panel_traffic_new();
-    d->panel[PANEL_SECRETS] = panel_info_new("Secrets drift", "Secret drift: not configured");
+    d->panel[PANEL_SECRETS] = panel_drift_new();
     d->panel[PANEL_FINDINGS] = panel_findings_new();
     d->help = panel_help_new(NULL, 0);
     d->focus = PANEL_WORKLOADS;
@@ -89,6 +96,8 @@ void dashboard_free(struct dashboard *d)
         widget_free(d->panel[i]);
     widget_free(d->help);
     widget_free(d->drill);
+    widget_free(d->drift_view);
+    free(d->drift_hints);
     dialog_free(d->dialog);
     free(d->traffic_hints);
     analysis_free(d->an);
@@ -124,6 +133,8 @@ static void update_all(struct dashboard *d)
     widget_update(d->help, &v);
     if (d->drill)
         widget_update(d->drill, &v);
+    if (d->drift_view)
+        widget_update(d->drift_view, &v);
 }
 
 static void place(struct dashboard *d)
@@ -139,6 +150,8 @@ static void place(struct dashboard *d)
     widget_layout(d->help, d->lay.body);
     if (d->drill)
         widget_layout(d->drill, d->lay.body);
+    if (d->drift_view)
+        widget_layout(d->drift_view, d->lay.body);
 }
 
 int dashboard_set_snapshots(struct dashboard *d, const struct model_cluster *source,
@@ -291,9 +304,9 @@ void dashboard_draw(struct dashboard *d, struct canvas *c)
         draw_header(d, &hc, s);
     }
     canvas_vline(c, 0, d->lay.header_col[1].x - 1, LAYOUT_HEADER_ROWS, THEME_ROLE_PANEL_BORDER);
-    if (d->help_open || d->drill) {
+    if (d->help_open || d->drill || d->drift_view) {
         struct canvas bc = canvas_sub(c, d->lay.body);
-        widget_draw(d->help_open ? d->help : d->drill, &bc, &v, true);
+        widget_draw(d->help_open ? d->help : d->drill ? d->drill : d->drift_view, &bc, &v, true);
     } else {
         for (int i = 0; i < PANEL_COUNT; i++) {
             if (d->lay.panel[i].h > 0) {
@@ -345,6 +358,10 @@ int dashboard_cmd(struct dashboard *d, enum widget_cmd cmd)
         return widget_key(d->help, cmd) | ACT_REDRAW;
     if (d->drill)
         return widget_key(d->drill, cmd) | ACT_REDRAW;
+    if (d->drift_view)
+        return widget_key(d->drift_view, cmd) | ACT_REDRAW;
+    if (d->focus == PANEL_SECRETS && cmd == WIDGET_ENTER)
+        return dashboard_drift_open(d);
     /* Enter on a Traffic panel too small for its blocks shows them over the body */
     if (d->focus == PANEL_TRAFFIC && cmd == WIDGET_ENTER)
         return open_traffic_drill(d);
@@ -360,6 +377,8 @@ int dashboard_focus(struct dashboard *d, enum panel_id id)
         return ACT_NONE;
     d->help_open = false;
     close_drill(d);
+    widget_free(d->drift_view);
+    d->drift_view = NULL;
     d->focus = id;
     place(d);
     update_all(d);
@@ -409,6 +428,8 @@ int dashboard_back(struct dashboard *d)
         close_drill(d);
         return ACT_REDRAW;
     }
+    if (d->drift_view)
+        return dashboard_drift_close(d);
     if (d->filter.active)
         return dashboard_filter(d, "");
     return ACT_REDRAW;
@@ -456,6 +477,8 @@ int dashboard_command(struct dashboard *d, const char *line)
         return ACT_QUIT;
     if (strcmp(verb, "help") == 0)
         return dashboard_help_toggle(d);
+    if (strcmp(verb, "drift") == 0)
+        return dashboard_drift_open(d);
     if (strcmp(verb, "ns") == 0 || strcmp(verb, "namespace") == 0) {
         if (arg == NULL) {
             dashboard_message(d, ":ns needs a namespace name or 'all'");
@@ -610,4 +633,60 @@ void dashboard_set_traffic_hints(struct dashboard *d, const char *hints)
 {
     free(d->traffic_hints);
     d->traffic_hints = hints && hints[0] ? xstrdup(hints) : NULL;
+}
+
+/* ---- Secret drift (issue #5) ----------------------------------------------------------- */
+
+int dashboard_set_drift(struct dashboard *d, const struct drift_ui_data *data)
+{
+    d->drift = *data;
+    d->drift.contents_asked = d->drift_view != NULL;
+    panel_drift_set(d->panel[PANEL_SECRETS], &d->drift);
+    if (d->drift_view)
+        drift_view_set(d->drift_view, &d->drift);
+    update_all(d);
+    return ACT_REDRAW;
+}
+
+int dashboard_drift_open(struct dashboard *d)
+{
+    d->help_open = false;
+    close_drill(d);
+    if (d->drift_view == NULL) {
+        d->drift_view = drift_view_new();
+        drift_view_set_hints(d->drift_view, d->drift_hints);
+        d->drift.contents_asked = true;
+        panel_drift_set(d->panel[PANEL_SECRETS], &d->drift);
+        drift_view_set(d->drift_view, &d->drift);
+        widget_layout(d->drift_view, d->lay.body);
+        struct widget_view v = view_of(d);
+        widget_update(d->drift_view, &v);
+    }
+    return ACT_REDRAW;
+}
+
+int dashboard_drift_close(struct dashboard *d)
+{
+    if (d->drift_view && drift_view_in_diff(d->drift_view)) {
+        drift_view_close_diff(d->drift_view);
+        return ACT_REDRAW;
+    }
+    widget_free(d->drift_view);
+    d->drift_view = NULL;
+    d->drift.contents_asked = false;
+    panel_drift_set(d->panel[PANEL_SECRETS], &d->drift);
+    return ACT_REDRAW;
+}
+
+struct widget *dashboard_drift_view(const struct dashboard *d)
+{
+    return d->drift_view;
+}
+
+void dashboard_set_drift_hints(struct dashboard *d, const char *hints)
+{
+    free(d->drift_hints);
+    d->drift_hints = hints && hints[0] ? xstrdup(hints) : NULL;
+    if (d->drift_view)
+        drift_view_set_hints(d->drift_view, d->drift_hints);
 }

@@ -12,6 +12,7 @@
 #include <stddef.h>
 
 struct traffic_worker;
+struct drift_worker;
 
 /* What an action may touch. */
 struct action_ctx {
@@ -20,6 +21,8 @@ struct action_ctx {
     void *refresh_arg;
     struct traffic_worker *traffic; /* the traffic change flow; NULL in observer mode or with no
                                        traffic target (the traffic-* actions then say so) */
+    struct drift_worker *drift;     /* the drift view's diff and force-sync flow; NULL without a
+                                       drift reader (drift-force-sync then says so) */
 };
 
 typedef int (*action_fn)(struct action_ctx *ctx);
@@ -47,7 +50,8 @@ void actions_help_free(struct panel_help_entry *e, size_t n);
 const char *actions_hints(const struct keymap *km, char *buf, size_t len);
 
 /* True for an action that changes something outside cutover (traffic-next, traffic-prev,
- * traffic-set, traffic-rollback): observer mode unbinds these and leaves them out of the help. */
+ * traffic-set, traffic-rollback, drift-force-sync): observer mode unbinds these and leaves them out
+ * of the help. */
 bool actions_mutating(const char *name);
 /* Unbinds every key bound to a mutating action (observer mode; after config `keys:`). */
 void actions_unbind_mutating(struct keymap *km);
@@ -56,5 +60,9 @@ void actions_unbind_mutating(struct keymap *km);
 const char *actions_traffic_hints(const struct keymap *km, char *buf, size_t len);
 /* actions_help without the mutating actions when observer is true. */
 struct panel_help_entry *actions_help_mode(const struct keymap *km, bool observer, size_t *n);
+
+/* "Enter:ConfigMap diff  F:force-sync ExternalSecret  r:read again  Esc:close" from the keys
+ * bound in km (without the mutating ones when observer), for the drift view's hints line. */
+const char *actions_drift_hints(const struct keymap *km, bool observer, char *buf, size_t len);
 
 #endif

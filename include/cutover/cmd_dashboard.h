@@ -23,6 +23,10 @@ struct cmd_dashboard_args {
     size_t ntraffic;
     const char *journal;
     const char *message;
+    /* secret drift (issue #5): the demo's AWS Secrets Manager endpoint and profile, used as the
+     * source of truth when the config's drift: source_of_truth names no endpoint (NULL: none) */
+    const char *drift_aws_endpoint;
+    const char *drift_aws_profile;
 };
 
 /* Parses the dashboard's flags from argv[first..argc) into a; unknown flags are an error

@@ -113,4 +113,21 @@ void dashboard_dialog_close(struct dashboard *d);
  * focused and has a target (copied; NULL or "": none, as in observer mode). */
 void dashboard_set_traffic_hints(struct dashboard *d, const char *hints);
 
+/* ---- Secret drift (issue #5) ----------------------------------------------------------- */
+
+struct drift_ui_data;
+
+/* Hands the Secrets drift panel and the drift view new data (copied; the report stays borrowed
+ * until the next call). Returns ACT_REDRAW. */
+int dashboard_set_drift(struct dashboard *d, const struct drift_ui_data *data);
+/* Opens the drift view over the body (Enter on the Secrets drift panel, `:drift`). */
+int dashboard_drift_open(struct dashboard *d);
+/* Esc in the drift view: from the ConfigMap diff back to the list, else closes the view. */
+int dashboard_drift_close(struct dashboard *d);
+/* The open drift view (for the TUI: diff requests, the force-sync target), or NULL. While it is
+ * open the TUI asks the drift reader for Secret contents. */
+struct widget *dashboard_drift_view(const struct dashboard *d);
+/* The drift view's key hints line (copied). */
+void dashboard_set_drift_hints(struct dashboard *d, const char *hints);
+
 #endif

@@ -14,6 +14,8 @@
 
 struct journal;
 struct traffic_poller;
+struct drift_reader;
+struct k8s_http;
 
 struct tui_opts {
     const char *context[2];         /* source, target */
@@ -28,6 +30,9 @@ struct tui_opts {
     struct journal *journal;        /* where traffic changes are journaled (borrowed) */
     int traffic_wake_fd;            /* write end of the self-pipe, for the change worker */
     const char *message;            /* shown in the status bar at start, or NULL */
+    /* secret drift (issue #5); NULL when not read */
+    struct drift_reader *drift;     /* its snapshots go to the Secrets drift panel (borrowed) */
+    struct k8s_http *drift_http[2]; /* source, target clients for diffs and force-sync */
 };
 
 /* Makes the self-pipe: both ends non-blocking and close-on-exec. Returns 0 or -errno. */

@@ -15,11 +15,12 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-static const char *const actions[] = {
-    "back",         "bottom",           "command",     "down",    "filter",
-    "help",         "next-panel",       "page-down",   "page-up", "prev-panel",
-    "quit",         "refresh",          "select",      "top",     "traffic-next",
-    "traffic-prev", "traffic-rollback", "traffic-set", "up"};
+static const char *const actions[] = {"back", "bottom", "command", "down", "filter", "help",
+                                      "next-panel", "page-down", "page-up", "prev-panel", "quit",
+                                      "refresh", "select", "top", "traffic-next", "traffic-prev",
+                                      "traffic-rollback", "traffic-set", "up",
+                                      /* secret drift (issue #5) */
+                                      "drift-force-sync", "drift-view"};
 #define NACTIONS (sizeof actions / sizeof actions[0])
 
 static char tmpdir[256];

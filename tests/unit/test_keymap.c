@@ -17,8 +17,9 @@
 static const char *const actions[] = {
     "back",    "bottom",     "command", "down",    "filter", "help", "next-panel", "page-down",
     "page-up", "prev-panel", "quit",    "refresh", "select", "top",  "up",
-    /* traffic changes (issue #4) */
-    "traffic-next", "traffic-prev", "traffic-set", "traffic-rollback",
+    /* traffic changes (issue #4), secret drift (issue #5) */
+    "traffic-next", "traffic-prev", "traffic-set", "traffic-rollback", "drift-view",
+    "drift-force-sync",
 };
 #define NACTIONS (sizeof actions / sizeof actions[0])
 
@@ -208,6 +209,9 @@ static void test_defaults_are_k9s_familiar(void **state)
         {"[", "traffic-prev"},
         {"W", "traffic-set"},
         {"R", "traffic-rollback"},
+        /* secret drift (issue #5) */
+        {"D", "drift-view"},
+        {"F", "drift-force-sync"},
     };
     for (size_t i = 0; i < sizeof want / sizeof want[0]; i++) {
         const char *got = keymap_lookup(km, key_of(want[i].spec));
