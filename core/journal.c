@@ -42,7 +42,8 @@ static const char *const kind_names[JOURNAL_KINDS] = {
 };
 
 static const char *const reserved_names[] = {"seq", "time", "who", "kind", "id", "sum"};
-static const char *const secret_names[] = {"value", "data", "stringData", "secret_value"};
+static const char *const secret_names[] = {
+    "value", "data", "stringData", "binaryData", "secret_value", "SecretString", "SecretBinary"};
 
 const char *journal_kind_name(enum journal_kind kind)
 {

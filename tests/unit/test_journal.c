@@ -239,6 +239,12 @@ static void test_secret_fields_refused(void **state)
     refused(j, "{\"items\":[{\"stringData\":{\"pw\":\"hunter2\"}}]}",
             "refusing a field named \"stringData\"");
     refused(j, "{\"secret_value\":\"x\"}", "refusing a field named \"secret_value\"");
+    /* a ConfigMap's or Secret's binaryData, and Secrets Manager's answer fields */
+    refused(j, "{\"object\":{\"binaryData\":{\"k\":\"aHVudGVyMg==\"}}}",
+            "refusing a field named \"binaryData\"");
+    refused(j, "{\"answer\":{\"SecretString\":\"hunter2\"}}",
+            "refusing a field named \"SecretString\"");
+    refused(j, "{\"SecretBinary\":\"aHVudGVyMg==\"}", "refusing a field named \"SecretBinary\"");
     refused(j, "{\"seq\":7}", "field \"seq\" is reserved");
     refused(j, "{\"sum\":\"00\"}", "field \"sum\" is reserved");
     error_clear(&err);
