@@ -767,7 +767,10 @@ int aws_rest(struct aws_client *c, const char *method, const char *action, const
                           .body = body,
                           .body_len = body ? strlen(body) : 0,
                           .content_type = body ? (content_type ? content_type : "text/xml") : NULL,
-                          .mutating = !reads && aws_action_mutates(action)};
+                          /* the method says what the request does; the label is only the
+                           * caller's name for it: any write method is a change, whatever it
+                           * is called (refused read-only, sent once) */
+                          .mutating = !reads || aws_action_mutates(action)};
     return client_call(c, &req, path, resp, err);
 }
 

@@ -390,6 +390,59 @@ static void test_read_only_refuses_changes(void **state)
     assert_int_equal(aws_count(f, "mutating", NULL), mut0);
 }
 
+/* REST: the method decides as well as the label. A POST labelled like a read still changes
+ * something (the label is only the caller's name for it): refused in observer mode, and sent
+ * once, never retried, by a client that may change things. */
+static void test_rest_write_method_is_a_change(void **state)
+{
+    struct fx *f = *state;
+    env_keys(SECRET);
+    struct aws_client *c = client(f, "route53", true);
+    long tot0 = aws_count(f, "total", NULL);
+    long mut0 = aws_count(f, "mutating", NULL);
+    struct error err;
+    error_clear(&err);
+    struct aws_response r;
+    char *body = change_batch(0, 100);
+    assert_int_equal(aws_rest(c, "POST", "GetChange", zone_path, body, "text/xml", &r, &err), -1);
+    assert_true(r.refused);
+    assert_non_null(strstr(err.msg, "read-only"));
+    aws_response_fini(&r);
+    error_clear(&err);
+    assert_int_equal(aws_rest(c, "DELETE", "ListHostedZones",
+                              "/2013-04-01/hostedzone/Z0SIMHTTP000001", NULL, NULL, &r, &err),
+                     -1);
+    assert_true(r.refused);
+    aws_response_fini(&r);
+    struct aws_client_stats st;
+    aws_client_get_stats(c, &st);
+    assert_int_equal(st.requests, 0);
+    assert_int_equal(st.refused, 2);
+    assert_int_equal(aws_count(f, "total", NULL), tot0);
+    assert_int_equal(aws_count(f, "mutating", NULL), mut0);
+    /* the weights are untouched */
+    assert_int_equal(r53_weight(c, "onprem"), 70);
+    assert_int_equal(r53_weight(c, "eks"), 30);
+    aws_client_free(c);
+
+    /* a driving client sends such a POST once even when no answer comes */
+    c = client(f, "route53", false);
+    int id = sim_fault_add(f->sim, "{\"service\":\"route53\",\"fault\":\"down\"}");
+    assert_true(id >= 0);
+    long chg0 = aws_count(f, NULL, "route53:ChangeResourceRecordSets");
+    error_clear(&err);
+    assert_int_equal(aws_rest(c, "POST", "GetChange", zone_path, body, "text/xml", &r, &err), -1);
+    assert_true(r.transport_error);
+    assert_non_null(strstr(err.msg, "outcome is unknown"));
+    aws_response_fini(&r);
+    assert_int_equal(aws_count(f, NULL, "route53:ChangeResourceRecordSets"), chg0 + 1);
+    aws_client_get_stats(c, &st);
+    assert_int_equal(st.requests, 1);
+    sim_fault_remove(f->sim, id);
+    free(body);
+    aws_client_free(c);
+}
+
 static void test_down_fault(void **state)
 {
     struct fx *f = *state;
@@ -863,6 +916,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_signed_calls_accepted, setup, teardown),
         cmocka_unit_test_setup_teardown(test_wrong_secret, setup, teardown),
         cmocka_unit_test_setup_teardown(test_read_only_refuses_changes, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_rest_write_method_is_a_change, setup, teardown),
         cmocka_unit_test_setup_teardown(test_down_fault, setup, teardown),
         cmocka_unit_test_setup_teardown(test_throttling, setup, teardown),
         cmocka_unit_test_setup_teardown(test_credentials_cached, setup, teardown),
