@@ -2,7 +2,10 @@
  * api.shop.example.com. onprem 100 / eks 0): snapshots with weights, plan step and wake-ups, a
  * target that cannot be used shown with its error, staleness while the endpoint is down and
  * recovery after, exclusive use of a provider by a change (busy shown, no poll meanwhile, the
- * result read at once) and observer mode passed down to the providers. */
+ * result read at once), observer mode passed down to the providers, and the observed split from
+ * a real Prometheus. */
+
+#include "../lib/haproxy_test.h"
 
 #include "cutover/aws_http.h"
 #include "cutover/sim.h"
@@ -33,6 +36,7 @@ struct fx {
     char *zone;
     struct traffic_poller *p;
     int pipe[2];
+    struct prom_test prom; /* pid 0: not started */
 };
 
 /* --- the simulator's AWS side and the aws CLI -------------------------------------------- */
@@ -145,6 +149,7 @@ static int teardown(void **state)
 {
     struct fx *f = *state;
     traffic_poller_stop(f->p);
+    prom_test_stop(&f->prom);
     sim_stop(f->sim);
     close(f->pipe[0]);
     close(f->pipe[1]);
@@ -444,6 +449,52 @@ static void test_read_only_mode(void **state)
     traffic_snapshot_unref(s);
 }
 
+/* The observed split from a real Prometheus (Debian's /usr/bin/prometheus; constant PromQL, so
+ * nothing needs scraping): requests/s per side and the percent to the new side. A Prometheus
+ * that does not answer leaves the split unknown without making the weights stale. */
+static bool observed(const struct traffic_target_state *st)
+{
+    return st->have_reading && st->observed_pct >= 0;
+}
+
+static void test_observed_split(void **state)
+{
+    struct fx *f = *state;
+    assert_int_equal(prom_test_start("127.0.0.1:9", &f->prom), 0);
+    struct traffic_target_cfg t[2];
+    r53_target(f, &t[0], "shop-api-dns");
+    t[0].prom_url = xstrdup(f->prom.url);
+    t[0].prom_query[TRAFFIC_OLD] = xstrdup("vector(30)");
+    t[0].prom_query[TRAFFIC_NEW] = xstrdup("vector(10) + vector(80)");
+    r53_target(f, &t[1], "no-prometheus");
+    t[1].prom_url = xstrdup("http://127.0.0.1:9");
+    t[1].prom_query[TRAFFIC_OLD] = xstrdup("vector(1)");
+    t[1].prom_query[TRAFFIC_NEW] = xstrdup("vector(1)");
+    struct traffic_poller_opts o = {
+        .refresh_ms = 200, .wake_fd = -1, .env = {.timeout_ms = 2000}, .prom_timeout_ms = 2000};
+    struct error err;
+    error_clear(&err);
+    if (traffic_poller_start(t, 2, &o, &f->p, &err) < 0)
+        fail_msg("traffic_poller_start: %s", err.msg);
+    traffic_target_cfg_fini(&t[0]);
+    traffic_target_cfg_fini(&t[1]);
+
+    struct traffic_snapshot *s = wait_for(f, "shop-api-dns", observed);
+    const struct traffic_target_state *st = traffic_snapshot_find(s, "shop-api-dns");
+    assert_true(st->reading.side[TRAFFIC_OLD].observed_rps == 30.0);
+    assert_true(st->reading.side[TRAFFIC_NEW].observed_rps == 90.0);
+    assert_true(st->observed_pct == 75.0);
+    assert_int_equal(st->percent, 0); /* configured 100/0, observed 25/75: both shown */
+    traffic_snapshot_unref(s);
+
+    s = wait_for(f, "no-prometheus", has_reading);
+    st = traffic_snapshot_find(s, "no-prometheus");
+    assert_null(st->error);
+    assert_true(st->observed_pct < 0);
+    assert_true(st->reading.side[TRAFFIC_NEW].observed_rps < 0);
+    traffic_snapshot_unref(s);
+}
+
 static void test_duplicate_names(void **state)
 {
     struct fx *f = *state;
@@ -467,6 +518,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_stale_and_recovery, setup, teardown),
         cmocka_unit_test_setup_teardown(test_with_provider_exclusive, setup, teardown),
         cmocka_unit_test_setup_teardown(test_read_only_mode, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_observed_split, setup, teardown),
         cmocka_unit_test_setup_teardown(test_duplicate_names, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
