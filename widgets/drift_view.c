@@ -33,6 +33,7 @@ struct drift_view {
     int diff_top;
     int list_visible;
     int diff_visible;
+    int width; /* text columns (long lines are wrapped to it) */
 };
 
 static void lines_clear(struct drift_view *p)
@@ -189,17 +190,53 @@ static int es_index(const struct drift_report *r, const struct drift_es *es)
     return -1;
 }
 
-static void build(struct drift_view *p, const struct widget_view *v)
+/* Adds text (sanitized) as lines of at most p->width columns, the continuation lines indented
+ * by `indent` spaces; breaks at a space when there is one. */
+static void add_wrapped(struct drift_view *p, int role, unsigned attr, int row, int es, int indent,
+                        const char *text)
 {
-    lines_clear(p);
-    const struct drift_report *r = p->data.report;
-    if (r == NULL)
-        return;
-    int64_t now = v ? v->now : 0;
-    const struct widget_filter *f = v ? v->filter : NULL;
-    char buf[1024], id[600];
+    char safe[2048];
+    text_sanitize_buf(text, safe, sizeof safe);
+    int width = p->width > indent + 10 ? p->width : 80;
+    const char *s = safe;
+    bool first = true;
+    while (*s) {
+        int room = first ? width : width - indent;
+        /* bytes that fit in room columns (UTF-8 continuation bytes take none) */
+        size_t n = 0;
+        int cols = 0;
+        while (s[n] && cols < room) {
+            n++;
+            while (((unsigned char)s[n] & 0xc0) == 0x80)
+                n++;
+            cols++;
+        }
+        if (s[n]) {
+            size_t sp = n;
+            while (sp > 0 && s[sp] != ' ')
+                sp--;
+            if (sp > (size_t)(room / 2))
+                n = sp;
+        }
+        add(p, role, attr, row, es, false, "%*s%.*s", first ? 0 : indent, "", (int)n, s);
+        s += n;
+        while (*s == ' ')
+            s++;
+        first = false;
+    }
+}
+
+/* The rows that differ (differing) or the others (equal, not compared, ignored). */
+static void build_rows(struct drift_view *p, const struct drift_report *r, int64_t now,
+                       const struct widget_filter *f, bool differing)
+{
+    char buf[1024], id[600], line[1200];
     for (size_t i = 0; i < r->nrows; i++) {
         const struct drift_row *row = &r->rows[i];
+        bool diff =
+            row->state != DRIFT_EQUAL && row->state != DRIFT_UNKNOWN && row->state != DRIFT_IGNORED;
+        if (diff != differing)
+            continue;
         snprintf(id, sizeof id, "%s/%s", row->ns, row->name);
         if (!widget_filter_match(f, row->ns, id))
             continue;
@@ -217,8 +254,10 @@ static void build(struct drift_view *p, const struct widget_view *v)
         case DRIFT_KEYS_DIFFER:
         case DRIFT_VALUES_DIFFER:
             keys_detail(row, buf, sizeof buf);
-            if (buf[0])
-                add(p, THEME_ROLE_DRIFT, 0, ri, -1, false, "    %s", buf);
+            if (buf[0]) {
+                snprintf(line, sizeof line, "    %s", buf);
+                add_wrapped(p, THEME_ROLE_DRIFT, 0, ri, -1, 6, line);
+            }
             if (row->kind == DRIFT_CONFIGMAP)
                 add(p, THEME_ROLE_DIM, 0, ri, -1, false, "    Enter: the diff");
             break;
@@ -245,8 +284,14 @@ static void build(struct drift_view *p, const struct widget_view *v)
                 s ? "target" : "source", es_state_words(es), rt);
         }
     }
-    if (r->nes > 0)
-        add(p, THEME_ROLE_LABEL, CANVAS_BOLD, -1, -1, false, "External Secrets");
+}
+
+/* The External Secrets of both clusters, worst first, with the source of truth. */
+static void build_es(struct drift_view *p, const struct drift_report *r, int64_t now,
+                     const struct widget_filter *f)
+{
+    char buf[1024], id[600], line[1200];
+    bool header = false;
     for (size_t i = 0; i < r->nes; i++) {
         const struct drift_es_row *e = &r->es[i];
         const struct drift_es *es = e->es;
@@ -254,6 +299,9 @@ static void build(struct drift_view *p, const struct widget_view *v)
         if (!widget_filter_match(f, es->ns, id))
             continue;
         int ei = (int)i;
+        if (!header)
+            add(p, THEME_ROLE_LABEL, CANVAS_BOLD, -1, -1, false, "External Secrets");
+        header = true;
         char rt[64];
         refreshed(es, now, rt, sizeof rt);
         bool bad = es->state == DRIFT_ES_SYNC_ERROR || e->sot == DRIFT_SOT_DIFFERS ||
@@ -261,20 +309,43 @@ static void build(struct drift_view *p, const struct widget_view *v)
         add(p, bad ? THEME_ROLE_VALUE_WARN : THEME_ROLE_VALUE_OK, CANVAS_BOLD, -1, ei, true,
             "%-6s %s%s %s, %s", e->side == ANALYSIS_TARGET ? "target" : "source", id,
             es->cluster_scoped ? " (cluster)" : "", es_state_words(es), rt);
-        if (es->state == DRIFT_ES_SYNC_ERROR || (es->ready_message && es->state != DRIFT_ES_SYNCED))
-            add(p, THEME_ROLE_ERROR, 0, -1, ei, false, "    message: %s",
-                es->ready_message ? es->ready_message : "(none)");
+        if (es->state == DRIFT_ES_SYNC_ERROR ||
+            (es->ready_message && es->state != DRIFT_ES_SYNCED)) {
+            snprintf(line, sizeof line, "    message: %s",
+                     es->ready_message ? es->ready_message : "(none)");
+            add_wrapped(p, THEME_ROLE_ERROR, 0, -1, ei, 6, line);
+        }
         store_text(es, e->store, buf, sizeof buf);
-        add(p, THEME_ROLE_VALUE, 0, -1, ei, false, "    %s -> Secret %s%s", buf,
-            es->target_name ? es->target_name : es->name,
-            e->target_missing ? " (MISSING in this cluster)" : "");
+        snprintf(line, sizeof line, "    %s", buf);
+        add_wrapped(p, THEME_ROLE_VALUE, 0, -1, ei, 6, line);
+        snprintf(line, sizeof line, "    writes Secret %s%s",
+                 es->target_name ? es->target_name : es->name,
+                 e->target_missing ? ": MISSING in this cluster" : "");
+        add_wrapped(p, e->target_missing ? THEME_ROLE_MISSING : THEME_ROLE_VALUE, 0, -1, ei, 6,
+                    line);
         sot_text(e, buf, sizeof buf);
-        add(p,
-            e->sot == DRIFT_SOT_MATCHES                                     ? THEME_ROLE_VALUE_OK
-            : e->sot == DRIFT_SOT_DIFFERS || e->sot == DRIFT_SOT_UNREADABLE ? THEME_ROLE_VALUE_WARN
-                                                                            : THEME_ROLE_DIM,
-            0, -1, ei, false, "    %s", buf);
+        snprintf(line, sizeof line, "    %s", buf);
+        int role = THEME_ROLE_DIM;
+        if (e->sot == DRIFT_SOT_MATCHES)
+            role = THEME_ROLE_VALUE_OK;
+        else if (e->sot == DRIFT_SOT_DIFFERS || e->sot == DRIFT_SOT_UNREADABLE)
+            role = THEME_ROLE_VALUE_WARN;
+        add_wrapped(p, role, 0, -1, ei, 6, line);
     }
+}
+
+/* Differing rows first, then External Secrets, then equal, not compared and ignored rows. */
+static void build(struct drift_view *p, const struct widget_view *v)
+{
+    lines_clear(p);
+    const struct drift_report *r = p->data.report;
+    if (r == NULL)
+        return;
+    int64_t now = v ? v->now : 0;
+    const struct widget_filter *f = v ? v->filter : NULL;
+    build_rows(p, r, now, f, true);
+    build_es(p, r, now, f);
+    build_rows(p, r, now, f, false);
 }
 
 /* The selection's identity, to find it again after a rebuild. */
@@ -326,6 +397,7 @@ static void view_update(struct widget *w, const struct widget_view *v)
 static void view_layout(struct widget *w, struct rect r)
 {
     struct drift_view *p = w->priv;
+    p->width = r.w - 4;
     p->list_visible = r.h - 6 > 1 ? r.h - 6 : 1;
     p->diff_visible = r.h - 4 > 1 ? r.h - 4 : 1;
     widget_list_clamp(w, p->list_visible);
@@ -422,30 +494,30 @@ static void view_draw(struct widget *w, struct canvas *c, const struct widget_vi
                 canvas_text_right(c, 1, x + tw, -1, THEME_ROLE_DIM, 0, t);
         }
     }
+    int y = 2;
     if (h > 3) {
-        panel_drift_mode_text(r, buf, sizeof buf);
-        canvas_textf(c, 2, x, tw, THEME_ROLE_LABEL, 0,
-                     "Secret contents are read only while this view is open; %s",
-                     r && (r->mode[0] == DRIFT_MODE_CONTENTS || r->mode[1] == DRIFT_MODE_CONTENTS)
-                         ? "values compared by keyed hash; none shown"
-                         : "reading them now (values compared by keyed hash; none shown)");
+        snprintf(buf, sizeof buf, "Secret contents are read only while this view is open; %s",
+                 r && (r->mode[0] == DRIFT_MODE_CONTENTS || r->mode[1] == DRIFT_MODE_CONTENTS)
+                     ? "values compared by keyed hash; none shown"
+                     : "reading them now (values compared by keyed hash; none shown)");
+        y += canvas_text_wrap(c, y, x, tw, h > 12 ? 2 : 1, THEME_ROLE_LABEL, 0, buf);
     }
-    if (h > 4)
-        canvas_text(c, 3, x, tw, THEME_ROLE_DIM, 0,
+    if (y < h - 1)
+        canvas_text(c, y++, x, tw, THEME_ROLE_DIM, 0,
                     p->hints ? p->hints : "Enter: ConfigMap diff  Esc: close");
-    int rows = h - 5;
+    int rows = h - 1 - y;
     if (rows <= 0)
         return;
     p->list_visible = rows;
     widget_list_clamp(w, rows);
     if (r != NULL && p->n == 0)
-        canvas_text(c, 4, x, tw, THEME_ROLE_DIM, 0, "nothing matches the filter");
+        canvas_text(c, y, x, tw, THEME_ROLE_DIM, 0, "nothing matches the filter");
     for (int i = 0; i < rows && (size_t)(w->top + i) < p->n; i++) {
         const struct vline *l = &p->lines[w->top + i];
         bool selected = w->top + i == w->sel;
         if (selected)
-            canvas_fill(c, (struct rect){4 + i, 1, 1, wd - 2}, THEME_ROLE_SELECTED, 0);
-        canvas_text(c, 4 + i, x, tw, selected ? THEME_ROLE_SELECTED : l->role,
+            canvas_fill(c, (struct rect){y + i, 1, 1, wd - 2}, THEME_ROLE_SELECTED, 0);
+        canvas_text(c, y + i, x, tw, selected ? THEME_ROLE_SELECTED : l->role,
                     l->attr | (selected ? CANVAS_BOLD : 0u), l->text);
     }
     if (p->n > (size_t)rows) {

@@ -194,27 +194,35 @@ static void drift_draw(struct widget *w, struct canvas *c, const struct widget_v
         text_sanitize_buf(r->error[s], safe, sizeof safe);
         canvas_textf(c, y++, x, tw, THEME_ROLE_ERROR, 0, "%s: %s", s ? "target" : "source", safe);
     }
+    /* the summary lines wrap onto a second line while the panel has rows to spare (the lines
+     * that follow, three at most, then get one each) */
+    int rows_left = last - y + 1, wrap = rows_left >= 8 ? 2 : 1;
     if (y <= last) {
         int n = canvas_text(c, y, x, tw, THEME_ROLE_LABEL, 0, "Secrets    ");
         panel_drift_counts_text(r->counts.secrets, buf, sizeof buf);
-        canvas_text(c, y++, x + n, tw - n,
-                    differing(r->counts.secrets) ? THEME_ROLE_DRIFT : THEME_ROLE_VALUE, 0, buf);
+        y += canvas_text_wrap(c, y, x + n, tw - n, wrap,
+                              differing(r->counts.secrets) ? THEME_ROLE_DRIFT : THEME_ROLE_VALUE, 0,
+                              buf);
     }
     if (y <= last) {
         int n = canvas_text(c, y, x, tw, THEME_ROLE_LABEL, 0, "ConfigMaps ");
         panel_drift_counts_text(r->counts.configmaps, buf, sizeof buf);
-        canvas_text(c, y++, x + n, tw - n,
-                    differing(r->counts.configmaps) ? THEME_ROLE_DRIFT : THEME_ROLE_VALUE, 0, buf);
+        y += canvas_text_wrap(c, y, x + n, tw - n, wrap,
+                              differing(r->counts.configmaps) ? THEME_ROLE_DRIFT : THEME_ROLE_VALUE,
+                              0, buf);
     }
     if (y <= last && r->counts.es_total > 0) {
         es_text(r, buf, sizeof buf);
         bool bad = r->counts.es_state[DRIFT_ES_SYNC_ERROR] || r->counts.sot[DRIFT_SOT_DIFFERS] ||
                    r->counts.sot[DRIFT_SOT_UNREADABLE] || r->counts.es_target_missing;
-        canvas_text(c, y++, x, tw, bad ? THEME_ROLE_VALUE_WARN : THEME_ROLE_VALUE, 0, buf);
+        int lim = last - y + 1 < wrap ? last - y + 1 : wrap;
+        y += canvas_text_wrap(c, y, x, tw, lim, bad ? THEME_ROLE_VALUE_WARN : THEME_ROLE_VALUE, 0,
+                              buf);
     }
     if (y <= last) {
         ignored_text(r, buf, sizeof buf);
-        canvas_text(c, y++, x, tw, THEME_ROLE_DIM, 0, buf);
+        int lim = last - y + 1 < wrap ? last - y + 1 : wrap;
+        y += canvas_text_wrap(c, y, x, tw, lim, THEME_ROLE_DIM, 0, buf);
     }
     /* the worst rows while room is left (the view lists them all) */
     for (size_t i = 0; i < r->nrows && y <= last; i++) {
