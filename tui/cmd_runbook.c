@@ -22,6 +22,7 @@
 #include "cutover/xalloc.h"
 
 #include <errno.h>
+#include <json-c/json.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdatomic.h>
@@ -234,8 +235,10 @@ struct runner {
     struct runbook *rb;
     struct kubeconfig *kc;
     struct kube_context ctx[2];
-    struct k8s_http *http; /* target: Lease and mirror */
+    struct k8s_http *http; /* target: Lease, mirror and actions */
     struct k8s_http_conn *conn;
+    struct k8s_http *src_http; /* source: actions on it (made when one needs it) */
+    struct k8s_http_conn *src_conn;
     struct model_publisher *pub[2];
     struct k8s_poller *poller[2];
     struct traffic_provider **prov; /* [cfg.ntraffic] */
@@ -513,6 +516,262 @@ static int run_set_weights(struct runner *r, const struct runbook_action *a)
     return rc;
 }
 
+/* A response body collected whole (small objects only). */
+struct mbody {
+    char *d;
+    size_t n;
+};
+
+static int mbody_add(void *arg, const char *buf, size_t len)
+{
+    struct mbody *b = arg;
+    if (b->n + len > 4 * 1024 * 1024)
+        return 1;
+    b->d = xrealloc(b->d, b->n + len + 1);
+    memcpy(b->d + b->n, buf, len);
+    b->n += len;
+    b->d[b->n] = '\0';
+    return 0;
+}
+/* ---- Kubernetes actions: scale, cordon, uncordon, restart, annotate, refresh_secret ---------- */
+
+/* What a Kubernetes action changes: one merge patch on one object, and the field (a path of
+ * keys) whose value shows that it is in place. */
+struct k8s_act {
+    char *path;
+    json_object *patch;
+    json_object *field; /* array of keys */
+    json_object *want;  /* the field's value once applied */
+};
+
+static void k8s_act_fini(struct k8s_act *k)
+{
+    free(k->path);
+    json_object_put(k->patch);
+    json_object_put(k->field);
+    json_object_put(k->want);
+    memset(k, 0, sizeof *k);
+}
+
+static const char *k8s_act_plural(const char *kind)
+{
+    return strcmp(kind, "StatefulSet") == 0 ? "statefulsets"
+           : strcmp(kind, "DaemonSet") == 0 ? "daemonsets"
+                                            : "deployments";
+}
+
+/* Nests value under keys[0..n) into a new object tree. */
+static json_object *k8s_act_nest(const char *const *keys, size_t n, json_object *value)
+{
+    json_object *v = value;
+    for (size_t i = n; i-- > 0;) {
+        json_object *o = json_object_new_object();
+        json_object_object_add(o, keys[i], v);
+        v = o;
+    }
+    return v;
+}
+
+static void k8s_act_build(const struct runbook_action *a, struct k8s_act *k)
+{
+    memset(k, 0, sizeof *k);
+    const char *keys[5];
+    size_t n = 0;
+    char stamp[40];
+    time_t now = time(NULL);
+    struct tm tm;
+    gmtime_r(&now, &tm);
+    strftime(stamp, sizeof stamp, "%Y-%m-%dT%H:%M:%SZ", &tm);
+    switch (a->kind) {
+    case RUNBOOK_ACTION_SCALE:
+        k->path = xasprintf("/apis/apps/v1/namespaces/%s/%s/%s", a->ns, k8s_act_plural(a->res_kind),
+                            a->name);
+        keys[n++] = "spec", keys[n++] = "replicas";
+        k->want = json_object_new_int(a->replicas);
+        break;
+    case RUNBOOK_ACTION_CORDON:
+    case RUNBOOK_ACTION_UNCORDON:
+        k->path = xasprintf("/api/v1/nodes/%s", a->name);
+        keys[n++] = "spec", keys[n++] = "unschedulable";
+        k->want = json_object_new_boolean(a->kind == RUNBOOK_ACTION_CORDON);
+        break;
+    case RUNBOOK_ACTION_RESTART:
+        k->path = xasprintf("/apis/apps/v1/namespaces/%s/%s/%s", a->ns, k8s_act_plural(a->res_kind),
+                            a->name);
+        keys[n++] = "spec", keys[n++] = "template", keys[n++] = "metadata";
+        keys[n++] = "annotations", keys[n++] = "kubectl.kubernetes.io/restartedAt";
+        k->want = json_object_new_string(stamp);
+        break;
+    case RUNBOOK_ACTION_ANNOTATE:
+        k->path = xasprintf("/apis/apps/v1/namespaces/%s/%s/%s", a->ns, k8s_act_plural(a->res_kind),
+                            a->name);
+        keys[n++] = "metadata", keys[n++] = "annotations", keys[n++] = a->key;
+        k->want = json_object_new_string(a->value);
+        break;
+    case RUNBOOK_ACTION_REFRESH_SECRET:
+        k->path = xasprintf("/apis/external-secrets.io/v1beta1/namespaces/%s/externalsecrets/%s",
+                            a->ns, a->name);
+        keys[n++] = "metadata", keys[n++] = "annotations", keys[n++] = "force-sync";
+        k->want = json_object_new_string(stamp);
+        break;
+    default:
+        return;
+    }
+    k->field = json_object_new_array();
+    for (size_t i = 0; i < n; i++)
+        json_object_array_add(k->field, json_object_new_string(keys[i]));
+    k->patch = k8s_act_nest(keys, n, json_object_get(k->want));
+}
+
+/* The connection to the action's cluster. */
+static struct k8s_http_conn *k8s_act_conn(struct runner *r, enum runbook_cluster c)
+{
+    if (c != RUNBOOK_SOURCE)
+        return r->conn;
+    if (r->src_conn == NULL) {
+        struct k8s_http_opts o = {.ua = run_ua};
+        struct error err;
+        if (k8s_http_new(&r->ctx[0], &o, &r->src_http, &err) != 0)
+            return NULL;
+        r->src_conn = k8s_http_conn_new(r->src_http, NULL, NULL);
+    }
+    return r->src_conn;
+}
+
+/* Reads the object at path and whether field equals want: 1 yes, 0 no, -1 unreadable. */
+static int k8s_act_check(struct k8s_http_conn *c, const char *path, json_object *field,
+                         json_object *want, char *why, size_t len)
+{
+    struct k8s_http_req req = {.path = path, .timeout_s = 30};
+    struct mbody body = {0};
+    req.on_body = mbody_add;
+    req.arg = &body;
+    struct k8s_http_resp resp;
+    struct error err;
+    error_clear(&err);
+    if (k8s_http_do(c, &req, &resp, &err) != 0) {
+        snprintf(why, len, "%s", err.msg);
+        free(body.d);
+        return -1;
+    }
+    json_object *o = body.d ? json_tokener_parse(body.d) : NULL;
+    free(body.d);
+    json_object *v = o;
+    for (size_t i = 0; v != NULL && i < json_object_array_length(field); i++) {
+        json_object *next = NULL;
+        const char *key = json_object_get_string(json_object_array_get_idx(field, i));
+        v = json_object_is_type(v, json_type_object) && json_object_object_get_ex(v, key, &next)
+                ? next
+                : NULL;
+    }
+    const char *got = v ? json_object_to_json_string_ext(v, JSON_C_TO_STRING_PLAIN) : "null";
+    const char *w = json_object_to_json_string_ext(want, JSON_C_TO_STRING_PLAIN);
+    int eq = strcmp(got, w) == 0;
+    snprintf(why, len, "%s is %s (wanted %s)", path, got, w);
+    json_object_put(o);
+    return eq;
+}
+
+/* Carries out a Kubernetes action: intent journaled, merge patch, read back, result journaled.
+ * Returns 0 when the read-back shows it in place. */
+static int run_k8s_action(struct runner *r, size_t step, const struct runbook_action *a)
+{
+    struct k8s_http_conn *c = k8s_act_conn(r, a->cluster);
+    if (c == NULL) {
+        printf("  no client for the %s cluster\n", runbook_cluster_name(a->cluster));
+        return -1;
+    }
+    struct k8s_act k;
+    k8s_act_build(a, &k);
+    char id[200], d[300], why[600];
+    snprintf(id, sizeof id, "runbook:%s:step:%zu:action:%llu", r->rb->name, step + 1,
+             (unsigned long long)journal_next_seq(r->journal));
+    json_object *f = json_object_new_object();
+    json_object_object_add(f, "action", json_object_new_string(runbook_action_kind_name(a->kind)));
+    json_object_object_add(f, "cluster", json_object_new_string(runbook_cluster_name(a->cluster)));
+    json_object_object_add(f, "path", json_object_new_string(k.path));
+    json_object_object_add(f, "field", json_object_get(k.field));
+    json_object_object_add(f, "want", json_object_get(k.want));
+    json_object_object_add(f, "describe",
+                           json_object_new_string(runbook_action_describe(a, d, sizeof d)));
+    struct error err;
+    error_clear(&err);
+    run_crash_point("before-intent");
+    int rc = journal_append(r->journal, JOURNAL_INTENT, id, f, NULL, &err);
+    json_object_put(f);
+    if (rc != 0) {
+        printf("  the journal cannot record the intent: %s\n", err.msg);
+        k8s_act_fini(&k);
+        return -1;
+    }
+    run_crash_point("after-intent");
+    struct k8s_http_req req = {
+        .method = "PATCH",
+        .path = k.path,
+        .body = json_object_to_json_string_ext(k.patch, JSON_C_TO_STRING_PLAIN),
+        .content_type = "application/merge-patch+json",
+        .timeout_s = 30,
+    };
+    struct k8s_http_resp resp;
+    error_clear(&err);
+    int prc = k8s_http_do(c, &req, &resp, &err);
+    run_crash_point("after-apply");
+    int in_place = k8s_act_check(c, k.path, k.field, k.want, why, sizeof why);
+    const char *outcome = in_place == 1               ? "done"
+                          : prc != 0 && in_place == 0 ? "failed-nothing-changed"
+                                                      : "unknown";
+    json_object *res = json_object_new_object();
+    json_object_object_add(res, "outcome", json_object_new_string(outcome));
+    json_object_object_add(res, "detail", json_object_new_string(prc != 0 ? err.msg : why));
+    struct error e2;
+    error_clear(&e2);
+    journal_append(r->journal, JOURNAL_RESULT, id, res, NULL, &e2);
+    json_object_put(res);
+    char safe[700];
+    printf("  %s: %s\n", outcome, text_sanitize_buf(prc != 0 ? err.msg : why, safe, sizeof safe));
+    k8s_act_fini(&k);
+    run_mirror(r);
+    return in_place == 1 ? 0 : -1;
+}
+
+/* Resume of a Kubernetes action intent: the object is read; its field decides. */
+static int run_resume_k8s(struct runner *r, const struct journal_pending *p)
+{
+    json_object *f = json_tokener_parse(p->fields_json);
+    json_object *path = NULL, *field = NULL, *want = NULL, *cl = NULL;
+    int rc = -1;
+    if (f != NULL && json_object_object_get_ex(f, "path", &path) &&
+        json_object_object_get_ex(f, "field", &field) &&
+        json_object_object_get_ex(f, "want", &want) &&
+        json_object_is_type(field, json_type_array)) {
+        json_object_object_get_ex(f, "cluster", &cl);
+        bool src = cl != NULL && strcmp(json_object_get_string(cl), "source") == 0;
+        struct k8s_http_conn *c = k8s_act_conn(r, src ? RUNBOOK_SOURCE : RUNBOOK_TARGET);
+        char why[600];
+        int in_place =
+            c ? k8s_act_check(c, json_object_get_string(path), field, want, why, sizeof why) : -1;
+        if (in_place >= 0) {
+            json_object *res = json_object_new_object();
+            json_object_object_add(
+                res, "outcome",
+                json_object_new_string(in_place ? "applied-before-crash" : "not-applied"));
+            json_object_object_add(res, "detail", json_object_new_string(why));
+            struct error err;
+            error_clear(&err);
+            rc = journal_append(r->journal, JOURNAL_RESULT, p->id, res, NULL, &err);
+            json_object_put(res);
+            char safe[700];
+            printf("resume: %s %s: %s\n", p->id,
+                   in_place ? "applied before crash, confirmed by read-back" : "not applied",
+                   text_sanitize_buf(why, safe, sizeof safe));
+        } else {
+            printf("resume: %s cannot be checked now: %s\n", p->id, why);
+        }
+    }
+    json_object_put(f);
+    return rc;
+}
+
 /* After a restart: every traffic intent without a result is checked against a fresh reading and
  * resolved in the journal, never repeated. Returns 0, or -1 when one cannot be resolved. */
 static int run_resume(struct runner *r)
@@ -529,6 +788,11 @@ static int run_resume(struct runner *r)
     int rc = 0;
     for (size_t i = 0; i < n; i++) {
         char *target = NULL;
+        if (strncmp(p[i].id, "runbook:", 8) == 0) {
+            if (run_resume_k8s(r, &p[i]) != 0)
+                rc = -1;
+            continue;
+        }
         if (!traffic_change_pending_is_traffic(&p[i], &target)) {
             char id[200];
             printf(
@@ -567,6 +831,40 @@ static int run_resume(struct runner *r)
     return rc;
 }
 
+struct done_scan {
+    char prefix[200];   /* "runbook:NAME:step:N:action:" */
+    char state_id[200]; /* "runbook:NAME:step:N" */
+    bool done;
+};
+
+static int done_scan_record(const struct journal_record *rec, void *arg)
+{
+    struct done_scan *d = arg;
+    json_object *v;
+    if (rec->kind == JOURNAL_STATE && strcmp(rec->id, d->state_id) == 0 &&
+        json_object_object_get_ex(rec->fields, "state", &v) &&
+        strcmp(json_object_get_string(v), "running") == 0)
+        d->done = false; /* a new attempt: only results after it count */
+    else if (rec->kind == JOURNAL_RESULT && strncmp(rec->id, d->prefix, strlen(d->prefix)) == 0 &&
+             json_object_object_get_ex(rec->fields, "outcome", &v)) {
+        const char *o = json_object_get_string(v);
+        d->done = strcmp(o, "done") == 0 || strcmp(o, "applied-before-crash") == 0;
+    }
+    return 0;
+}
+
+/* True when the journal records the step's Kubernetes action as in place since its last start. */
+static bool run_k8s_action_done(struct runner *r, size_t step)
+{
+    struct done_scan d = {.done = false};
+    snprintf(d.prefix, sizeof d.prefix, "runbook:%s:step:%zu:action:", r->rb->name, step + 1);
+    runbook_state_id(r->rb, step, d.state_id, sizeof d.state_id);
+    struct error err;
+    error_clear(&err);
+    journal_read(r->journal_path, done_scan_record, NULL, &d, NULL, &err);
+    return d.done;
+}
+
 /* Waits for the step's gates to pass (at most wait_s). */
 static enum runbook_verdict run_wait_gates(struct runner *r, size_t step)
 {
@@ -598,6 +896,10 @@ static int run_step(struct runner *r, size_t step, enum runbook_step_state was)
             printf("  resumed: %s sends %d%% to new now (the step wants %d%%)\n", s->action.target,
                    st ? st->percent : -1, s->action.percent);
             traffic_snapshot_unref(ts);
+        } else if (s->action.kind != RUNBOOK_ACTION_NONE) {
+            acted = run_k8s_action_done(r, step);
+            printf("  resumed: the journal records %s as %s\n",
+                   runbook_action_kind_name(s->action.kind), acted ? "in place" : "not done");
         }
     }
     if (!acted) {
@@ -633,13 +935,11 @@ static int run_step(struct runner *r, size_t step, enum runbook_step_state was)
                           runbook_action_describe(&s->action, d, sizeof d)) < 0)
                 return -1;
             if (s->action.kind != RUNBOOK_ACTION_SET_WEIGHTS) {
-                printf("  %s: this action kind is not carried out by this version; do it by hand "
-                       "and run again\n",
-                       runbook_action_kind_name(s->action.kind));
-                run_state(r, step, RUNBOOK_STEP_FAILED, "action not supported");
-                return -1;
-            }
-            if (run_set_weights(r, &s->action) != 0) {
+                if (run_k8s_action(r, step, &s->action) != 0) {
+                    run_state(r, step, RUNBOOK_STEP_FAILED, "the action did not complete");
+                    return -1;
+                }
+            } else if (run_set_weights(r, &s->action) != 0) {
                 run_state(r, step, RUNBOOK_STEP_FAILED, "the action did not complete");
                 return -1;
             }
@@ -815,6 +1115,8 @@ static void run_fini(struct runner *r)
     free(r->journal_path);
     k8s_http_conn_free(r->conn);
     k8s_http_free(r->http);
+    k8s_http_conn_free(r->src_conn);
+    k8s_http_free(r->src_http);
     for (int s = 0; s < 2; s++) {
         model_publisher_free(r->pub[s]);
         kube_context_fini(&r->ctx[s]);
