@@ -23,6 +23,7 @@ struct tp_target {
     pthread_mutex_t use_mu;        /* exclusive use of prov */
     pthread_t thread;
     bool has_thread;
+    bool prom_failing; /* the last observed-split query failed (logged once); target thread only */
     /* The rest is guarded by p->mu. */
     bool refresh_now;
     bool have_reading;
@@ -101,7 +102,7 @@ static void wake(struct traffic_poller *p)
 }
 
 /* The observed split from Prometheus into r's sides; the percent to the new side, or -1. */
-static double observe(const struct traffic_poller *p, const struct tp_target *t,
+static double observe(const struct traffic_poller *p, struct tp_target *t,
                       struct traffic_reading *r)
 {
     double v[2] = {-1, -1};
@@ -113,10 +114,15 @@ static double observe(const struct traffic_poller *p, const struct tp_target *t,
         if (prom_query_sum(t->cfg.prom_url, t->cfg.prom_query[s], p->prom_timeout_ms, &v[s], &err) <
             0) {
             error_sanitize(&err);
-            log_warn("traffic %s: observed split: %s", t->cfg.name, err.msg);
+            if (!t->prom_failing)
+                log_warn("traffic %s: observed split: %s", t->cfg.name, err.msg);
+            t->prom_failing = true;
             return -1;
         }
     }
+    if (t->prom_failing)
+        log_info("traffic %s: observed split: Prometheus answers again", t->cfg.name);
+    t->prom_failing = false;
     r->side[TRAFFIC_OLD].observed_rps = v[TRAFFIC_OLD];
     r->side[TRAFFIC_NEW].observed_rps = v[TRAFFIC_NEW];
     double total = v[TRAFFIC_OLD] + v[TRAFFIC_NEW];

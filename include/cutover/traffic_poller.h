@@ -44,7 +44,7 @@ int traffic_poller_refresh_target(struct traffic_poller *p, const char *name);
  * progress, marks the target busy and publishes, runs fn on the caller's thread, reads the target
  * again at once and publishes the result with busy cleared. Returns fn's value, or -1 with
  * nothing run when no target is called target or it has no provider. Never call it from the UI
- * thread (fn does network I/O). */
+ * thread (fn does network I/O), nor from inside fn for the same target. */
 int traffic_poller_with_provider(struct traffic_poller *p, const char *target,
                                  int (*fn)(struct traffic_provider *prov, void *arg), void *arg);
 /* Sets what the running change of target is doing ("applying 70/30", "waiting for INSYNC"),
@@ -54,8 +54,8 @@ void traffic_poller_set_busy_text(struct traffic_poller *p, const char *target, 
  * the latest snapshot, referenced. For tests and `cutover status`. */
 struct traffic_snapshot *traffic_poller_wait(struct traffic_poller *p, uint64_t gen,
                                              int timeout_ms);
-/* Stops the threads (a read in flight finishes or times out first), waits, frees. NULL: nothing.
- */
+/* Stops the threads (a read in flight finishes or times out first), waits, frees. Stop whoever
+ * calls traffic_poller_with_provider() first. NULL: nothing. */
 void traffic_poller_stop(struct traffic_poller *p);
 
 #endif
