@@ -269,6 +269,16 @@ static int gw_describe(struct traffic_provider *p, const struct traffic_weights 
     return 0;
 }
 
+/* Whether the API server's message (what follows "HTTP <status>: " in the client's error, never
+ * the URL or context before it, where a name may contain the word) names a failed "test" op. */
+static bool failed_test_op(const char *msg, long status)
+{
+    char tag[32];
+    snprintf(tag, sizeof tag, "HTTP %ld: ", status);
+    const char *m = strstr(msg, tag);
+    return m != NULL && strstr(m + strlen(tag), "test") != NULL;
+}
+
 static int gw_apply(struct traffic_provider *p, const struct traffic_weights *to,
                     struct traffic_apply_result *res, struct error *err)
 {
@@ -352,8 +362,8 @@ static int gw_apply(struct traffic_provider *p, const struct traffic_weights *to
         } else if (resp.transport_error || resp.status == 0) {
             res->sent = true;
             res->detail = xasprintf("outcome unknown (not resent): %s", err->msg);
-        } else if (resp.status == 409 ||
-                   ((resp.status == 422 || resp.status == 500) && strstr(err->msg, "test"))) {
+        } else if (resp.status == 409 || ((resp.status == 422 || resp.status == 500) &&
+                                          failed_test_op(err->msg, resp.status))) {
             /* 409: resourceVersion conflict; a failed "test" op is 422 (older API servers
              * answered 500), its message naming the test. */
             res->sent = true;

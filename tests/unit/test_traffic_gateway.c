@@ -55,7 +55,16 @@ static const char *scenario =
     "              controllerName: example.com/gateway\n"
     "              conditions:\n"
     "                - {type: Accepted, status: \"True\", reason: Accepted}\n"
-    "                - {type: ResolvedRefs, status: \"False\", reason: BackendNotFound}\n";
+    "                - {type: ResolvedRefs, status: \"False\", reason: BackendNotFound}\n"
+    "      - apiVersion: gateway.networking.k8s.io/v1\n"
+    "        kind: HTTPRoute\n"
+    "        metadata: {name: api-test, namespace: shop}\n"
+    "        spec:\n"
+    "          parentRefs: [{name: public}]\n"
+    "          rules:\n"
+    "            - backendRefs:\n"
+    "                - {name: api-legacy, port: 8080, weight: 90}\n"
+    "                - {name: api, port: 8080, weight: 10}\n";
 
 struct fx {
     struct sim *sim;
@@ -301,6 +310,60 @@ static void test_conflict_is_reported_not_retried(void **state)
     apply_ok(f, 0, 50, 50);
 }
 
+struct fault_later {
+    struct sim *sim;
+    int delay_ms;
+    int id;
+};
+
+static void *fault_later(void *arg)
+{
+    struct fault_later *m = arg;
+    struct timespec ts = {m->delay_ms / 1000, (long)(m->delay_ms % 1000) * 1000000L};
+    nanosleep(&ts, NULL);
+    m->id = sim_fault_add(m->sim, "{\"cluster\":\"eks-prod\",\"fault\":\"error\",\"status\":422,"
+                                  "\"count\":1,\"path\":\"/httproutes/api-test\"}");
+    return NULL;
+}
+
+/* A 422 that is not a failed test op is a rejection, not a conflict, even when a name in the
+ * request's URL (here the route api-test) contains the word "test". */
+static void test_rejection_is_not_a_conflict(void **state)
+{
+    struct fx *f = *state;
+    /* The provider's GET waits 2 s at the simulator; 0.8 s in, a 422 for the next request to
+     * the route (the PATCH) is set up. */
+    int id = sim_fault_add(f->sim, "{\"cluster\":\"eks-prod\",\"fault\":\"latency\",\"ms\":2000,"
+                                   "\"count\":1,\"path\":\"/httproutes/api-test\"}");
+    assert_true(id >= 0);
+    struct fault_later m = {.sim = f->sim, .delay_ms = 800, .id = -1};
+    pthread_t t;
+    assert_int_equal(pthread_create(&t, NULL, fault_later, &m), 0);
+    struct traffic_target_cfg cfg;
+    cfg_init(&cfg, 0);
+    cfg.route = "api-test";
+    struct traffic_provider_env env = {.kubeconfig = f->kc};
+    struct traffic_provider *p = NULL;
+    struct error err;
+    error_clear(&err);
+    assert_int_equal(traffic_provider_new(&cfg, &env, &p, &err), 0);
+    struct traffic_weights w = {{50, 50}};
+    struct traffic_apply_result res;
+    error_clear(&err);
+    int rc = p->ops->apply(p, &w, &res, &err);
+    pthread_join(t, NULL);
+    sim_faults_clear(f->sim);
+    assert_true(m.id >= 0);
+    assert_int_equal(rc, -1);
+    assert_true(res.sent);
+    assert_false(res.accepted);
+    if (strncmp(res.detail, "rejected: ", 10) != 0 || strstr(err.msg, "conflict") != NULL)
+        fail_msg("a 422 'injected fault' reported as: %s (err: %s)", res.detail, err.msg);
+    assert_non_null(strstr(res.detail, "HTTP 422: injected fault"));
+    traffic_apply_result_fini(&res);
+    traffic_provider_free(p);
+}
+
 static void test_observer_sends_nothing(void **state)
 {
     struct fx *f = *state;
@@ -359,6 +422,7 @@ int main(void)
         cmocka_unit_test(test_describe),
         cmocka_unit_test(test_apply_confirmed_by_another_client),
         cmocka_unit_test(test_conflict_is_reported_not_retried),
+        cmocka_unit_test(test_rejection_is_not_a_conflict),
         cmocka_unit_test(test_observer_sends_nothing),
         cmocka_unit_test(test_bad_config),
     };
