@@ -19,6 +19,7 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -193,6 +194,70 @@ static void handle_key(struct loop *l, int key)
         l->redraw = true;
 }
 
+/* ---- CUTOVER_LATENCY_LOG=FILE: key-to-redraw latency for bench/latency.sh -------------------
+ * One line per key: the monotonic ms it was read, the ms the redraw after it was flushed, and
+ * its action ("scroll-down", "prompt Enter" for a key typed into a prompt). UI thread only. */
+struct lat_key {
+    double read_ms;
+    char action[48];
+};
+static FILE *lat_fp;                /* NULL: not asked for */
+static struct lat_key lat_keys[64]; /* keys read since the last flush */
+static size_t lat_n;
+
+static double lat_now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
+}
+
+static void lat_open(void)
+{
+    const char *path = getenv("CUTOVER_LATENCY_LOG");
+    if (path == NULL || path[0] == '\0')
+        return;
+    int fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+    if (fd >= 0 && (lat_fp = fdopen(fd, "a")) == NULL)
+        close(fd);
+    if (lat_fp == NULL)
+        log_warn("tui: cannot open the latency log %s: %s", path, strerror(errno));
+}
+
+static void lat_key_read(const struct keymap *km, bool prompt, int key)
+{
+    if (lat_fp == NULL || lat_n == sizeof lat_keys / sizeof lat_keys[0])
+        return;
+    struct lat_key *k = &lat_keys[lat_n++];
+    k->read_ms = lat_now_ms();
+    char name[32];
+    if (prompt) {
+        snprintf(k->action, sizeof k->action, "prompt %s", keymap_key_name(key, name, sizeof name));
+    } else {
+        const char *a = keymap_lookup(km, key);
+        snprintf(k->action, sizeof k->action, "%s", a ? a : "unbound");
+    }
+}
+
+static void lat_flushed(void)
+{
+    if (lat_fp == NULL || lat_n == 0)
+        return;
+    double now = lat_now_ms();
+    for (size_t i = 0; i < lat_n; i++)
+        fprintf(lat_fp, "%.3f %.3f %s\n", lat_keys[i].read_ms, now, lat_keys[i].action);
+    (void)fflush(lat_fp);
+    lat_n = 0;
+}
+
+static void lat_close(void)
+{
+    if (lat_fp != NULL)
+        (void)fclose(lat_fp);
+    lat_fp = NULL;
+    lat_n = 0;
+}
+
 static void read_keys(struct loop *l)
 {
     for (;;) {
@@ -203,8 +268,10 @@ static void read_keys(struct loop *l)
         int key = map_key(rc, wch);
         if (key == -2)
             do_resize(l);
-        else if (key >= 0)
+        else if (key >= 0) {
+            lat_key_read(l->km, dashboard_prompt(l->dash) != DASHBOARD_PROMPT_NONE, key);
             handle_key(l, key);
+        }
         if (l->quit)
             return;
     }
@@ -350,6 +417,7 @@ int tui_run(const struct tui_opts *o, struct error *err)
 
     take_snapshots(&l);
     l.redraw = true;
+    lat_open();
     time_t last_tick = time(NULL);
     log_info("tui: dashboard up (%dx%d, %d colours, %s)", COLS, LINES, canvas_curses_colors(l.cc),
              ascii ? "ASCII" : "UTF-8");
@@ -357,6 +425,7 @@ int tui_run(const struct tui_opts *o, struct error *err)
         if (l.redraw) {
             dashboard_draw(l.dash, &l.canvas);
             refresh();
+            lat_flushed();
             l.redraw = false;
         }
         struct pollfd pfd[3] = {
@@ -388,6 +457,7 @@ int tui_run(const struct tui_opts *o, struct error *err)
             l.redraw = true;
         }
     }
+    lat_close();
     if (got_signal)
         log_info("tui: quitting on signal %d", (int)got_signal);
     endwin();

@@ -1,0 +1,141 @@
+#!/usr/bin/env bash
+# Keypress-to-redraw latency of the dashboard with the whole model loaded, from the timestamps
+# the program records itself (CUTOVER_LATENCY_LOG: per key, the monotonic time it was read and
+# the time the redraw after it was flushed, with its action), driving it through tmux.
+#
+#   bench/latency.sh           150k pods x 5k nodes per cluster (the issue's size)
+#   bench/latency.sh --quick   10k pods x 500 nodes per cluster (well under a minute)
+#   bench/latency.sh --sizes PODS:NODES
+#
+# Prints p50/p99/max per kind: scrolling (j, k, PgDn, PgUp, G, g in Workloads), typing a filter
+# (each key at the / prompt), applying a filter (Enter: a new regex over every row), clearing it
+# (Esc). Needs a build in $BUILD_DIR (default build) and tmux.
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+root=$(dirname "$here")
+build=${BUILD_DIR:-$root/build}
+size="150000:5000"
+rounds=${ROUNDS:-40}
+pause=0.12
+while [ $# -gt 0 ]; do
+    case "$1" in
+    --quick) size="10000:500"; rounds=${ROUNDS:-8}; pause=0.05 ;;
+    --sizes) size=$2; shift ;;
+    -h | --help) sed -n '2,12p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    *) echo "bench/latency.sh: unknown option $1" >&2; exit 2 ;;
+    esac
+    shift
+done
+for b in "$build/cutover-sim" "$build/cutover"; do
+    [ -x "$b" ] || { echo "bench/latency.sh: $b missing: run ./dev build first" >&2; exit 2; }
+done
+pods=${size%%:*}
+nodes=${size##*:}
+
+tmp=$(mktemp -d /tmp/cutover-latency.XXXXXX)
+sock="cutover-latency-$$"
+simpid=""
+cleanup() {
+    tmux -L "$sock" kill-server 2>/dev/null || true
+    [ -n "$simpid" ] && kill "$simpid" 2>/dev/null && wait "$simpid" 2>/dev/null
+    rm -rf "$tmp"
+}
+trap cleanup EXIT
+
+{
+    echo "source: bench-source"
+    echo "target: bench-target"
+    echo "clusters:"
+    for c in bench-source bench-target; do
+        cat <<YAML
+  - name: $c
+    context: $c
+    version: v1.29.10
+    platform: self-managed
+    region: us-east-1
+    nodes:
+      - {role: control-plane, zone: us-east-1a, count: 3, instance_type: m5.xlarge}
+    size:
+      nodes: $nodes
+      pods: $pods
+      namespaces: 50
+      pods_per_workload: 10
+      containers_per_pod: 2
+      images_per_node: 50
+      zones: [us-east-1a, us-east-1b, us-east-1c]
+YAML
+    done
+} >"$tmp/scenario.yaml"
+"$build/cutover-sim" --no-gzip --scenario "$tmp/scenario.yaml" --write-kubeconfig "$tmp/kubeconfig" \
+    >"$tmp/ready" 2>"$tmp/sim.log" &
+simpid=$!
+for _ in $(seq 1 1200); do
+    [ -s "$tmp/ready" ] && break
+    kill -0 "$simpid" 2>/dev/null || { cat "$tmp/sim.log" >&2; exit 1; }
+    sleep 0.1
+done
+[ -s "$tmp/ready" ] || { echo "bench/latency.sh: the simulator did not get ready" >&2; exit 1; }
+
+cap() { tmux -L "$sock" capture-pane -p -t lat; }
+key() { tmux -L "$sock" send-keys -t lat "$@"; sleep "$pause"; }
+tmux -L "$sock" -f /dev/null new-session -d -s lat -x 200 -y 60 \
+    "XDG_STATE_HOME=$tmp/state CUTOVER_LATENCY_LOG=$tmp/lat.log TERM=xterm-256color $build/cutover --kubeconfig $tmp/kubeconfig --source bench-source --target bench-target; sleep 600"
+# The whole model: both columns LIVE (every resource listed) for two consecutive looks.
+t0=$SECONDS
+live=0
+while ((live < 2)); do
+    if [ "$(cap | sed -n 2p | grep -oE 'LIVE updated' | wc -l)" -ge 2 ]; then
+        live=$((live + 1))
+    else
+        live=0
+    fi
+    ((SECONDS - t0 < 300)) || { cap; echo "bench/latency.sh: the pair never loaded" >&2; exit 1; }
+    sleep 0.5
+done
+sleep 1
+: >"$tmp/lat.log"
+
+for _ in $(seq 1 "$rounds"); do
+    key j; key j; key k; key PgDn; key PgDn; key PgUp; key G; key g
+done
+for i in $(seq 1 "$rounds"); do
+    # a new regex each round (no cache can answer it), then cleared
+    key /
+    for ch in s h o p -; do key "$ch"; done
+    key "$((i % 10))"
+    key Enter
+    key Escape
+    key Escape
+done
+sleep 0.5
+rows=$(cap | grep -oE 'Workloads [0-9]+' | head -1 || true)
+/usr/bin/python3 - "$tmp/lat.log" "$pods" "$nodes" "$rows" <<'PY'
+import sys
+path, pods, nodes, rows = sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4]
+kinds = {}
+for line in open(path):
+    r, f, act = line.split(" ", 2)
+    act = act.strip()
+    ms = float(f) - float(r)
+    if act in ("down", "up", "page-down", "page-up", "top", "bottom"):
+        k = "scroll (j k PgDn PgUp G g)"
+    elif act == "filter":
+        k = "open the / prompt"
+    elif act == "prompt Enter":
+        k = "apply a new filter (Enter)"
+    elif act.startswith("prompt "):
+        k = "type at the / prompt"
+    elif act in ("back", "clear-filter"):
+        k = "clear the filter (Esc)"
+    else:
+        k = act
+    kinds.setdefault(k, []).append(ms)
+def pct(v, p):
+    v = sorted(v)
+    return v[min(len(v) - 1, int(round(p / 100 * (len(v) - 1))))]
+print(f"keypress-to-redraw, {pods} pods x {nodes} nodes per cluster ({rows} rows shown in the panel)")
+print("| kind | keys | p50 | p99 | max |")
+print("|---|---|---|---|---|")
+for k, v in sorted(kinds.items()):
+    print(f"| {k} | {len(v)} | {pct(v, 50):.1f} ms | {pct(v, 99):.1f} ms | {max(v):.1f} ms |")
+PY
