@@ -173,6 +173,19 @@ static void drift_draw(struct widget *w, struct canvas *c, const struct widget_v
         return;
     }
     bool contents = r->mode[0] == DRIFT_MODE_CONTENTS || r->mode[1] == DRIFT_MODE_CONTENTS;
+    if (last == y) {
+        /* one row (the wide layout): the mode first, then what differs; Enter opens the view */
+        int dif = differing(r->counts.secrets), cdif = differing(r->counts.configmaps);
+        int bad = r->counts.es_state[DRIFT_ES_SYNC_ERROR], stale = r->counts.sot[DRIFT_SOT_DIFFERS];
+        snprintf(buf, sizeof buf,
+                 "%s | %d Secrets + %d ConfigMaps differ, %d ExternalSecret errors, %d stale vs "
+                 "Secrets Manager, %d ignored",
+                 contents ? "values by keyed hash, none shown" : "metadata only", dif, cdif, bad,
+                 stale, r->counts.ignored);
+        canvas_text(c, y, x, tw, dif || cdif || bad || stale ? THEME_ROLE_DRIFT : THEME_ROLE_VALUE,
+                    0, buf);
+        return;
+    }
     int mx = canvas_text(c, y, x, tw, THEME_ROLE_LABEL, CANVAS_BOLD,
                          contents ? "contents: " : "secrets: ");
     panel_drift_mode_text(r, buf, sizeof buf);

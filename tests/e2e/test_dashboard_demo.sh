@@ -41,7 +41,8 @@ wait_for 'logging/fluentd .*MISSING'
 wait_for 'shop/checkout .*CrashLoopBackOff' 30
 # the demo's traffic targets (issue #4): the Route53 pair first, all on the old side
 wait_for 'api-dns route53 0% to new step 1/5 old 100 new 0'
-wait_for 'Secret drift: not configured'
+# the demo's secret drift (issue #5): read by metadata until the drift view is opened
+wait_for 'metadata only \| [1-9][0-9]* Secrets \+ [1-9][0-9]* ConfigMaps differ' 30
 
 # the help screen, generated from the action table
 keys '?'
