@@ -38,6 +38,7 @@ static const char runbook_usage[] =
     "       cutover runbook run FILE [--kubeconfig PATH] [--journal PATH] [--steps N]\n"
     "                               [--wait SECONDS] [--approve NAME] [--yes] [--takeover]\n"
     "       cutover runbook run FILE --observer [--for SECONDS] [--kubeconfig PATH]\n"
+    "       cutover runbook rollback FILE [--step N] [--yes] [--takeover] [--kubeconfig PATH]\n"
     "       cutover runbook log [FILE] [--journal PATH]\n"
     "\n"
     "Runbooks are migrations written down as YAML steps: checks (gates), one action, a soak,\n"
@@ -56,6 +57,9 @@ static const char runbook_usage[] =
     "                  usage or setup, 3 the runbook is driven elsewhere (the holder is named)\n"
     "  run --observer  follow a runbook driven elsewhere, read-only: the Lease holder, the\n"
     "                  journal mirrored in the target cluster, the current step and its gates\n"
+    "  rollback FILE   undo a step (the one started, else the last done; or --step N): its\n"
+    "                  rollback action, or back to the weights before it; under the Lease,\n"
+    "                  journaled like any action\n"
     "  log [FILE]      print the migration's journal, one line per record, then where each\n"
     "                  step of FILE stands; the journal is --journal PATH, else the default\n"
     "                  for FILE's source and target\n"
@@ -227,6 +231,8 @@ struct run_args {
     int wait_s;    /* how long gates may take to pass */
     bool observer; /* follow a runbook driven elsewhere, read-only */
     int for_s;     /* observer: stop after this many seconds (0: when every step is done) */
+    bool rollback; /* `runbook rollback`: undo a step instead of running the next */
+    int step;      /* rollback: the step (1-based); 0: the one the journal says */
 };
 
 struct runner {
@@ -1063,6 +1069,40 @@ static int runbook_follow(struct runner *r)
     return 0;
 }
 
+/* Undoes step (0-based): its rollback action, or for `rollback: auto` the weights before the step
+ * (set_weights) or an uncordon (cordon). Journals rolled-back. Returns 0 when done. */
+static int run_rollback(struct runner *r, size_t step)
+{
+    const struct runbook_step *s = &r->rb->steps[step];
+    char t[256], d[300];
+    printf("== roll back step %zu/%zu: %s\n", step + 1, r->rb->nsteps,
+           text_sanitize_buf(s->title, t, sizeof t));
+    struct runbook_action a;
+    memset(&a, 0, sizeof a);
+    if (s->rollback.kind != RUNBOOK_ACTION_NONE) {
+        a = s->rollback;
+    } else if (s->rollback_auto && s->action.kind == RUNBOOK_ACTION_SET_WEIGHTS) {
+        a = s->action;
+        a.percent = runbook_percent_before(r->rb, step, s->action.target);
+    } else if (s->rollback_auto && s->action.kind == RUNBOOK_ACTION_CORDON) {
+        a = s->action;
+        a.kind = RUNBOOK_ACTION_UNCORDON;
+    } else {
+        printf("  step %zu has nothing that undoes it%s\n", step + 1,
+               s->rollback_none ? " (rollback: none)" : "");
+        return -1;
+    }
+    if (run_state(r, step, RUNBOOK_STEP_RUNNING, runbook_action_describe(&a, d, sizeof d)) < 0)
+        return -1;
+    int rc =
+        a.kind == RUNBOOK_ACTION_SET_WEIGHTS ? run_set_weights(r, &a) : run_k8s_action(r, step, &a);
+    if (rc != 0) {
+        run_state(r, step, RUNBOOK_STEP_FAILED, "the rollback did not complete");
+        return -1;
+    }
+    return run_state(r, step, RUNBOOK_STEP_ROLLED_BACK, NULL);
+}
+
 static int run_parse(int argc, char **argv, struct run_args *a)
 {
     memset(a, 0, sizeof *a);
@@ -1088,6 +1128,8 @@ static int run_parse(int argc, char **argv, struct run_args *a)
             a->observer = true;
         else if (strcmp(o, "--for") == 0 && has)
             a->for_s = atoi(argv[++i]);
+        else if (strcmp(o, "--step") == 0 && has)
+            a->step = atoi(argv[++i]);
         else if (o[0] != '-' && a->file == NULL)
             a->file = o;
         else
@@ -1132,10 +1174,11 @@ static int runbook_run(int argc, char **argv)
 {
     struct runner r;
     memset(&r, 0, sizeof r);
-    if (run_parse(argc, argv, &r.a) != 0) {
+    if (run_parse(argc, argv, &r.a) != 0 || (r.a.observer && strcmp(argv[0], "rollback") == 0)) {
         fputs(runbook_usage, stderr);
         return 2;
     }
+    r.a.rollback = strcmp(argv[0], "rollback") == 0;
     XPTHREAD(pthread_mutex_init(&r.lock, NULL));
     XPTHREAD(pthread_cond_init(&r.cond, NULL));
     atomic_init(&r.lost, false);
@@ -1268,6 +1311,29 @@ static int runbook_run(int argc, char **argv)
     if (cur > 0 && cur < r.rb->nsteps)
         printf("resuming at step %zu of %zu (%s)\n", cur + 1, r.rb->nsteps,
                runbook_step_state_name(p.state[cur]));
+    if (r.a.rollback) {
+        /* the step asked for, else the one started (running, soaking or failed), else the last
+         * done */
+        size_t step = cur;
+        if (r.a.step > 0)
+            step = (size_t)r.a.step - 1;
+        else if (cur >= r.rb->nsteps || p.state[cur] == RUNBOOK_STEP_PENDING ||
+                 p.state[cur] == RUNBOOK_STEP_ROLLED_BACK)
+            step = cur > 0 ? cur - 1 : 0;
+        runbook_progress_fini(&p);
+        if (step >= r.rb->nsteps) {
+            printf("runbook %s has no step %d\n", r.rb->name, r.a.step);
+            code = 2;
+        } else {
+            code = run_rollback(&r, step) == 0 ? 0 : 1;
+        }
+        if (!atomic_load(&r.lost)) {
+            struct error e3;
+            error_clear(&e3);
+            k8s_lease_release(r.conn, &r.lease, &r.held, &e3);
+        }
+        goto out;
+    }
     code = 0;
     int ran = 0;
     for (size_t i = cur; i < r.rb->nsteps; i++) {
@@ -1314,7 +1380,7 @@ int cmd_runbook(int argc, char **argv)
     }
     if (strcmp(argv[1], "validate") == 0)
         return runbook_validate(argc - 1, argv + 1);
-    if (strcmp(argv[1], "run") == 0)
+    if (strcmp(argv[1], "run") == 0 || strcmp(argv[1], "rollback") == 0)
         return runbook_run(argc - 1, argv + 1);
     if (strcmp(argv[1], "log") == 0)
         return runbook_log(argc - 1, argv + 1);

@@ -90,4 +90,16 @@ grep -q "resume: runbook:actions-test:step:3:action:.* applied before crash" "$T
 [ "$("${KC[@]}" --context onprem-prod get node "$NODE" -o jsonpath='{.spec.unschedulable}')" = true ] ||
     fail "$NODE was not cordoned"
 grep -q "all 4 steps done" "$TMP/run-4.out" || fail "the runbook did not finish"
+
+# Rolling back step 1 runs its rollback action; the journal says rolled-back.
+set +e
+timeout 120 "$CUTOVER_BIN" runbook rollback "$RB" --step 1 --yes </dev/null >"$TMP/run-5.out" 2>&1
+rc=$?
+set -e
+[ "$rc" = 0 ] || fail "rollback failed (exit $rc)"
+[ "$("${KC[@]}" --context eks-prod -n shop get deploy api -o jsonpath='{.spec.replicas}')" = 6 ] ||
+    fail "the rollback did not scale api back to 6"
+"$CUTOVER_BIN" runbook log "$RB" >"$TMP/log.out" 2>&1 || fail "runbook log failed"
+grep -qE "1\. rolled-back +Scale api on EKS" "$TMP/log.out" || fail "the log does not show step 1 rolled back"
+grep -qE "> 1\." "$TMP/log.out" || fail "the log does not stand at step 1 again"
 echo PASS

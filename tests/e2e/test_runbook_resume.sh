@@ -38,12 +38,12 @@ steps:
     action: {do: set_weights, target: api-dns, percent: 100}
 YAML
 
-# run NAME ARGS...: `cutover runbook run` with a short Lease; output in $TMP/NAME.out, status in RC.
+# run NAME ARGS...: `cutover runbook run` (or $SUB) with a short Lease; output in $TMP/NAME.out, status in RC.
 run() {
     local name=$1
     shift
     set +e
-    CUTOVER_LEASE_SECONDS=${LEASE_S:-2} timeout 120 "$CUTOVER_BIN" runbook run "$RB" --wait 30 "$@" \
+    CUTOVER_LEASE_SECONDS=${LEASE_S:-2} timeout 120 "$CUTOVER_BIN" runbook "${SUB:-run}" "$RB" --wait 30 "$@" \
         </dev/null >"$TMP/$name.out" 2>&1
     RC=$?
     set -e
@@ -100,4 +100,12 @@ for point in before-intent after-intent after-apply; do
     n_result=$(grep -c " result traffic:api-dns:" "$TMP/log-$point.out" || true)
     [ "$n_intent" = "$n_result" ] || fail "$point: $n_intent intents but $n_result results"
 done
+
+# The 30% step rolled back: the weights before it, through the change engine.
+SUB=rollback run rollback --yes
+[ "$RC" = 0 ] || fail "rollback failed (exit $RC)"
+[ "$(rb_aws_weights)" = "100 0" ] || fail "live after rollback $(rb_aws_weights), want 100 0"
+[ "$(rb_changes)" = 2 ] || fail "$(rb_changes) ChangeResourceRecordSets after the rollback, want 2"
+"$CUTOVER_BIN" runbook log "$RB" >"$TMP/log-rollback.out" 2>&1
+grep -qE "> 2\. rolled-back" "$TMP/log-rollback.out" || fail "the log does not stand at step 2, rolled back"
 echo "PASS"
