@@ -498,6 +498,30 @@ static void test_rejected_nothing_changed(void **state)
     traffic_provider_free(p);
 }
 
+/* No answer to ModifyListener: the outcome is unknown, and the call is not made again. */
+static void test_lost_answer_not_resent(void **state)
+{
+    struct fx *f = *state;
+    struct traffic_provider *p = provider(f, f->tg[TRAFFIC_NEW], false);
+    int id = sim_fault_add(f->sim, "{\"service\":\"elasticloadbalancing\",\"action\":"
+                                   "\"ModifyListener\",\"fault\":\"down\",\"count\":1}");
+    assert_true(id >= 0);
+    long before = sim_aws_count(f->sim, NULL, "elasticloadbalancing:ModifyListener");
+    struct traffic_weights to = {{50, 50}};
+    struct traffic_apply_result res;
+    struct error err;
+    error_clear(&err);
+    assert_int_equal(p->ops->apply(p, &to, &res, &err), -1);
+    assert_true(res.sent);
+    assert_false(res.accepted);
+    assert_non_null(strstr(res.detail, "unknown"));
+    traffic_apply_result_fini(&res);
+    sim_faults_clear(f->sim);
+    assert_int_equal(sim_aws_count(f->sim, NULL, "elasticloadbalancing:ModifyListener"),
+                     before + 1);
+    traffic_provider_free(p);
+}
+
 static void test_read_only_refuses(void **state)
 {
     struct fx *f = *state;
@@ -547,6 +571,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_rule_70_30, setup, teardown),
         cmocka_unit_test_setup_teardown(test_error_answer_true_state, setup, teardown),
         cmocka_unit_test_setup_teardown(test_rejected_nothing_changed, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_lost_answer_not_resent, setup, teardown),
         cmocka_unit_test_setup_teardown(test_read_only_refuses, setup, teardown),
         cmocka_unit_test_setup_teardown(test_weights_out_of_range, setup, teardown),
     };
