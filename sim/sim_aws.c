@@ -1082,6 +1082,8 @@ static enum MHD_Result send_reply(struct rq_ctx *x, struct sim_aws_reply *r, boo
     MHD_add_response_header(resp, "x-amzn-RequestId", x->rid);
     if (r->error_type)
         MHD_add_response_header(resp, "x-amzn-ErrorType", r->error_type);
+    free(r->error_type);
+    r->error_type = NULL;
     enum MHD_Result ret = MHD_queue_response(x->conn, (unsigned)r->status, resp);
     MHD_destroy_response(resp);
     return ret;
