@@ -348,6 +348,8 @@ static void build(struct drift_view *p, const struct widget_view *v)
     build_rows(p, r, now, f, false);
 }
 
+static void skip_to_stop(struct widget *w, int dir);
+
 /* The selection's identity, to find it again after a rebuild. */
 static void sel_identity(const struct drift_view *p, int sel, char *buf, size_t len)
 {
@@ -383,6 +385,9 @@ static void rebuild(struct widget *w, const struct widget_view *v)
             }
         }
     }
+    /* never rest on a header or detail line */
+    if ((size_t)w->sel < p->n && !p->lines[w->sel].sel)
+        skip_to_stop(w, 1);
     widget_list_clamp(w, p->list_visible > 0 ? p->list_visible : 1);
 }
 
