@@ -5,6 +5,7 @@
 #include "cutover/actions.h"
 #include "cutover/analysis.h"
 #include "cutover/config.h"
+#include "cutover/drift_reader.h"
 #include "cutover/error.h"
 #include "cutover/journal.h"
 #include "cutover/journal_mirror.h"
@@ -245,6 +246,7 @@ struct runner {
     struct k8s_http_conn *conn;
     struct k8s_http *src_http; /* source: actions on it (made when one needs it) */
     struct k8s_http_conn *src_conn;
+    struct drift_reader *drift; /* when a gate looks at secrets */
     struct model_publisher *pub[2];
     struct k8s_poller *poller[2];
     struct traffic_provider **prov; /* [cfg.ntraffic] */
@@ -263,6 +265,7 @@ struct runner {
 };
 
 static const char *run_ua = "cutover-runbook/" CUTOVER_VERSION;
+static const char *follow_ua = "cutover-observer/" CUTOVER_VERSION;
 
 /* CUTOVER_TEST_CRASH_AT=before-intent|after-intent|after-apply: kills this process at that point
  * of a traffic action, for tests/e2e/test_runbook_resume.sh. Only read when set. */
@@ -426,7 +429,9 @@ static enum runbook_verdict run_gates(struct runner *r, size_t step, bool soakin
     acfg.zone_spread_ratio = r->cfg.zone_spread_ratio;
     struct analysis *an = analysis_run(mc[0], mc[1], &acfg);
     struct traffic_snapshot *ts = run_read_traffic(r);
-    struct runbook_eval_input in = {.cluster = {mc[0], mc[1]}, .analysis = an, .traffic = ts};
+    struct drift_snapshot *ds = r->drift ? drift_reader_get(r->drift) : NULL;
+    struct runbook_eval_input in = {
+        .cluster = {mc[0], mc[1]}, .analysis = an, .traffic = ts, .drift = ds ? ds->report : NULL};
     struct runbook_gate *g = xcalloc(s->nchecks ? s->nchecks : 1, sizeof *g);
     enum runbook_verdict v = runbook_eval_step(s, &in, g);
     char text[4096];
@@ -446,6 +451,7 @@ static enum runbook_verdict run_gates(struct runner *r, size_t step, bool soakin
     }
     free(g);
     free(checks);
+    drift_snapshot_unref(ds);
     traffic_snapshot_unref(ts);
     analysis_free(an);
     model_cluster_unref(mc[0]);
@@ -635,7 +641,8 @@ static struct k8s_http_conn *k8s_act_conn(struct runner *r, enum runbook_cluster
     if (c != RUNBOOK_SOURCE)
         return r->conn;
     if (r->src_conn == NULL) {
-        struct k8s_http_opts o = {.ua = run_ua};
+        struct k8s_http_opts o = {.ua = r->a.observer ? follow_ua : run_ua,
+                                  .read_only = r->a.observer};
         struct error err;
         if (k8s_http_new(&r->ctx[0], &o, &r->src_http, &err) != 0)
             return NULL;
@@ -776,6 +783,26 @@ static int run_resume_k8s(struct runner *r, const struct journal_pending *p)
     }
     json_object_put(f);
     return rc;
+}
+
+/* Starts reading secrets (contents hashed, never kept) when a gate of the runbook needs them. */
+static void run_start_drift(struct runner *r)
+{
+    bool need = false, contents = false;
+    for (size_t i = 0; i < r->rb->nsteps; i++)
+        for (size_t j = 0; j < r->rb->steps[i].nchecks; j++) {
+            enum runbook_check_kind k = r->rb->steps[i].checks[j].kind;
+            need = need || k == RUNBOOK_CHECK_SECRET_DRIFT ||
+                   k == RUNBOOK_CHECK_EXTERNAL_SECRETS_SYNCED;
+            contents = contents || k == RUNBOOK_CHECK_SECRET_DRIFT;
+        }
+    if (!need || k8s_act_conn(r, RUNBOOK_SOURCE) == NULL)
+        return;
+    struct drift_reader_opts o = {
+        .interval_ms = 5000, .read_only = r->a.observer, .cfg = &r->cfg.drift, .wake_fd = -1};
+    r->drift = drift_reader_start(r->src_http, r->http, &o);
+    if (contents)
+        drift_reader_want_contents(r->drift, true);
 }
 
 /* After a restart: every traffic intent without a result is checked against a fresh reading and
@@ -981,8 +1008,6 @@ static int run_step(struct runner *r, size_t step, enum runbook_step_state was)
 
 /* ---- run --observer: following a runbook driven elsewhere ----------------------------------- */
 
-static const char *follow_ua = "cutover-observer/" CUTOVER_VERSION;
-
 struct follow_ctx {
     struct runbook_progress *p;
     const struct runbook *rb;
@@ -1149,6 +1174,7 @@ static void run_fini(struct runner *r)
     }
     for (int s = 0; s < 2; s++)
         k8s_poller_stop(r->poller[s]);
+    drift_reader_stop(r->drift);
     for (size_t i = 0; r->prov && i < r->cfg.ntraffic; i++)
         traffic_provider_free(r->prov[i]);
     free(r->prov);
@@ -1245,6 +1271,7 @@ static int runbook_run(int argc, char **argv)
         }
         for (int s = 0; s < 2; s++)
             k8s_poller_wait_synced(r.poller[s], 30000);
+        run_start_drift(&r);
         code = runbook_follow(&r);
         goto out;
     }
@@ -1297,6 +1324,7 @@ static int runbook_run(int argc, char **argv)
     }
     for (int s = 0; s < 2; s++)
         k8s_poller_wait_synced(r.poller[s], 30000);
+    run_start_drift(&r);
 
     /* Resume: pending intents first, then the first step not done. */
     if (run_resume(&r) != 0) {
