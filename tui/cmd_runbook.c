@@ -47,6 +47,7 @@ static const char runbook_usage[] =
     "\n"
     "commands:\n"
     "  validate FILE   check FILE and print its steps; on an error print file:line:col: message\n"
+    "                  (traffic targets and percents are checked against config.yaml's traffic:)\n"
     "                  and exit 1 (2 when FILE cannot be read)\n"
     "  run FILE        drive the runbook from this terminal: take the Lease in the target\n"
     "                  cluster, resume (pending intents checked against the provider, never\n"
@@ -115,14 +116,34 @@ static int runbook_validate(int argc, char **argv)
     struct runbook *rb = NULL;
     struct error err;
     error_clear(&err);
-    int rc = runbook_load_file(argv[1], NULL, 0, &rb, &err);
+    char buf[1024];
+    /* the config's traffic targets, when it has any, are what the runbook must name */
+    struct config cfg;
+    config_init(&cfg);
+    size_t nnames;
+    const char *const *names = actions_names(&nnames);
+    char *cfg_path = config_default_path();
+    if (cfg_path != NULL) {
+        int crc = config_load_file(cfg_path, names, nnames, &cfg, &err);
+        free(cfg_path);
+        if (crc < 0 && crc != -ENOENT) {
+            fprintf(stderr, "cutover: %s\n", error_format(&err, buf, sizeof buf));
+            config_fini(&cfg);
+            return 2;
+        }
+        error_clear(&err);
+    }
+    int rc = runbook_load_file(argv[1], cfg.ntraffic ? cfg.traffic : NULL, cfg.ntraffic, &rb, &err);
     if (rc < 0) {
-        char buf[1024];
         fprintf(stderr, "%s\n", error_format(&err, buf, sizeof buf));
+        config_fini(&cfg);
         return err.line > 0 ? 1 : 2;
     }
     runbook_print(rb);
+    if (cfg.ntraffic > 0)
+        printf("  traffic targets checked against config.yaml (%zu configured)\n", cfg.ntraffic);
     runbook_free(rb);
+    config_fini(&cfg);
     return 0;
 }
 
