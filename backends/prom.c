@@ -130,6 +130,19 @@ static int prom_sum(json_object *root, double *out, struct error *err)
     return 0;
 }
 
+/* The URL as messages show it: sanitized, without user:password@ (credentials stay out of the
+ * log and the screen). */
+static void url_for_messages(const char *url, char *buf, size_t len)
+{
+    const char *scheme_end = strstr(url, "://");
+    const char *host = scheme_end ? scheme_end + 3 : url;
+    size_t auth_len = strcspn(host, "/?#");
+    const char *at = memchr(host, '@', auth_len);
+    char *shown = at ? xasprintf("%.*s%s", (int)(host - url), url, at + 1) : xstrdup(url);
+    text_sanitize_buf(shown, buf, len);
+    free(shown);
+}
+
 int prom_query_sum(const char *base_url, const char *promql, int timeout_ms, double *out,
                    struct error *err)
 {
@@ -151,7 +164,7 @@ int prom_query_sum(const char *base_url, const char *promql, int timeout_ms, dou
     char *url = xasprintf("%.*s/api/v1/query?query=%s", (int)blen, base_url, q);
     curl_free(q);
     char ubuf[256];
-    text_sanitize_buf(base_url, ubuf, sizeof ubuf);
+    url_for_messages(base_url, ubuf, sizeof ubuf);
 
     struct prom_body b = {0};
     char errbuf[CURL_ERROR_SIZE] = "";
@@ -167,6 +180,8 @@ int prom_query_sum(const char *base_url, const char *promql, int timeout_ms, dou
     curl_easy_setopt(curl, CURLOPT_USERAGENT, "cutover/" CUTOVER_VERSION);
     curl_easy_setopt(curl, CURLOPT_ACCEPT_ENCODING, "");
     curl_easy_setopt(curl, CURLOPT_PROTOCOLS_STR, "http,https");
+    /* a loopback Prometheus never goes through a proxy from the environment */
+    curl_easy_setopt(curl, CURLOPT_NOPROXY, "127.0.0.1,localhost,::1");
     CURLcode cc = curl_easy_perform(curl);
     long status = 0;
     curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &status);

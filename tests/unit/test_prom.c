@@ -164,6 +164,40 @@ static void test_errors(void **state)
     expect_error(url, "vector(1)", "not a query API answer");
 }
 
+/* Credentials in the URL (user:password@) never reach an error message. */
+static void test_url_credentials_not_in_errors(void **state)
+{
+    (void)state;
+    char url[96];
+    snprintf(url, sizeof url, "http://prom-user:s3cr3t-pw@127.0.0.1:%d/", test_free_port());
+    double v = 123;
+    struct error err;
+    error_clear(&err);
+    assert_int_equal(prom_query_sum(url, "vector(1)", 2000, &v, &err), -1);
+    if (strstr(err.msg, "s3cr3t-pw") != NULL || strstr(err.msg, "prom-user") != NULL)
+        fail_msg("the URL's credentials are in the error: %s", err.msg);
+    assert_non_null(strstr(err.msg, "http://127.0.0.1:"));
+}
+
+/* A proxy from the environment is not used for a loopback Prometheus (as the AWS client). */
+static void test_loopback_ignores_proxy_env(void **state)
+{
+    (void)state;
+    char proxy[64];
+    snprintf(proxy, sizeof proxy, "http://127.0.0.1:%d", test_free_port()); /* nobody listens */
+    setenv("http_proxy", proxy, 1);
+    setenv("HTTP_PROXY", proxy, 1);
+    double v = -1;
+    struct error err;
+    error_clear(&err);
+    int rc = prom_query_sum(P.url, "vector(1)", 2000, &v, &err);
+    unsetenv("http_proxy");
+    unsetenv("HTTP_PROXY");
+    if (rc != 0)
+        fail_msg("query through an environment proxy: %s", err.msg);
+    assert_true(v == 1);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -171,6 +205,8 @@ int main(void)
         cmocka_unit_test(test_observed_split_from_rates),
         cmocka_unit_test(test_scalar_and_empty_vector),
         cmocka_unit_test(test_errors),
+        cmocka_unit_test(test_url_credentials_not_in_errors),
+        cmocka_unit_test(test_loopback_ignores_proxy_env),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
