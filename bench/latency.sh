@@ -9,7 +9,8 @@
 #
 # Prints p50/p99/max per kind: scrolling (j, k, PgDn, PgUp, G, g in Workloads), typing a filter
 # (each key at the / prompt), applying a filter (Enter: a new regex over every row), clearing it
-# (Esc). Needs a build in $BUILD_DIR (default build) and tmux.
+# (Esc). Needs a build in $BUILD_DIR (default build) and tmux. LATENCY_WRAP="perf record -g -o
+# /tmp/ui.perf" runs the dashboard under a profiler.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(dirname "$here")
@@ -79,7 +80,7 @@ done
 cap() { tmux -L "$sock" capture-pane -p -t lat; }
 key() { tmux -L "$sock" send-keys -t lat "$@"; sleep "$pause"; }
 tmux -L "$sock" -f /dev/null new-session -d -s lat -x 200 -y 60 \
-    "XDG_STATE_HOME=$tmp/state CUTOVER_LATENCY_LOG=$tmp/lat.log TERM=xterm-256color $build/cutover --kubeconfig $tmp/kubeconfig --source bench-source --target bench-target; sleep 600"
+    "XDG_STATE_HOME=$tmp/state CUTOVER_LATENCY_LOG=$tmp/lat.log TERM=xterm-256color ${LATENCY_WRAP:-} $build/cutover --kubeconfig $tmp/kubeconfig --source bench-source --target bench-target; sleep 600"
 # The whole model: both columns LIVE (every resource listed) for two consecutive looks.
 t0=$SECONDS
 live=0
@@ -109,6 +110,8 @@ for i in $(seq 1 "$rounds"); do
 done
 sleep 0.5
 rows=$(cap | grep -oE 'Workloads [0-9]+' | head -1 || true)
+key q # quit cleanly (a profiler wrapping it writes its data)
+sleep 3
 /usr/bin/python3 - "$tmp/lat.log" "$pods" "$nodes" "$rows" <<'PY'
 import sys
 path, pods, nodes, rows = sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4]
