@@ -20,6 +20,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "../lib/aws_sim_test.h"
 #include "cutover/aws_http.h"
 #include "cutover/sim.h"
 #include "cutover/xalloc.h"
@@ -62,60 +63,15 @@ struct fx {
     char credentials[128];
 };
 
-static const char *const env_names[] = {"AWS_ACCESS_KEY_ID",
-                                        "AWS_SECRET_ACCESS_KEY",
-                                        "AWS_SESSION_TOKEN",
-                                        "AWS_SECURITY_TOKEN",
-                                        "AWS_PROFILE",
-                                        "AWS_DEFAULT_PROFILE",
-                                        "AWS_REGION",
-                                        "AWS_DEFAULT_REGION",
-                                        "AWS_ROLE_ARN",
-                                        "AWS_WEB_IDENTITY_TOKEN_FILE",
-                                        "AWS_ROLE_SESSION_NAME",
-                                        "AWS_CREDENTIAL_EXPIRATION",
-                                        "HTTPS_PROXY",
-                                        "https_proxy",
-                                        "HTTP_PROXY",
-                                        "http_proxy"};
-
-static void write_file(const char *path, const char *text, mode_t mode)
-{
-    FILE *f = fopen(path, "w");
-    assert_non_null(f);
-    fputs(text, f);
-    fclose(f);
-    chmod(path, mode);
-}
-
 static int setup(void **state)
 {
     struct fx *f = xcalloc(1, sizeof *f);
     snprintf(f->dir, sizeof f->dir, "/tmp/test_aws_chain.XXXXXX");
     assert_non_null(mkdtemp(f->dir));
-    struct sim_opts o = {.scenario_yaml = scenario, .no_churn = true};
-    struct error err;
-    error_clear(&err);
-    if (sim_start(&o, &f->sim, &err) != 0)
-        fail_msg("sim_start: %s:%d:%d: %s", err.file, err.line, err.col, err.msg);
-    json_object *r = json_tokener_parse(sim_ready_line(f->sim));
-    json_object *aws, *url;
-    assert_true(json_object_object_get_ex(r, "aws", &aws));
-    assert_true(json_object_object_get_ex(aws, "url", &url));
-    f->aws_url = xstrdup(json_object_get_string(url));
-    assert_true(strncmp(f->aws_url, "http://127.0.0.1:", 17) == 0);
-    json_object_put(r);
-
-    for (size_t i = 0; i < sizeof env_names / sizeof env_names[0]; i++)
-        unsetenv(env_names[i]);
-    setenv("HOME", f->dir, 1);
-    setenv("AWS_EC2_METADATA_DISABLED", "true", 1);
+    f->aws_url = aws_sim_test_start(scenario, &f->sim);
+    aws_sim_test_home(f->dir);
     snprintf(f->config, sizeof f->config, "%s/config", f->dir);
     snprintf(f->credentials, sizeof f->credentials, "%s/credentials", f->dir);
-    write_file(f->config, "", 0600);
-    write_file(f->credentials, "", 0600);
-    setenv("AWS_CONFIG_FILE", f->config, 1);
-    setenv("AWS_SHARED_CREDENTIALS_FILE", f->credentials, 1);
     *state = f;
     return 0;
 }
@@ -124,28 +80,10 @@ static int teardown(void **state)
 {
     struct fx *f = *state;
     sim_stop(f->sim);
-    char cmd[128];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", f->dir);
-    assert_int_equal(system(cmd), 0);
+    aws_sim_test_rm_rf(f->dir);
     free(f->aws_url);
     free(f);
     return 0;
-}
-
-/* How often the simulator saw an AWS action ("sts:AssumeRole"). */
-static long sim_action_count(struct fx *f, const char *action)
-{
-    char *js = sim_requests_json(f->sim);
-    json_object *r = json_tokener_parse(js);
-    free(js);
-    json_object *aws, *by, *v;
-    long n = 0;
-    if (json_object_object_get_ex(r, "aws", &aws) &&
-        json_object_object_get_ex(aws, "by_action", &by) &&
-        json_object_object_get_ex(by, action, &v))
-        n = json_object_get_int(v);
-    json_object_put(r);
-    return n;
 }
 
 /* Resolves through a client for profile (NULL: the default chain) and returns the ARN STS
@@ -210,40 +148,43 @@ static void test_environment(void **state)
 static void test_profile_static_keys(void **state)
 {
     struct fx *f = *state;
-    write_file(f->credentials,
-               "[default]\naws_access_key_id = " KEY_ID "\naws_secret_access_key = " SECRET "\n"
-               "[robot]\naws_access_key_id = " KEY2_ID "\naws_secret_access_key = " SECRET2 "\n",
-               0600);
+    aws_sim_test_write_file(
+        f->credentials,
+        "[default]\naws_access_key_id = " KEY_ID "\naws_secret_access_key = " SECRET "\n"
+        "[robot]\naws_access_key_id = " KEY2_ID "\naws_secret_access_key = " SECRET2 "\n",
+        0600);
     expect_arn(f, NULL, USER_ARN);
     expect_arn(f, "robot", USER2_ARN);
     setenv("AWS_PROFILE", "robot", 1);
     expect_arn(f, NULL, USER2_ARN);
     unsetenv("AWS_PROFILE");
     /* keys in the config file work too */
-    write_file(f->credentials, "", 0600);
-    write_file(f->config,
-               "[profile cfg]\naws_access_key_id = " KEY2_ID "\naws_secret_access_key = " SECRET2
-               "\n",
-               0600);
+    aws_sim_test_write_file(f->credentials, "", 0600);
+    aws_sim_test_write_file(f->config,
+                            "[profile cfg]\naws_access_key_id = " KEY2_ID
+                            "\naws_secret_access_key = " SECRET2 "\n",
+                            0600);
     expect_arn(f, "cfg", USER2_ARN);
 }
 
 static void test_assume_role_source_profile(void **state)
 {
     struct fx *f = *state;
-    write_file(f->credentials,
-               "[base]\naws_access_key_id = " KEY_ID "\naws_secret_access_key = " SECRET "\n"
-               "[robot]\naws_access_key_id = " KEY2_ID "\naws_secret_access_key = " SECRET2 "\n",
-               0600);
-    write_file(f->config,
-               "[profile deploy]\nrole_arn = arn:aws:iam::" ACCOUNT ":role/deploy\n"
-               "source_profile = base\nrole_session_name = cutover-test\nregion = us-east-1\n"
-               "[profile denied]\nrole_arn = arn:aws:iam::" ACCOUNT ":role/deploy\n"
-               "source_profile = robot\nrole_session_name = nope\n",
-               0600);
-    long before = sim_action_count(f, "sts:AssumeRole");
+    aws_sim_test_write_file(
+        f->credentials,
+        "[base]\naws_access_key_id = " KEY_ID "\naws_secret_access_key = " SECRET "\n"
+        "[robot]\naws_access_key_id = " KEY2_ID "\naws_secret_access_key = " SECRET2 "\n",
+        0600);
+    aws_sim_test_write_file(
+        f->config,
+        "[profile deploy]\nrole_arn = arn:aws:iam::" ACCOUNT ":role/deploy\n"
+        "source_profile = base\nrole_session_name = cutover-test\nregion = us-east-1\n"
+        "[profile denied]\nrole_arn = arn:aws:iam::" ACCOUNT ":role/deploy\n"
+        "source_profile = robot\nrole_session_name = nope\n",
+        0600);
+    long before = aws_sim_test_count(f->sim, NULL, "sts:AssumeRole");
     expect_arn(f, "deploy", "arn:aws:sts::" ACCOUNT ":assumed-role/deploy/cutover-test");
-    assert_int_equal(sim_action_count(f, "sts:AssumeRole"), before + 1);
+    assert_int_equal(aws_sim_test_count(f->sim, NULL, "sts:AssumeRole"), before + 1);
     /* robot is not in the role's trust: STS's AccessDenied comes back parsed */
     expect_failure(f, "denied", "sts AssumeRole: AccessDenied");
 }
@@ -253,16 +194,16 @@ static void test_web_identity(void **state)
     struct fx *f = *state;
     char tok[128];
     snprintf(tok, sizeof tok, "%s/token", f->dir);
-    write_file(tok, WEB_TOKEN "\n", 0600);
+    aws_sim_test_write_file(tok, WEB_TOKEN "\n", 0600);
     char bad[128];
     snprintf(bad, sizeof bad, "%s/bad-token", f->dir);
-    write_file(bad, "not-the-token\n", 0600);
+    aws_sim_test_write_file(bad, "not-the-token\n", 0600);
     char *cfg = xasprintf("[profile ci]\nrole_arn = arn:aws:iam::" ACCOUNT ":role/ci\n"
                           "web_identity_token_file = %s\nrole_session_name = ci-run\n"
                           "[profile ci-bad]\nrole_arn = arn:aws:iam::" ACCOUNT ":role/ci\n"
                           "web_identity_token_file = %s\nrole_session_name = ci-run\n",
                           tok, bad);
-    write_file(f->config, cfg, 0600);
+    aws_sim_test_write_file(f->config, cfg, 0600);
     free(cfg);
     expect_arn(f, "ci", "arn:aws:sts::" ACCOUNT ":assumed-role/ci/ci-run");
     expect_failure(f, "ci-bad", "sts AssumeRoleWithWebIdentity: ");
@@ -273,7 +214,7 @@ static void test_web_identity(void **state)
     assert_null(strstr(err.msg, "not-the-token"));
 
     /* the environment form, as EKS pod identity (IRSA) sets it */
-    write_file(f->config, "", 0600);
+    aws_sim_test_write_file(f->config, "", 0600);
     setenv("AWS_ROLE_ARN", "arn:aws:iam::" ACCOUNT ":role/ci", 1);
     setenv("AWS_WEB_IDENTITY_TOKEN_FILE", tok, 1);
     setenv("AWS_ROLE_SESSION_NAME", "irsa", 1);
@@ -285,14 +226,14 @@ static void test_credential_process(void **state)
     struct fx *f = *state;
     char script[128];
     snprintf(script, sizeof script, "%s/helper.sh", f->dir);
-    write_file(script,
-               "#!/bin/sh\nprintf '{\"Version\": 1, \"AccessKeyId\": \"%s\", "
-               "\"SecretAccessKey\": \"%s\"}' \"$1\" \"$2\"\n",
-               0700);
+    aws_sim_test_write_file(script,
+                            "#!/bin/sh\nprintf '{\"Version\": 1, \"AccessKeyId\": \"%s\", "
+                            "\"SecretAccessKey\": \"%s\"}' \"$1\" \"$2\"\n",
+                            0700);
     char *cfg = xasprintf("[profile proc]\ncredential_process = %s " KEY2_ID " " SECRET2 "\n"
                           "[profile proc-wrong]\ncredential_process = %s " KEY2_ID " wrong\n",
                           script, script);
-    write_file(f->config, cfg, 0600);
+    aws_sim_test_write_file(f->config, cfg, 0600);
     free(cfg);
     expect_arn(f, "proc", USER2_ARN);
     expect_failure(f, "proc-wrong", "sts GetCallerIdentity: SignatureDoesNotMatch");
@@ -318,7 +259,7 @@ static void write_sso_cache(const char *session, const char *start_url, const ch
                          "\"accessToken\": \"%s\", \"expiresAt\": \"%s\", "
                          "\"clientId\": \"sim-client\", \"clientSecret\": \"sim-secret\"}",
                          start_url, token, when);
-    write_file(path, js, 0600);
+    aws_sim_test_write_file(path, js, 0600);
     free(js);
     free(path);
 }
@@ -326,26 +267,27 @@ static void write_sso_cache(const char *session, const char *start_url, const ch
 static void test_sso_token_cache(void **state)
 {
     struct fx *f = *state;
-    write_file(f->config,
-               "[profile sso]\nsso_session = corp\nsso_account_id = " ACCOUNT "\n"
-               "sso_role_name = ReadOnly\nregion = us-east-1\n"
-               "[sso-session corp]\nsso_start_url = https://corp.awsapps.com/start\n"
-               "sso_region = us-east-1\nsso_registration_scopes = sso:account:access\n"
-               "[profile legacy]\nsso_start_url = https://legacy.awsapps.com/start\n"
-               "sso_region = us-east-1\nsso_account_id = " ACCOUNT "\nsso_role_name = ReadOnly\n"
-               "[profile norole]\nsso_session = corp\nsso_account_id = " ACCOUNT "\n"
-               "sso_role_name = Admin\n",
-               0600);
+    aws_sim_test_write_file(f->config,
+                            "[profile sso]\nsso_session = corp\nsso_account_id = " ACCOUNT "\n"
+                            "sso_role_name = ReadOnly\nregion = us-east-1\n"
+                            "[sso-session corp]\nsso_start_url = https://corp.awsapps.com/start\n"
+                            "sso_region = us-east-1\nsso_registration_scopes = sso:account:access\n"
+                            "[profile legacy]\nsso_start_url = https://legacy.awsapps.com/start\n"
+                            "sso_region = us-east-1\nsso_account_id = " ACCOUNT
+                            "\nsso_role_name = ReadOnly\n"
+                            "[profile norole]\nsso_session = corp\nsso_account_id = " ACCOUNT "\n"
+                            "sso_role_name = Admin\n",
+                            0600);
     /* before aws sso login: the error says what to do */
     expect_failure(f, "sso", "aws sso login");
     time_t now = time(NULL);
     write_sso_cache("corp", "https://corp.awsapps.com/start", SSO_TOKEN, now + 3600);
-    long before = sim_action_count(f, "sso:GetRoleCredentials");
+    long before = aws_sim_test_count(f->sim, NULL, "sso:GetRoleCredentials");
     struct error err;
     char *arn = caller_arn(f, "sso", &err);
     if (!arn)
         fail_msg("sso: %s", err.msg);
-    assert_int_equal(sim_action_count(f, "sso:GetRoleCredentials"), before + 1);
+    assert_int_equal(aws_sim_test_count(f->sim, NULL, "sso:GetRoleCredentials"), before + 1);
     /* SSO roles are AWSReservedSSO_<permission set>_<suffix> in IAM */
     const char *pre = "arn:aws:sts::" ACCOUNT ":assumed-role/AWSReservedSSO_ReadOnly_";
     if (strncmp(arn, pre, strlen(pre)) != 0)
@@ -367,10 +309,10 @@ static void test_sso_token_cache(void **state)
                     now + 3600);
     expect_failure(f, "sso", "sso GetRoleCredentials: Unauthorized");
     /* an expired token is not sent at all */
-    before = sim_action_count(f, "sso:GetRoleCredentials");
+    before = aws_sim_test_count(f->sim, NULL, "sso:GetRoleCredentials");
     write_sso_cache("corp", "https://corp.awsapps.com/start", SSO_TOKEN, now - 60);
     expect_failure(f, "sso", "expired");
-    assert_int_equal(sim_action_count(f, "sso:GetRoleCredentials"), before);
+    assert_int_equal(aws_sim_test_count(f->sim, NULL, "sso:GetRoleCredentials"), before);
 }
 
 int main(void)

@@ -24,6 +24,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "../lib/aws_sim_test.h"
 #include "../lib/testfile.h"
 #include "cutover/aws_http.h"
 #include "cutover/sim.h"
@@ -61,51 +62,6 @@ struct fx {
     char dir[64];
 };
 
-static const char *const env_names[] = {"AWS_ACCESS_KEY_ID",
-                                        "AWS_SECRET_ACCESS_KEY",
-                                        "AWS_SESSION_TOKEN",
-                                        "AWS_SECURITY_TOKEN",
-                                        "AWS_PROFILE",
-                                        "AWS_DEFAULT_PROFILE",
-                                        "AWS_REGION",
-                                        "AWS_DEFAULT_REGION",
-                                        "AWS_ROLE_ARN",
-                                        "AWS_WEB_IDENTITY_TOKEN_FILE",
-                                        "AWS_CREDENTIAL_EXPIRATION",
-                                        "HTTPS_PROXY",
-                                        "https_proxy",
-                                        "HTTP_PROXY",
-                                        "http_proxy",
-                                        "ALL_PROXY",
-                                        "all_proxy",
-                                        "NO_PROXY",
-                                        "no_proxy"};
-
-static void write_file(const char *path, const char *text, mode_t mode)
-{
-    FILE *f = fopen(path, "w");
-    assert_non_null(f);
-    fputs(text, f);
-    fclose(f);
-    chmod(path, mode);
-}
-
-/* An empty AWS world in a temp HOME: no real ~/.aws is ever read. */
-static void clean_env(struct fx *f)
-{
-    for (size_t i = 0; i < sizeof env_names / sizeof env_names[0]; i++)
-        unsetenv(env_names[i]);
-    char p[128];
-    setenv("HOME", f->dir, 1);
-    snprintf(p, sizeof p, "%s/config", f->dir);
-    write_file(p, "", 0600);
-    setenv("AWS_CONFIG_FILE", p, 1);
-    snprintf(p, sizeof p, "%s/credentials", f->dir);
-    write_file(p, "", 0600);
-    setenv("AWS_SHARED_CREDENTIALS_FILE", p, 1);
-    setenv("AWS_EC2_METADATA_DISABLED", "true", 1);
-}
-
 static void env_keys(const char *secret)
 {
     setenv("AWS_ACCESS_KEY_ID", KEY_ID, 1);
@@ -117,19 +73,8 @@ static int setup(void **state)
     struct fx *f = xcalloc(1, sizeof *f);
     snprintf(f->dir, sizeof f->dir, "/tmp/test_aws_http.XXXXXX");
     assert_non_null(mkdtemp(f->dir));
-    struct sim_opts o = {.scenario_yaml = scenario, .no_churn = true};
-    struct error err;
-    error_clear(&err);
-    if (sim_start(&o, &f->sim, &err) != 0)
-        fail_msg("sim_start: %s:%d:%d: %s", err.file, err.line, err.col, err.msg);
-    json_object *r = json_tokener_parse(sim_ready_line(f->sim));
-    json_object *aws, *url;
-    assert_true(json_object_object_get_ex(r, "aws", &aws));
-    assert_true(json_object_object_get_ex(aws, "url", &url));
-    f->aws_url = xstrdup(json_object_get_string(url));
-    assert_true(strncmp(f->aws_url, "http://127.0.0.1:", 17) == 0);
-    json_object_put(r);
-    clean_env(f);
+    f->aws_url = aws_sim_test_start(scenario, &f->sim);
+    aws_sim_test_home(f->dir);
     *state = f;
     return 0;
 }
@@ -138,38 +83,10 @@ static int teardown(void **state)
 {
     struct fx *f = *state;
     sim_stop(f->sim);
-    char cmd[128];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", f->dir);
-    assert_int_equal(system(cmd), 0);
+    aws_sim_test_rm_rf(f->dir);
     free(f->aws_url);
     free(f);
     return 0;
-}
-
-/* A counter from the simulator's /requests "aws" object ("total", "mutating"), or the count of
- * one action under "by_action". */
-static long aws_count(struct fx *f, const char *key, const char *action)
-{
-    char *js = sim_requests_json(f->sim);
-    json_object *r = json_tokener_parse(js);
-    free(js);
-    json_object *aws, *v;
-    long n = -1;
-    if (json_object_object_get_ex(r, "aws", &aws)) {
-        if (action) {
-            json_object *by;
-            n = 0;
-            if (json_object_object_get_ex(aws, "by_action", &by) &&
-                json_object_object_get_ex(by, action, &v))
-                n = json_object_get_int(v);
-        } else if (json_object_object_get_ex(aws, key, &v)) {
-            n = json_object_get_int(v);
-        }
-    }
-    json_object_put(r);
-    if (n < 0)
-        fail_msg("no aws.%s in /requests", key ? key : action);
-    return n;
 }
 
 static struct aws_client *client(struct fx *f, const char *service, bool read_only)
@@ -340,8 +257,8 @@ static void test_read_only_refuses_changes(void **state)
     struct fx *f = *state;
     env_keys(SECRET);
     struct aws_client *c = client(f, "route53", true);
-    long mut0 = aws_count(f, "mutating", NULL);
-    long tot0 = aws_count(f, "total", NULL);
+    long mut0 = aws_sim_test_count(f->sim, "mutating", NULL);
+    long tot0 = aws_sim_test_count(f->sim, "total", NULL);
     struct error err;
     error_clear(&err);
     struct aws_response r;
@@ -357,15 +274,15 @@ static void test_read_only_refuses_changes(void **state)
     aws_client_get_stats(c, &st);
     assert_int_equal(st.refused, 1);
     assert_int_equal(st.requests, 0);
-    assert_int_equal(aws_count(f, "total", NULL), tot0);
-    assert_int_equal(aws_count(f, "mutating", NULL), mut0);
+    assert_int_equal(aws_sim_test_count(f->sim, "total", NULL), tot0);
+    assert_int_equal(aws_sim_test_count(f->sim, "mutating", NULL), mut0);
     /* reads still go, and the weights are untouched */
     assert_int_equal(r53_weight(c, "onprem"), 70);
     assert_int_equal(r53_weight(c, "eks"), 30);
     aws_client_get_stats(c, &st);
     assert_int_equal(st.requests, 2);
     assert_int_equal(st.refused, 1);
-    assert_int_equal(aws_count(f, "mutating", NULL), mut0);
+    assert_int_equal(aws_sim_test_count(f->sim, "mutating", NULL), mut0);
     aws_client_free(c);
 
     /* the query and JSON protocols too */
@@ -386,8 +303,8 @@ static void test_read_only_refuses_changes(void **state)
     assert_int_equal(st.requests, 0);
     assert_int_equal(st.refused, 1);
     aws_client_free(c);
-    assert_int_equal(aws_count(f, "total", NULL), tot0 + 2);
-    assert_int_equal(aws_count(f, "mutating", NULL), mut0);
+    assert_int_equal(aws_sim_test_count(f->sim, "total", NULL), tot0 + 2);
+    assert_int_equal(aws_sim_test_count(f->sim, "mutating", NULL), mut0);
 }
 
 /* REST: the method decides as well as the label. A POST labelled like a read still changes
@@ -398,8 +315,8 @@ static void test_rest_write_method_is_a_change(void **state)
     struct fx *f = *state;
     env_keys(SECRET);
     struct aws_client *c = client(f, "route53", true);
-    long tot0 = aws_count(f, "total", NULL);
-    long mut0 = aws_count(f, "mutating", NULL);
+    long tot0 = aws_sim_test_count(f->sim, "total", NULL);
+    long mut0 = aws_sim_test_count(f->sim, "mutating", NULL);
     struct error err;
     error_clear(&err);
     struct aws_response r;
@@ -418,8 +335,8 @@ static void test_rest_write_method_is_a_change(void **state)
     aws_client_get_stats(c, &st);
     assert_int_equal(st.requests, 0);
     assert_int_equal(st.refused, 2);
-    assert_int_equal(aws_count(f, "total", NULL), tot0);
-    assert_int_equal(aws_count(f, "mutating", NULL), mut0);
+    assert_int_equal(aws_sim_test_count(f->sim, "total", NULL), tot0);
+    assert_int_equal(aws_sim_test_count(f->sim, "mutating", NULL), mut0);
     /* the weights are untouched */
     assert_int_equal(r53_weight(c, "onprem"), 70);
     assert_int_equal(r53_weight(c, "eks"), 30);
@@ -429,13 +346,14 @@ static void test_rest_write_method_is_a_change(void **state)
     c = client(f, "route53", false);
     int id = sim_fault_add(f->sim, "{\"service\":\"route53\",\"fault\":\"down\"}");
     assert_true(id >= 0);
-    long chg0 = aws_count(f, NULL, "route53:ChangeResourceRecordSets");
+    long chg0 = aws_sim_test_count(f->sim, NULL, "route53:ChangeResourceRecordSets");
     error_clear(&err);
     assert_int_equal(aws_rest(c, "POST", "GetChange", zone_path, body, "text/xml", &r, &err), -1);
     assert_true(r.transport_error);
     assert_non_null(strstr(err.msg, "outcome is unknown"));
     aws_response_fini(&r);
-    assert_int_equal(aws_count(f, NULL, "route53:ChangeResourceRecordSets"), chg0 + 1);
+    assert_int_equal(aws_sim_test_count(f->sim, NULL, "route53:ChangeResourceRecordSets"),
+                     chg0 + 1);
     aws_client_get_stats(c, &st);
     assert_int_equal(st.requests, 1);
     sim_fault_remove(f->sim, id);
@@ -452,8 +370,8 @@ static void test_down_fault(void **state)
     struct aws_response r;
     int id = sim_fault_add(f->sim, "{\"service\":\"route53\",\"fault\":\"down\"}");
     assert_true(id >= 0);
-    long chg0 = aws_count(f, NULL, "route53:ChangeResourceRecordSets");
-    long list0 = aws_count(f, NULL, "route53:ListResourceRecordSets");
+    long chg0 = aws_sim_test_count(f->sim, NULL, "route53:ChangeResourceRecordSets");
+    long list0 = aws_sim_test_count(f->sim, NULL, "route53:ListResourceRecordSets");
     error_clear(&err);
     char *body = change_batch(10, 90);
     assert_int_equal(
@@ -464,7 +382,8 @@ static void test_down_fault(void **state)
     assert_non_null(strstr(err.msg, "outcome is unknown"));
     aws_response_fini(&r);
     /* a change is sent once, never retried */
-    assert_int_equal(aws_count(f, NULL, "route53:ChangeResourceRecordSets"), chg0 + 1);
+    assert_int_equal(aws_sim_test_count(f->sim, NULL, "route53:ChangeResourceRecordSets"),
+                     chg0 + 1);
     struct aws_client_stats st;
     aws_client_get_stats(c, &st);
     assert_int_equal(st.requests, 1);
@@ -475,18 +394,18 @@ static void test_down_fault(void **state)
     assert_true(r.transport_error);
     assert_null(strstr(err.msg, "outcome is unknown"));
     aws_response_fini(&r);
-    assert_int_equal(aws_count(f, NULL, "route53:ListResourceRecordSets"), list0 + 3);
+    assert_int_equal(aws_sim_test_count(f->sim, NULL, "route53:ListResourceRecordSets"), list0 + 3);
     assert_int_equal(sim_fault_remove(f->sim, id), 0);
     /* nothing was applied */
     assert_int_equal(r53_weight(c, "eks"), 30);
 
     /* one dropped connection: the read is retried and succeeds */
-    list0 = aws_count(f, NULL, "route53:ListResourceRecordSets");
+    list0 = aws_sim_test_count(f->sim, NULL, "route53:ListResourceRecordSets");
     id = sim_fault_add(f->sim, "{\"service\":\"route53\",\"fault\":\"down\","
                                "\"action\":\"ListResourceRecordSets\",\"count\":1}");
     assert_true(id >= 0);
     assert_int_equal(r53_weight(c, "onprem"), 70);
-    assert_int_equal(aws_count(f, NULL, "route53:ListResourceRecordSets"), list0 + 2);
+    assert_int_equal(aws_sim_test_count(f->sim, NULL, "route53:ListResourceRecordSets"), list0 + 2);
     aws_client_free(c);
     free(body);
 }
@@ -508,12 +427,12 @@ static void test_throttling(void **state)
     struct aws_client_stats st;
     aws_client_get_stats(c, &st);
     assert_int_equal(st.requests, 1); /* one call (three attempts) */
-    assert_int_equal(aws_count(f, NULL, "sts:GetCallerIdentity"), 3);
+    assert_int_equal(aws_sim_test_count(f->sim, NULL, "sts:GetCallerIdentity"), 3);
     aws_client_free(c);
 
     /* a throttled change is not */
     c = client(f, "route53", false);
-    long chg0 = aws_count(f, NULL, "route53:ChangeResourceRecordSets");
+    long chg0 = aws_sim_test_count(f->sim, NULL, "route53:ChangeResourceRecordSets");
     assert_true(sim_fault_add(f->sim, "{\"service\":\"route53\",\"fault\":\"429\",\"count\":1}") >=
                 0);
     char *body = change_batch(20, 80);
@@ -525,7 +444,8 @@ static void test_throttling(void **state)
     assert_false(r.transport_error);
     assert_non_null(strstr(err.msg, "(HTTP 429)"));
     aws_response_fini(&r);
-    assert_int_equal(aws_count(f, NULL, "route53:ChangeResourceRecordSets"), chg0 + 1);
+    assert_int_equal(aws_sim_test_count(f->sim, NULL, "route53:ChangeResourceRecordSets"),
+                     chg0 + 1);
     assert_int_equal(r53_weight(c, "eks"), 30);
     aws_client_free(c);
 }
@@ -543,14 +463,14 @@ static void test_credentials_cached(void **state)
                   "printf '{\"Version\":1,\"AccessKeyId\":\"%s\",\"SecretAccessKey\":"
                   "\"%s\",\"Expiration\":\"%%s\"}' \"$exp\"\n",
                   count, KEY_ID, SECRET);
-    write_file(script, text, 0700);
+    aws_sim_test_write_file(script, text, 0700);
     free(text);
     const int lifetimes[2] = {3600, 240};
     const int want_runs[2] = {1, 3};
     for (int k = 0; k < 2; k++) {
         unlink(count);
         snprintf(cfg, sizeof cfg, "[default]\ncredential_process = %s %d\n", script, lifetimes[k]);
-        write_file(getenv("AWS_CONFIG_FILE"), cfg, 0600);
+        aws_sim_test_write_file(getenv("AWS_CONFIG_FILE"), cfg, 0600);
         struct aws_client *c = client(f, "sts", false);
         for (int i = 0; i < 3; i++) {
             struct aws_response r;
@@ -604,10 +524,10 @@ static void test_threads_share_one_client(void **state)
                            "printf '{\"Version\":1,\"AccessKeyId\":\"%s\",\"SecretAccessKey\":"
                            "\"%s\"}'\n",
                            count, KEY_ID, SECRET);
-    write_file(script, text, 0700);
+    aws_sim_test_write_file(script, text, 0700);
     free(text);
     snprintf(cfg, sizeof cfg, "[default]\ncredential_process = %s\n", script);
-    write_file(getenv("AWS_CONFIG_FILE"), cfg, 0600);
+    aws_sim_test_write_file(getenv("AWS_CONFIG_FILE"), cfg, 0600);
     struct aws_client *c = client(f, "sts", false);
     struct worker w[4];
     pthread_t th[4];
@@ -623,7 +543,7 @@ static void test_threads_share_one_client(void **state)
     aws_client_get_stats(c, &st);
     assert_int_equal(st.requests, 20);
     aws_client_free(c);
-    assert_int_equal(aws_count(f, NULL, "sts:GetCallerIdentity"), 20);
+    assert_int_equal(aws_sim_test_count(f->sim, NULL, "sts:GetCallerIdentity"), 20);
     char *runs = test_file_must_read(count, NULL);
     assert_string_equal(runs, "run\n");
     free(runs);

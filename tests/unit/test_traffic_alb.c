@@ -4,6 +4,8 @@
  * a ModifyRule changes the rule only, a change answered with an error reports what is really
  * live, observer mode sends nothing. */
 
+#include "../lib/aws_sim_test.h"
+
 #include "cutover/aws_http.h"
 #include "cutover/sim.h"
 #include "cutover/traffic_provider.h"
@@ -31,113 +33,28 @@ struct fx {
 
 /* --- the simulator's AWS side and the aws CLI -------------------------------------------- */
 
-/* Points the AWS environment at the files the simulator wrote (profile sim). */
-static char *aws_env(struct sim *sim)
-{
-    json_object *ready = json_tokener_parse(sim_ready_line(sim));
-    json_object *aws = NULL, *v = NULL;
-    if (ready == NULL || !json_object_object_get_ex(ready, "aws", &aws))
-        fail_msg("the ready line has no aws object: %s", sim_ready_line(sim));
-    const char *keys[][2] = {{"config_file", "AWS_CONFIG_FILE"},
-                             {"credentials_file", "AWS_SHARED_CREDENTIALS_FILE"},
-                             {"profile", "AWS_PROFILE"},
-                             {"region", "AWS_REGION"}};
-    for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++) {
-        assert_true(json_object_object_get_ex(aws, keys[i][0], &v));
-        setenv(keys[i][1], json_object_get_string(v), 1);
-    }
-    unsetenv("AWS_ACCESS_KEY_ID");
-    unsetenv("AWS_SECRET_ACCESS_KEY");
-    unsetenv("AWS_SESSION_TOKEN");
-    assert_true(json_object_object_get_ex(aws, "url", &v));
-    char *url = xstrdup(json_object_get_string(v));
-    json_object_put(ready);
-    return url;
-}
-
-/* Runs `aws --endpoint-url URL --output json ARGS` and parses what it prints. */
-static json_object *aws_cli(const struct fx *f, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    char args[4096];
-    vsnprintf(args, sizeof args, fmt, ap);
-    va_end(ap);
-    char *cmd = xasprintf("/usr/bin/aws --endpoint-url %s --output json %s", f->url, args);
-    FILE *pf = popen(cmd, "r");
-    assert_non_null(pf);
-    char *out = NULL;
-    size_t len = 0, cap = 0;
-    char buf[4096];
-    size_t got;
-    while ((got = fread(buf, 1, sizeof buf, pf)) > 0) {
-        if (len + got + 1 > cap) {
-            cap = (len + got + 1) * 2;
-            out = xrealloc(out, cap);
-        }
-        memcpy(out + len, buf, got);
-        len += got;
-    }
-    int st = pclose(pf);
-    if (st != 0)
-        fail_msg("%s: exit status %d", cmd, st);
-    free(cmd);
-    if (out == NULL)
-        return NULL;
-    out[len] = '\0';
-    json_object *j = json_tokener_parse(out);
-    if (j == NULL)
-        fail_msg("aws printed no JSON: %s", out);
-    free(out);
-    return j;
-}
-
-static json_object *jget(json_object *o, const char *key)
-{
-    json_object *v = NULL;
-    if (!json_object_object_get_ex(o, key, &v))
-        return NULL;
-    return v;
-}
-
-/* A counter of the simulator's /requests "aws" object: field ("mutating") or, with action, the
- * count of that "service:Action". */
-static long sim_aws_count(struct sim *sim, const char *field, const char *action)
-{
-    char *s = sim_requests_json(sim);
-    json_object *j = json_tokener_parse(s);
-    free(s);
-    json_object *aws = jget(j, "aws");
-    assert_non_null(aws);
-    long n;
-    if (action != NULL) {
-        json_object *v = jget(jget(aws, "by_action"), action);
-        n = v ? json_object_get_int64(v) : 0;
-    } else {
-        n = json_object_get_int64(jget(aws, field));
-    }
-    json_object_put(j);
-    return n;
-}
-
 /* The weights of the two groups in the forward action of the listener's default actions (rule
  * NULL) or of a rule, as the aws CLI describes them; -1 for a group not there. */
 static void cli_weights(const struct fx *f, const char *rule, int w[2])
 {
-    json_object *j = rule ? aws_cli(f, "elbv2 describe-rules --rule-arns %s", rule)
-                          : aws_cli(f, "elbv2 describe-listeners --listener-arns %s", f->listener);
-    json_object *item = json_object_array_get_idx(jget(j, rule ? "Rules" : "Listeners"), 0);
-    json_object *acts = jget(item, rule ? "Actions" : "DefaultActions");
+    json_object *j =
+        rule ? aws_sim_test_cli(f->url, "elbv2 describe-rules --rule-arns %s", rule)
+             : aws_sim_test_cli(f->url, "elbv2 describe-listeners --listener-arns %s", f->listener);
+    json_object *item =
+        json_object_array_get_idx(aws_sim_test_jget(j, rule ? "Rules" : "Listeners"), 0);
+    json_object *acts = aws_sim_test_jget(item, rule ? "Actions" : "DefaultActions");
     assert_non_null(acts);
     w[0] = w[1] = -1;
     for (size_t i = 0; i < json_object_array_length(acts); i++) {
         json_object *a = json_object_array_get_idx(acts, i);
-        json_object *groups = jget(jget(a, "ForwardConfig"), "TargetGroups");
+        json_object *groups =
+            aws_sim_test_jget(aws_sim_test_jget(a, "ForwardConfig"), "TargetGroups");
         for (size_t k = 0; groups && k < json_object_array_length(groups); k++) {
             json_object *g = json_object_array_get_idx(groups, k);
             for (int s = 0; s < 2; s++)
-                if (strcmp(json_object_get_string(jget(g, "TargetGroupArn")), f->tg[s]) == 0)
-                    w[s] = json_object_get_int(jget(g, "Weight"));
+                if (strcmp(json_object_get_string(aws_sim_test_jget(g, "TargetGroupArn")),
+                           f->tg[s]) == 0)
+                    w[s] = json_object_get_int(aws_sim_test_jget(g, "Weight"));
         }
     }
     json_object_put(j);
@@ -146,8 +63,10 @@ static void cli_weights(const struct fx *f, const char *rule, int w[2])
 /* The listener as the aws CLI describes it (a new reference). */
 static json_object *cli_listener(const struct fx *f)
 {
-    json_object *j = aws_cli(f, "elbv2 describe-listeners --listener-arns %s", f->listener);
-    json_object *l = json_object_get(json_object_array_get_idx(jget(j, "Listeners"), 0));
+    json_object *j =
+        aws_sim_test_cli(f->url, "elbv2 describe-listeners --listener-arns %s", f->listener);
+    json_object *l =
+        json_object_get(json_object_array_get_idx(aws_sim_test_jget(j, "Listeners"), 0));
     json_object_put(j);
     assert_non_null(l);
     return l;
@@ -156,12 +75,13 @@ static json_object *cli_listener(const struct fx *f)
 /* "h/n healthy" for a group, per the aws CLI. */
 static void cli_health(const struct fx *f, const char *arn, char *out, size_t len)
 {
-    json_object *j = aws_cli(f, "elbv2 describe-target-health --target-group-arn %s", arn);
-    json_object *list = jget(j, "TargetHealthDescriptions");
+    json_object *j =
+        aws_sim_test_cli(f->url, "elbv2 describe-target-health --target-group-arn %s", arn);
+    json_object *list = aws_sim_test_jget(j, "TargetHealthDescriptions");
     size_t n = json_object_array_length(list), ok = 0;
     for (size_t i = 0; i < n; i++) {
-        json_object *th = jget(json_object_array_get_idx(list, i), "TargetHealth");
-        if (strcmp(json_object_get_string(jget(th, "State")), "healthy") == 0)
+        json_object *th = aws_sim_test_jget(json_object_array_get_idx(list, i), "TargetHealth");
+        if (strcmp(json_object_get_string(aws_sim_test_jget(th, "State")), "healthy") == 0)
             ok++;
     }
     json_object_put(j);
@@ -214,7 +134,7 @@ static int setup(void **state)
     error_clear(&err);
     if (sim_start(&opts, &f->sim, &err) < 0)
         fail_msg("sim_start: %s", err.msg);
-    f->url = aws_env(f->sim);
+    f->url = aws_sim_test_env(f->sim);
     struct xml_node *tgs = elb(f, "DescribeTargetGroups", NULL, NULL);
     const struct xml_node *list = xml_find(tgs, "TargetGroups");
     for (const struct xml_node *g = xml_child(list, "member"); g; g = xml_next(g, "member")) {
@@ -394,13 +314,15 @@ static void test_apply_70_30(void **state)
     assert_int_equal(w[TRAFFIC_NEW], 30);
     /* The stickiness of the forward action is as it was. */
     json_object *after = cli_listener(f);
-    json_object *a0 = json_object_array_get_idx(jget(before, "DefaultActions"), 0);
-    json_object *a1 = json_object_array_get_idx(jget(after, "DefaultActions"), 0);
-    json_object *s0 = jget(jget(a0, "ForwardConfig"), "TargetGroupStickinessConfig");
-    json_object *s1 = jget(jget(a1, "ForwardConfig"), "TargetGroupStickinessConfig");
+    json_object *a0 = json_object_array_get_idx(aws_sim_test_jget(before, "DefaultActions"), 0);
+    json_object *a1 = json_object_array_get_idx(aws_sim_test_jget(after, "DefaultActions"), 0);
+    json_object *s0 =
+        aws_sim_test_jget(aws_sim_test_jget(a0, "ForwardConfig"), "TargetGroupStickinessConfig");
+    json_object *s1 =
+        aws_sim_test_jget(aws_sim_test_jget(a1, "ForwardConfig"), "TargetGroupStickinessConfig");
     assert_string_equal(json_object_to_json_string(s0), json_object_to_json_string(s1));
-    assert_int_equal(json_object_array_length(jget(after, "DefaultActions")),
-                     json_object_array_length(jget(before, "DefaultActions")));
+    assert_int_equal(json_object_array_length(aws_sim_test_jget(after, "DefaultActions")),
+                     json_object_array_length(aws_sim_test_jget(before, "DefaultActions")));
     json_object_put(before);
     json_object_put(after);
     traffic_provider_free(p);
@@ -506,7 +428,7 @@ static void test_lost_answer_not_resent(void **state)
     int id = sim_fault_add(f->sim, "{\"service\":\"elasticloadbalancing\",\"action\":"
                                    "\"ModifyListener\",\"fault\":\"down\",\"count\":1}");
     assert_true(id >= 0);
-    long before = sim_aws_count(f->sim, NULL, "elasticloadbalancing:ModifyListener");
+    long before = aws_sim_test_count(f->sim, NULL, "elasticloadbalancing:ModifyListener");
     struct traffic_weights to = {{50, 50}};
     struct traffic_apply_result res;
     struct error err;
@@ -517,7 +439,7 @@ static void test_lost_answer_not_resent(void **state)
     assert_non_null(strstr(res.detail, "unknown"));
     traffic_apply_result_fini(&res);
     sim_faults_clear(f->sim);
-    assert_int_equal(sim_aws_count(f->sim, NULL, "elasticloadbalancing:ModifyListener"),
+    assert_int_equal(aws_sim_test_count(f->sim, NULL, "elasticloadbalancing:ModifyListener"),
                      before + 1);
     traffic_provider_free(p);
 }
@@ -529,7 +451,7 @@ static void test_read_only_refuses(void **state)
     struct traffic_reading r;
     must_read(p, &r);
     traffic_reading_fini(&r);
-    long before = sim_aws_count(f->sim, "mutating", NULL);
+    long before = aws_sim_test_count(f->sim, "mutating", NULL);
     struct traffic_weights to = {{0, 100}};
     struct traffic_apply_result res;
     struct error err;
@@ -538,7 +460,7 @@ static void test_read_only_refuses(void **state)
     assert_false(res.sent);
     assert_non_null(strstr(err.msg, "observer"));
     traffic_apply_result_fini(&res);
-    assert_int_equal(sim_aws_count(f->sim, "mutating", NULL), before);
+    assert_int_equal(aws_sim_test_count(f->sim, "mutating", NULL), before);
     int w[2];
     cli_weights(f, NULL, w);
     assert_int_equal(w[TRAFFIC_OLD], 100);
@@ -553,12 +475,12 @@ static void test_weights_out_of_range(void **state)
     struct traffic_apply_result res;
     struct error err;
     error_clear(&err);
-    long before = sim_aws_count(f->sim, "mutating", NULL);
+    long before = aws_sim_test_count(f->sim, "mutating", NULL);
     assert_int_equal(p->ops->apply(p, &to, &res, &err), -1);
     assert_false(res.sent);
     assert_non_null(strstr(err.msg, "0..999"));
     traffic_apply_result_fini(&res);
-    assert_int_equal(sim_aws_count(f->sim, "mutating", NULL), before);
+    assert_int_equal(aws_sim_test_count(f->sim, "mutating", NULL), before);
     traffic_provider_free(p);
 }
 

@@ -5,6 +5,7 @@
  * result read at once), observer mode passed down to the providers, and the observed split from
  * a real Prometheus. */
 
+#include "../lib/aws_sim_test.h"
 #include "../lib/haproxy_test.h"
 
 #include "cutover/aws_http.h"
@@ -41,92 +42,7 @@ struct fx {
 
 /* --- the simulator's AWS side and the aws CLI -------------------------------------------- */
 
-/* Points the AWS environment at the files the simulator wrote (profile sim). */
-static char *aws_env(struct sim *sim)
-{
-    json_object *ready = json_tokener_parse(sim_ready_line(sim));
-    json_object *aws = NULL, *v = NULL;
-    if (ready == NULL || !json_object_object_get_ex(ready, "aws", &aws))
-        fail_msg("the ready line has no aws object: %s", sim_ready_line(sim));
-    const char *keys[][2] = {{"config_file", "AWS_CONFIG_FILE"},
-                             {"credentials_file", "AWS_SHARED_CREDENTIALS_FILE"},
-                             {"profile", "AWS_PROFILE"},
-                             {"region", "AWS_REGION"}};
-    for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++) {
-        assert_true(json_object_object_get_ex(aws, keys[i][0], &v));
-        setenv(keys[i][1], json_object_get_string(v), 1);
-    }
-    unsetenv("AWS_ACCESS_KEY_ID");
-    unsetenv("AWS_SECRET_ACCESS_KEY");
-    unsetenv("AWS_SESSION_TOKEN");
-    assert_true(json_object_object_get_ex(aws, "url", &v));
-    char *url = xstrdup(json_object_get_string(v));
-    json_object_put(ready);
-    return url;
-}
-
-static json_object *jget(json_object *o, const char *key)
-{
-    json_object *v = NULL;
-    if (!json_object_object_get_ex(o, key, &v))
-        return NULL;
-    return v;
-}
-
-/* A counter of the simulator's /requests "aws" object: field ("mutating") or, with action, the
- * count of that "service:Action". */
-static long sim_aws_count(struct sim *sim, const char *field, const char *action)
-{
-    char *s = sim_requests_json(sim);
-    json_object *j = json_tokener_parse(s);
-    free(s);
-    json_object *aws = jget(j, "aws");
-    assert_non_null(aws);
-    long n;
-    if (action != NULL) {
-        json_object *v = jget(jget(aws, "by_action"), action);
-        n = v ? json_object_get_int64(v) : 0;
-    } else {
-        n = json_object_get_int64(jget(aws, field));
-    }
-    json_object_put(j);
-    return n;
-}
-
 /* --- fixture ------------------------------------------------------------------------------ */
-
-/* The id of the demo zone example.com., through a client of its own (ListHostedZones). */
-static char *demo_zone(const struct fx *f)
-{
-    struct aws_client_opts o = {.service = "route53", .endpoint = f->url, .profile = "sim"};
-    struct aws_client *c = NULL;
-    struct error err;
-    error_clear(&err);
-    if (aws_client_new(&o, &c, &err) < 0)
-        fail_msg("aws_client_new: %s", err.msg);
-    struct aws_response resp;
-    memset(&resp, 0, sizeof resp);
-    if (aws_rest(c, "GET", "ListHostedZones", "/2013-04-01/hostedzone", NULL, NULL, &resp, &err) <
-        0)
-        fail_msg("ListHostedZones: %s", err.msg);
-    struct xml_node *root = NULL;
-    if (xml_parse(resp.body, resp.len, "ListHostedZones", &root, &err) < 0)
-        fail_msg("ListHostedZones: %s", err.msg);
-    char *zone = NULL;
-    const struct xml_node *zones = xml_child(root, "HostedZones");
-    for (const struct xml_node *z = xml_child(zones, "HostedZone"); z && !zone;
-         z = xml_next(z, "HostedZone"))
-        if (strcmp(xml_path_text(z, "Name"), "example.com.") == 0) {
-            const char *id = xml_path_text(z, "Id");
-            const char *slash = strrchr(id, '/');
-            zone = xstrdup(slash ? slash + 1 : id);
-        }
-    xml_free(root);
-    aws_response_fini(&resp);
-    aws_client_free(c);
-    assert_non_null(zone);
-    return zone;
-}
 
 static int setup(void **state)
 {
@@ -136,8 +52,8 @@ static int setup(void **state)
     error_clear(&err);
     if (sim_start(&opts, &f->sim, &err) < 0)
         fail_msg("sim_start: %s", err.msg);
-    f->url = aws_env(f->sim);
-    f->zone = demo_zone(f);
+    f->url = aws_sim_test_env(f->sim);
+    f->zone = aws_sim_test_zone_id(f->url, "example.com.");
     assert_int_equal(pipe(f->pipe), 0);
     fcntl(f->pipe[0], F_SETFL, O_NONBLOCK);
     fcntl(f->pipe[1], F_SETFL, O_NONBLOCK);
@@ -375,9 +291,9 @@ static int change_fn(struct traffic_provider *prov, void *arg)
     traffic_snapshot_unref(s);
 
     /* Ten refresh intervals: the poller must leave this target alone meanwhile. */
-    c->lists_before = sim_aws_count(f->sim, NULL, "route53:ListResourceRecordSets");
+    c->lists_before = aws_sim_test_count(f->sim, NULL, "route53:ListResourceRecordSets");
     sleep_ms(1000);
-    c->lists_after = sim_aws_count(f->sim, NULL, "route53:ListResourceRecordSets");
+    c->lists_after = aws_sim_test_count(f->sim, NULL, "route53:ListResourceRecordSets");
 
     struct traffic_weights to = {{c->old_w, c->new_w}};
     struct traffic_apply_result res;
@@ -418,9 +334,9 @@ static void test_with_provider_exclusive(void **state)
     assert_int_equal(st->percent, 30);
     traffic_snapshot_unref(s);
     /* Polling goes on afterwards. */
-    long n = sim_aws_count(f->sim, NULL, "route53:ListResourceRecordSets");
+    long n = aws_sim_test_count(f->sim, NULL, "route53:ListResourceRecordSets");
     sleep_ms(500);
-    assert_true(sim_aws_count(f->sim, NULL, "route53:ListResourceRecordSets") > n);
+    assert_true(aws_sim_test_count(f->sim, NULL, "route53:ListResourceRecordSets") > n);
 
     bool ran = false;
     assert_int_equal(traffic_poller_with_provider(f->p, "nope", never_fn, &ran), -1);
@@ -438,12 +354,12 @@ static void test_read_only_mode(void **state)
     struct fx *f = *state;
     start(f, 100, true);
     traffic_snapshot_unref(wait_for(f, "shop-api-dns", has_reading));
-    long mut = sim_aws_count(f->sim, "mutating", NULL);
+    long mut = aws_sim_test_count(f->sim, "mutating", NULL);
     struct change c = {.f = f, .old_w = 0, .new_w = 100};
     assert_int_equal(traffic_poller_with_provider(f->p, "shop-api-dns", change_fn, &c), 7);
     assert_int_equal(c.apply_rc, -1);
     assert_false(c.sent);
-    assert_int_equal(sim_aws_count(f->sim, "mutating", NULL), mut);
+    assert_int_equal(aws_sim_test_count(f->sim, "mutating", NULL), mut);
     struct traffic_snapshot *s = traffic_poller_get(f->p);
     assert_int_equal(traffic_snapshot_find(s, "shop-api-dns")->percent, 0);
     traffic_snapshot_unref(s);

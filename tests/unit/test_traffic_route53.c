@@ -4,6 +4,8 @@
  * reported as the true mixed state, a lost answer never resent, observer mode sending nothing,
  * and pagination past other weighted records of the same name. */
 
+#include "../lib/aws_sim_test.h"
+
 #include "cutover/aws_http.h"
 #include "cutover/sim.h"
 #include "cutover/traffic_provider.h"
@@ -31,87 +33,18 @@ struct fx {
 
 /* --- the simulator's AWS side and the aws CLI -------------------------------------------- */
 
-/* Points the AWS environment at the files the simulator wrote (profile sim). */
-static char *aws_env(struct sim *sim)
-{
-    json_object *ready = json_tokener_parse(sim_ready_line(sim));
-    json_object *aws = NULL, *v = NULL;
-    if (ready == NULL || !json_object_object_get_ex(ready, "aws", &aws))
-        fail_msg("the ready line has no aws object: %s", sim_ready_line(sim));
-    const char *keys[][2] = {{"config_file", "AWS_CONFIG_FILE"},
-                             {"credentials_file", "AWS_SHARED_CREDENTIALS_FILE"},
-                             {"profile", "AWS_PROFILE"},
-                             {"region", "AWS_REGION"}};
-    for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++) {
-        assert_true(json_object_object_get_ex(aws, keys[i][0], &v));
-        setenv(keys[i][1], json_object_get_string(v), 1);
-    }
-    unsetenv("AWS_ACCESS_KEY_ID");
-    unsetenv("AWS_SECRET_ACCESS_KEY");
-    unsetenv("AWS_SESSION_TOKEN");
-    assert_true(json_object_object_get_ex(aws, "url", &v));
-    char *url = xstrdup(json_object_get_string(v));
-    json_object_put(ready);
-    return url;
-}
-
-/* Runs `aws --endpoint-url URL --output json ARGS` and parses what it prints. */
-static json_object *aws_cli(const struct fx *f, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    char args[4096];
-    vsnprintf(args, sizeof args, fmt, ap);
-    va_end(ap);
-    char *cmd = xasprintf("/usr/bin/aws --endpoint-url %s --output json %s", f->url, args);
-    FILE *pf = popen(cmd, "r");
-    assert_non_null(pf);
-    char *out = NULL;
-    size_t len = 0, cap = 0;
-    char buf[4096];
-    size_t got;
-    while ((got = fread(buf, 1, sizeof buf, pf)) > 0) {
-        if (len + got + 1 > cap) {
-            cap = (len + got + 1) * 2;
-            out = xrealloc(out, cap);
-        }
-        memcpy(out + len, buf, got);
-        len += got;
-    }
-    int st = pclose(pf);
-    if (st != 0)
-        fail_msg("%s: exit status %d", cmd, st);
-    free(cmd);
-    if (out == NULL)
-        return NULL;
-    out[len] = '\0';
-    json_object *j = json_tokener_parse(out);
-    if (j == NULL)
-        fail_msg("aws printed no JSON: %s", out);
-    free(out);
-    return j;
-}
-
-static json_object *jget(json_object *o, const char *key)
-{
-    json_object *v = NULL;
-    if (!json_object_object_get_ex(o, key, &v))
-        return NULL;
-    return v;
-}
-
 /* The weighted record set_id of RECORD as the aws CLI lists it (a new reference), or NULL. */
 static json_object *cli_record(const struct fx *f, const char *set_id)
 {
-    json_object *j = aws_cli(f,
-                             "route53 list-resource-record-sets --hosted-zone-id %s "
-                             "--start-record-name %s --start-record-type A",
-                             f->zone, RECORD);
-    json_object *list = jget(j, "ResourceRecordSets"), *found = NULL;
+    json_object *j = aws_sim_test_cli(f->url,
+                                      "route53 list-resource-record-sets --hosted-zone-id %s "
+                                      "--start-record-name %s --start-record-type A",
+                                      f->zone, RECORD);
+    json_object *list = aws_sim_test_jget(j, "ResourceRecordSets"), *found = NULL;
     for (size_t i = 0; list && i < json_object_array_length(list); i++) {
         json_object *r = json_object_array_get_idx(list, i);
-        const char *id = json_object_get_string(jget(r, "SetIdentifier"));
-        if (strcmp(json_object_get_string(jget(r, "Name")), RECORD) == 0 && id &&
+        const char *id = json_object_get_string(aws_sim_test_jget(r, "SetIdentifier"));
+        if (strcmp(json_object_get_string(aws_sim_test_jget(r, "Name")), RECORD) == 0 && id &&
             strcmp(id, set_id) == 0)
             found = json_object_get(r);
     }
@@ -122,19 +55,19 @@ static json_object *cli_record(const struct fx *f, const char *set_id)
 /* The weights of the records ids[0..n) as one aws CLI listing gives them; -1 for a missing one. */
 static void cli_weights(const struct fx *f, const char *const *ids, int *w, size_t n)
 {
-    json_object *j = aws_cli(f,
-                             "route53 list-resource-record-sets --hosted-zone-id %s "
-                             "--start-record-name %s --start-record-type A",
-                             f->zone, RECORD);
-    json_object *list = jget(j, "ResourceRecordSets");
+    json_object *j = aws_sim_test_cli(f->url,
+                                      "route53 list-resource-record-sets --hosted-zone-id %s "
+                                      "--start-record-name %s --start-record-type A",
+                                      f->zone, RECORD);
+    json_object *list = aws_sim_test_jget(j, "ResourceRecordSets");
     for (size_t k = 0; k < n; k++) {
         w[k] = -1;
         for (size_t i = 0; list && i < json_object_array_length(list); i++) {
             json_object *r = json_object_array_get_idx(list, i);
-            const char *id = json_object_get_string(jget(r, "SetIdentifier"));
-            if (strcmp(json_object_get_string(jget(r, "Name")), RECORD) == 0 && id &&
+            const char *id = json_object_get_string(aws_sim_test_jget(r, "SetIdentifier"));
+            if (strcmp(json_object_get_string(aws_sim_test_jget(r, "Name")), RECORD) == 0 && id &&
                 strcmp(id, ids[k]) == 0)
-                w[k] = json_object_get_int(jget(r, "Weight"));
+                w[k] = json_object_get_int(aws_sim_test_jget(r, "Weight"));
         }
     }
     json_object_put(j);
@@ -142,60 +75,7 @@ static void cli_weights(const struct fx *f, const char *const *ids, int *w, size
 
 static const char *const SIDES[2] = {"onprem", "eks"};
 
-/* A counter of the simulator's /requests "aws" object: field ("mutating") or, with action, the
- * count of that "service:Action". */
-static long sim_aws_count(struct sim *sim, const char *field, const char *action)
-{
-    char *s = sim_requests_json(sim);
-    json_object *j = json_tokener_parse(s);
-    free(s);
-    json_object *aws = jget(j, "aws");
-    assert_non_null(aws);
-    long n;
-    if (action != NULL) {
-        json_object *v = jget(jget(aws, "by_action"), action);
-        n = v ? json_object_get_int64(v) : 0;
-    } else {
-        n = json_object_get_int64(jget(aws, field));
-    }
-    json_object_put(j);
-    return n;
-}
-
 /* --- fixture ------------------------------------------------------------------------------ */
-
-/* The id of the demo zone example.com., through a client of its own (ListHostedZones). */
-static char *demo_zone(const struct fx *f)
-{
-    struct aws_client_opts o = {.service = "route53", .endpoint = f->url, .profile = "sim"};
-    struct aws_client *c = NULL;
-    struct error err;
-    error_clear(&err);
-    if (aws_client_new(&o, &c, &err) < 0)
-        fail_msg("aws_client_new: %s", err.msg);
-    struct aws_response resp;
-    memset(&resp, 0, sizeof resp);
-    if (aws_rest(c, "GET", "ListHostedZones", "/2013-04-01/hostedzone", NULL, NULL, &resp, &err) <
-        0)
-        fail_msg("ListHostedZones: %s", err.msg);
-    struct xml_node *root = NULL;
-    if (xml_parse(resp.body, resp.len, "ListHostedZones", &root, &err) < 0)
-        fail_msg("ListHostedZones: %s", err.msg);
-    char *zone = NULL;
-    const struct xml_node *zones = xml_child(root, "HostedZones");
-    for (const struct xml_node *z = xml_child(zones, "HostedZone"); z && !zone;
-         z = xml_next(z, "HostedZone"))
-        if (strcmp(xml_path_text(z, "Name"), "example.com.") == 0) {
-            const char *id = xml_path_text(z, "Id");
-            const char *slash = strrchr(id, '/');
-            zone = xstrdup(slash ? slash + 1 : id);
-        }
-    xml_free(root);
-    aws_response_fini(&resp);
-    aws_client_free(c);
-    assert_non_null(zone);
-    return zone;
-}
 
 static int setup(void **state)
 {
@@ -205,8 +85,8 @@ static int setup(void **state)
     error_clear(&err);
     if (sim_start(&opts, &f->sim, &err) < 0)
         fail_msg("sim_start: %s", err.msg);
-    f->url = aws_env(f->sim);
-    f->zone = demo_zone(f);
+    f->url = aws_sim_test_env(f->sim);
+    f->zone = aws_sim_test_zone_id(f->url, "example.com.");
     *state = f;
     return 0;
 }
@@ -279,7 +159,7 @@ static void test_read_demo(void **state)
     assert_int_equal(r.side[TRAFFIC_OLD].health, TRAFFIC_HEALTH_UNKNOWN);
     json_object *rec = cli_record(f, "onprem");
     char ttl[32];
-    snprintf(ttl, sizeof ttl, "TTL %d", json_object_get_int(jget(rec, "TTL")));
+    snprintf(ttl, sizeof ttl, "TTL %d", json_object_get_int(aws_sim_test_jget(rec, "TTL")));
     json_object_put(rec);
     assert_non_null(r.detail);
     assert_string_equal(r.detail, ttl);
@@ -298,7 +178,7 @@ static void test_missing_side(void **state)
     assert_int_equal(r.side[TRAFFIC_NEW].weight, -1);
     traffic_reading_fini(&r);
 
-    long before = sim_aws_count(f->sim, "mutating", NULL);
+    long before = aws_sim_test_count(f->sim, "mutating", NULL);
     struct traffic_weights to = {{50, 50}};
     struct traffic_apply_result res;
     struct error err;
@@ -307,7 +187,7 @@ static void test_missing_side(void **state)
     assert_false(res.sent);
     assert_non_null(strstr(err.msg, "no-such-identifier"));
     assert_non_null(strstr(err.msg, "shop-api-dns"));
-    assert_int_equal(sim_aws_count(f->sim, "mutating", NULL), before);
+    assert_int_equal(aws_sim_test_count(f->sim, "mutating", NULL), before);
     traffic_apply_result_fini(&res);
     traffic_provider_free(p);
 }
@@ -338,7 +218,7 @@ static void test_apply_70_30(void **state)
     free(lines[0]);
     free(lines);
 
-    long changes = sim_aws_count(f->sim, NULL, "route53:ChangeResourceRecordSets");
+    long changes = aws_sim_test_count(f->sim, NULL, "route53:ChangeResourceRecordSets");
     struct traffic_apply_result res;
     if (p->ops->apply(p, &to, &res, &err) < 0)
         fail_msg("apply: %s (%s)", err.msg, res.detail ? res.detail : "");
@@ -348,7 +228,8 @@ static void test_apply_70_30(void **state)
     assert_non_null(strstr(res.detail, "INSYNC"));
     traffic_apply_result_fini(&res);
     /* One change batch for both records. */
-    assert_int_equal(sim_aws_count(f->sim, NULL, "route53:ChangeResourceRecordSets"), changes + 1);
+    assert_int_equal(aws_sim_test_count(f->sim, NULL, "route53:ChangeResourceRecordSets"),
+                     changes + 1);
 
     /* A fresh provider reads 70/30, and so does the aws CLI. */
     struct traffic_provider *q = provider(f, "eks", false);
@@ -358,8 +239,8 @@ static void test_apply_70_30(void **state)
     traffic_reading_fini(&r);
     traffic_provider_free(q);
     json_object *after_old = cli_record(f, "onprem"), *after_new = cli_record(f, "eks");
-    assert_int_equal(json_object_get_int(jget(after_old, "Weight")), 70);
-    assert_int_equal(json_object_get_int(jget(after_new, "Weight")), 30);
+    assert_int_equal(json_object_get_int(aws_sim_test_jget(after_old, "Weight")), 70);
+    assert_int_equal(json_object_get_int(aws_sim_test_jget(after_new, "Weight")), 30);
     /* Everything but the weight is as it was: TTL and the addresses. */
     json_object *pairs[2][2] = {{before_old, after_old}, {before_new, after_new}};
     for (int s = 0; s < 2; s++) {
@@ -414,7 +295,7 @@ static void test_lost_answer_not_resent(void **state)
     int id = sim_fault_add(f->sim, "{\"service\":\"route53\",\"action\":"
                                    "\"ChangeResourceRecordSets\",\"fault\":\"down\",\"count\":1}");
     assert_true(id >= 0);
-    long changes = sim_aws_count(f->sim, NULL, "route53:ChangeResourceRecordSets");
+    long changes = aws_sim_test_count(f->sim, NULL, "route53:ChangeResourceRecordSets");
     struct traffic_weights to = {{50, 50}};
     struct traffic_apply_result res;
     struct error err;
@@ -426,7 +307,8 @@ static void test_lost_answer_not_resent(void **state)
     traffic_apply_result_fini(&res);
     sim_faults_clear(f->sim);
     /* Sent once, never again: the outcome of a mutating call is unknown, not retried. */
-    assert_int_equal(sim_aws_count(f->sim, NULL, "route53:ChangeResourceRecordSets"), changes + 1);
+    assert_int_equal(aws_sim_test_count(f->sim, NULL, "route53:ChangeResourceRecordSets"),
+                     changes + 1);
     traffic_provider_free(p);
 }
 
@@ -438,7 +320,7 @@ static void test_read_only_refuses(void **state)
     must_read(p, &r); /* reading is allowed */
     int old_w = r.side[TRAFFIC_OLD].weight, new_w = r.side[TRAFFIC_NEW].weight;
     traffic_reading_fini(&r);
-    long before = sim_aws_count(f->sim, "mutating", NULL);
+    long before = aws_sim_test_count(f->sim, "mutating", NULL);
     struct traffic_weights to = {{0, 100}};
     struct traffic_apply_result res;
     struct error err;
@@ -448,7 +330,7 @@ static void test_read_only_refuses(void **state)
     assert_false(res.accepted);
     assert_non_null(strstr(err.msg, "observer"));
     traffic_apply_result_fini(&res);
-    assert_int_equal(sim_aws_count(f->sim, "mutating", NULL), before);
+    assert_int_equal(aws_sim_test_count(f->sim, "mutating", NULL), before);
     int w[2];
     cli_weights(f, SIDES, w, 2);
     assert_int_equal(w[TRAFFIC_OLD], old_w);
@@ -488,18 +370,18 @@ static void test_pagination(void **state)
                 i ? "," : "", i, i + 1);
     fprintf(bf, "]}");
     fclose(bf);
-    json_object *j = aws_cli(f,
-                             "route53 change-resource-record-sets --hosted-zone-id %s "
-                             "--change-batch file://%s",
-                             f->zone, path);
+    json_object *j = aws_sim_test_cli(f->url,
+                                      "route53 change-resource-record-sets --hosted-zone-id %s "
+                                      "--change-batch file://%s",
+                                      f->zone, path);
     json_object_put(j);
     unlink(path);
 
     struct traffic_provider *p = provider(f, "eks", false);
-    long lists = sim_aws_count(f->sim, NULL, "route53:ListResourceRecordSets");
+    long lists = aws_sim_test_count(f->sim, NULL, "route53:ListResourceRecordSets");
     struct traffic_reading r;
     must_read(p, &r);
-    assert_true(sim_aws_count(f->sim, NULL, "route53:ListResourceRecordSets") >= lists + 2);
+    assert_true(aws_sim_test_count(f->sim, NULL, "route53:ListResourceRecordSets") >= lists + 2);
     assert_true(r.side[TRAFFIC_OLD].present);
     assert_true(r.side[TRAFFIC_NEW].present);
     int w[2];

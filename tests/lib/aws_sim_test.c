@@ -1,0 +1,206 @@
+#include "aws_sim_test.h"
+
+#include "cutover/aws_http.h"
+#include "cutover/sim.h"
+#include "cutover/xalloc.h"
+#include "cutover/xml.h"
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include <cmocka.h>
+
+char *aws_sim_test_env(struct sim *sim)
+{
+    json_object *ready = json_tokener_parse(sim_ready_line(sim));
+    json_object *aws = NULL, *v = NULL;
+    if (ready == NULL || !json_object_object_get_ex(ready, "aws", &aws))
+        fail_msg("the ready line has no aws object: %s", sim_ready_line(sim));
+    const char *keys[][2] = {{"config_file", "AWS_CONFIG_FILE"},
+                             {"credentials_file", "AWS_SHARED_CREDENTIALS_FILE"},
+                             {"profile", "AWS_PROFILE"},
+                             {"region", "AWS_REGION"}};
+    for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++) {
+        assert_true(json_object_object_get_ex(aws, keys[i][0], &v));
+        setenv(keys[i][1], json_object_get_string(v), 1);
+    }
+    unsetenv("AWS_ACCESS_KEY_ID");
+    unsetenv("AWS_SECRET_ACCESS_KEY");
+    unsetenv("AWS_SESSION_TOKEN");
+    assert_true(json_object_object_get_ex(aws, "url", &v));
+    char *url = xstrdup(json_object_get_string(v));
+    json_object_put(ready);
+    return url;
+}
+
+char *aws_sim_test_start(const char *scenario_yaml, struct sim **sim)
+{
+    struct sim_opts o = {.scenario_yaml = scenario_yaml, .no_churn = true};
+    struct error err;
+    error_clear(&err);
+    if (sim_start(&o, sim, &err) != 0)
+        fail_msg("sim_start: %s:%d:%d: %s", err.file, err.line, err.col, err.msg);
+    json_object *r = json_tokener_parse(sim_ready_line(*sim));
+    json_object *aws, *url;
+    assert_true(json_object_object_get_ex(r, "aws", &aws));
+    assert_true(json_object_object_get_ex(aws, "url", &url));
+    char *s = xstrdup(json_object_get_string(url));
+    assert_true(strncmp(s, "http://127.0.0.1:", 17) == 0);
+    json_object_put(r);
+    return s;
+}
+
+static const char *const env_names[] = {"AWS_ACCESS_KEY_ID",
+                                        "AWS_SECRET_ACCESS_KEY",
+                                        "AWS_SESSION_TOKEN",
+                                        "AWS_SECURITY_TOKEN",
+                                        "AWS_PROFILE",
+                                        "AWS_DEFAULT_PROFILE",
+                                        "AWS_REGION",
+                                        "AWS_DEFAULT_REGION",
+                                        "AWS_ROLE_ARN",
+                                        "AWS_WEB_IDENTITY_TOKEN_FILE",
+                                        "AWS_ROLE_SESSION_NAME",
+                                        "AWS_CREDENTIAL_EXPIRATION",
+                                        "HTTPS_PROXY",
+                                        "https_proxy",
+                                        "HTTP_PROXY",
+                                        "http_proxy",
+                                        "ALL_PROXY",
+                                        "all_proxy",
+                                        "NO_PROXY",
+                                        "no_proxy"};
+
+void aws_sim_test_write_file(const char *path, const char *text, mode_t mode)
+{
+    FILE *f = fopen(path, "w");
+    assert_non_null(f);
+    fputs(text, f);
+    fclose(f);
+    chmod(path, mode);
+}
+
+void aws_sim_test_home(const char *dir)
+{
+    for (size_t i = 0; i < sizeof env_names / sizeof env_names[0]; i++)
+        unsetenv(env_names[i]);
+    char p[256];
+    setenv("HOME", dir, 1);
+    snprintf(p, sizeof p, "%s/config", dir);
+    aws_sim_test_write_file(p, "", 0600);
+    setenv("AWS_CONFIG_FILE", p, 1);
+    snprintf(p, sizeof p, "%s/credentials", dir);
+    aws_sim_test_write_file(p, "", 0600);
+    setenv("AWS_SHARED_CREDENTIALS_FILE", p, 1);
+    setenv("AWS_EC2_METADATA_DISABLED", "true", 1);
+}
+
+void aws_sim_test_rm_rf(const char *dir)
+{
+    char *cmd = xasprintf("rm -rf '%s'", dir);
+    assert_int_equal(system(cmd), 0);
+    free(cmd);
+}
+
+json_object *aws_sim_test_cli(const char *url, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    char args[4096];
+    vsnprintf(args, sizeof args, fmt, ap);
+    va_end(ap);
+    char *cmd = xasprintf("/usr/bin/aws --endpoint-url %s --output json %s", url, args);
+    FILE *pf = popen(cmd, "r");
+    assert_non_null(pf);
+    char *out = NULL;
+    size_t len = 0, cap = 0;
+    char buf[4096];
+    size_t got;
+    while ((got = fread(buf, 1, sizeof buf, pf)) > 0) {
+        if (len + got + 1 > cap) {
+            cap = (len + got + 1) * 2;
+            out = xrealloc(out, cap);
+        }
+        memcpy(out + len, buf, got);
+        len += got;
+    }
+    int st = pclose(pf);
+    if (st != 0)
+        fail_msg("%s: exit status %d", cmd, st);
+    free(cmd);
+    if (out == NULL)
+        return NULL;
+    out[len] = '\0';
+    json_object *j = json_tokener_parse(out);
+    if (j == NULL)
+        fail_msg("aws printed no JSON: %s", out);
+    free(out);
+    return j;
+}
+
+json_object *aws_sim_test_jget(json_object *o, const char *key)
+{
+    json_object *v = NULL;
+    if (!json_object_object_get_ex(o, key, &v))
+        return NULL;
+    return v;
+}
+
+long aws_sim_test_count(struct sim *sim, const char *field, const char *action)
+{
+    char *s = sim_requests_json(sim);
+    json_object *j = json_tokener_parse(s);
+    free(s);
+    json_object *aws = aws_sim_test_jget(j, "aws");
+    if (aws == NULL)
+        fail_msg("no aws object in /requests");
+    long n;
+    if (action != NULL) {
+        json_object *v = aws_sim_test_jget(aws_sim_test_jget(aws, "by_action"), action);
+        n = v ? json_object_get_int64(v) : 0;
+    } else {
+        json_object *v = aws_sim_test_jget(aws, field);
+        if (v == NULL)
+            fail_msg("no aws.%s in /requests", field);
+        n = json_object_get_int64(v);
+    }
+    json_object_put(j);
+    return n;
+}
+
+char *aws_sim_test_zone_id(const char *url, const char *zone_name)
+{
+    struct aws_client_opts o = {.service = "route53", .endpoint = url, .profile = "sim"};
+    struct aws_client *c = NULL;
+    struct error err;
+    error_clear(&err);
+    if (aws_client_new(&o, &c, &err) < 0)
+        fail_msg("aws_client_new: %s", err.msg);
+    struct aws_response resp;
+    memset(&resp, 0, sizeof resp);
+    if (aws_rest(c, "GET", "ListHostedZones", "/2013-04-01/hostedzone", NULL, NULL, &resp, &err) <
+        0)
+        fail_msg("ListHostedZones: %s", err.msg);
+    struct xml_node *root = NULL;
+    if (xml_parse(resp.body, resp.len, "ListHostedZones", &root, &err) < 0)
+        fail_msg("ListHostedZones: %s", err.msg);
+    char *zone = NULL;
+    const struct xml_node *zones = xml_child(root, "HostedZones");
+    for (const struct xml_node *z = xml_child(zones, "HostedZone"); z && !zone;
+         z = xml_next(z, "HostedZone"))
+        if (strcmp(xml_path_text(z, "Name"), zone_name) == 0) {
+            const char *id = xml_path_text(z, "Id");
+            const char *slash = strrchr(id, '/');
+            zone = xstrdup(slash ? slash + 1 : id);
+        }
+    xml_free(root);
+    aws_response_fini(&resp);
+    aws_client_free(c);
+    assert_non_null(zone);
+    return zone;
+}

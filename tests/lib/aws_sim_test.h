@@ -1,0 +1,47 @@
+#ifndef CUTOVER_TESTS_AWS_SIM_TEST_H
+#define CUTOVER_TESTS_AWS_SIM_TEST_H
+
+/* Test helpers for the AWS side of the simulator (Route53, ELBv2, STS, SSO, Secrets Manager on
+ * one loopback port) and for checking results with Debian's aws CLI:
+ *
+ *   url = aws_sim_test_env(sim);           AWS_CONFIG_FILE etc. from the ready line, profile sim
+ *   url = aws_sim_test_start(yaml, &sim);  a simulator of its own on a scenario
+ *   aws_sim_test_home(dir);                an empty AWS world in a temp HOME (no real ~/.aws)
+ *   j = aws_sim_test_cli(url, "route53 list-hosted-zones");   what `aws` prints, parsed
+ *   n = aws_sim_test_count(sim, NULL, "route53:ChangeResourceRecordSets");  from /requests
+ *
+ * Every helper fails the running cmocka test when something it needs is not there. */
+
+#include <json-c/json.h>
+#include <sys/types.h>
+
+struct sim;
+
+/* Points the AWS environment (config, credentials, profile, region) at the files the simulator
+ * wrote for profile sim, clears AWS key variables, and returns its AWS URL (caller frees). */
+char *aws_sim_test_env(struct sim *sim);
+/* Starts a simulator on scenario_yaml (no churn) into *sim and returns its loopback AWS URL
+ * (caller frees). */
+char *aws_sim_test_start(const char *scenario_yaml, struct sim **sim);
+/* An empty AWS world in dir: HOME=dir, empty dir/config and dir/credentials as
+ * AWS_CONFIG_FILE and AWS_SHARED_CREDENTIALS_FILE, no AWS_* key, profile, region, role or proxy
+ * variable, no instance metadata. */
+void aws_sim_test_home(const char *dir);
+/* Removes dir and everything under it. */
+void aws_sim_test_rm_rf(const char *dir);
+/* Writes text to path and gives it mode. */
+void aws_sim_test_write_file(const char *path, const char *text, mode_t mode);
+/* Runs `aws --endpoint-url URL --output json ARGS` and returns what it prints, parsed (NULL
+ * when it prints nothing); fails the test when aws exits non-zero. */
+json_object *aws_sim_test_cli(const char *url, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+/* Member key of o (borrowed), or NULL when o is NULL or has no such member. */
+json_object *aws_sim_test_jget(json_object *o, const char *key);
+/* A counter of the simulator's /requests "aws" object: field ("total", "mutating") or, with
+ * action, the count of that "service:Action" (0 when never seen). */
+long aws_sim_test_count(struct sim *sim, const char *field, const char *action);
+/* The id of the zone named zone_name ("example.com.") without its /hostedzone/ prefix, found
+ * through ListHostedZones with a client of its own (profile sim). */
+char *aws_sim_test_zone_id(const char *url, const char *zone_name);
+
+#endif
