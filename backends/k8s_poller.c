@@ -25,6 +25,9 @@
 
 #define PROBE_INTERVAL_MS 10000 /* /version: latency, reachability, and a heartbeat publish */
 #define PROBE_TIMEOUT_S 15
+/* While any resource is still on its first LIST, pages are published at least this often, so
+ * that the first rows come at once even when publish_ms (the refresh setting) is seconds. */
+#define LOAD_PUBLISH_MS 200
 
 struct k8s_poller {
     char *context; /* immutable after start */
@@ -218,7 +221,8 @@ static void on_informer(void *arg, enum model_res res, bool urgent)
     mark_dirty(p, urgent);
 }
 
-static void publish(struct k8s_poller *p)
+/* Publishes a snapshot; returns true when every polled resource has completed its first LIST. */
+static bool publish(struct k8s_poller *p)
 {
     struct model_cluster *c = model_cluster_new(p->context);
     model_set_str(&c->server, p->server);
@@ -255,7 +259,18 @@ static void publish(struct k8s_poller *p)
     if (c->error == NULL && enabled > 0 && denied == enabled)
         model_set_str(&c->error, c->fresh[first_denied].last_error);
     clock_gettime(CLOCK_REALTIME, &c->taken);
+    bool all_synced = true;
+    for (int r = 0; r < MODEL_RES_COUNT; r++)
+        if (p->inf[r] != NULL && !c->fresh[r].synced)
+            all_synced = false;
     model_publisher_swap(p->pub, c);
+    return all_synced;
+}
+
+/* The pause before the next non-urgent publish: short while loading, publish_ms once watching. */
+static long publish_interval(const struct k8s_poller *p, bool all_synced)
+{
+    return all_synced || p->publish_ms < LOAD_PUBLISH_MS ? p->publish_ms : LOAD_PUBLISH_MS;
 }
 
 static void add_ms(struct timespec *ts, long ms)
@@ -277,9 +292,9 @@ static void *publisher_main(void *arg)
 {
     struct k8s_poller *p = arg;
     struct timespec next_ok = {0, 0}; /* CLOCK_MONOTONIC: earliest time for a non-urgent publish */
-    publish(p); /* an empty snapshot at once: the screen can say "connecting" */
+    bool synced = publish(p); /* an empty snapshot at once: the screen can say "connecting" */
     clock_gettime(CLOCK_MONOTONIC, &next_ok);
-    add_ms(&next_ok, p->publish_ms);
+    add_ms(&next_ok, publish_interval(p, synced));
     XPTHREAD(pthread_mutex_lock(&p->mu));
     for (;;) {
         if (atomic_load(&p->stop))
@@ -300,9 +315,9 @@ static void *publisher_main(void *arg)
         p->dirty = false;
         p->urgent = false;
         XPTHREAD(pthread_mutex_unlock(&p->mu));
-        publish(p);
+        synced = publish(p);
         clock_gettime(CLOCK_MONOTONIC, &next_ok);
-        add_ms(&next_ok, p->publish_ms);
+        add_ms(&next_ok, publish_interval(p, synced));
         XPTHREAD(pthread_mutex_lock(&p->mu));
     }
     XPTHREAD(pthread_mutex_unlock(&p->mu));

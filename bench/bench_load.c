@@ -4,10 +4,15 @@
  * optionally, steady-state CPU while the simulator churns.
  *
  *   bench_load --kubeconfig PATH --source CTX --target CTX [--timeout S] [--steady S] [--json]
+ *              [--publish-ms N]
+ *
+ * --publish-ms is the pollers' publish interval once watching; by default the dashboard's (the
+ * refresh setting's default), so that the steady-state figure is the dashboard's.
  *
  * Figures come from the clock and getrusage, measured in-process; bench/run.sh prints them beside
  * kubectl's on the same simulator. */
 #include "cutover/analysis.h"
+#include "cutover/config.h"
 #include "cutover/error.h"
 #include "cutover/k8s_http.h"
 #include "cutover/k8s_poller.h"
@@ -74,7 +79,7 @@ static bool all_synced(const struct model_cluster *c)
 static void usage(FILE *out)
 {
     fputs("usage: bench_load --kubeconfig PATH --source CTX --target CTX [--timeout S]\n"
-          "                  [--steady S] [--json] [--verbose]\n",
+          "                  [--steady S] [--json] [--verbose] [--publish-ms N]\n",
           out);
 }
 
@@ -83,7 +88,9 @@ int main(int argc, char **argv)
     const char *kcpath = NULL, *ctx[2] = {NULL, NULL};
     double timeout = 120, steady = 0;
     bool json = false, verbose = false;
+    int publish_ms = CONFIG_REFRESH_MS_DEFAULT;
     static const struct option opts[] = {
+        {"publish-ms", required_argument, NULL, 'P'},
         {"kubeconfig", required_argument, NULL, 'k'},
         {"source", required_argument, NULL, 's'},
         {"target", required_argument, NULL, 't'},
@@ -117,6 +124,9 @@ int main(int argc, char **argv)
             break;
         case 'v':
             verbose = true;
+            break;
+        case 'P':
+            publish_ms = atoi(optarg);
             break;
         case 'h':
             usage(stdout);
@@ -153,7 +163,7 @@ int main(int argc, char **argv)
             return 2;
         }
         pub[i] = model_publisher_new(pfd[1]);
-        struct k8s_poller_opts po = {0};
+        struct k8s_poller_opts po = {.publish_ms = publish_ms};
         if (k8s_poller_start(&kctx, &po, pub[i], &poller[i], &err) != 0) {
             fprintf(stderr, "bench_load: %s: %s\n", ctx[i], error_format(&err, ebuf, sizeof ebuf));
             return 2;

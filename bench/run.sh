@@ -107,7 +107,8 @@ for size in $sizes; do
     pods=${size%%:*}
     nodes=${size##*:}
     start_sim "$pods" "$nodes"
-    json=$("$load" --kubeconfig "$tmp/kubeconfig" --source bench-source --target bench-target \
+    # shellcheck disable=SC2086 # BENCH_LOAD_ARGS: extra bench_load options, e.g. --publish-ms 200
+    json=$("$load" ${BENCH_LOAD_ARGS:-} --kubeconfig "$tmp/kubeconfig" --source bench-source --target bench-target \
         --timeout 300 --steady "$steady" --json)
     read -r first full cpu rss rd steadycpu < <(/usr/bin/python3 -c '
 import json, sys
