@@ -237,7 +237,12 @@ static void drift_draw(struct widget *w, struct canvas *c, const struct widget_v
         int lim = last - y + 1 < wrap ? last - y + 1 : wrap;
         y += canvas_text_wrap(c, y, x, tw, lim, THEME_ROLE_DIM, 0, buf);
     }
-    /* the worst rows while room is left (the view lists them all) */
+    /* the worst rows while room is left (the view lists them all), then how to see more */
+    bool hint = last - y >= 2;
+    if (hint)
+        canvas_text(c, last--, x, tw, THEME_ROLE_DIM, 0,
+                    contents ? "Enter: the drift view (every key, External Secrets, diffs)"
+                             : "Enter: the drift view (reads Secret contents, hashed, while open)");
     for (size_t i = 0; i < r->nrows && y <= last; i++) {
         const struct drift_row *row = &r->rows[i];
         if (row->state == DRIFT_EQUAL || row->state == DRIFT_IGNORED || row->state == DRIFT_UNKNOWN)

@@ -358,13 +358,19 @@ static void test_view_configmap_diff(void **state)
     dashboard_set_now(d, NOW);
     struct drift_ui_data dd = {.configured = true, .report = f.r, .taken = NOW - 4};
     dashboard_set_drift(d, &dd);
-    /* the panel, focused; Enter opens the view */
+    char *t;
+    /* the panel, focused (it takes the body at 80x24); Enter opens the view */
     dashboard_command(d, "secrets");
     assert_null(dashboard_drift_view(d));
+    t = draw_dash(d, 24, 80);
+    golden("dashboard_80x24_drift_panel.txt", t);
+    has(t, "contents: values compared by keyed hash; none shown");
+    has(t, "ignored 1: 1 type kubernetes.io/service-account-token");
+    free(t);
     dashboard_cmd(d, WIDGET_ENTER);
     struct widget *v = dashboard_drift_view(d);
     assert_non_null(v);
-    char *t = draw_dash(d, 24, 80);
+    t = draw_dash(d, 24, 80);
     golden("dashboard_80x24_drift_view.txt", t);
     free(t);
     /* the selection stops on object lines only: walk to the envoy ConfigMap */
