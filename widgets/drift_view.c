@@ -343,6 +343,13 @@ static void build(struct drift_view *p, const struct widget_view *v)
         return;
     int64_t now = v ? v->now : 0;
     const struct widget_filter *f = v ? v->filter : NULL;
+    for (int side = 0; side < 2; side++) {
+        if (r->error[side] == NULL)
+            continue;
+        char line[1200];
+        snprintf(line, sizeof line, "%s: %s", side ? "target" : "source", r->error[side]);
+        add_wrapped(p, THEME_ROLE_ERROR, 0, -1, -1, 2, line);
+    }
     build_rows(p, r, now, f, true);
     build_es(p, r, now, f);
     build_rows(p, r, now, f, false);

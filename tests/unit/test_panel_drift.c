@@ -443,6 +443,34 @@ static void test_view_diff_error(void **state)
     fini(&f);
 }
 
+/* A cluster whose Secrets could not be read is said, in the panel and the view (sanitized). */
+static void test_unreadable_side_said(void **state)
+{
+    (void)state;
+    struct fixture f;
+    build(&f, DRIFT_MODE_CONTENTS);
+    drift_report_free(f.r);
+    f.side[1]->secrets_read = false;
+    drift_side_set_error(f.side[1], "eks-prod: list secrets: 403 Forbidden\x1b[2J");
+    f.r = drift_analyze(f.side[0], f.side[1], &f.sot, NULL);
+    struct drift_ui_data d = {.configured = true, .report = f.r, .taken = NOW};
+    struct widget *w = panel_drift_new();
+    panel_drift_set(w, &d);
+    char *t = draw(w, 14, 80);
+    has(t, "target: eks-prod: list secrets: 403 Forbidden");
+    assert_null(strchr(t, '\x1b'));
+    free(t);
+    widget_free(w);
+    w = drift_view_new();
+    drift_view_set(w, &d);
+    t = draw(w, 20, 100);
+    has(t, "target: eks-prod: list secrets: 403 Forbidden");
+    assert_null(strchr(t, '\x1b'));
+    free(t);
+    widget_free(w);
+    fini(&f);
+}
+
 /* The ExternalSecret a force-sync would act on follows the selection. */
 static void test_view_selected_external_secret(void **state)
 {
@@ -483,6 +511,7 @@ int main(void)
         cmocka_unit_test(test_view_configmap_diff),
         cmocka_unit_test(test_view_diff_error),
         cmocka_unit_test(test_view_selected_external_secret),
+        cmocka_unit_test(test_unreadable_side_said),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
