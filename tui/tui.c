@@ -301,6 +301,19 @@ static void setup_help(struct loop *l)
     }
     char dh[256];
     dashboard_set_drift_hints(l->dash, actions_drift_hints(l->km, l->observer, dh, sizeof dh));
+    if (l->o->drift) {
+        int k[2] = {0, 0};
+        char kn[2][32] = {"", ""}, ph[520];
+        const char *names[2] = {"select", "drift-view"};
+        for (int i = 0; i < 2; i++)
+            if (keymap_keys_for(l->km, names[i], &k[i], 1) > 0)
+                keymap_key_name(k[i], kn[i], sizeof kn[i]);
+        if (kn[0][0] || kn[1][0]) {
+            snprintf(ph, sizeof ph, "%s%s%s:drift view  %s", kn[0], kn[0][0] && kn[1][0] ? "/" : "",
+                     kn[1], hints);
+            dashboard_set_drift_panel_hints(l->dash, ph);
+        }
+    }
 }
 
 int tui_run(const struct tui_opts *o, struct error *err)

@@ -52,6 +52,7 @@ struct dashboard {
     struct drift_ui_data drift; /* the report is borrowed from the TUI's drift snapshot */
     struct widget *drift_view;  /* the drift view over the body, or NULL when closed */
     char *drift_hints;          /* the drift view's key hints, or NULL */
+    char *drift_panel_hints;    /* status bar hints while Secrets drift is focused, or NULL */
 };
 
 static struct widget_view view_of(const struct dashboard *d)
@@ -98,6 +99,7 @@ void dashboard_free(struct dashboard *d)
     widget_free(d->drill);
     widget_free(d->drift_view);
     free(d->drift_hints);
+    free(d->drift_panel_hints);
     dialog_free(d->dialog);
     free(d->traffic_hints);
     analysis_free(d->an);
@@ -284,6 +286,9 @@ static void draw_status(struct dashboard *d, struct canvas *c)
     if (!d->message[0] && d->traffic_hints && d->focus == PANEL_TRAFFIC &&
         panel_traffic_selected(d->panel[PANEL_TRAFFIC]) != NULL)
         left = d->traffic_hints;
+    if (!d->message[0] && d->drift_panel_hints && d->focus == PANEL_SECRETS && !d->drift_view &&
+        !d->help_open)
+        left = d->drift_panel_hints;
     canvas_text(c, 0, 0, w - rw - 1, d->message[0] ? THEME_ROLE_FILTER : THEME_ROLE_STATUS_BAR, 0,
                 left);
     if (right[0])
@@ -689,4 +694,10 @@ void dashboard_set_drift_hints(struct dashboard *d, const char *hints)
     d->drift_hints = hints && hints[0] ? xstrdup(hints) : NULL;
     if (d->drift_view)
         drift_view_set_hints(d->drift_view, d->drift_hints);
+}
+
+void dashboard_set_drift_panel_hints(struct dashboard *d, const char *hints)
+{
+    free(d->drift_panel_hints);
+    d->drift_panel_hints = hints && hints[0] ? xstrdup(hints) : NULL;
 }

@@ -129,5 +129,8 @@ int dashboard_drift_close(struct dashboard *d);
 struct widget *dashboard_drift_view(const struct dashboard *d);
 /* The drift view's key hints line (copied). */
 void dashboard_set_drift_hints(struct dashboard *d, const char *hints);
+/* Key hints shown in the status bar while the Secrets drift panel is focused and the view is
+ * closed (copied; NULL or "": the general ones). */
+void dashboard_set_drift_panel_hints(struct dashboard *d, const char *hints);
 
 #endif

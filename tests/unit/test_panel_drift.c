@@ -362,8 +362,10 @@ static void test_view_configmap_diff(void **state)
     /* the panel, focused (it takes the body at 80x24); Enter opens the view */
     dashboard_command(d, "secrets");
     assert_null(dashboard_drift_view(d));
+    dashboard_set_drift_panel_hints(d, "Enter/D:drift view  ?:help");
     t = draw_dash(d, 24, 80);
     golden("dashboard_80x24_drift_panel.txt", t);
+    has(t, "Enter/D:drift view  ?:help");
     has(t, "contents: values compared by keyed hash; none shown");
     has(t, "ignored 1: 1 type kubernetes.io/service-account-token");
     free(t);
