@@ -528,7 +528,7 @@ static CURLcode attempt(struct k8s_http_conn *c, const struct k8s_http_req *req,
     if (h->share)
         curl_easy_setopt(e, CURLOPT_SHARE, h->share);
     curl_easy_setopt(e, CURLOPT_HTTP_VERSION, (long)CURL_HTTP_VERSION_2TLS);
-    curl_easy_setopt(e, CURLOPT_ACCEPT_ENCODING, "");
+    curl_easy_setopt(e, CURLOPT_ACCEPT_ENCODING, req->identity ? NULL : "");
     curl_easy_setopt(e, CURLOPT_USERAGENT, h->ua);
     curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS, h->connect_timeout_ms);
     curl_easy_setopt(e, CURLOPT_TCP_KEEPALIVE, 1L);

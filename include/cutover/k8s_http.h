@@ -40,6 +40,8 @@ struct k8s_http_req {
     void *arg;
     int low_speed_s; /* abort when under 1 byte/s for this long; 0: no limit (watches) */
     int timeout_s;   /* total limit; 0: none */
+    bool identity;   /* no Accept-Encoding (no gzip): the body may hold secret values, and curl's
+                        and zlib's buffers are never wiped */
 };
 
 struct k8s_http_resp {
