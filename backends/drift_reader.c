@@ -74,12 +74,14 @@ static int body_add(void *arg, const char *buf, size_t len)
 static int get_as(struct k8s_http_conn *conn, const char *path, const char *accept, struct body *b,
                   long *status, struct error *err)
 {
+    /* everything read here may hold values: never gzip (zlib's window is not ours to wipe) */
     struct k8s_http_req req = {.path = path,
                                .accept = accept,
                                .on_body = body_add,
                                .arg = b,
                                .low_speed_s = 30,
-                               .timeout_s = 120};
+                               .timeout_s = 120,
+                               .identity = true};
     struct k8s_http_resp resp = {0};
     b->len = 0;
     int rc = k8s_http_do(conn, &req, &resp, err);
@@ -189,6 +191,9 @@ static bool list_items(struct k8s_http_conn *conn, struct drift_side *side,
             ok = false;
             break;
         }
+        if (table && b.p)
+            drift_secret_text_blank(b.p, b.len); /* before json-c: last-applied, and any data
+                                                    a server that ignored the Accept sent */
         int r =
             table ? table_decode(b.p ? b.p : "", tmp, &cont, &err)
                   : drift_list_decode(kind, b.p ? b.p : (char *)"", b.len, hash, tmp, &cont, &err);
@@ -252,6 +257,8 @@ static bool list_json(struct k8s_http_conn *conn, const char *path, json_object 
         body_wipe(&b);
         return false;
     }
+    if (b.p)
+        drift_eso_text_blank(b.p, b.len); /* fake-provider values, template literals */
     json_object *o = b.p ? json_tokener_parse(b.p) : NULL;
     body_wipe(&b);
     json_object *it = NULL;

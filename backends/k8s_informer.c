@@ -3,6 +3,7 @@
 #include "cutover/json_scan.h"
 #include "cutover/k8s_decode.h"
 #include "cutover/log.h"
+#include "cutover/secret_body.h"
 #include "cutover/text.h"
 #include "cutover/xalloc.h"
 
@@ -328,6 +329,7 @@ struct list_page {
     struct json_scan *scan;
     struct error scan_err;
     bool scan_failed;
+    struct secret_body *sb; /* Secrets: the page is held here and blanked before scanning */
 };
 
 static int list_item(void *arg, const char *json, size_t len)
@@ -353,6 +355,14 @@ static int list_item(void *arg, const char *json, size_t len)
 static int list_body(void *arg, const char *buf, size_t len)
 {
     struct list_page *pg = arg;
+    if (pg->sb) {
+        if (secret_body_add(pg->sb, buf, len, WATCH_MAX_LINE) < 0) {
+            error_set(&pg->scan_err, "a Secret list page larger than %u MiB", WATCH_MAX_LINE >> 20);
+            pg->scan_failed = true;
+            return -1;
+        }
+        return 0;
+    }
     if (json_scan_feed(pg->scan, buf, len, &pg->scan_err) < 0) {
         pg->scan_failed = true;
         return -1;
@@ -395,7 +405,9 @@ static int list_run(struct k8s_http_conn *conn, enum model_res res, int page_siz
         } else {
             path = xasprintf("%s?limit=%d", base, page_size);
         }
-        struct list_page pg = {.dec = &dec, .live = live, .store = store};
+        struct secret_body sb = {0};
+        struct list_page pg = {
+            .dec = &dec, .live = live, .store = store, .sb = res == MODEL_RES_SECRETS ? &sb : NULL};
         error_clear(&pg.scan_err);
         pg.scan = json_scan_new("items", list_item, &pg);
         struct k8s_http_req req = {
@@ -404,8 +416,18 @@ static int list_run(struct k8s_http_conn *conn, enum model_res res, int page_siz
             .on_body = list_body,
             .arg = &pg,
             .low_speed_s = low_speed_s,
+            .identity = res == MODEL_RES_SECRETS,
         };
         int hrc = k8s_http_do(conn, &req, resp, err);
+        if (pg.sb) {
+            /* the last-applied annotation (and data a server sent anyway) blanked first */
+            secret_body_blank(pg.sb);
+            if (hrc == 0 && sb.len && json_scan_feed(pg.scan, sb.p, sb.len, &pg.scan_err) < 0) {
+                pg.scan_failed = true;
+                hrc = -1;
+            }
+            secret_body_wipe(&sb);
+        }
         stats->pages++;
         const struct json_scan_meta *meta = NULL;
         int status_code = (int)resp->status;
@@ -592,6 +614,8 @@ struct watch_ctx {
     bool gone;
     bool failed;
     struct error err;
+    struct error feed_err;
+    struct secret_body *sb; /* Secrets: lines are held here and blanked before parsing */
 };
 
 static const char *get_str(struct json_object *o, const char *key)
@@ -683,12 +707,30 @@ static int watch_line(void *arg, const char *json, size_t len)
     return 0;
 }
 
+/* One blanked Secret watch line on to the line splitter. */
+static int watch_feed_line(void *arg, const char *buf, size_t len)
+{
+    struct watch_ctx *w = arg;
+    return json_lines_feed(w->lines, buf, len, &w->feed_err);
+}
+
 static int watch_body(void *arg, const char *buf, size_t len)
 {
     struct watch_ctx *w = arg;
     struct error e;
     error_clear(&e);
-    int rc = json_lines_feed(w->lines, buf, len, &e);
+    int rc;
+    if (w->sb) {
+        rc = secret_body_add(w->sb, buf, len, WATCH_MAX_LINE);
+        if (rc < 0)
+            error_set(&e, "a watch event larger than %u MiB", WATCH_MAX_LINE >> 20);
+        else
+            rc = secret_body_lines(w->sb, watch_feed_line, w);
+        if (rc < 0 && !e.msg[0])
+            e = w->feed_err;
+    } else {
+        rc = json_lines_feed(w->lines, buf, len, &e);
+    }
     if (rc < 0 && !w->gone && !w->failed) {
         w->failed = true;
         error_set(&w->err, "%s: watch %s: %s", w->dec.ctxname, model_res_name(w->inf->res), e.msg);
@@ -708,7 +750,9 @@ static enum watch_end do_watch(struct k8s_informer *inf, char *rv, size_t rv_len
         xasprintf("%s?watch=1&resourceVersion=%s&allowWatchBookmarks=true&timeoutSeconds=%d",
                   k8s_informer_path(inf->res), esc, timeout_s);
     free(esc);
-    struct watch_ctx w = {.inf = inf, .rv = rv, .rv_len = rv_len};
+    struct secret_body sb = {0};
+    struct watch_ctx w = {
+        .inf = inf, .rv = rv, .rv_len = rv_len, .sb = inf->res == MODEL_RES_SECRETS ? &sb : NULL};
     w.dec = (struct decoder){inf->res, k8s_http_context(inf->http), json_tokener_new(), 0};
     error_clear(&w.err);
     w.lines = json_lines_new(WATCH_MAX_LINE, watch_line, &w);
@@ -718,6 +762,7 @@ static enum watch_end do_watch(struct k8s_informer *inf, char *rv, size_t rv_len
         .on_body = watch_body,
         .arg = &w,
         .timeout_s = timeout_s + 30,
+        .identity = inf->res == MODEL_RES_SECRETS,
     };
     XPTHREAD(pthread_mutex_lock(&inf->mu));
     inf->stats.watches++;
@@ -745,6 +790,7 @@ static enum watch_end do_watch(struct k8s_informer *inf, char *rv, size_t rv_len
         inf->stats.relists_410++;
     XPTHREAD(pthread_mutex_unlock(&inf->mu));
     json_lines_free(w.lines);
+    secret_body_wipe(&sb);
     json_tokener_free(w.dec.tok);
     free(path);
     return end;

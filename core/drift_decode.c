@@ -432,6 +432,135 @@ static void blank_all_strings(char *s, size_t n)
     }
 }
 
+/* ---- blanking whole documents before anything parses them --------------------------------- */
+
+enum {
+    BW_SECRETS = 1u, /* a Secret listing: data, stringData, binaryData values */
+    BW_ESO = 2u,     /* External Secrets objects: fake provider values, template literals */
+    BW_ALL = 4u,     /* every string of this value */
+    BW_IN_FAKE = 8u, /* under spec.provider.fake */
+};
+
+#define BW_KEY_MAX 128
+
+/* The key s[a..b) unescaped into buf (truncated keys never match anything looked for). */
+static const char *bw_key(const struct jw *w, size_t a, size_t b, char buf[BW_KEY_MAX])
+{
+    if (b - a >= BW_KEY_MAX) {
+        buf[0] = '\0';
+        return buf;
+    }
+    size_t n = unescape(w->s + a, b - a, buf);
+    if (n == (size_t)-1)
+        n = 0;
+    buf[n] = '\0';
+    return buf;
+}
+
+static int bw_value(struct jw *w, unsigned flags, const char *key, const char *parent, int depth);
+
+static unsigned bw_child_flags(unsigned flags, const char *key, const char *parent)
+{
+    if (parent && !strcmp(parent, "annotations") &&
+        !strcmp(key, "kubectl.kubernetes.io/last-applied-configuration"))
+        return flags | BW_ALL; /* the whole manifest, values included */
+    if ((flags & BW_SECRETS) &&
+        (!strcmp(key, "data") || !strcmp(key, "stringData") || !strcmp(key, "binaryData")))
+        return flags | BW_ALL;
+    if (flags & BW_ESO) {
+        if (!strcmp(key, "fake"))
+            return flags | BW_IN_FAKE;
+        if ((flags & BW_IN_FAKE) && (!strcmp(key, "value") || !strcmp(key, "valueMap")))
+            return flags | BW_ALL;
+        if ((parent && !strcmp(parent, "template") && !strcmp(key, "data")) ||
+            !strcmp(key, "literal"))
+            return flags | BW_ALL;
+    }
+    return flags;
+}
+
+static int bw_container(struct jw *w, unsigned flags, const char *key, int depth)
+{
+    if (depth > JW_MAX_DEPTH)
+        return -1;
+    bool obj = w->s[w->i] == '{';
+    char close = obj ? '}' : ']';
+    w->i++;
+    if (jw_peek(w, close)) {
+        w->i++;
+        return 0;
+    }
+    for (;;) {
+        char kbuf[BW_KEY_MAX];
+        const char *k = NULL;
+        if (obj) {
+            size_t a, b;
+            if (jw_string(w, &a, &b) < 0 || !jw_peek(w, ':'))
+                return -1;
+            w->i++;
+            k = bw_key(w, a, b, kbuf);
+        }
+        unsigned cf = obj ? bw_child_flags(flags, k, key) : flags;
+        if (bw_value(w, cf, k, key, depth + 1) < 0)
+            return -1;
+        jw_ws(w);
+        if (w->i < w->n && w->s[w->i] == ',') {
+            w->i++;
+            continue;
+        }
+        if (w->i < w->n && w->s[w->i] == close) {
+            w->i++;
+            return 0;
+        }
+        return -1;
+    }
+}
+
+static int bw_value(struct jw *w, unsigned flags, const char *key, const char *parent, int depth)
+{
+    (void)parent;
+    jw_ws(w);
+    if (w->i >= w->n)
+        return -1;
+    char c = w->s[w->i];
+    if (c == '"') {
+        size_t a, b;
+        if (jw_string(w, &a, &b) < 0)
+            return -1;
+        if (flags & BW_ALL)
+            blank(w, a, b);
+        return 0;
+    }
+    if (c == '{' || c == '[')
+        return bw_container(w, flags, key, depth);
+    return jw_skip(w, depth);
+}
+
+/* Walks the whole of s (one document, or newline-separated documents as a watch sends them). */
+static void blank_doc(char *s, size_t n, unsigned flags)
+{
+    struct jw w = {.s = s, .n = n, .i = 0};
+    for (;;) {
+        jw_ws(&w);
+        if (w.i >= w.n)
+            return;
+        if (bw_value(&w, flags, NULL, NULL, 0) < 0) {
+            blank_all_strings(s, n); /* cannot follow it: nothing in it survives */
+            return;
+        }
+    }
+}
+
+void drift_secret_text_blank(char *s, size_t n)
+{
+    blank_doc(s, n, BW_SECRETS);
+}
+
+void drift_eso_text_blank(char *s, size_t n)
+{
+    blank_doc(s, n, BW_ESO);
+}
+
 /* ---- json-c helpers ------------------------------------------------------------------------ */
 
 static json_object *jget(json_object *o, const char *k)

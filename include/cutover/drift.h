@@ -71,6 +71,14 @@ int drift_item_decode(enum drift_obj_kind kind, char *json, size_t len, bool has
  * be decoded (skipped), or -1 with err when the body is not a list (a Status, broken JSON). */
 int drift_list_decode(enum drift_obj_kind kind, char *body, size_t len, bool hash_values,
                       struct drift_side *side, char **cont, struct error *err);
+/* Blanks in place, before anything parses it, every value a Secret listing may carry: the
+ * strings under data, stringData and binaryData and the last-applied-configuration annotation
+ * (the whole manifest), at any depth (a List, a Table, PartialObjectMetadata, watch lines).
+ * Text it cannot follow has every string blanked. */
+void drift_secret_text_blank(char *s, size_t n);
+/* The same for External Secrets objects: the last-applied annotation, the fake provider's
+ * data[].value / valueMap, target.template.data and templateFrom[].literal. */
+void drift_eso_text_blank(char *s, size_t n);
 /* Fills out from a metadata-only row (a model_secret_meta's fields): keys unknown. */
 void drift_item_from_meta(struct drift_item *out, enum drift_obj_kind kind, const char *ns,
                           const char *name, const char *type, const char *labels,
