@@ -23,17 +23,6 @@ struct alb {
     struct aws_client *client;
 };
 
-/* Prefixes err's message with the target's name and makes it safe to draw. */
-static void err_target(struct error *err, const struct traffic_provider *p)
-{
-    if (err == NULL)
-        return;
-    char *msg = xasprintf("%s: %s", p->cfg.name, err->msg);
-    error_set(err, "%s", msg);
-    free(msg);
-    error_sanitize(err);
-}
-
 static bool parse_int(const char *s, int lo, int hi, int *out)
 {
     if (s == NULL || *s == '\0')
@@ -193,7 +182,7 @@ static int alb_read(struct traffic_provider *p, struct traffic_reading *out, str
 {
     struct xml_node *root = NULL;
     if (alb_describe_raw(p, &root, err) < 0) {
-        err_target(err, p);
+        traffic_provider_err_target(err, p);
         return -1;
     }
     const struct xml_node *actions = find_actions(p, root, err);
@@ -203,7 +192,7 @@ static int alb_read(struct traffic_provider *p, struct traffic_reading *out, str
             error_set(err, "%s has no forward action",
                       p->cfg.rule_arn ? "the rule" : "the listener");
         xml_free(root);
-        err_target(err, p);
+        traffic_provider_err_target(err, p);
         return -1;
     }
     memset(out, 0, sizeof *out);
@@ -271,7 +260,7 @@ static int alb_describe(struct traffic_provider *p, const struct traffic_weights
                         size_t *n, struct error *err)
 {
     if (!weights_ok(to, err)) {
-        err_target(err, p);
+        traffic_provider_err_target(err, p);
         return -1;
     }
     const char *call = p->cfg.rule_arn ? "ModifyRule" : "ModifyListener";
@@ -369,21 +358,17 @@ static int alb_apply(struct traffic_provider *p, const struct traffic_weights *t
     struct alb *a = p->impl;
     memset(res, 0, sizeof *res);
     const char *call = p->cfg.rule_arn ? "ModifyRule" : "ModifyListener";
-    if (p->read_only) {
-        error_set(err, "observer mode: %s not sent", call);
-        res->detail = xstrdup("refused: observer mode (nothing sent)");
-        err_target(err, p);
-        return -1;
-    }
+    if (p->read_only)
+        return traffic_provider_refuse_observer(p, call, res, err);
     if (!weights_ok(to, err)) {
         res->detail = xstrdup(err->msg);
-        err_target(err, p);
+        traffic_provider_err_target(err, p);
         return -1;
     }
     struct xml_node *root = NULL;
     if (alb_describe_raw(p, &root, err) < 0) {
         res->detail = xasprintf("nothing sent: %s", err->msg);
-        err_target(err, p);
+        traffic_provider_err_target(err, p);
         return -1;
     }
     const struct xml_node *actions = find_actions(p, root, err);
@@ -392,7 +377,7 @@ static int alb_apply(struct traffic_provider *p, const struct traffic_weights *t
             error_set(err, "no forward action to change; nothing sent");
         res->detail = xstrdup(err->msg);
         xml_free(root);
-        err_target(err, p);
+        traffic_provider_err_target(err, p);
         return -1;
     }
     struct params ps = {0};
@@ -438,7 +423,7 @@ static int alb_apply(struct traffic_provider *p, const struct traffic_weights *t
         else
             res->detail = xasprintf("rejected: %s", err->msg);
         aws_response_fini(&resp);
-        err_target(err, p);
+        traffic_provider_err_target(err, p);
         return -1;
     }
     aws_response_fini(&resp);
@@ -458,7 +443,7 @@ static int alb_apply(struct traffic_provider *p, const struct traffic_weights *t
         error_set(err, "%s accepted but the listener reports old %d new %d, not %d/%d", call,
                   got[0], got[1], to->w[0], to->w[1]);
         res->detail = xstrdup(err->msg);
-        err_target(err, p);
+        traffic_provider_err_target(err, p);
         return -1;
     }
     res->accepted = true;
@@ -494,17 +479,8 @@ int traffic_alb_new(const struct traffic_target_cfg *cfg, const struct traffic_p
         error_set(err, "%s: alb needs listener_arn (or rule_arn) and both target group ARNs", name);
         return -1;
     }
-    struct aws_client_opts o = {
-        .service = "elasticloadbalancing",
-        .region = cfg->aws_region,
-        .endpoint = cfg->aws_endpoint,
-        .profile = cfg->aws_profile,
-        .read_only = env->read_only,
-        .ua = env->ua,
-        .timeout_ms = env->timeout_ms,
-    };
     struct aws_client *client = NULL;
-    if (aws_client_new(&o, &client, err) < 0)
+    if (traffic_provider_aws_client(cfg, env, "elasticloadbalancing", &client, err) < 0)
         return -1;
     struct alb *a = xcalloc(1, sizeof *a);
     a->client = client;

@@ -30,17 +30,6 @@ struct gw {
     int timeout_s; /* per request (env.timeout_ms, default 10 s) */
 };
 
-/* Prefixes err's message with the target's name and makes it safe to draw. */
-static void err_target(struct error *err, const struct traffic_provider *p)
-{
-    if (err == NULL)
-        return;
-    char *msg = xasprintf("%s: %s", p->cfg.name, err->msg);
-    error_set(err, "%s", msg);
-    free(msg);
-    error_sanitize(err);
-}
-
 struct body {
     char *data;
     size_t len, cap;
@@ -209,7 +198,7 @@ static int gw_read(struct traffic_provider *p, struct traffic_reading *out, stru
     }
     struct route rt;
     if (route_get(p, &rt, err) < 0) {
-        err_target(err, p);
+        traffic_provider_err_target(err, p);
         return -1;
     }
     for (int s = 0; s < 2; s++) {
@@ -254,7 +243,7 @@ static int gw_describe(struct traffic_provider *p, const struct traffic_weights 
     *lines = NULL;
     *n = 0;
     if (!weights_ok(to, err)) {
-        err_target(err, p);
+        traffic_provider_err_target(err, p);
         return -1;
     }
     char *raw = xasprintf("gateway %s: PATCH httproute %s/%s (json-patch: test resourceVersion; "
@@ -287,21 +276,17 @@ static int gw_apply(struct traffic_provider *p, const struct traffic_weights *to
         err = &local;
     struct gw *g = p->impl;
     memset(res, 0, sizeof *res);
-    if (p->read_only) {
-        error_set(err, "observer mode: PATCH not sent");
-        res->detail = xstrdup("refused: observer mode (nothing sent)");
-        err_target(err, p);
-        return -1;
-    }
+    if (p->read_only)
+        return traffic_provider_refuse_observer(p, "PATCH", res, err);
     if (!weights_ok(to, err)) {
         res->detail = xstrdup(err->msg);
-        err_target(err, p);
+        traffic_provider_err_target(err, p);
         return -1;
     }
     struct route rt;
     if (route_get(p, &rt, err) < 0) {
         res->detail = xasprintf("nothing sent: %s", err->msg);
-        err_target(err, p);
+        traffic_provider_err_target(err, p);
         return -1;
     }
     const char *ids[2] = {p->cfg.old_id, p->cfg.new_id};
@@ -311,7 +296,7 @@ static int gw_apply(struct traffic_provider *p, const struct traffic_weights *to
                       p->cfg.route, p->cfg.rule_index, ids[s]);
             res->detail = xstrdup(err->msg);
             json_object_put(rt.root);
-            err_target(err, p);
+            traffic_provider_err_target(err, p);
             return -1;
         }
     }
@@ -320,7 +305,7 @@ static int gw_apply(struct traffic_provider *p, const struct traffic_weights *to
                   p->cfg.route);
         res->detail = xstrdup(err->msg);
         json_object_put(rt.root);
-        err_target(err, p);
+        traffic_provider_err_target(err, p);
         return -1;
     }
 
@@ -378,7 +363,7 @@ static int gw_apply(struct traffic_provider *p, const struct traffic_weights *to
         }
         free(rv);
         log_warn("traffic %s: %s", p->cfg.name, res->detail);
-        err_target(err, p);
+        traffic_provider_err_target(err, p);
         return -1;
     }
     free(rv);
@@ -390,7 +375,7 @@ static int gw_apply(struct traffic_provider *p, const struct traffic_weights *to
         char *msg = xasprintf("PATCH accepted; read-back failed: %s", err->msg);
         error_set(err, "%s", msg);
         res->detail = msg;
-        err_target(err, p);
+        traffic_provider_err_target(err, p);
         return -1;
     }
     int got[2] = {back.weight[0], back.weight[1]};
@@ -399,7 +384,7 @@ static int gw_apply(struct traffic_provider *p, const struct traffic_weights *to
         error_set(err, "PATCH accepted but the route reports %s %d, %s %d, not %d/%d",
                   p->cfg.old_id, got[0], p->cfg.new_id, got[1], to->w[0], to->w[1]);
         res->detail = xstrdup(err->msg);
-        err_target(err, p);
+        traffic_provider_err_target(err, p);
         return -1;
     }
     res->accepted = true;

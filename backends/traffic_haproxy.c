@@ -26,17 +26,6 @@ struct hp {
     struct haproxy_cli *cli;
 };
 
-/* Prefixes err's message with the target's name and makes it safe to draw. */
-static void err_target(struct error *err, const struct traffic_provider *p)
-{
-    if (err == NULL)
-        return;
-    char *msg = xasprintf("%s: %s", p->cfg.name, err->msg);
-    error_set(err, "%s", msg);
-    free(msg);
-    error_sanitize(err);
-}
-
 static enum traffic_health health_of(const char *status)
 {
     if (strcmp(status, "UP") == 0)
@@ -65,7 +54,7 @@ static int hp_read(struct traffic_provider *p, struct traffic_reading *out, stru
     int rc = haproxy_cli_run(h->cli, cmd, &answer, err);
     free(cmd);
     if (rc < 0) {
-        err_target(err, p);
+        traffic_provider_err_target(err, p);
         return -1;
     }
     struct haproxy_servers servers;
@@ -74,7 +63,7 @@ static int hp_read(struct traffic_provider *p, struct traffic_reading *out, stru
         error_set(err, "%s", msg);
         free(msg);
         free(answer);
-        err_target(err, p);
+        traffic_provider_err_target(err, p);
         return -1;
     }
     free(answer);
@@ -139,7 +128,7 @@ static int hp_describe(struct traffic_provider *p, const struct traffic_weights 
     *lines = NULL;
     *n = 0;
     if (!weights_ok(to, err)) {
-        err_target(err, p);
+        traffic_provider_err_target(err, p);
         return -1;
     }
     int ord[2];
@@ -165,15 +154,11 @@ static int hp_apply(struct traffic_provider *p, const struct traffic_weights *to
         err = &local;
     struct hp *h = p->impl;
     memset(res, 0, sizeof *res);
-    if (p->read_only) {
-        error_set(err, "observer mode: set weight not sent");
-        res->detail = xstrdup("refused: observer mode (nothing sent)");
-        err_target(err, p);
-        return -1;
-    }
+    if (p->read_only)
+        return traffic_provider_refuse_observer(p, "set weight", res, err);
     if (!weights_ok(to, err)) {
         res->detail = xstrdup(err->msg);
-        err_target(err, p);
+        traffic_provider_err_target(err, p);
         return -1;
     }
     int ord[2];
@@ -203,7 +188,7 @@ static int hp_apply(struct traffic_provider *p, const struct traffic_weights *to
         }
         log_warn("traffic %s: %s", p->cfg.name, res->detail);
         free(cmd);
-        err_target(err, p);
+        traffic_provider_err_target(err, p);
         return -1;
     }
 
@@ -221,7 +206,7 @@ static int hp_apply(struct traffic_provider *p, const struct traffic_weights *to
         error_set(err, "set weight accepted but HAProxy reports %s %d, %s %d, not %d/%d",
                   p->cfg.old_id, got[0], p->cfg.new_id, got[1], to->w[0], to->w[1]);
         res->detail = xstrdup(err->msg);
-        err_target(err, p);
+        traffic_provider_err_target(err, p);
         return -1;
     }
     res->accepted = true;

@@ -2,6 +2,7 @@
  * provider shares: its allocation, a copy of its target, observer mode, and how it is freed. */
 
 #include "cutover/traffic_provider.h"
+#include "cutover/aws_http.h"
 #include "cutover/xalloc.h"
 
 #include <stdlib.h>
@@ -61,4 +62,39 @@ void traffic_apply_result_fini(struct traffic_apply_result *r)
         return;
     free(r->detail);
     memset(r, 0, sizeof *r);
+}
+
+void traffic_provider_err_target(struct error *err, const struct traffic_provider *p)
+{
+    if (err == NULL)
+        return;
+    char *msg = xasprintf("%s: %s", p->cfg.name, err->msg);
+    error_set(err, "%s", msg);
+    free(msg);
+    error_sanitize(err);
+}
+
+int traffic_provider_refuse_observer(const struct traffic_provider *p, const char *call,
+                                     struct traffic_apply_result *res, struct error *err)
+{
+    error_set(err, "observer mode: %s not sent", call);
+    res->detail = xstrdup("refused: observer mode (nothing sent)");
+    traffic_provider_err_target(err, p);
+    return -1;
+}
+
+int traffic_provider_aws_client(const struct traffic_target_cfg *cfg,
+                                const struct traffic_provider_env *env, const char *service,
+                                struct aws_client **out, struct error *err)
+{
+    struct aws_client_opts o = {
+        .service = service,
+        .region = cfg->aws_region,
+        .endpoint = cfg->aws_endpoint,
+        .profile = cfg->aws_profile,
+        .read_only = env->read_only,
+        .ua = env->ua,
+        .timeout_ms = env->timeout_ms,
+    };
+    return aws_client_new(&o, out, err);
 }

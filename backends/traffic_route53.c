@@ -149,17 +149,6 @@ static bool parse_long(const char *s, long lo, long hi, long *out)
     return true;
 }
 
-/* Prefixes err's message with the target's name and makes it safe to draw. */
-static void err_target(struct error *err, const struct traffic_provider *p)
-{
-    if (err == NULL)
-        return;
-    char *msg = xasprintf("%s: %s", p->cfg.name, err->msg);
-    error_set(err, "%s", msg);
-    free(msg);
-    error_sanitize(err);
-}
-
 /* --- reading ------------------------------------------------------------------------------ */
 
 static void record_from_xml(struct r53_record *r, const struct xml_node *rr)
@@ -291,7 +280,7 @@ static int r53_read(struct traffic_provider *p, struct traffic_reading *out, str
     if (r53_list(p, rec, err) < 0) {
         for (int s = 0; s < 2; s++)
             record_fini(&rec[s]);
-        err_target(err, p);
+        traffic_provider_err_target(err, p);
         return -1;
     }
     memset(out, 0, sizeof *out);
@@ -334,7 +323,7 @@ static int r53_describe(struct traffic_provider *p, const struct traffic_weights
 {
     struct r53 *r = p->impl;
     if (!weights_ok(to, err)) {
-        err_target(err, p);
+        traffic_provider_err_target(err, p);
         return -1;
     }
     struct sbuf b = {0};
@@ -422,15 +411,11 @@ static int r53_apply(struct traffic_provider *p, const struct traffic_weights *t
 {
     struct r53 *r = p->impl;
     memset(res, 0, sizeof *res);
-    if (p->read_only) {
-        error_set(err, "observer mode: ChangeResourceRecordSets not sent");
-        res->detail = xstrdup("refused: observer mode (nothing sent)");
-        err_target(err, p);
-        return -1;
-    }
+    if (p->read_only)
+        return traffic_provider_refuse_observer(p, "ChangeResourceRecordSets", res, err);
     if (!weights_ok(to, err)) {
         res->detail = xstrdup(err->msg);
-        err_target(err, p);
+        traffic_provider_err_target(err, p);
         return -1;
     }
     /* A fresh read: the UPSERTs carry every other field exactly as Route53 has it now. */
@@ -440,7 +425,7 @@ static int r53_apply(struct traffic_provider *p, const struct traffic_weights *t
         res->detail = xasprintf("nothing sent: %s", err->msg);
         for (int s = 0; s < 2; s++)
             record_fini(&rec[s]);
-        err_target(err, p);
+        traffic_provider_err_target(err, p);
         return -1;
     }
     for (int s = 0; s < 2; s++) {
@@ -453,7 +438,7 @@ static int r53_apply(struct traffic_provider *p, const struct traffic_weights *t
             res->detail = xstrdup(err->msg);
             for (int k = 0; k < 2; k++)
                 record_fini(&rec[k]);
-            err_target(err, p);
+            traffic_provider_err_target(err, p);
             return -1;
         }
     }
@@ -494,7 +479,7 @@ static int r53_apply(struct traffic_provider *p, const struct traffic_weights *t
         else
             res->detail = xasprintf("rejected: %s", err->msg);
         aws_response_fini(&resp);
-        err_target(err, p);
+        traffic_provider_err_target(err, p);
         return -1;
     }
     res->sent = true;
@@ -512,7 +497,7 @@ static int r53_apply(struct traffic_provider *p, const struct traffic_weights *t
     if (change == NULL) {
         error_set(err, "ChangeResourceRecordSets answered without a change id; outcome unknown");
         res->detail = xstrdup(err->msg);
-        err_target(err, p);
+        traffic_provider_err_target(err, p);
         return -1;
     }
     res->applied = 1;
@@ -520,7 +505,7 @@ static int r53_apply(struct traffic_provider *p, const struct traffic_weights *t
     if (r53_wait_insync(r, change, &took, err) < 0) {
         res->detail = xasprintf("change %s accepted but not confirmed: %s", change, err->msg);
         free(change);
-        err_target(err, p);
+        traffic_provider_err_target(err, p);
         return -1;
     }
     res->accepted = true;
@@ -573,17 +558,8 @@ int traffic_route53_new(const struct traffic_target_cfg *cfg,
             error_sanitize(err);
             return -1;
         }
-    struct aws_client_opts o = {
-        .service = "route53",
-        .region = cfg->aws_region,
-        .endpoint = cfg->aws_endpoint,
-        .profile = cfg->aws_profile,
-        .read_only = env->read_only,
-        .ua = env->ua,
-        .timeout_ms = env->timeout_ms,
-    };
     struct aws_client *client = NULL;
-    if (aws_client_new(&o, &client, err) < 0)
+    if (traffic_provider_aws_client(cfg, env, "route53", &client, err) < 0)
         return -1;
     struct r53 *r = xcalloc(1, sizeof *r);
     r->client = client;

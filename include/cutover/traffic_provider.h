@@ -90,6 +90,20 @@ struct traffic_provider *traffic_provider_alloc(const struct traffic_provider_op
                                                 const struct traffic_provider_env *env,
                                                 void *impl);
 
+/* For providers (added by dedupe): prefixes err's message (err may be NULL) with the target's
+ * name and makes it safe to draw. */
+void traffic_provider_err_target(struct error *err, const struct traffic_provider *p);
+/* For apply in observer mode (added by dedupe): err "<name>: observer mode: <call> not sent",
+ * res->detail "refused: observer mode (nothing sent)". Returns -1. */
+int traffic_provider_refuse_observer(const struct traffic_provider *p, const char *call,
+                                     struct traffic_apply_result *res, struct error *err);
+struct aws_client;
+/* For the AWS providers' constructors (added by dedupe): an AWS client for service with cfg's
+ * region, endpoint and profile and env's observer mode, User-Agent and timeout. Does no I/O. */
+int traffic_provider_aws_client(const struct traffic_target_cfg *cfg,
+                                const struct traffic_provider_env *env, const char *service,
+                                struct aws_client **out, struct error *err);
+
 /* Observed split: Prometheus's instant query API (GET /api/v1/query?query=...). The sum of the
  * result vector's values into *out; an empty vector is 0. Read-only by nature. */
 int prom_query_sum(const char *base_url, const char *promql, int timeout_ms, double *out,
