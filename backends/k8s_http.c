@@ -773,7 +773,10 @@ int k8s_http_do(struct k8s_http_conn *c, const struct k8s_http_req *req, struct 
             log_info("%s: %s %s: HTTP 401, refreshing credentials", h->ctx.name, method, url_msg);
             continue;
         }
-        if ((x->status == 429 || x->status == 503) && resp->retries < h->max_retries) {
+        /* A change is never sent twice: a 503 (or 429) may come from a proxy after the API server
+         * applied it, so its outcome is unknown and the caller must read it back. */
+        if ((x->status == 429 || x->status == 503) && resp->retries < h->max_retries &&
+            !method_mutates(method)) {
             double wait_s;
             resp->retry_after_s = x->retry_after_s;
             static _Thread_local uint64_t seed;
@@ -798,8 +801,11 @@ int k8s_http_do(struct k8s_http_conn *c, const struct k8s_http_req *req, struct 
         }
         char msg[300];
         status_message(x, msg, sizeof msg);
-        error_set(err, "%s: %s %s: HTTP %ld%s%s", h->ctx.name, method, url_msg, x->status,
-                  msg[0] ? ": " : "", msg);
+        error_set(err, "%s: %s %s: HTTP %ld%s%s%s", h->ctx.name, method, url_msg, x->status,
+                  msg[0] ? ": " : "", msg,
+                  (x->status == 429 || x->status == 503) && method_mutates(method)
+                      ? " (not resent: whether it was applied is unknown)"
+                      : "");
         if (x->status == 429 || x->status == 503)
             resp->retry_after_s = x->retry_after_s;
         break;
