@@ -3,6 +3,7 @@
  * with forward actions whose ForwardConfig weights are validated as AWS does (0..999, 1 to 5
  * distinct, existing target groups). */
 #include <pthread.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -324,20 +325,46 @@ static void health_xml(struct sim_buf *b, const struct target *t)
 
 /* ---- requests ---- */
 
-/* The values of NAME.member.1, NAME.member.2, ... */
-static size_t members(const struct sim_aws_params *q, const char *name, const char **out,
-                      size_t max)
+/* The values of NAME.member.1SUFFIX, NAME.member.2SUFFIX, ... (suffix "" or ".Id"). */
+static size_t members(const struct sim_aws_params *q, const char *name, const char *suffix,
+                      const char **out, size_t max)
 {
     size_t n = 0;
     for (size_t i = 1; n < max; i++) {
         char key[128];
-        snprintf(key, sizeof key, "%s.member.%zu", name, i);
+        snprintf(key, sizeof key, "%s.member.%zu%s", name, i, suffix);
         const char *v = sim_aws_param(q, key);
         if (!v)
             break;
         out[n++] = v;
     }
     return n;
+}
+
+/* Whether s is one of v[0..n). */
+static bool listed(const char *const *v, size_t n, const char *s)
+{
+    for (size_t i = 0; i < n; i++)
+        if (strcmp(v[i], s) == 0)
+            return true;
+    return false;
+}
+
+/* The first of want[0..n) that is not the string member at offset off of any of the count
+ * structs of size stride at base (a load balancer's or target group's name, a target's id), or
+ * NULL when each is there. */
+static const char *unknown(const char *const *want, size_t n, const void *base, size_t count,
+                           size_t stride, size_t off)
+{
+    for (size_t i = 0; i < n; i++) {
+        bool found = false;
+        for (size_t k = 0; k < count && !found; k++)
+            found =
+                strcmp(*(const char *const *)((const char *)base + k * stride + off), want[i]) == 0;
+        if (!found)
+            return want[i];
+    }
+    return NULL;
 }
 
 static struct lb *lb_by_arn(struct sim_aws_elb *e, const char *arn, size_t *idx)
@@ -635,39 +662,31 @@ static void describe(struct sim_aws_elb *e, struct out *o, const char *act)
     size_t nm;
     if (strcmp(act, "DescribeLoadBalancers") == 0) {
         const char *names[64];
-        nm = members(q, "LoadBalancerArns", m, 64);
-        size_t nn = members(q, "Names", names, 64);
+        nm = members(q, "LoadBalancerArns", "", m, 64);
+        size_t nn = members(q, "Names", "", names, 64);
         for (size_t i = 0; i < nm; i++)
             if (!lb_by_arn(e, m[i], NULL)) {
                 err(o, 400, "LoadBalancerNotFound", "One or more load balancers not found");
                 return;
             }
-        for (size_t i = 0; i < nn; i++) {
-            bool found = false;
-            for (size_t k = 0; k < e->nlbs; k++)
-                found |= strcmp(e->lbs[k].name, names[i]) == 0;
-            if (!found) {
-                char msg[300];
-                snprintf(msg, sizeof msg, "Load balancers '[%s]' not found", names[i]);
-                err(o, 400, "LoadBalancerNotFound", msg);
-                return;
-            }
+        const char *bad =
+            unknown(names, nn, e->lbs, e->nlbs, sizeof *e->lbs, offsetof(struct lb, name));
+        if (bad) {
+            char msg[300];
+            snprintf(msg, sizeof msg, "Load balancers '[%s]' not found", bad);
+            err(o, 400, "LoadBalancerNotFound", msg);
+            return;
         }
         open_result(o, act);
         sim_buf_adds(&o->b, "<LoadBalancers>");
         for (size_t k = 0; k < e->nlbs; k++) {
-            bool want = !nm && !nn;
-            for (size_t i = 0; i < nm; i++)
-                want |= strcmp(m[i], e->lbs[k].arn) == 0;
-            for (size_t i = 0; i < nn; i++)
-                want |= strcmp(names[i], e->lbs[k].name) == 0;
-            if (want)
+            if ((!nm && !nn) || listed(m, nm, e->lbs[k].arn) || listed(names, nn, e->lbs[k].name))
                 lb_xml(&o->b, &e->lbs[k]);
         }
         sim_buf_adds(&o->b, "</LoadBalancers>");
     } else if (strcmp(act, "DescribeListeners") == 0) {
         const char *lba = sim_aws_param(q, "LoadBalancerArn");
-        nm = members(q, "ListenerArns", m, 64);
+        nm = members(q, "ListenerArns", "", m, 64);
         size_t lbi = 0;
         if (!lba && !nm) {
             err(o, 400, "ValidationError",
@@ -686,16 +705,13 @@ static void describe(struct sim_aws_elb *e, struct out *o, const char *act)
         open_result(o, act);
         sim_buf_adds(&o->b, "<Listeners>");
         for (size_t k = 0; k < e->nls; k++) {
-            bool want = lba && e->ls[k].lb == lbi;
-            for (size_t i = 0; i < nm; i++)
-                want |= strcmp(m[i], e->ls[k].arn) == 0;
-            if (want)
+            if ((lba && e->ls[k].lb == lbi) || listed(m, nm, e->ls[k].arn))
                 listener_xml(&o->b, e, &e->ls[k]);
         }
         sim_buf_adds(&o->b, "</Listeners>");
     } else if (strcmp(act, "DescribeRules") == 0) {
         const char *la = sim_aws_param(q, "ListenerArn");
-        nm = members(q, "RuleArns", m, 64);
+        nm = members(q, "RuleArns", "", m, 64);
         struct listener *l = la ? listener_by_arn(e, la) : NULL;
         if (!la && !nm) {
             err(o, 400, "ValidationError", "You must specify either listener or rule ARNs");
@@ -741,8 +757,8 @@ static void describe(struct sim_aws_elb *e, struct out *o, const char *act)
     } else if (strcmp(act, "DescribeTargetGroups") == 0) {
         const char *names[64];
         const char *lba = sim_aws_param(q, "LoadBalancerArn");
-        nm = members(q, "TargetGroupArns", m, 64);
-        size_t nn = members(q, "Names", names, 64), lbi = 0;
+        nm = members(q, "TargetGroupArns", "", m, 64);
+        size_t nn = members(q, "Names", "", names, 64), lbi = 0;
         if (lba && !lb_by_arn(e, lba, &lbi)) {
             err(o, 400, "LoadBalancerNotFound", "One or more load balancers not found");
             return;
@@ -752,16 +768,13 @@ static void describe(struct sim_aws_elb *e, struct out *o, const char *act)
                 err(o, 400, "TargetGroupNotFound", "One or more target groups not found");
                 return;
             }
-        for (size_t i = 0; i < nn; i++) {
-            bool found = false;
-            for (size_t k = 0; k < e->ntgs; k++)
-                found |= strcmp(e->tgs[k].name, names[i]) == 0;
-            if (!found) {
-                char msg[300];
-                snprintf(msg, sizeof msg, "Target groups '[%s]' not found", names[i]);
-                err(o, 400, "TargetGroupNotFound", msg);
-                return;
-            }
+        const char *bad =
+            unknown(names, nn, e->tgs, e->ntgs, sizeof *e->tgs, offsetof(struct tg, name));
+        if (bad) {
+            char msg[300];
+            snprintf(msg, sizeof msg, "Target groups '[%s]' not found", bad);
+            err(o, 400, "TargetGroupNotFound", msg);
+            return;
         }
         open_result(o, act);
         sim_buf_adds(&o->b, "<TargetGroups>");
@@ -777,10 +790,7 @@ static void describe(struct sim_aws_elb *e, struct out *o, const char *act)
                                 want |= e->ls[li].rules[r].f[x].tg == k;
                     }
             }
-            for (size_t i = 0; i < nm; i++)
-                want |= strcmp(m[i], e->tgs[k].arn) == 0;
-            for (size_t i = 0; i < nn; i++)
-                want |= strcmp(names[i], e->tgs[k].name) == 0;
+            want |= listed(m, nm, e->tgs[k].arn) || listed(names, nn, e->tgs[k].name);
             if (want)
                 tg_xml(&o->b, e, &e->tgs[k]);
         }
@@ -792,34 +802,19 @@ static void describe(struct sim_aws_elb *e, struct out *o, const char *act)
             return;
         }
         const char *ids[64];
-        size_t ni = 0;
-        for (size_t i = 1; ni < 64; i++) {
-            char key[80];
-            snprintf(key, sizeof key, "Targets.member.%zu.Id", i);
-            const char *v = sim_aws_param(q, key);
-            if (!v)
-                break;
-            ids[ni++] = v;
-        }
-        for (size_t i = 0; i < ni; i++) {
-            bool found = false;
-            for (size_t k = 0; k < t->ntargets; k++)
-                found |= strcmp(t->targets[k].id, ids[i]) == 0;
-            if (!found) {
-                char msg[300];
-                snprintf(msg, sizeof msg, "The target '%s' is not registered in target group",
-                         ids[i]);
-                err(o, 400, "InvalidTarget", msg);
-                return;
-            }
+        size_t ni = members(q, "Targets", ".Id", ids, 64);
+        const char *bad = unknown(ids, ni, t->targets, t->ntargets, sizeof *t->targets,
+                                  offsetof(struct target, id));
+        if (bad) {
+            char msg[300];
+            snprintf(msg, sizeof msg, "The target '%s' is not registered in target group", bad);
+            err(o, 400, "InvalidTarget", msg);
+            return;
         }
         open_result(o, act);
         sim_buf_adds(&o->b, "<TargetHealthDescriptions>");
         for (size_t k = 0; k < t->ntargets; k++) {
-            bool want = !ni;
-            for (size_t i = 0; i < ni; i++)
-                want |= strcmp(ids[i], t->targets[k].id) == 0;
-            if (want)
+            if (!ni || listed(ids, ni, t->targets[k].id))
                 health_xml(&o->b, &t->targets[k]);
         }
         sim_buf_adds(&o->b, "</TargetHealthDescriptions>");
