@@ -214,7 +214,11 @@ int prom_query_sum(const char *base_url, const char *promql, int timeout_ms, dou
     }
     struct error e2;
     error_clear(&e2);
-    if (prom_sum(root, out, &e2) == 0) {
+    if (status < 200 || status > 299) {
+        /* "status":"success" under a non-2xx (a proxy's cached page, say) is not data */
+        *out = -1;
+        error_set(err, "prometheus %s: HTTP %ld: not a successful answer", ubuf, status);
+    } else if (prom_sum(root, out, &e2) == 0) {
         rc = 0;
     } else {
         *out = -1;
