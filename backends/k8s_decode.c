@@ -116,7 +116,7 @@ static int jparse_string(struct jdoc *d, size_t *i)
 {
     const uint8_t *plain = plain_table();
     size_t p = *i + 1;
-    struct jtok *t = jdoc_push(d, JT_STR, p);
+    jdoc_push(d, JT_STR, p); /* found again by index below: a push may move the array */
     uint32_t idx = d->n - 1;
     bool escaped = false;
     for (;;) {
@@ -144,7 +144,7 @@ static int jparse_string(struct jdoc *d, size_t *i)
             return jfail(d, p, "invalid escape");
         }
     }
-    t = &d->t[idx];
+    struct jtok *t = &d->t[idx];
     t->len = (uint32_t)(p - t->start);
     t->escaped = escaped;
     t->next = d->n;
