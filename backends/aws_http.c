@@ -160,6 +160,7 @@ static size_t on_body(char *ptr, size_t size, size_t nmemb, void *arg)
     size_t n = size * nmemb;
     if (r->len + n > AWS_MAX_BODY) {
         st->too_big = true;
+        OPENSSL_cleanse(ptr, n);
         return 0;
     }
     if (r->len + n + 1 > st->cap) {
@@ -178,6 +179,9 @@ static size_t on_body(char *ptr, size_t size, size_t nmemb, void *arg)
     memcpy(r->body + r->len, ptr, n);
     r->len += n;
     r->body[r->len] = '\0';
+    /* curl's piece may be a GetSecretValue answer or credentials: the copy above is the only
+     * one kept (wiped by aws_response_fini); curl passes a writable buffer */
+    OPENSSL_cleanse(ptr, n);
     return n;
 }
 
@@ -809,6 +813,9 @@ static int sts_credentials(const struct aws_response *resp, const char *result, 
     char *sk = trimmed_dup(xml_path_text(cr, "SecretAccessKey"));
     char *tok = trimmed_dup(xml_path_text(cr, "SessionToken"));
     char *exp = trimmed_dup(xml_path_text(cr, "Expiration"));
+    for (struct xml_node *k = cr ? cr->first_child : NULL; k; k = k->next)
+        if (k->text)
+            OPENSSL_cleanse(k->text, k->text_len); /* the keys, decoded by the XML reader */
     xml_free(root);
     time_t when = 0;
     int rc = -1;
@@ -978,6 +985,15 @@ static int op_sso(void *vctx, const char *sso_region, const char *access_token,
             free(ak);
             wipe_free(sk);
             wipe_free(tok);
+            /* json-c's copies of the keys (its strings are writable behind the const) */
+            static const char *const keys[] = {"accessKeyId", "secretAccessKey", "sessionToken"};
+            for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++) {
+                json_object *v;
+                if (json_object_object_get_ex(rcreds, keys[i], &v) &&
+                    json_object_is_type(v, json_type_string))
+                    OPENSSL_cleanse((char *)json_object_get_string(v),
+                                    (size_t)json_object_get_string_len(v));
+            }
         } else {
             error_set(err, "sso GetRoleCredentials: the answer has no roleCredentials object");
         }
