@@ -768,3 +768,16 @@ void drift_reader_stop(struct drift_reader *r)
     pthread_mutex_destroy(&r->mu);
     free(r);
 }
+
+/* ---- for the runbook (refresh_secret): the served ESO version ------------------------------- */
+
+char *drift_reader_eso_version(struct k8s_http_conn *conn, struct error *err)
+{
+    bool failed = false;
+    char *v = eso_version(conn, &failed, err);
+    if (v == NULL && !failed)
+        error_set(err, "the cluster serves no external-secrets.io API");
+    else if (v == NULL && err->msg[0] == '\0')
+        error_set(err, "/apis/external-secrets.io: no preferred version");
+    return v;
+}

@@ -828,11 +828,16 @@ static int rb_parse_step(struct rb_parser *p, const yaml_node_t *node, size_t id
         if (sc != NULL && strcmp(sc, "none") == 0) {
             s->rollback_none = true;
         } else if (sc != NULL && strcmp(sc, "auto") == 0) {
+            /* set_weights goes back to the weights before the step; scale, cordon, uncordon
+             * and annotate restore the value their intent recorded before the change */
             if (s->action.kind != RUNBOOK_ACTION_SET_WEIGHTS &&
-                s->action.kind != RUNBOOK_ACTION_CORDON) {
+                s->action.kind != RUNBOOK_ACTION_CORDON &&
+                s->action.kind != RUNBOOK_ACTION_UNCORDON &&
+                s->action.kind != RUNBOOK_ACTION_SCALE &&
+                s->action.kind != RUNBOOK_ACTION_ANNOTATE) {
                 rb_error(p, v,
-                         "rollback: 'auto' only undoes set_weights and cordon; write the "
-                         "action that undoes this step");
+                         "rollback: 'auto' undoes set_weights, scale, cordon, uncordon and "
+                         "annotate only; write the action that undoes this step");
                 return -EINVAL;
             }
             s->rollback_auto = true;

@@ -151,7 +151,9 @@ static int log_record(const struct journal_record *rec, void *ctx)
 {
     (void)ctx;
     char *line = journal_format_human(rec);
-    puts(line);
+    char *safe = text_sanitize(line); /* ids and fields may come from anywhere */
+    puts(safe);
+    free(safe);
     free(line);
     return 0;
 }
@@ -281,8 +283,12 @@ struct runner {
     bool renewing;
     pthread_mutex_t lock;
     pthread_cond_t cond;
-    bool stop;        /* guarded by lock: the renewer ends */
-    atomic_bool lost; /* the Lease was taken over or expired under us */
+    bool stop;               /* guarded by lock: the renewer ends */
+    atomic_bool lost;        /* the Lease was taken over or expired under us */
+    struct timespec renewed; /* guarded by lock: CLOCK_MONOTONIC when the last renewal that
+                              * succeeded was sent (or the acquire) */
+    char lost_why[300];      /* guarded by lock: why the Lease is lost */
+    bool lost_noted;         /* main thread only: the loss is printed and journaled */
 };
 
 static const char *run_ua = "cutover-runbook/" CUTOVER_VERSION;
@@ -315,6 +321,69 @@ static void run_progress(const char *target, const char *text, void *ctx)
         run_crash_point("after-apply");
 }
 
+static int run_lease_duration(const struct runner *r)
+{
+    return r->lease.duration_s > 0 ? r->lease.duration_s : K8S_LEASE_DURATION_DEFAULT;
+}
+
+/* True when the last successful renewal is so old that the Lease may have expired in the cluster
+ * (a third of its duration kept as margin for clocks). Called with r->lock held. */
+static bool run_lease_expired_locked(const struct runner *r)
+{
+    struct timespec now;
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    int64_t ms = (int64_t)(now.tv_sec - r->renewed.tv_sec) * 1000 +
+                 (now.tv_nsec - r->renewed.tv_nsec) / 1000000;
+    int d = run_lease_duration(r);
+    return ms >= (int64_t)(d - d / 3.0) * 1000;
+}
+
+/* Whether this driver still holds its Lease: not taken over, and renewed recently enough that it
+ * cannot have expired. Checked right before every mutating call. The first time it is lost, says
+ * so (with what it stops before) and journals a note. */
+static bool run_lease_ok(struct runner *r, const char *before_what)
+{
+    if (r->a.observer)
+        return false;
+    char why[300];
+    XPTHREAD(pthread_mutex_lock(&r->lock));
+    if (!atomic_load(&r->lost) && run_lease_expired_locked(r)) {
+        snprintf(r->lost_why, sizeof r->lost_why, "not renewed for %d s or more (it lasts %d s)",
+                 run_lease_duration(r) * 2 / 3, run_lease_duration(r));
+        atomic_store(&r->lost, true);
+    }
+    bool lost = atomic_load(&r->lost);
+    snprintf(why, sizeof why, "%s", r->lost_why);
+    XPTHREAD(pthread_mutex_unlock(&r->lock));
+    if (!lost)
+        return true;
+    if (!r->lost_noted) {
+        r->lost_noted = true;
+        char sw[300], ns[200], nm[200];
+        text_sanitize_buf(why, sw, sizeof sw);
+        printf("LEASE LOST: the Lease %s/%s is no longer this driver's (%s): stopped before %s; "
+               "nothing more is changed from here\n",
+               text_sanitize_buf(r->rb->lease_ns, ns, sizeof ns),
+               text_sanitize_buf(r->rb->lease_name, nm, sizeof nm), sw, before_what);
+        fflush(stdout);
+        if (r->journal != NULL) {
+            json_object *f = json_object_new_object();
+            json_object_object_add(f, "event", json_object_new_string("lease-lost"));
+            json_object_object_add(f, "detail", json_object_new_string(why));
+            json_object_object_add(f, "stopped_before", json_object_new_string(before_what));
+            char id[200];
+            snprintf(id, sizeof id, "runbook:%s:lease", r->rb->name);
+            struct error err;
+            error_clear(&err);
+            if (journal_append(r->journal, JOURNAL_NOTE, id, f, NULL, &err) != 0)
+                printf("  the journal could not record the loss: %s\n",
+                       text_sanitize_buf(err.msg, sw, sizeof sw));
+            json_object_put(f);
+        }
+    }
+    return false;
+}
+
 static void *run_renew(void *arg)
 {
     struct runner *r = arg;
@@ -341,15 +410,27 @@ static void *run_renew(void *arg)
         memset(&held, 0, sizeof held);
         struct error err;
         error_clear(&err);
+        struct timespec sent;
+        clock_gettime(CLOCK_MONOTONIC, &sent);
         int rr = k8s_lease_renew(c, &r->lease, &held, &err);
-        if (rr == -EBUSY) {
-            atomic_store(&r->lost, true);
-            char b[600];
-            fprintf(stderr, "cutover: %s: stopping\n", error_format(&err, b, sizeof b));
-        } else if (rr < 0) {
-            log_warn("lease renew failed: %s", err.msg);
-        }
+        error_sanitize(&err);
         XPTHREAD(pthread_mutex_lock(&r->lock));
+        if (rr == 0) {
+            r->renewed = sent;
+        } else if (rr == -EBUSY) {
+            snprintf(r->lost_why, sizeof r->lost_why, "%.250s", err.msg);
+            atomic_store(&r->lost, true);
+        } else {
+            log_warn("lease renew failed: %s", err.msg);
+            if (run_lease_expired_locked(r)) {
+                snprintf(r->lost_why, sizeof r->lost_why,
+                         "not renewed for %d s of its %d s (last error: %.200s)",
+                         run_lease_duration(r) * 2 / 3, run_lease_duration(r), err.msg);
+                atomic_store(&r->lost, true);
+            }
+        }
+        if (atomic_load(&r->lost))
+            break; /* a lost Lease is never renewed again: the run stops */
     }
     XPTHREAD(pthread_mutex_unlock(&r->lock));
     k8s_http_conn_free(c);
@@ -529,18 +610,21 @@ static int run_set_weights(struct runner *r, const struct runbook_action *a)
         traffic_snapshot_unref(ts);
         return -1;
     }
+    char sl[600];
     for (size_t i = 0; i < pv->nlines; i++)
-        printf("  | %s\n", pv->lines[i]);
+        printf("  | %s\n", text_sanitize_buf(pv->lines[i], sl, sizeof sl));
     fflush(stdout);
     if (!run_confirm(r, pv->confirm_prompt, pv->confirm_by_name ? pv->cfg.name : "y", true)) {
         printf("  not confirmed: nothing changed\n");
-    } else if (atomic_load(&r->lost)) {
-        printf("  the Lease was lost: nothing changed\n");
+    } else if (!run_lease_ok(r, "the traffic change")) {
+        printf("  nothing changed\n");
     } else {
         struct traffic_outcome out;
         memset(&out, 0, sizeof out);
         rc = traffic_change_execute(r->tc, r->prov[ti], pv, NULL, &out, &err);
-        printf("  %s\n", out.text ? out.text : traffic_outcome_status_name(out.status));
+        printf("  %s\n",
+               text_sanitize_buf(out.text ? out.text : traffic_outcome_status_name(out.status), sl,
+                                 sizeof sl));
         traffic_outcome_fini(&out);
     }
     traffic_preview_free(pv);
@@ -568,21 +652,27 @@ static int mbody_add(void *arg, const char *buf, size_t len)
 }
 /* ---- Kubernetes actions: scale, cordon, uncordon, restart, annotate, refresh_secret ---------- */
 
-/* What a Kubernetes action changes: one merge patch on one object, and the field (a path of
- * keys) whose value shows that it is in place. */
+/* What a Kubernetes action changes: one merge patch on one object, setting one field (a path of
+ * keys) to want; before is the value read first (what a rollback restores). */
 struct k8s_act {
+    enum runbook_cluster cluster;
     char *path;
-    json_object *patch;
-    json_object *field; /* array of keys */
-    json_object *want;  /* the field's value once applied */
+    char *name;          /* the object's name: what a confirmation by name types */
+    bool by_name;        /* scale to 0, cordon: confirmed by typing the object's name */
+    bool rollback;       /* undoes an earlier action of the step */
+    char describe[300];  /* for the journal and the preview */
+    json_object *field;  /* array of keys */
+    json_object *want;   /* the field's value once applied (NULL: absent) */
+    json_object *before; /* read before the change (NULL: absent) */
 };
 
 static void k8s_act_fini(struct k8s_act *k)
 {
     free(k->path);
-    json_object_put(k->patch);
+    free(k->name);
     json_object_put(k->field);
     json_object_put(k->want);
+    json_object_put(k->before);
     memset(k, 0, sizeof *k);
 }
 
@@ -593,19 +683,41 @@ static const char *k8s_act_plural(const char *kind)
                                             : "deployments";
 }
 
-/* Nests value under keys[0..n) into a new object tree. */
-static json_object *k8s_act_nest(const char *const *keys, size_t n, json_object *value)
+/* A value as compact JSON ("null" for absent); valid while v lives. */
+static const char *k8s_act_str(json_object *v)
 {
-    json_object *v = value;
-    for (size_t i = n; i-- > 0;) {
+    return json_object_to_json_string_ext(v, JSON_C_TO_STRING_PLAIN);
+}
+
+static bool k8s_act_same(json_object *a, json_object *b)
+{
+    return strcmp(k8s_act_str(a), k8s_act_str(b)) == 0;
+}
+
+/* The merge patch that sets field to value (null removes it). */
+static json_object *k8s_act_patch(json_object *field, json_object *value)
+{
+    json_object *v = json_object_get(value);
+    for (size_t i = json_object_array_length(field); i-- > 0;) {
         json_object *o = json_object_new_object();
-        json_object_object_add(o, keys[i], v);
+        json_object_object_add(o, json_object_get_string(json_object_array_get_idx(field, i)), v);
         v = o;
     }
     return v;
 }
 
-static void k8s_act_build(const struct runbook_action *a, struct k8s_act *k)
+/* The field as dotted text ("spec.replicas"). */
+static void k8s_act_field_text(json_object *field, char *buf, size_t len)
+{
+    size_t off = 0;
+    buf[0] = '\0';
+    for (size_t i = 0; i < json_object_array_length(field) && off < len; i++)
+        off += (size_t)snprintf(buf + off, len - off, "%s%s", i ? "." : "",
+                                json_object_get_string(json_object_array_get_idx(field, i)));
+}
+
+static int k8s_act_build(struct k8s_http_conn *c, const struct runbook_action *a, struct k8s_act *k,
+                         struct error *err)
 {
     memset(k, 0, sizeof *k);
     const char *keys[5];
@@ -615,18 +727,23 @@ static void k8s_act_build(const struct runbook_action *a, struct k8s_act *k)
     struct tm tm;
     gmtime_r(&now, &tm);
     strftime(stamp, sizeof stamp, "%Y-%m-%dT%H:%M:%SZ", &tm);
+    k->cluster = a->cluster;
+    k->name = xstrdup(a->name ? a->name : "");
+    runbook_action_describe(a, k->describe, sizeof k->describe);
     switch (a->kind) {
     case RUNBOOK_ACTION_SCALE:
         k->path = xasprintf("/apis/apps/v1/namespaces/%s/%s/%s", a->ns, k8s_act_plural(a->res_kind),
                             a->name);
         keys[n++] = "spec", keys[n++] = "replicas";
         k->want = json_object_new_int(a->replicas);
+        k->by_name = a->replicas == 0;
         break;
     case RUNBOOK_ACTION_CORDON:
     case RUNBOOK_ACTION_UNCORDON:
         k->path = xasprintf("/api/v1/nodes/%s", a->name);
         keys[n++] = "spec", keys[n++] = "unschedulable";
         k->want = json_object_new_boolean(a->kind == RUNBOOK_ACTION_CORDON);
+        k->by_name = a->kind == RUNBOOK_ACTION_CORDON;
         break;
     case RUNBOOK_ACTION_RESTART:
         k->path = xasprintf("/apis/apps/v1/namespaces/%s/%s/%s", a->ns, k8s_act_plural(a->res_kind),
@@ -641,19 +758,26 @@ static void k8s_act_build(const struct runbook_action *a, struct k8s_act *k)
         keys[n++] = "metadata", keys[n++] = "annotations", keys[n++] = a->key;
         k->want = json_object_new_string(a->value);
         break;
-    case RUNBOOK_ACTION_REFRESH_SECRET:
-        k->path = xasprintf("/apis/external-secrets.io/v1beta1/namespaces/%s/externalsecrets/%s",
+    case RUNBOOK_ACTION_REFRESH_SECRET: {
+        /* the version the cluster serves (v1 on recent ESO releases), as the drift reader finds */
+        char *ver = drift_reader_eso_version(c, err);
+        if (ver == NULL)
+            return -1;
+        k->path = xasprintf("/apis/external-secrets.io/%s/namespaces/%s/externalsecrets/%s", ver,
                             a->ns, a->name);
+        free(ver);
         keys[n++] = "metadata", keys[n++] = "annotations", keys[n++] = "force-sync";
         k->want = json_object_new_string(stamp);
         break;
+    }
     default:
-        return;
+        error_set(err, "not a Kubernetes action");
+        return -1;
     }
     k->field = json_object_new_array();
     for (size_t i = 0; i < n; i++)
         json_object_array_add(k->field, json_object_new_string(keys[i]));
-    k->patch = k8s_act_nest(keys, n, json_object_get(k->want));
+    return 0;
 }
 
 /* The connection to the action's cluster. */
@@ -672,9 +796,10 @@ static struct k8s_http_conn *k8s_act_conn(struct runner *r, enum runbook_cluster
     return r->src_conn;
 }
 
-/* Reads the object at path and whether field equals want: 1 yes, 0 no, -1 unreadable. */
-static int k8s_act_check(struct k8s_http_conn *c, const char *path, json_object *field,
-                         json_object *want, char *why, size_t len)
+/* Reads field of the object at path into *out (a new reference; NULL when absent). Returns 0, or
+ * -1 with why set when the object cannot be read. */
+static int k8s_act_get(struct k8s_http_conn *c, const char *path, json_object *field,
+                       json_object **out, char *why, size_t len)
 {
     struct k8s_http_req req = {.path = path, .timeout_s = 30};
     struct mbody body = {0};
@@ -683,6 +808,7 @@ static int k8s_act_check(struct k8s_http_conn *c, const char *path, json_object 
     struct k8s_http_resp resp;
     struct error err;
     error_clear(&err);
+    *out = NULL;
     if (k8s_http_do(c, &req, &resp, &err) != 0) {
         snprintf(why, len, "%s", err.msg);
         free(body.d);
@@ -690,6 +816,10 @@ static int k8s_act_check(struct k8s_http_conn *c, const char *path, json_object 
     }
     json_object *o = body.d ? json_tokener_parse(body.d) : NULL;
     free(body.d);
+    if (o == NULL) {
+        snprintf(why, len, "%s: the answer is not JSON", path);
+        return -1;
+    }
     json_object *v = o;
     for (size_t i = 0; v != NULL && i < json_object_array_length(field); i++) {
         json_object *next = NULL;
@@ -698,17 +828,157 @@ static int k8s_act_check(struct k8s_http_conn *c, const char *path, json_object 
                 ? next
                 : NULL;
     }
-    const char *got = v ? json_object_to_json_string_ext(v, JSON_C_TO_STRING_PLAIN) : "null";
-    const char *w = json_object_to_json_string_ext(want, JSON_C_TO_STRING_PLAIN);
-    int eq = strcmp(got, w) == 0;
-    snprintf(why, len, "%s is %s (wanted %s)", path, got, w);
+    *out = json_object_get(v);
     json_object_put(o);
+    return 0;
+}
+
+/* Reads the object at path and whether field equals want: 1 yes, 0 no, -1 unreadable. */
+static int k8s_act_check(struct k8s_http_conn *c, const char *path, json_object *field,
+                         json_object *want, char *why, size_t len)
+{
+    json_object *got = NULL;
+    if (k8s_act_get(c, path, field, &got, why, len) != 0)
+        return -1;
+    int eq = k8s_act_same(got, want);
+    snprintf(why, len, "%s is %s (wanted %s)", path, k8s_act_str(got), k8s_act_str(want));
+    json_object_put(got);
     return eq;
 }
 
-/* Carries out a Kubernetes action: intent journaled, merge patch, read back, result journaled.
- * Returns 0 when the read-back shows it in place. */
-static int run_k8s_action(struct runner *r, size_t step, const struct runbook_action *a)
+/* Journals a result for id; a failure is printed (the operator must know the record is
+ * missing) and returns -1. */
+static int k8s_act_result(struct runner *r, const char *id, const char *outcome, const char *detail,
+                          json_object *before)
+{
+    json_object *res = json_object_new_object();
+    json_object_object_add(res, "outcome", json_object_new_string(outcome));
+    json_object_object_add(res, "detail", json_object_new_string(detail));
+    if (before != NULL)
+        json_object_object_add(res, "before", json_object_get(before));
+    struct error err;
+    error_clear(&err);
+    int rc = journal_append(r->journal, JOURNAL_RESULT, id, res, NULL, &err);
+    json_object_put(res);
+    if (rc != 0) {
+        char safe[600];
+        printf("  the journal could not record the result (%s): %s; the step is not done\n",
+               outcome, text_sanitize_buf(err.msg, safe, sizeof safe));
+        return -1;
+    }
+    return 0;
+}
+
+static bool run_lease_ok(struct runner *r, const char *before_what);
+
+/* Carries out k: the field read first (before), the preview before -> after, the confirmation,
+ * the intent (with before) journaled, the Lease checked, the merge patch, the read-back, the
+ * result journaled. Returns 0 when the read-back shows it in place (or nothing had to change). */
+static int run_k8s_apply(struct runner *r, size_t step, struct k8s_act *k)
+{
+    char why[600], safe[700], ftext[200], p1[300], p2[300], id[200];
+    if (!run_lease_ok(r, "reading the object"))
+        return -1;
+    struct k8s_http_conn *c = k8s_act_conn(r, k->cluster);
+    if (c == NULL) {
+        printf("  no client for the %s cluster\n", runbook_cluster_name(k->cluster));
+        return -1;
+    }
+    json_object_put(k->before);
+    k->before = NULL;
+    if (k8s_act_get(c, k->path, k->field, &k->before, why, sizeof why) != 0) {
+        printf("  %s cannot be read, nothing changed: %s\n",
+               text_sanitize_buf(k->path, p1, sizeof p1),
+               text_sanitize_buf(why, safe, sizeof safe));
+        return -1;
+    }
+    k8s_act_field_text(k->field, ftext, sizeof ftext);
+    printf("  | PATCH %s (%s cluster)\n", text_sanitize_buf(k->path, p1, sizeof p1),
+           runbook_cluster_name(k->cluster));
+    printf("  | %s: %s -> %s\n", text_sanitize_buf(ftext, safe, sizeof safe),
+           text_sanitize_buf(k8s_act_str(k->before), p2, sizeof p2),
+           text_sanitize_buf(k8s_act_str(k->want), p1, sizeof p1));
+    fflush(stdout);
+    snprintf(id, sizeof id, "runbook:%s:step:%zu:action:%llu", r->rb->name, step + 1,
+             (unsigned long long)journal_next_seq(r->journal));
+    json_object *f = json_object_new_object();
+    json_object_object_add(f, "action", json_object_new_string(k->describe));
+    json_object_object_add(f, "cluster", json_object_new_string(runbook_cluster_name(k->cluster)));
+    json_object_object_add(f, "path", json_object_new_string(k->path));
+    json_object_object_add(f, "field", json_object_get(k->field));
+    json_object_object_add(f, "before", json_object_get(k->before));
+    json_object_object_add(f, "want", json_object_get(k->want));
+    if (k->rollback)
+        json_object_object_add(f, "rollback", json_object_new_boolean(true));
+    struct error err;
+    error_clear(&err);
+    if (k8s_act_same(k->before, k->want)) {
+        /* nothing to change: recorded (before == want, so a rollback restores nothing) */
+        printf("  already %s: nothing to change\n",
+               text_sanitize_buf(k8s_act_str(k->want), p1, sizeof p1));
+        json_object_object_add(f, "unchanged", json_object_new_boolean(true));
+        int rc = journal_append(r->journal, JOURNAL_INTENT, id, f, NULL, &err);
+        json_object_put(f);
+        if (rc != 0) {
+            printf("  the journal cannot record the intent: %s\n",
+                   text_sanitize_buf(err.msg, safe, sizeof safe));
+            return -1;
+        }
+        rc = k8s_act_result(r, id, "done", "already in place; nothing sent", k->before);
+        run_mirror(r);
+        return rc;
+    }
+    char prompt[400];
+    if (k->by_name)
+        snprintf(prompt, sizeof prompt, "  type %s to apply",
+                 text_sanitize_buf(k->name, p1, sizeof p1));
+    else
+        snprintf(prompt, sizeof prompt, "  apply? type y");
+    if (!run_confirm(r, prompt, k->by_name ? k->name : "y", true)) {
+        printf("  not confirmed: nothing changed\n");
+        json_object_put(f);
+        return -1;
+    }
+    run_crash_point("before-intent");
+    int rc = journal_append(r->journal, JOURNAL_INTENT, id, f, NULL, &err);
+    json_object_put(f);
+    if (rc != 0) {
+        printf("  the journal cannot record the intent: %s\n",
+               text_sanitize_buf(err.msg, safe, sizeof safe));
+        return -1;
+    }
+    run_crash_point("after-intent");
+    if (!run_lease_ok(r, "the PATCH")) {
+        k8s_act_result(r, id, "not-applied", "the Lease was lost before the call", NULL);
+        return -1;
+    }
+    json_object *patch = k8s_act_patch(k->field, k->want);
+    struct k8s_http_req req = {
+        .method = "PATCH",
+        .path = k->path,
+        .body = json_object_to_json_string_ext(patch, JSON_C_TO_STRING_PLAIN),
+        .content_type = "application/merge-patch+json",
+        .timeout_s = 30,
+    };
+    struct k8s_http_resp resp;
+    error_clear(&err);
+    int prc = k8s_http_do(c, &req, &resp, &err);
+    json_object_put(patch);
+    run_crash_point("after-apply");
+    int in_place = k8s_act_check(c, k->path, k->field, k->want, why, sizeof why);
+    const char *outcome = in_place == 1               ? "done"
+                          : prc != 0 && in_place == 0 ? "failed-nothing-changed"
+                                                      : "unknown";
+    const char *detail = prc != 0 ? err.msg : why;
+    rc = k8s_act_result(r, id, outcome, detail, NULL);
+    printf("  %s: %s\n", outcome, text_sanitize_buf(detail, safe, sizeof safe));
+    run_mirror(r);
+    return in_place == 1 && rc == 0 ? 0 : -1;
+}
+
+/* Carries out a runbook Kubernetes action (see run_k8s_apply). */
+static int run_k8s_action(struct runner *r, size_t step, const struct runbook_action *a,
+                          bool rollback)
 {
     struct k8s_http_conn *c = k8s_act_conn(r, a->cluster);
     if (c == NULL) {
@@ -716,56 +986,99 @@ static int run_k8s_action(struct runner *r, size_t step, const struct runbook_ac
         return -1;
     }
     struct k8s_act k;
-    k8s_act_build(a, &k);
-    char id[200], d[300], why[600];
-    snprintf(id, sizeof id, "runbook:%s:step:%zu:action:%llu", r->rb->name, step + 1,
-             (unsigned long long)journal_next_seq(r->journal));
-    json_object *f = json_object_new_object();
-    json_object_object_add(f, "action", json_object_new_string(runbook_action_kind_name(a->kind)));
-    json_object_object_add(f, "cluster", json_object_new_string(runbook_cluster_name(a->cluster)));
-    json_object_object_add(f, "path", json_object_new_string(k.path));
-    json_object_object_add(f, "field", json_object_get(k.field));
-    json_object_object_add(f, "want", json_object_get(k.want));
-    json_object_object_add(f, "describe",
-                           json_object_new_string(runbook_action_describe(a, d, sizeof d)));
     struct error err;
     error_clear(&err);
-    run_crash_point("before-intent");
-    int rc = journal_append(r->journal, JOURNAL_INTENT, id, f, NULL, &err);
-    json_object_put(f);
-    if (rc != 0) {
-        printf("  the journal cannot record the intent: %s\n", err.msg);
+    if (k8s_act_build(c, a, &k, &err) != 0) {
+        char safe[600];
+        printf("  %s: %s\n", runbook_action_kind_name(a->kind),
+               text_sanitize_buf(err.msg, safe, sizeof safe));
         k8s_act_fini(&k);
         return -1;
     }
-    run_crash_point("after-intent");
-    struct k8s_http_req req = {
-        .method = "PATCH",
-        .path = k.path,
-        .body = json_object_to_json_string_ext(k.patch, JSON_C_TO_STRING_PLAIN),
-        .content_type = "application/merge-patch+json",
-        .timeout_s = 30,
-    };
-    struct k8s_http_resp resp;
-    error_clear(&err);
-    int prc = k8s_http_do(c, &req, &resp, &err);
-    run_crash_point("after-apply");
-    int in_place = k8s_act_check(c, k.path, k.field, k.want, why, sizeof why);
-    const char *outcome = in_place == 1               ? "done"
-                          : prc != 0 && in_place == 0 ? "failed-nothing-changed"
-                                                      : "unknown";
-    json_object *res = json_object_new_object();
-    json_object_object_add(res, "outcome", json_object_new_string(outcome));
-    json_object_object_add(res, "detail", json_object_new_string(prc != 0 ? err.msg : why));
-    struct error e2;
-    error_clear(&e2);
-    journal_append(r->journal, JOURNAL_RESULT, id, res, NULL, &e2);
-    json_object_put(res);
-    char safe[700];
-    printf("  %s: %s\n", outcome, text_sanitize_buf(prc != 0 ? err.msg : why, safe, sizeof safe));
+    k.rollback = rollback;
+    int rc = run_k8s_apply(r, step, &k);
     k8s_act_fini(&k);
-    run_mirror(r);
-    return in_place == 1 ? 0 : -1;
+    return rc;
+}
+
+/* The step's last forward Kubernetes action in the journal: its intent and the outcome. */
+struct last_act {
+    char prefix[200];
+    char id[200];
+    json_object *intent; /* owned */
+    char outcome[64];
+};
+
+static int last_act_record(const struct journal_record *rec, void *arg)
+{
+    struct last_act *l = arg;
+    if (strncmp(rec->id, l->prefix, strlen(l->prefix)) != 0 || rec->fields == NULL)
+        return 0;
+    json_object *v = NULL;
+    if (rec->kind == JOURNAL_INTENT) {
+        if (json_object_object_get_ex(rec->fields, "rollback", &v) && json_object_get_boolean(v))
+            return 0;
+        json_object_put(l->intent);
+        l->intent = json_object_get(rec->fields);
+        snprintf(l->id, sizeof l->id, "%s", rec->id);
+        l->outcome[0] = '\0';
+    } else if (rec->kind == JOURNAL_RESULT && strcmp(rec->id, l->id) == 0 &&
+               json_object_object_get_ex(rec->fields, "outcome", &v)) {
+        snprintf(l->outcome, sizeof l->outcome, "%s", json_object_get_string(v));
+    }
+    return 0;
+}
+
+/* Rolls the step's Kubernetes action back to the before value its intent recorded. */
+static int run_k8s_restore(struct runner *r, size_t step)
+{
+    struct last_act l;
+    memset(&l, 0, sizeof l);
+    snprintf(l.prefix, sizeof l.prefix, "runbook:%s:step:%zu:action:", r->rb->name, step + 1);
+    struct error err;
+    error_clear(&err);
+    journal_read(r->journal_path, last_act_record, NULL, &l, NULL, &err);
+    json_object *path = NULL, *field = NULL, *before = NULL, *cl = NULL, *unchanged = NULL;
+    int rc = -1;
+    if (l.intent == NULL) {
+        printf("  the journal records no action of step %zu: nothing to undo\n", step + 1);
+    } else if (strcmp(l.outcome, "failed-nothing-changed") == 0 ||
+               strcmp(l.outcome, "not-applied") == 0) {
+        printf("  the step's action changed nothing (%s): nothing to undo\n", l.outcome);
+        rc = 0;
+    } else if (json_object_object_get_ex(l.intent, "unchanged", &unchanged) &&
+               json_object_get_boolean(unchanged)) {
+        printf("  the step found its field already in place and changed nothing: nothing to "
+               "undo\n");
+        rc = 0;
+    } else if (!json_object_object_get_ex(l.intent, "path", &path) ||
+               !json_object_object_get_ex(l.intent, "field", &field) ||
+               !json_object_is_type(field, json_type_array) ||
+               !json_object_object_get_ex(l.intent, "before", &before)) {
+        printf("  the journal's intent records no before value: write the step's rollback\n");
+    } else {
+        json_object_object_get_ex(l.intent, "cluster", &cl);
+        struct k8s_act k;
+        memset(&k, 0, sizeof k);
+        k.cluster = cl != NULL && strcmp(json_object_get_string(cl), "source") == 0
+                        ? RUNBOOK_SOURCE
+                        : RUNBOOK_TARGET;
+        k.path = xstrdup(json_object_get_string(path));
+        const char *slash = strrchr(k.path, '/');
+        k.name = xstrdup(slash ? slash + 1 : k.path);
+        k.field = json_object_get(field);
+        k.want = json_object_get(before);
+        k.rollback = true;
+        k.by_name = false;
+        char ft[200];
+        k8s_act_field_text(field, ft, sizeof ft);
+        snprintf(k.describe, sizeof k.describe, "restore %s of %s to %s", ft, k.path,
+                 k8s_act_str(before));
+        rc = run_k8s_apply(r, step, &k);
+        k8s_act_fini(&k);
+    }
+    json_object_put(l.intent);
+    return rc;
 }
 
 /* Resume of a Kubernetes action intent: the object is read; its field decides. */
@@ -774,6 +1087,8 @@ static int run_resume_k8s(struct runner *r, const struct journal_pending *p)
     json_object *f = json_tokener_parse(p->fields_json);
     json_object *path = NULL, *field = NULL, *want = NULL, *cl = NULL;
     int rc = -1;
+    char sid[300], safe[700];
+    text_sanitize_buf(p->id, sid, sizeof sid);
     if (f != NULL && json_object_object_get_ex(f, "path", &path) &&
         json_object_object_get_ex(f, "field", &field) &&
         json_object_object_get_ex(f, "want", &want) &&
@@ -781,7 +1096,7 @@ static int run_resume_k8s(struct runner *r, const struct journal_pending *p)
         json_object_object_get_ex(f, "cluster", &cl);
         bool src = cl != NULL && strcmp(json_object_get_string(cl), "source") == 0;
         struct k8s_http_conn *c = k8s_act_conn(r, src ? RUNBOOK_SOURCE : RUNBOOK_TARGET);
-        char why[600];
+        char why[600] = "no client for its cluster";
         int in_place =
             c ? k8s_act_check(c, json_object_get_string(path), field, want, why, sizeof why) : -1;
         if (in_place >= 0) {
@@ -794,13 +1109,20 @@ static int run_resume_k8s(struct runner *r, const struct journal_pending *p)
             error_clear(&err);
             rc = journal_append(r->journal, JOURNAL_RESULT, p->id, res, NULL, &err);
             json_object_put(res);
-            char safe[700];
-            printf("resume: %s %s: %s\n", p->id,
+            if (rc != 0)
+                printf("resume: the journal could not record the result of %s: %s\n", sid,
+                       text_sanitize_buf(err.msg, safe, sizeof safe));
+            printf("resume: %s %s: %s\n", sid,
                    in_place ? "applied before crash, confirmed by read-back" : "not applied",
                    text_sanitize_buf(why, safe, sizeof safe));
         } else {
-            printf("resume: %s cannot be checked now: %s\n", p->id, why);
+            printf("resume: %s cannot be checked now: %s\n", sid,
+                   text_sanitize_buf(why, safe, sizeof safe));
         }
+    } else {
+        printf("resume: intent %s (journal line %d) is not an action this runbook knows: check it "
+               "by hand\n",
+               sid, p->line);
     }
     json_object_put(f);
     return rc;
@@ -861,17 +1183,22 @@ static int run_resume(struct runner *r)
         error_clear(&err);
         if (ti < 0 || r->prov[ti] == NULL ||
             r->prov[ti]->ops->read(r->prov[ti], &fresh, &err) != 0) {
-            printf("resume: %s cannot be read now (%s): intent %s left pending\n", target, err.msg,
-                   p[i].id);
+            char st[200], se[600], sid[200];
+            printf("resume: %s cannot be read now (%s): intent %s left pending\n",
+                   text_sanitize_buf(target, st, sizeof st),
+                   text_sanitize_buf(err.msg, se, sizeof se),
+                   text_sanitize_buf(p[i].id, sid, sizeof sid));
             rc = -1;
         } else {
             struct traffic_resume res;
             memset(&res, 0, sizeof res);
+            char sid[200], sx[800];
             if (traffic_change_resume(r->tc, &p[i], &fresh, NULL, &res, &err) != 0) {
-                printf("resume: %s: %s\n", p[i].id, error_format(&err, b, sizeof b));
+                printf("resume: %s: %s\n", text_sanitize_buf(p[i].id, sid, sizeof sid),
+                       text_sanitize_buf(error_format(&err, b, sizeof b), sx, sizeof sx));
                 rc = -1;
             } else {
-                printf("resume: %s\n", res.text);
+                printf("resume: %s\n", text_sanitize_buf(res.text, sx, sizeof sx));
                 traffic_resume_fini(&res);
             }
         }
@@ -983,13 +1310,13 @@ static int run_step(struct runner *r, size_t step, enum runbook_step_state was)
         }
         if (s->action.kind != RUNBOOK_ACTION_NONE) {
             char d[300];
-            if (atomic_load(&r->lost))
+            if (!run_lease_ok(r, "the step's action"))
                 return -1;
             if (run_state(r, step, RUNBOOK_STEP_RUNNING,
                           runbook_action_describe(&s->action, d, sizeof d)) < 0)
                 return -1;
             if (s->action.kind != RUNBOOK_ACTION_SET_WEIGHTS) {
-                if (run_k8s_action(r, step, &s->action) != 0) {
+                if (run_k8s_action(r, step, &s->action, false) != 0) {
                     run_state(r, step, RUNBOOK_STEP_FAILED, "the action did not complete");
                     return -1;
                 }
@@ -1017,11 +1344,11 @@ static int run_step(struct runner *r, size_t step, enum runbook_step_state was)
                 return -1;
             }
             clock_gettime(CLOCK_MONOTONIC, &now);
-            if (now.tv_sec - t0.tv_sec >= s->soak_s || atomic_load(&r->lost))
+            if (now.tv_sec - t0.tv_sec >= s->soak_s || !run_lease_ok(r, "the end of the soak"))
                 break;
             run_sleep_ms(500);
         }
-        if (atomic_load(&r->lost))
+        if (!run_lease_ok(r, "the end of the soak"))
             return -1;
     }
     return run_state(r, step, RUNBOOK_STEP_DONE, NULL);
@@ -1041,7 +1368,9 @@ static int follow_record(const struct journal_record *rec, void *arg)
     runbook_progress_apply(c->p, c->rb, rec);
     if (rec->seq > c->printed) {
         char *line = journal_format_human(rec);
-        printf("  journal %s\n", line);
+        char *safe = text_sanitize(line); /* the mirror is anyone's ConfigMap */
+        printf("  journal %s\n", safe);
+        free(safe);
         free(line);
         c->printed = rec->seq;
     }
@@ -1116,34 +1445,41 @@ static int runbook_follow(struct runner *r)
 }
 
 /* Undoes step (0-based): its rollback action, or for `rollback: auto` the weights before the step
- * (set_weights) or an uncordon (cordon). Journals rolled-back. Returns 0 when done. */
+ * (set_weights) or the before value the action's intent recorded (Kubernetes actions). Checks the
+ * Lease first (and again before each call). Journals rolled-back. Returns 0 when done. */
 static int run_rollback(struct runner *r, size_t step)
 {
     const struct runbook_step *s = &r->rb->steps[step];
     char t[256], d[300];
     printf("== roll back step %zu/%zu: %s\n", step + 1, r->rb->nsteps,
            text_sanitize_buf(s->title, t, sizeof t));
+    if (!run_lease_ok(r, "the rollback"))
+        return -1;
     struct runbook_action a;
     memset(&a, 0, sizeof a);
+    bool restore = false;
     if (s->rollback.kind != RUNBOOK_ACTION_NONE) {
         a = s->rollback;
     } else if (s->rollback_auto && s->action.kind == RUNBOOK_ACTION_SET_WEIGHTS) {
         a = s->action;
         a.percent = runbook_percent_before(r->rb, step, s->action.target);
-    } else if (s->rollback_auto && s->action.kind == RUNBOOK_ACTION_CORDON) {
-        a = s->action;
-        a.kind = RUNBOOK_ACTION_UNCORDON;
+    } else if (s->rollback_auto && s->action.kind != RUNBOOK_ACTION_NONE) {
+        restore = true;
+        snprintf(d, sizeof d, "restore what %s changed", runbook_action_kind_name(s->action.kind));
     } else {
         printf("  step %zu has nothing that undoes it%s\n", step + 1,
                s->rollback_none ? " (rollback: none)" : "");
         return -1;
     }
-    if (run_state(r, step, RUNBOOK_STEP_RUNNING, runbook_action_describe(&a, d, sizeof d)) < 0)
+    if (run_state(r, step, RUNBOOK_STEP_RUNNING,
+                  restore ? d : runbook_action_describe(&a, d, sizeof d)) < 0)
         return -1;
-    int rc =
-        a.kind == RUNBOOK_ACTION_SET_WEIGHTS ? run_set_weights(r, &a) : run_k8s_action(r, step, &a);
+    int rc = restore                                ? run_k8s_restore(r, step)
+             : a.kind == RUNBOOK_ACTION_SET_WEIGHTS ? run_set_weights(r, &a)
+                                                    : run_k8s_action(r, step, &a, true);
     if (rc != 0) {
-        run_state(r, step, RUNBOOK_STEP_FAILED, "the rollback did not complete");
+        if (run_lease_ok(r, "recording the failed rollback"))
+            run_state(r, step, RUNBOOK_STEP_FAILED, "the rollback did not complete");
         return -1;
     }
     return run_state(r, step, RUNBOOK_STEP_ROLLED_BACK, NULL);
@@ -1301,11 +1637,14 @@ static int runbook_run(int argc, char **argv)
     const char *ld = getenv("CUTOVER_LEASE_SECONDS");
     if (ld != NULL)
         r.lease.duration_s = atoi(ld);
+    clock_gettime(CLOCK_MONOTONIC, &r.renewed);
     int lrc = k8s_lease_acquire(r.conn, &r.lease, false, &r.held, &err);
     if (lrc == -ESTALE) {
-        printf("%s\n", err.msg);
-        if (r.a.takeover || run_confirm(&r, "take over? type yes", "yes", false))
+        printf("%s\n", text_sanitize_buf(err.msg, b, sizeof b));
+        if (r.a.takeover || run_confirm(&r, "take over? type yes", "yes", false)) {
+            clock_gettime(CLOCK_MONOTONIC, &r.renewed);
             lrc = k8s_lease_acquire(r.conn, &r.lease, true, &r.held, &err);
+        }
     }
     if (lrc != 0) {
         fprintf(stderr, "cutover: %s\n", error_format(&err, b, sizeof b));
@@ -1388,7 +1727,7 @@ static int runbook_run(int argc, char **argv)
     for (size_t i = cur; i < r.rb->nsteps; i++) {
         if (r.a.steps > 0 && ran >= r.a.steps)
             break;
-        if (atomic_load(&r.lost)) {
+        if (!run_lease_ok(&r, "the next step")) {
             code = 3;
             break;
         }

@@ -88,4 +88,8 @@ struct drift_snapshot *drift_reader_get(struct drift_reader *r);
 /* Stops the thread, waits, frees. NULL does nothing. */
 void drift_reader_stop(struct drift_reader *r);
 
+/* The version conn's cluster serves for external-secrets.io ("v1", "v1beta1"; free it), or NULL
+ * with err set when it serves none or cannot be asked. Added for the runbook's refresh_secret. */
+char *drift_reader_eso_version(struct k8s_http_conn *conn, struct error *err);
+
 #endif
