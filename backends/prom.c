@@ -214,11 +214,12 @@ int prom_query_sum(const char *base_url, const char *promql, int timeout_ms, dou
     }
     struct error e2;
     error_clear(&e2);
-    if (status < 200 || status > 299) {
+    int sum = prom_sum(root, out, &e2);
+    if (sum == 0 && (status < 200 || status > 299)) {
         /* "status":"success" under a non-2xx (a proxy's cached page, say) is not data */
         *out = -1;
         error_set(err, "prometheus %s: HTTP %ld: not a successful answer", ubuf, status);
-    } else if (prom_sum(root, out, &e2) == 0) {
+    } else if (sum == 0) {
         rc = 0;
     } else {
         *out = -1;
