@@ -415,15 +415,8 @@ static int alb_apply(struct traffic_provider *p, const struct traffic_weights *t
     int rc = aws_query(a->client, call, ELB_VERSION, ps.v, ps.n, &resp, err);
     params_fini(&ps);
     if (rc < 0) {
-        res->sent = !resp.refused;
-        if (resp.refused)
-            res->detail = xstrdup("refused: observer mode (nothing sent)");
-        else if (resp.transport_error)
-            res->detail = xasprintf("outcome unknown (not resent): %s", err->msg);
-        else
-            res->detail = xasprintf("rejected: %s", err->msg);
+        traffic_provider_aws_failed(p, &resp, res, err);
         aws_response_fini(&resp);
-        traffic_provider_err_target(err, p);
         return -1;
     }
     aws_response_fini(&resp);

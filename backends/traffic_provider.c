@@ -98,3 +98,17 @@ int traffic_provider_aws_client(const struct traffic_target_cfg *cfg,
     };
     return aws_client_new(&o, out, err);
 }
+
+int traffic_provider_aws_failed(const struct traffic_provider *p, const struct aws_response *resp,
+                                struct traffic_apply_result *res, struct error *err)
+{
+    res->sent = !resp->refused;
+    if (resp->refused)
+        res->detail = xstrdup("refused: observer mode (nothing sent)");
+    else if (resp->transport_error)
+        res->detail = xasprintf("outcome unknown (not resent): %s", err->msg);
+    else
+        res->detail = xasprintf("rejected: %s", err->msg);
+    traffic_provider_err_target(err, p);
+    return -1;
+}

@@ -471,15 +471,8 @@ static int r53_apply(struct traffic_provider *p, const struct traffic_weights *t
     free(body);
     free(path);
     if (rc < 0) {
-        res->sent = !resp.refused;
-        if (resp.refused)
-            res->detail = xasprintf("refused: observer mode (nothing sent)");
-        else if (resp.transport_error)
-            res->detail = xasprintf("outcome unknown (not resent): %s", err->msg);
-        else
-            res->detail = xasprintf("rejected: %s", err->msg);
+        traffic_provider_aws_failed(p, &resp, res, err);
         aws_response_fini(&resp);
-        traffic_provider_err_target(err, p);
         return -1;
     }
     res->sent = true;

@@ -103,6 +103,13 @@ struct aws_client;
 int traffic_provider_aws_client(const struct traffic_target_cfg *cfg,
                                 const struct traffic_provider_env *env, const char *service,
                                 struct aws_client **out, struct error *err);
+struct aws_response;
+/* For the AWS providers' apply after a change call failed (added by dedupe): res->sent unless
+ * the client refused to send it, res->detail "refused: observer mode (nothing sent)", "outcome
+ * unknown (not resent): <err>" (no answer) or "rejected: <err>"; err prefixed with the target.
+ * Returns -1. */
+int traffic_provider_aws_failed(const struct traffic_provider *p, const struct aws_response *resp,
+                                struct traffic_apply_result *res, struct error *err);
 
 /* Observed split: Prometheus's instant query API (GET /api/v1/query?query=...). The sum of the
  * result vector's values into *out; an empty vector is 0. Read-only by nature. */
