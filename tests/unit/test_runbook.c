@@ -82,6 +82,10 @@ static const struct broken broken[] = {
      HEAD "steps:\n  - title: a\n    rollback: {do: cordon, "
           "node: n}\n",
      6, 15, "rollback: the step has no action to undo"},
+    {"rollback auto on a restart",
+     HEAD "steps:\n  - title: a\n    action: {do: restart, workload: Deployment/shop/api}\n"
+          "    rollback: auto\n",
+     7, 15, "rollback: 'auto' undoes set_weights, scale, cordon, uncordon and annotate only"},
     {"cluster neither source nor target",
      HEAD "steps:\n  - title: a\n    action: {do: cordon, node: n1, cluster: prod}\n", 6, 45,
      "cluster: 'prod' is not source or target"},
@@ -261,6 +265,24 @@ static void test_defaults_and_lease(void **state)
     runbook_free(rb);
 }
 
+/* rollback: auto restores the value recorded before the action: allowed for scale, uncordon and
+ * annotate as well as set_weights and cordon. */
+static void test_rollback_auto_kinds(void **state)
+{
+    (void)state;
+    const char *y = HEAD "steps:\n"
+                         "  - title: a\n    action: {do: scale, workload: Deployment/shop/api, "
+                         "replicas: 3}\n    rollback: auto\n"
+                         "  - title: b\n    action: {do: uncordon, node: n1}\n    rollback: auto\n"
+                         "  - title: c\n    action: {do: annotate, workload: Deployment/shop/api, "
+                         "key: k, value: v}\n    rollback: auto\n"
+                         "  - title: d\n    action: {do: cordon, node: n1}\n";
+    struct runbook *rb = load_ok(y, NULL, 0);
+    for (size_t i = 0; i < 4; i++)
+        assert_true(rb->steps[i].rollback_auto);
+    runbook_free(rb);
+}
+
 static void test_durations(void **state)
 {
     (void)state;
@@ -295,13 +317,10 @@ static void test_error_text_is_sanitized(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_broken_runbooks),
-        cmocka_unit_test(test_examples_validate),
-        cmocka_unit_test(test_missing_file),
-        cmocka_unit_test(test_targets_from_config),
-        cmocka_unit_test(test_defaults_and_lease),
-        cmocka_unit_test(test_durations),
-        cmocka_unit_test(test_error_text_is_sanitized),
+        cmocka_unit_test(test_broken_runbooks),    cmocka_unit_test(test_examples_validate),
+        cmocka_unit_test(test_missing_file),       cmocka_unit_test(test_targets_from_config),
+        cmocka_unit_test(test_defaults_and_lease), cmocka_unit_test(test_rollback_auto_kinds),
+        cmocka_unit_test(test_durations),          cmocka_unit_test(test_error_text_is_sanitized),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
