@@ -55,6 +55,31 @@ static int jw_string(struct jw *w, size_t *a, size_t *b)
     return 0;
 }
 
+/* An object member's key: its range [*a, *b) (escapes not decoded); advances past the ':'. */
+static int jw_key(struct jw *w, size_t *a, size_t *b)
+{
+    if (jw_string(w, a, b) < 0 || !jw_peek(w, ':'))
+        return -1;
+    w->i++;
+    return 0;
+}
+
+/* After a value in a container that close ends: past a ',' (1: another value follows) or past
+ * close (0: the container ended); -1 for anything else. */
+static int jw_next(struct jw *w, char close)
+{
+    jw_ws(w);
+    if (w->i < w->n && w->s[w->i] == ',') {
+        w->i++;
+        return 1;
+    }
+    if (w->i < w->n && w->s[w->i] == close) {
+        w->i++;
+        return 0;
+    }
+    return -1;
+}
+
 static int jw_skip(struct jw *w, int depth);
 
 static int jw_skip_container(struct jw *w, char close, bool obj, int depth)
@@ -69,22 +94,14 @@ static int jw_skip_container(struct jw *w, char close, bool obj, int depth)
     for (;;) {
         if (obj) {
             size_t a, b;
-            if (jw_string(w, &a, &b) < 0 || !jw_peek(w, ':'))
+            if (jw_key(w, &a, &b) < 0)
                 return -1;
-            w->i++;
         }
         if (jw_skip(w, depth + 1) < 0)
             return -1;
-        jw_ws(w);
-        if (w->i < w->n && w->s[w->i] == ',') {
-            w->i++;
-            continue;
-        }
-        if (w->i < w->n && w->s[w->i] == close) {
-            w->i++;
-            return 0;
-        }
-        return -1;
+        int more = jw_next(w, close);
+        if (more <= 0)
+            return more;
     }
 }
 
@@ -231,12 +248,29 @@ static void blank(struct jw *w, size_t a, size_t b)
 
 enum hash_how { HASH_NONE, HASH_TEXT, HASH_BASE64 };
 
-static void add_key(struct drift_item *it, char *name, const unsigned char *mac)
+/* Appends a zeroed key named name (taken) to v[0..*n). */
+static struct drift_key *key_push(struct drift_key **v, size_t *n, char *name)
 {
-    it->keys = xreallocarray(it->keys, it->nkeys + 1, sizeof *it->keys);
-    struct drift_key *k = &it->keys[it->nkeys++];
+    *v = xreallocarray(*v, *n + 1, sizeof **v);
+    struct drift_key *k = &(*v)[(*n)++];
     memset(k, 0, sizeof *k);
     k->name = name;
+    return k;
+}
+
+/* Frees the keys v[0..*n) and their names; v empty after. */
+static void keys_clear(struct drift_key **v, size_t *n)
+{
+    for (size_t i = 0; i < *n; i++)
+        free((*v)[i].name);
+    free(*v);
+    *v = NULL;
+    *n = 0;
+}
+
+static void add_key(struct drift_item *it, char *name, const unsigned char *mac)
+{
+    struct drift_key *k = key_push(&it->keys, &it->nkeys, name);
     if (mac) {
         memcpy(k->mac, mac, SECRET_HASH_LEN);
         k->has_mac = true;
@@ -255,9 +289,8 @@ static int walk_data(struct jw *w, struct drift_item *it, enum hash_how how)
     }
     for (;;) {
         size_t ka, kb, va, vb;
-        if (jw_string(w, &ka, &kb) < 0 || !jw_peek(w, ':'))
+        if (jw_key(w, &ka, &kb) < 0)
             return -1;
-        w->i++;
         char *name = key_name(w->s, ka, kb);
         if (jw_peek(w, '"')) {
             if (jw_string(w, &va, &vb) < 0) {
@@ -289,16 +322,9 @@ static int walk_data(struct jw *w, struct drift_item *it, enum hash_how how)
                 secret_hash("", 0, mac); /* null: an empty value */
             add_key(it, name, how != HASH_NONE ? mac : NULL);
         }
-        jw_ws(w);
-        if (w->i < w->n && w->s[w->i] == ',') {
-            w->i++;
-            continue;
-        }
-        if (w->i < w->n && w->s[w->i] == '}') {
-            w->i++;
-            return 0;
-        }
-        return -1;
+        int more = jw_next(w, '}');
+        if (more <= 0)
+            return more;
     }
 }
 
@@ -315,9 +341,8 @@ static int walk_meta(struct jw *w)
     }
     for (;;) {
         size_t ka, kb;
-        if (jw_string(w, &ka, &kb) < 0 || !jw_peek(w, ':'))
+        if (jw_key(w, &ka, &kb) < 0)
             return -1;
-        w->i++;
         if (key_is(w, ka, kb, "annotations") && jw_peek(w, '{')) {
             w->i++;
             if (jw_peek(w, '}')) {
@@ -325,9 +350,8 @@ static int walk_meta(struct jw *w)
             } else {
                 for (;;) {
                     size_t aa, ab, va, vb;
-                    if (jw_string(w, &aa, &ab) < 0 || !jw_peek(w, ':'))
+                    if (jw_key(w, &aa, &ab) < 0)
                         return -1;
-                    w->i++;
                     if (key_is(w, aa, ab, "kubectl.kubernetes.io/last-applied-configuration") &&
                         jw_peek(w, '"')) {
                         if (jw_string(w, &va, &vb) < 0)
@@ -336,31 +360,19 @@ static int walk_meta(struct jw *w)
                     } else if (jw_skip(w, 2) < 0) {
                         return -1;
                     }
-                    jw_ws(w);
-                    if (w->i < w->n && w->s[w->i] == ',') {
-                        w->i++;
-                        continue;
-                    }
-                    if (w->i < w->n && w->s[w->i] == '}') {
-                        w->i++;
+                    int more = jw_next(w, '}');
+                    if (more < 0)
+                        return -1;
+                    if (more == 0)
                         break;
-                    }
-                    return -1;
                 }
             }
         } else if (jw_skip(w, 1) < 0) {
             return -1;
         }
-        jw_ws(w);
-        if (w->i < w->n && w->s[w->i] == ',') {
-            w->i++;
-            continue;
-        }
-        if (w->i < w->n && w->s[w->i] == '}') {
-            w->i++;
-            return 0;
-        }
-        return -1;
+        int more = jw_next(w, '}');
+        if (more <= 0)
+            return more;
     }
 }
 
@@ -377,9 +389,8 @@ static int walk_item(struct jw *w, enum drift_obj_kind kind, bool hash, struct d
     }
     for (;;) {
         size_t ka, kb;
-        if (jw_string(w, &ka, &kb) < 0 || !jw_peek(w, ':'))
+        if (jw_key(w, &ka, &kb) < 0)
             return -1;
-        w->i++;
         int rc;
         if (key_is(w, ka, kb, "data")) {
             rc = walk_data(w, it,
@@ -400,16 +411,9 @@ static int walk_item(struct jw *w, enum drift_obj_kind kind, bool hash, struct d
         }
         if (rc < 0)
             return -1;
-        jw_ws(w);
-        if (w->i < w->n && w->s[w->i] == ',') {
-            w->i++;
-            continue;
-        }
-        if (w->i < w->n && w->s[w->i] == '}') {
-            w->i++;
-            return 0;
-        }
-        return -1;
+        int more = jw_next(w, '}');
+        if (more <= 0)
+            return more;
     }
 }
 
@@ -495,24 +499,16 @@ static int bw_container(struct jw *w, unsigned flags, const char *key, int depth
         const char *k = NULL;
         if (obj) {
             size_t a, b;
-            if (jw_string(w, &a, &b) < 0 || !jw_peek(w, ':'))
+            if (jw_key(w, &a, &b) < 0)
                 return -1;
-            w->i++;
             k = bw_key(w, a, b, kbuf);
         }
         unsigned cf = obj ? bw_child_flags(flags, k, key) : flags;
         if (bw_value(w, cf, k, key, depth + 1) < 0)
             return -1;
-        jw_ws(w);
-        if (w->i < w->n && w->s[w->i] == ',') {
-            w->i++;
-            continue;
-        }
-        if (w->i < w->n && w->s[w->i] == close) {
-            w->i++;
-            return 0;
-        }
-        return -1;
+        int more = jw_next(w, close);
+        if (more <= 0)
+            return more;
     }
 }
 
@@ -684,9 +680,8 @@ int drift_list_decode(enum drift_obj_kind kind, char *body, size_t len, bool has
         goto broken;
     for (;;) {
         size_t ka, kb, va, vb;
-        if (jw_string(&w, &ka, &kb) < 0 || !jw_peek(&w, ':'))
+        if (jw_key(&w, &ka, &kb) < 0)
             goto broken;
-        w.i++;
         if (key_is(&w, ka, kb, "items") && jw_peek(&w, '[')) {
             items = true;
             w.i++;
@@ -704,16 +699,11 @@ int drift_list_decode(enum drift_obj_kind kind, char *body, size_t len, bool has
                         bad++;
                     else
                         drift_side_add_item(side, &it);
-                    jw_ws(&w);
-                    if (w.i < w.n && w.s[w.i] == ',') {
-                        w.i++;
-                        continue;
-                    }
-                    if (w.i < w.n && w.s[w.i] == ']') {
-                        w.i++;
+                    int more = jw_next(&w, ']');
+                    if (more < 0)
+                        goto broken;
+                    if (more == 0)
                         break;
-                    }
-                    goto broken;
                 }
             }
         } else if (key_is(&w, ka, kb, "metadata") && jw_peek(&w, '{')) {
@@ -723,9 +713,8 @@ int drift_list_decode(enum drift_obj_kind kind, char *body, size_t len, bool has
             } else {
                 for (;;) {
                     size_t ma, mb;
-                    if (jw_string(&w, &ma, &mb) < 0 || !jw_peek(&w, ':'))
+                    if (jw_key(&w, &ma, &mb) < 0)
                         goto broken;
-                    w.i++;
                     if (key_is(&w, ma, mb, "continue") && jw_peek(&w, '"')) {
                         if (jw_string(&w, &va, &vb) < 0)
                             goto broken;
@@ -734,16 +723,11 @@ int drift_list_decode(enum drift_obj_kind kind, char *body, size_t len, bool has
                     } else if (jw_skip(&w, 2) < 0) {
                         goto broken;
                     }
-                    jw_ws(&w);
-                    if (w.i < w.n && w.s[w.i] == ',') {
-                        w.i++;
-                        continue;
-                    }
-                    if (w.i < w.n && w.s[w.i] == '}') {
-                        w.i++;
+                    int more = jw_next(&w, '}');
+                    if (more < 0)
+                        goto broken;
+                    if (more == 0)
                         break;
-                    }
-                    goto broken;
                 }
             }
         } else if (key_is(&w, ka, kb, "kind") && jw_peek(&w, '"')) {
@@ -753,14 +737,11 @@ int drift_list_decode(enum drift_obj_kind kind, char *body, size_t len, bool has
         } else if (jw_skip(&w, 1) < 0) {
             goto broken;
         }
-        jw_ws(&w);
-        if (w.i < w.n && w.s[w.i] == ',') {
-            w.i++;
-            continue;
-        }
-        if (w.i < w.n && w.s[w.i] == '}')
+        int more = jw_next(&w, '}');
+        if (more < 0)
+            goto broken;
+        if (more == 0)
             break;
-        goto broken;
     }
     if (status || !items) {
         error_set(err, "the answer is %s, not a list", status ? "a Status" : "not a list");
@@ -802,9 +783,7 @@ void drift_item_fini(struct drift_item *it)
     free(it->data_hash);
     free(it->cert_name);
     free(it->owner_es);
-    for (size_t i = 0; i < it->nkeys; i++)
-        free(it->keys[i].name);
-    free(it->keys);
+    keys_clear(&it->keys, &it->nkeys);
     memset(it, 0, sizeof *it);
 }
 
@@ -989,10 +968,7 @@ void drift_store_fini(struct drift_store *st)
 
 static void sot_add_prop(struct drift_sot_secret *out, char *name, const void *v, size_t n)
 {
-    out->props = xreallocarray(out->props, out->nprops + 1, sizeof *out->props);
-    struct drift_key *k = &out->props[out->nprops++];
-    memset(k, 0, sizeof *k);
-    k->name = name;
+    struct drift_key *k = key_push(&out->props, &out->nprops, name);
     secret_hash(v, n, k->mac);
     k->has_mac = true;
 }
@@ -1009,9 +985,8 @@ static bool sot_props(char *s, size_t n, struct drift_sot_secret *out)
         return true;
     for (;;) {
         size_t ka, kb, va, vb;
-        if (jw_string(&w, &ka, &kb) < 0 || !jw_peek(&w, ':'))
+        if (jw_key(&w, &ka, &kb) < 0)
             return false;
-        w.i++;
         char *name = key_name(w.s, ka, kb);
         if (jw_peek(&w, '"')) {
             if (jw_string(&w, &va, &vb) < 0) {
@@ -1032,16 +1007,11 @@ static bool sot_props(char *s, size_t n, struct drift_sot_secret *out)
             }
             sot_add_prop(out, name, w.s + st, w.i - st);
         }
-        jw_ws(&w);
-        if (w.i < w.n && w.s[w.i] == ',') {
-            w.i++;
-            continue;
-        }
-        if (w.i < w.n && w.s[w.i] == '}') {
-            w.i++;
+        int more = jw_next(&w, '}');
+        if (more < 0)
+            return false;
+        if (more == 0)
             break;
-        }
-        return false;
     }
     jw_ws(&w);
     return w.i == w.n;
@@ -1059,9 +1029,8 @@ int drift_sot_decode(char *body, size_t len, struct drift_sot_secret *out, struc
         goto done;
     for (;;) {
         size_t ka, kb, va, vb;
-        if (jw_string(&w, &ka, &kb) < 0 || !jw_peek(&w, ':'))
+        if (jw_key(&w, &ka, &kb) < 0)
             goto done;
-        w.i++;
         bool str = key_is(&w, ka, kb, "SecretString"), bin = key_is(&w, ka, kb, "SecretBinary");
         if ((str || bin) && jw_peek(&w, '"')) {
             if (jw_string(&w, &va, &vb) < 0)
@@ -1072,19 +1041,10 @@ int drift_sot_decode(char *body, size_t len, struct drift_sot_secret *out, struc
                 m = 0;
             if (str) {
                 secret_hash(tmp, m, out->whole);
-                for (size_t i = 0; i < out->nprops; i++)
-                    free(out->props[i].name);
-                free(out->props);
-                out->props = NULL;
-                out->nprops = 0;
+                keys_clear(&out->props, &out->nprops);
                 out->is_json = sot_props(tmp, m, out);
-                if (!out->is_json) {
-                    for (size_t i = 0; i < out->nprops; i++)
-                        free(out->props[i].name);
-                    free(out->props);
-                    out->props = NULL;
-                    out->nprops = 0;
-                }
+                if (!out->is_json)
+                    keys_clear(&out->props, &out->nprops);
             } else if (!found) {
                 secret_hash_b64(tmp, m, out->whole);
             }
@@ -1095,16 +1055,13 @@ int drift_sot_decode(char *body, size_t len, struct drift_sot_secret *out, struc
         } else if (jw_skip(&w, 1) < 0) {
             goto done;
         }
-        jw_ws(&w);
-        if (w.i < w.n && w.s[w.i] == ',') {
-            w.i++;
-            continue;
-        }
-        if (w.i < w.n && w.s[w.i] == '}') {
+        int more = jw_next(&w, '}');
+        if (more < 0)
+            goto done;
+        if (more == 0) {
             rc = 0;
             break;
         }
-        goto done;
     }
 done:
     if (rc < 0) {
@@ -1130,9 +1087,7 @@ void drift_sot_secret_fini(struct drift_sot_secret *s)
     free(s->region);
     free(s->version);
     free(s->error);
-    for (size_t i = 0; i < s->nprops; i++)
-        free(s->props[i].name);
-    free(s->props);
+    keys_clear(&s->props, &s->nprops);
     secret_hash_wipe(s, sizeof *s);
 }
 
