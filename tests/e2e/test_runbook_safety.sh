@@ -3,7 +3,8 @@
 # and the journal, not with cutover's own word:
 # - preview: the object is read first and `field: before -> after` is printed;
 # - confirmation: `n` changes nothing; `y` applies; the intent records the before value;
-# - a cordon of a node that is already cordoned changes nothing and rolls back to cordoned;
+# - a cordon of a node that is already cordoned changes nothing and rolls back to cordoned; a
+#   cordon of a schedulable node needs the node's name typed (`y` is refused);
 #   scale and annotate roll back to the recorded before value (annotation removed);
 # - the Lease: when its renewals fail for longer than its duration allows, the driver stops
 #   before the action (exit 3, LEASE LOST, a journal note) and nothing is changed;
@@ -98,6 +99,36 @@ run run-7.out 'y\n' rollback "$RB" --step 1
 [ "$rc" = 0 ] || fail "the scale rollback failed (exit $rc)"
 grep -qF "spec.replicas: 5 -> $R0" "$TMP/run-7.out" || fail "no preview of the rollback 5 -> $R0"
 [ "$(replicas)" = "$R0" ] || fail "the rollback did not scale api back to $R0"
+
+# 4b. a cordon of a schedulable node is confirmed by typing the node's name: `y` is not enough
+NODE2=$("${KC[@]}" --context onprem-prod get nodes -o name | grep -v control | sed -n 2p | cut -d/ -f2)
+[ -n "$NODE2" ] || fail "no second worker node on the source"
+RB3="$TMP/rb3.yaml"
+cat >"$RB3" <<YAML
+name: name-test
+source: onprem-prod
+target: eks-prod
+steps:
+  - title: Cordon a second worker
+    action: {do: cordon, cluster: source, node: $NODE2}
+YAML
+unsched() { "${KC[@]}" --context onprem-prod get node "$NODE2" -o jsonpath='{.spec.unschedulable}'; }
+J4="$TMP/journal4.jsonl"
+set +e
+printf 'y\n' | CUTOVER_LEASE_SECONDS=3 timeout 60 "$CUTOVER_BIN" runbook run "$RB3" --journal "$J4" \
+    >"$TMP/run-11.out" 2>&1
+rc=$?
+set -e
+[ "$rc" = 1 ] || fail "a cordon confirmed with y should not run (exit $rc)"
+grep -qF "type $NODE2 to apply" "$TMP/run-11.out" || fail "the cordon did not ask for the node's name"
+[ "$(unsched)" != true ] || fail "$NODE2 was cordoned with only y typed"
+set +e
+printf '%s\n' "$NODE2" | CUTOVER_LEASE_SECONDS=3 timeout 60 "$CUTOVER_BIN" runbook run "$RB3" \
+    --journal "$J4" >"$TMP/run-12.out" 2>&1
+rc=$?
+set -e
+[ "$rc" = 0 ] || fail "the cordon confirmed by name failed (exit $rc)"
+[ "$(unsched)" = true ] || fail "$NODE2 was not cordoned"
 
 # 5. renewals failing for longer than the Lease allows: the driver stops before acting
 RB2="$TMP/rb2.yaml"
