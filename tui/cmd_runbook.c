@@ -52,15 +52,20 @@ static const char runbook_usage[] =
     "  run FILE        drive the runbook from this terminal: take the Lease in the target\n"
     "                  cluster, resume (pending intents checked against the provider, never\n"
     "                  repeated), then for each step not done: wait for its gates (--wait,\n"
-    "                  default 300 s), ask for its approval (or --approve NAME), carry out its\n"
-    "                  action through the change engine (confirmation typed, or --yes), soak,\n"
+    "                  default 300 s), ask for its approval (or --approve NAME), read the\n"
+    "                  object, preview before -> after, confirm (y, or the name for a\n"
+    "                  production target, scale to 0 and cordon; --yes answers for scripts\n"
+    "                  and tests), journal the intent with the before value, act, read back, "
+    "soak,\n"
     "                  journal every state; --steps N stops after N steps. Traffic targets come\n"
     "                  from config.yaml (traffic:). Exit 0 done, 1 a step did not complete, 2\n"
     "                  usage or setup, 3 the runbook is driven elsewhere (the holder is named)\n"
+    "                  or the Lease was lost (taken over, or not renewed for 2/3 of its time)\n"
     "  run --observer  follow a runbook driven elsewhere, read-only: the Lease holder, the\n"
     "                  journal mirrored in the target cluster, the current step and its gates\n"
     "  rollback FILE   undo a step (the one started, else the last done; or --step N): its\n"
-    "                  rollback action, or back to the weights before it; under the Lease,\n"
+    "                  rollback action, or back to the weights before it or the value the\n"
+    "                  action's intent recorded before it; previewed, confirmed, under the Lease,\n"
     "                  journaled like any action\n"
     "  log [FILE]      print the migration's journal, one line per record, then where each\n"
     "                  step of FILE stands; the journal is --journal PATH, else the default\n"
@@ -1713,7 +1718,7 @@ static int runbook_run(int argc, char **argv)
             printf("runbook %s has no step %d\n", r.rb->name, r.a.step);
             code = 2;
         } else {
-            code = run_rollback(&r, step) == 0 ? 0 : 1;
+            code = run_rollback(&r, step) == 0 ? 0 : atomic_load(&r.lost) ? 3 : 1;
         }
         if (!atomic_load(&r.lost)) {
             struct error e3;
