@@ -1,5 +1,6 @@
 /* AWS Signature Version 4 (see include/cutover/aws_sigv4.h). */
 #include "cutover/aws_sigv4.h"
+#include "cutover/text.h"
 
 #include <ctype.h>
 #include <stdint.h>
@@ -121,25 +122,15 @@ char *aws_sigv4_uri_encode(const char *s, size_t n, bool keep_slash)
     return sb_take(&b);
 }
 
-static int hexval(char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
-
 /* Percent-decodes n bytes; a '%' not followed by two hex digits stays literal, '+' stays '+'. */
 static char *percent_decode(const char *s, size_t n, size_t *outlen)
 {
     char *out = xmalloc(n + 1);
     size_t o = 0;
     for (size_t i = 0; i < n; i++) {
-        if (s[i] == '%' && i + 2 < n && hexval(s[i + 1]) >= 0 && hexval(s[i + 2]) >= 0) {
-            out[o++] = (char)(hexval(s[i + 1]) * 16 + hexval(s[i + 2]));
+        if (s[i] == '%' && i + 2 < n && text_hex_digit(s[i + 1]) >= 0 &&
+            text_hex_digit(s[i + 2]) >= 0) {
+            out[o++] = (char)(text_hex_digit(s[i + 1]) * 16 + text_hex_digit(s[i + 2]));
             i += 2;
         } else {
             out[o++] = s[i];

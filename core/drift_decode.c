@@ -10,6 +10,7 @@
 #include <time.h>
 
 #include "cutover/model.h"
+#include "cutover/text.h"
 #include "cutover/xalloc.h"
 
 /* ---- a minimal in-place JSON walker ------------------------------------------------------ */
@@ -126,24 +127,13 @@ static int jw_skip(struct jw *w, int depth)
     return w->i > st ? 0 : -1;
 }
 
-static int hexv(char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
-
 static int hex4(const char *p, size_t left, unsigned *out)
 {
     if (left < 4)
         return -1;
     unsigned v = 0;
     for (int k = 0; k < 4; k++) {
-        int h = hexv(p[k]);
+        int h = text_hex_digit(p[k]);
         if (h < 0)
             return -1;
         v = v << 4 | (unsigned)h;

@@ -104,3 +104,14 @@ char *text_sanitize_buf(const char *s, char *buf, size_t len)
     sanitize_into(s, buf, len);
     return buf;
 }
+
+int text_hex_digit(char c)
+{
+    if (c >= '0' && c <= '9')
+        return c - '0';
+    if (c >= 'a' && c <= 'f')
+        return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F')
+        return c - 'A' + 10;
+    return -1;
+}

@@ -158,17 +158,6 @@ int theme_role_from_name(const char *name)
     return -1;
 }
 
-static int theme_hexval(char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
-
 int theme_color_parse(const char *text, struct theme_color *out)
 {
     struct theme_color c = {.kind = THEME_COLOR_DEFAULT, .index = 0, .rgb = 0};
@@ -183,7 +172,7 @@ int theme_color_parse(const char *text, struct theme_color *out)
             return -EINVAL;
         uint32_t v = 0;
         for (int i = 1; i < 7; i++) {
-            int h = theme_hexval(text[i]);
+            int h = text_hex_digit(text[i]);
             if (h < 0)
                 return -EINVAL;
             v = (v << 4) | (uint32_t)h;

@@ -22,6 +22,7 @@
 #include <openssl/rand.h>
 
 #include "cutover/aws_sigv4.h"
+#include "cutover/text.h"
 #include "cutover/xalloc.h"
 #include "cutover/xml.h"
 #include "sim_fault.h"
@@ -78,25 +79,15 @@ const char *sim_aws_param(const struct sim_aws_params *p, const char *name)
     return NULL;
 }
 
-static int hexv(char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
-
 static char *form_decode(const char *s, size_t n)
 {
     char *out = xmalloc(n + 1), *o = out;
     for (size_t i = 0; i < n; i++) {
         if (s[i] == '+') {
             *o++ = ' ';
-        } else if (s[i] == '%' && i + 2 < n && hexv(s[i + 1]) >= 0 && hexv(s[i + 2]) >= 0) {
-            *o++ = (char)(hexv(s[i + 1]) * 16 + hexv(s[i + 2]));
+        } else if (s[i] == '%' && i + 2 < n && text_hex_digit(s[i + 1]) >= 0 &&
+                   text_hex_digit(s[i + 2]) >= 0) {
+            *o++ = (char)(text_hex_digit(s[i + 1]) * 16 + text_hex_digit(s[i + 2]));
             i += 2;
         } else {
             *o++ = s[i];
@@ -193,7 +184,9 @@ void sim_aws_hash_id(const char *seed, const char *alphabet, size_t n, char *out
     aws_sigv4_sha256_hex(seed, strlen(seed), hex);
     size_t alen = strlen(alphabet);
     for (size_t i = 0; i < n; i++) {
-        unsigned v = (unsigned)(hexv(hex[(2 * i) % 64]) * 16 + hexv(hex[(2 * i + 1) % 64])) + i;
+        unsigned v = (unsigned)(text_hex_digit(hex[(2 * i) % 64]) * 16 +
+                                text_hex_digit(hex[(2 * i + 1) % 64])) +
+                     i;
         out[i] = alphabet[v % alen];
     }
     out[n] = '\0';

@@ -19,4 +19,7 @@ char *text_sanitize_buf(const char *s, char *buf, size_t len);
  * point in *cp, or 0 for an invalid or truncated sequence. */
 size_t text_utf8_decode(const char *s, size_t n, unsigned *cp);
 
+/* The value 0-15 of the hex digit c (either case), or -1 (added by dedupe). */
+int text_hex_digit(char c);
+
 #endif
