@@ -344,6 +344,7 @@ static void test_informer_secrets_never_parse_last_applied(void **state)
         const struct model_secret_meta *m = (const struct model_secret_meta *)v[i];
         found |= !strcmp(v[i]->name, "watched");
         assert_false(has_marker(m->type) || has_marker(m->labels) || has_marker(m->data_hash));
+        model_obj_unref(v[i]);
     }
     assert_true(found);
     free(v);
