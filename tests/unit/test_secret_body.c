@@ -40,22 +40,20 @@ static void scan_for_marker(const char *s, size_t n)
         atomic_fetch_add(&json_c_saw, 1);
 }
 
+/* json-c's own entry points, resolved in main before any thread starts */
+static json_object *(*real_parse)(const char *);
+static json_object *(*real_parse_ex)(json_tokener *, const char *, int);
+
 json_object *json_tokener_parse(const char *str)
 {
-    static json_object *(*real)(const char *);
-    if (!real)
-        *(void **)&real = dlsym(RTLD_NEXT, "json_tokener_parse");
     scan_for_marker(str, str ? strlen(str) : 0);
-    return real(str);
+    return real_parse(str);
 }
 
 json_object *json_tokener_parse_ex(json_tokener *tok, const char *str, int len)
 {
-    static json_object *(*real)(json_tokener *, const char *, int);
-    if (!real)
-        *(void **)&real = dlsym(RTLD_NEXT, "json_tokener_parse_ex");
     scan_for_marker(str, len > 0 ? (size_t)len : 0);
-    return real(tok, str, len);
+    return real_parse_ex(tok, str, len);
 }
 
 static bool has_marker(const char *s)
@@ -438,6 +436,10 @@ static void test_server_ignoring_accept_sends_values(void **state)
 
 int main(void)
 {
+    *(void **)&real_parse = dlsym(RTLD_NEXT, "json_tokener_parse");
+    *(void **)&real_parse_ex = dlsym(RTLD_NEXT, "json_tokener_parse_ex");
+    if (!real_parse || !real_parse_ex)
+        return 1;
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_blank_documents),
         cmocka_unit_test(test_secret_body_lines),
