@@ -821,7 +821,7 @@ static void *inf_main(void *arg)
         if (need_list) {
             struct k8s_informer_store *store = NULL;
             struct k8s_list_stats st;
-            struct k8s_http_resp resp;
+            struct k8s_http_resp resp = {0}; /* list_run may fail before any request */
             struct error err;
             error_clear(&err);
             XPTHREAD(pthread_mutex_lock(&inf->mu));
