@@ -33,21 +33,34 @@ struct fx {
 
 /* --- the simulator's AWS side and the aws CLI -------------------------------------------- */
 
-/* The weighted record set_id of RECORD as the aws CLI lists it (a new reference), or NULL. */
-static json_object *cli_record(const struct fx *f, const char *set_id)
+/* The record sets from RECORD on as one aws CLI listing gives them (a new reference). */
+static json_object *cli_list(const struct fx *f)
 {
-    json_object *j = aws_sim_test_cli(f->url,
-                                      "route53 list-resource-record-sets --hosted-zone-id %s "
-                                      "--start-record-name %s --start-record-type A",
-                                      f->zone, RECORD);
-    json_object *list = aws_sim_test_jget(j, "ResourceRecordSets"), *found = NULL;
+    return aws_sim_test_cli(f->url,
+                            "route53 list-resource-record-sets --hosted-zone-id %s "
+                            "--start-record-name %s --start-record-type A",
+                            f->zone, RECORD);
+}
+
+/* The weighted record set_id of RECORD in a listing (borrowed), or NULL. */
+static json_object *find_record(json_object *listing, const char *set_id)
+{
+    json_object *list = aws_sim_test_jget(listing, "ResourceRecordSets");
     for (size_t i = 0; list && i < json_object_array_length(list); i++) {
         json_object *r = json_object_array_get_idx(list, i);
         const char *id = json_object_get_string(aws_sim_test_jget(r, "SetIdentifier"));
         if (strcmp(json_object_get_string(aws_sim_test_jget(r, "Name")), RECORD) == 0 && id &&
             strcmp(id, set_id) == 0)
-            found = json_object_get(r);
+            return r;
     }
+    return NULL;
+}
+
+/* The weighted record set_id of RECORD as the aws CLI lists it (a new reference), or NULL. */
+static json_object *cli_record(const struct fx *f, const char *set_id)
+{
+    json_object *j = cli_list(f);
+    json_object *found = json_object_get(find_record(j, set_id));
     json_object_put(j);
     return found;
 }
@@ -55,20 +68,10 @@ static json_object *cli_record(const struct fx *f, const char *set_id)
 /* The weights of the records ids[0..n) as one aws CLI listing gives them; -1 for a missing one. */
 static void cli_weights(const struct fx *f, const char *const *ids, int *w, size_t n)
 {
-    json_object *j = aws_sim_test_cli(f->url,
-                                      "route53 list-resource-record-sets --hosted-zone-id %s "
-                                      "--start-record-name %s --start-record-type A",
-                                      f->zone, RECORD);
-    json_object *list = aws_sim_test_jget(j, "ResourceRecordSets");
+    json_object *j = cli_list(f);
     for (size_t k = 0; k < n; k++) {
-        w[k] = -1;
-        for (size_t i = 0; list && i < json_object_array_length(list); i++) {
-            json_object *r = json_object_array_get_idx(list, i);
-            const char *id = json_object_get_string(aws_sim_test_jget(r, "SetIdentifier"));
-            if (strcmp(json_object_get_string(aws_sim_test_jget(r, "Name")), RECORD) == 0 && id &&
-                strcmp(id, ids[k]) == 0)
-                w[k] = json_object_get_int(aws_sim_test_jget(r, "Weight"));
-        }
+        json_object *r = find_record(j, ids[k]);
+        w[k] = r ? json_object_get_int(aws_sim_test_jget(r, "Weight")) : -1;
     }
     json_object_put(j);
 }
