@@ -21,7 +21,7 @@ struct k8s_http_opts {
     const char *ua;         /* User-Agent; NULL: "cutover/<version>" */
     int connect_timeout_ms; /* 0: 10000 */
     int max_retry_after_s;  /* longest Retry-After honoured; 0: 60 */
-    int max_retries;        /* retries on 429/503; 0: 5 */
+    int max_retries;        /* retries of a read on 429/503 (a change is never resent); 0: 5 */
     int exec_timeout_ms;    /* an exec credential plugin running longer is killed; 0: 30000 */
 };
 
