@@ -130,6 +130,32 @@ set -e
 [ "$rc" = 0 ] || fail "the cordon confirmed by name failed (exit $rc)"
 [ "$(unsched)" = true ] || fail "$NODE2 was not cordoned"
 
+# 4c. refresh_secret at the external-secrets.io version the cluster serves (discovered: the
+# simulator serves v1beta1 only, so this checks the discovery path, not a v1-only cluster)
+ESCTX=
+for c in eks-prod onprem-prod; do
+    if "${KC[@]}" --context "$c" -n shop get externalsecret db-credentials >/dev/null 2>&1; then
+        ESCTX=$c
+        break
+    fi
+done
+[ -n "$ESCTX" ] || fail "no ExternalSecret shop/db-credentials in the demo"
+[ "$ESCTX" = eks-prod ] && ESCL=target || ESCL=source
+cat >>"$RB3" <<YAML
+  - title: Refresh the database credentials
+    action: {do: refresh_secret, namespace: shop, name: db-credentials, cluster: $ESCL}
+YAML
+set +e
+CUTOVER_LEASE_SECONDS=3 timeout 60 "$CUTOVER_BIN" runbook run "$RB3" --yes --journal "$J4" \
+    </dev/null >"$TMP/run-13.out" 2>&1
+rc=$?
+set -e
+[ "$rc" = 0 ] || fail "refresh_secret failed (exit $rc)"
+grep -qF "| PATCH /apis/external-secrets.io/v1beta1/namespaces/shop/externalsecrets/db-credentials" \
+    "$TMP/run-13.out" || fail "refresh_secret did not use the served version"
+[ -n "$("${KC[@]}" --context "$ESCTX" -n shop get externalsecret db-credentials -o jsonpath='{.metadata.annotations.force-sync}')" ] ||
+    fail "the ExternalSecret has no force-sync annotation"
+
 # 5. renewals failing for longer than the Lease allows: the driver stops before acting
 RB2="$TMP/rb2.yaml"
 cat >"$RB2" <<YAML
