@@ -23,18 +23,6 @@ struct alb {
     struct aws_client *client;
 };
 
-static bool parse_int(const char *s, int lo, int hi, int *out)
-{
-    if (s == NULL || *s == '\0')
-        return false;
-    char *end;
-    long v = strtol(s, &end, 10);
-    if (*end != '\0' || v < lo || v > hi)
-        return false;
-    *out = (int)v;
-    return true;
-}
-
 /* Owned query parameters. */
 struct params {
     struct aws_param *v;
@@ -209,9 +197,11 @@ static int alb_read(struct traffic_provider *p, struct traffic_reading *out, str
             if (strcmp(arn, want) != 0)
                 continue;
             out->side[s].present = true;
-            int w;
+            long w;
             out->side[s].weight =
-                parse_int(xml_path_text(g, "Weight"), 0, ALB_WEIGHT_MAX, &w) ? w : -1;
+                traffic_provider_parse_long(xml_path_text(g, "Weight"), 0, ALB_WEIGHT_MAX, &w)
+                    ? (int)w
+                    : -1;
         }
     }
     if (fc == NULL) {

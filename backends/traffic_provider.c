@@ -112,3 +112,15 @@ int traffic_provider_aws_failed(const struct traffic_provider *p, const struct a
     traffic_provider_err_target(err, p);
     return -1;
 }
+
+bool traffic_provider_parse_long(const char *s, long lo, long hi, long *out)
+{
+    if (s == NULL || *s == '\0')
+        return false;
+    char *end;
+    long v = strtol(s, &end, 10);
+    if (*end != '\0' || v < lo || v > hi)
+        return false;
+    *out = v;
+    return true;
+}

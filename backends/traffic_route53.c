@@ -137,18 +137,6 @@ static void xml_write(struct sbuf *b, const struct xml_node *n)
     sb_add(b, ">");
 }
 
-static bool parse_long(const char *s, long lo, long hi, long *out)
-{
-    if (s == NULL || *s == '\0')
-        return false;
-    char *end;
-    long v = strtol(s, &end, 10);
-    if (*end != '\0' || v < lo || v > hi)
-        return false;
-    *out = v;
-    return true;
-}
-
 /* --- reading ------------------------------------------------------------------------------ */
 
 static void record_from_xml(struct r53_record *r, const struct xml_node *rr)
@@ -160,7 +148,7 @@ static void record_from_xml(struct r53_record *r, const struct xml_node *rr)
     for (const struct xml_node *c = rr->first_child; c; c = c->next) {
         if (xml_is(c, "Weight")) {
             long w;
-            r->weight = parse_long(xml_text(c), 0, 255, &w) ? (int)w : -1;
+            r->weight = traffic_provider_parse_long(xml_text(c), 0, 255, &w) ? (int)w : -1;
             past_weight = true;
             continue;
         }
@@ -169,7 +157,7 @@ static void record_from_xml(struct r53_record *r, const struct xml_node *rr)
     r->xml_before = sb_take(&before);
     r->xml_after = sb_take(&after);
     long ttl;
-    r->ttl = parse_long(xml_path_text(rr, "TTL"), 0, 2147483647L, &ttl) ? ttl : -1;
+    r->ttl = traffic_provider_parse_long(xml_path_text(rr, "TTL"), 0, 2147483647L, &ttl) ? ttl : -1;
     r->health_check = xml_child(rr, "HealthCheckId") != NULL;
 
     struct sbuf sum = {0};

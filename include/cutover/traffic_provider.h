@@ -103,6 +103,9 @@ struct aws_client;
 int traffic_provider_aws_client(const struct traffic_target_cfg *cfg,
                                 const struct traffic_provider_env *env, const char *service,
                                 struct aws_client **out, struct error *err);
+/* For providers reading a number from an answer (added by dedupe): true with *out when s is a
+ * whole decimal number in lo..hi; false for NULL, empty, trailing text or out of range. */
+bool traffic_provider_parse_long(const char *s, long lo, long hi, long *out);
 struct aws_response;
 /* For the AWS providers' apply after a change call failed (added by dedupe): res->sent unless
  * the client refused to send it, res->detail "refused: observer mode (nothing sent)", "outcome
