@@ -107,11 +107,10 @@ static void draw_side(struct canvas *c, int y, const struct traffic_target_state
 {
     const struct traffic_side *sd = &t->reading.side[s];
     const char *id = s == TRAFFIC_OLD ? t->cfg.old_id : t->cfg.new_id;
-    int x = 2;
-    x += canvas_text(c, y, x, 4, THEME_ROLE_LABEL, 0, s == TRAFFIC_OLD ? "old" : "new");
-    x = 6;
-    canvas_text(c, y, x, 14, THEME_ROLE_VALUE, 0, id ? id : "?");
-    x = 21;
+    /* fixed columns: the label at 2 (4 wide), the id at 6 (14 wide), the weight from 21 */
+    canvas_text(c, y, 2, 4, THEME_ROLE_LABEL, 0, s == TRAFFIC_OLD ? "old" : "new");
+    canvas_text(c, y, 6, 14, THEME_ROLE_VALUE, 0, id ? id : "?");
+    int x = 21;
     if (!t->have_reading) {
         canvas_text(c, y, x, -1, THEME_ROLE_DIM, 0, "weight ?");
         return;
