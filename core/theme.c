@@ -214,7 +214,7 @@ int theme_color_parse(const char *text, struct theme_color *out)
     }
     const char *base = norm;
     bool bright = false;
-    if (strncmp(norm, "bright", 6) == 0) {
+    if (n >= 6 && strncmp(norm, "bright", 6) == 0) {
         bright = true;
         base = norm + 6;
         if (*base == '-' || *base == '_')
