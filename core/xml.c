@@ -31,7 +31,7 @@ struct xml_buf {
 
 static void buf_add(struct xml_buf *b, const char *s, size_t n)
 {
-    if (b->n + n + 1 > b->cap) {
+    if (b->p == NULL || b->n + n + 1 > b->cap) {
         size_t cap = b->cap ? b->cap : 32;
         while (b->n + n + 1 > cap)
             cap *= 2;
