@@ -317,6 +317,8 @@ int journal_read_text(const char *text, size_t len, const char *name, journal_re
 /* Reads all of fd from offset 0. */
 static int slurp_fd(int fd, char **out, size_t *len)
 {
+    *out = NULL; /* also on failure */
+    *len = 0;
     size_t cap = 8192, n = 0;
     char *buf = xmalloc(cap);
     for (;;) {
@@ -328,7 +330,7 @@ static int slurp_fd(int fd, char **out, size_t *len)
         if (r < 0) {
             if (errno == EINTR)
                 continue;
-            int e = errno;
+            int e = errno > 0 ? errno : EIO;
             free(buf);
             return -e;
         }
@@ -547,7 +549,7 @@ int journal_open(const char *path, const char *who, struct journal **out, struct
     char *text;
     size_t len;
     rc = slurp_fd(fd, &text, &len);
-    if (rc < 0) {
+    if (rc != 0) {
         error_set(err, "%s: %s", path, strerror(-rc));
         close(fd);
         return rc;
