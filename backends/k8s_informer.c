@@ -453,7 +453,7 @@ static int list_run(struct k8s_http_conn *conn, enum model_res res, int page_siz
                       k8s_http_server(k8s_http_conn_http(conn)), base, pg.scan_err.msg);
         }
         free(path);
-        if (hrc < 0) {
+        if (hrc != 0) {
             json_scan_free(pg.scan);
             if (status_code == 410 && cont && !resp->cancelled &&
                 stats->restarts_410 < LIST_MAX_RESTARTS) {
