@@ -242,7 +242,7 @@ static void parse_xml_error(struct aws_response *r)
     struct xml_node *root = NULL;
     struct error err;
     error_clear(&err);
-    if (xml_parse(r->body, r->len, "error", &root, &err) != 0)
+    if (xml_parse(r->body, r->len, "error", &root, &err) != 0 || root == NULL)
         return;
     const struct xml_node *e = xml_is(root, "Error") ? root : xml_find(root, "Error");
     if (e && xml_child(e, "Code")) {
@@ -664,11 +664,15 @@ static int client_region(struct aws_client *c, char **out, struct error *err)
     return 0;
 }
 
-/* Common path of the three protocols: read-only check, credentials, region, URL, send. */
-static int client_call(struct aws_client *c, struct aws_req *req, const char *path,
+/* Common path of the three protocols: read-only check, credentials, region, URL, send. The
+ * request is completed in a copy that points into this frame (op, region, creds) and dies
+ * with it: the caller's stays as it was. */
+static int client_call(struct aws_client *c, const struct aws_req *in, const char *path,
                        struct aws_response *resp, struct error *err)
 {
     memset(resp, 0, sizeof *resp);
+    struct aws_req call = *in;
+    struct aws_req *req = &call;
     char op[160];
     snprintf(op, sizeof op, "%s %s", c->service, req->action ? req->action : "?");
     req->op = op;
