@@ -737,12 +737,14 @@ static bool node_fits(const struct wl *w, const struct gnode *nd)
 
 static const struct gnode *next_node(struct gen *g, const struct wl *w)
 {
+    if (g->nnodes == 0 || g->nodes == NULL)
+        return NULL;
     for (size_t tries = 0; tries < g->nnodes; tries++) {
         const struct gnode *nd = &g->nodes[g->place++ % g->nnodes];
         if (node_fits(w, nd))
             return nd;
     }
-    return g->nnodes ? &g->nodes[0] : NULL;
+    return &g->nodes[0];
 }
 
 static void template_json(struct sim_buf *b, const struct wl *w)
