@@ -723,14 +723,16 @@ void sim_aws_r53_handle(struct sim_aws_r53 *r, const struct sim_aws_call *c,
             change_rrsets(r, z, c, out);
         }
     } else if (strcmp(act, "GetChange") == 0) {
+        /* the action comes with the call: a path without an id finds no change */
+        const char *id = n >= 2 ? seg[1] : "";
         struct change *ch = NULL;
         for (size_t i = 0; i < r->nchanges; i++)
-            if (strcmp(r->changes[i].id, seg[1]) == 0)
+            if (strcmp(r->changes[i].id, id) == 0)
                 ch = &r->changes[i];
         if (!ch) {
             char msg[200];
             snprintf(msg, sizeof msg, "A change with the specified change ID does not exist: %s",
-                     seg[1]);
+                     id);
             sim_aws_xml_error(out, 404, R53_NS, "NoSuchChange", msg, c->request_id);
         } else {
             sim_buf_adds(&b, "<?xml version=\"1.0\"?>\n<GetChangeResponse xmlns=\"" R53_NS "\">");
