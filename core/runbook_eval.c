@@ -183,12 +183,14 @@ static void eval_parity(const struct runbook_check *c, const struct runbook_eval
     int other = 1 - s;
     const char *sw = side_word(c->cluster);
     int matched = 0, bad = 0, unknown = 0;
+    const struct workload_pair *first = NULL; /* the first match: named when it is the only one */
     char first_bad[160] = "", first_unknown[160] = "";
     for (size_t i = 0; i < in->analysis->nworkloads; i++) {
         const struct workload_pair *p = &in->analysis->workloads[i];
         if (!pair_matches(c, p))
             continue;
-        matched++;
+        if (matched++ == 0)
+            first = p;
         const struct model_workload *w = p->side[s];
         char msg[160];
         enum runbook_verdict v = RUNBOOK_PASS;
@@ -238,13 +240,9 @@ static void eval_parity(const struct runbook_check *c, const struct runbook_eval
                      first_bad, bad > 1 ? ", ..." : "");
     } else if (unknown > 0) {
         gate_set(g, RUNBOOK_UNKNOWN, "%s", first_unknown);
-    } else if (matched == 1) {
-        const struct workload_pair *p = NULL;
-        for (size_t i = 0; i < in->analysis->nworkloads && p == NULL; i++)
-            if (pair_matches(c, &in->analysis->workloads[i]))
-                p = &in->analysis->workloads[i];
-        gate_set(g, RUNBOOK_PASS, "%s/%s %d/%d ready on %s", p->ns, p->name, p->side[s]->ready,
-                 p->side[s]->desired, sw);
+    } else if (matched == 1 && first != NULL) {
+        gate_set(g, RUNBOOK_PASS, "%s/%s %d/%d ready on %s", first->ns, first->name,
+                 first->side[s]->ready, first->side[s]->desired, sw);
     } else {
         gate_set(g, RUNBOOK_PASS, "%d workloads at >= %s ready on %s", matched, need, sw);
     }
@@ -344,7 +342,8 @@ static void eval_secret_drift(const struct runbook_check *c, const struct runboo
             break;
         }
     }
-    if (drifted > c->max)
+    /* max >= 0 (runbook.h), so drifted > max means at least one drifted secret: first */
+    if (drifted > c->max && first != NULL)
         gate_set(g, RUNBOOK_FAIL, "%d secret%s drifted (at most %d): %s/%s %s", drifted,
                  drifted == 1 ? "" : "s", c->max, first->ns, first->name, drift_word(first->state));
     else if (unknown > 0)
