@@ -13,3 +13,7 @@ cd "$(dirname "$0")"
     echo '    NULL,'
     echo '};'
 } >sim_demo.c
+# The committed file is clang-formatted (CI checks every .c); long lines become adjacent literals.
+if command -v clang-format >/dev/null 2>&1; then
+    clang-format -i sim_demo.c
+fi

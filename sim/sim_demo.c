@@ -3,7 +3,8 @@
 
 const char *const sim_demo_lines[] = {
     "# The demo story: a self-managed source cluster on EC2 being left for an EKS target.\n",
-    "# Format: docs/simulator.md. Embedded in cutover-sim (sim/sim_demo.c, made by sim/embed_demo.sh).\n",
+    "# Format: docs/simulator.md. Embedded in cutover-sim (sim/sim_demo.c, made by "
+    "sim/embed_demo.sh).\n",
     "source: onprem-prod\n",
     "target: eks-prod\n",
     "clusters:\n",
@@ -35,7 +36,8 @@ const char *const sim_demo_lines[] = {
     "        name: fluentd\n",
     "        nodes: all\n",
     "        containers:\n",
-    "          - {name: fluentd, image: fluent/fluentd-kubernetes-daemonset:v1.16-debian-elasticsearch8-1}\n",
+    "          - {name: fluentd, image: "
+    "fluent/fluentd-kubernetes-daemonset:v1.16-debian-elasticsearch8-1}\n",
     "      - kind: Deployment\n",
     "        namespace: shop\n",
     "        name: api\n",
@@ -66,14 +68,19 @@ const char *const sim_demo_lines[] = {
     "        containers: [{name: ledger, image: registry.example.com/payments/ledger:4.0.2}]\n",
     "    # Secret drift (docs/drift.md): made-up demo values (base64).\n",
     "    secrets:\n",
-    "      - {namespace: shop, name: db-credentials, type: Opaque, data: {username: c2hvcA==, password: c2ltLWRlbW8tZGItcGFzc3dvcmQtMDAwMA==, host: ZGIuc2hvcC5pbnRlcm5hbA==}}\n",
-    "      - {namespace: shop, name: stripe-api-key, type: Opaque, data: {api-key: c2tfc2ltX2RlbW9fc3RyaXBlXzAwMDE=}}\n",
-    "      - {namespace: shop, name: regcred, type: kubernetes.io/dockerconfigjson, data: {.dockerconfigjson: eyJhdXRocyI6eyJyZWdpc3RyeS5leGFtcGxlLmNvbSI6eyJhdXRoIjoiWkdWdGJ6cGtaVzF2In19fQ==}}\n",
+    "      - {namespace: shop, name: db-credentials, type: Opaque, data: {username: c2hvcA==, "
+    "password: c2ltLWRlbW8tZGItcGFzc3dvcmQtMDAwMA==, host: ZGIuc2hvcC5pbnRlcm5hbA==}}\n",
+    "      - {namespace: shop, name: stripe-api-key, type: Opaque, data: {api-key: "
+    "c2tfc2ltX2RlbW9fc3RyaXBlXzAwMDE=}}\n",
+    "      - {namespace: shop, name: regcred, type: kubernetes.io/dockerconfigjson, data: "
+    "{.dockerconfigjson: "
+    "eyJhdXRocyI6eyJyZWdpc3RyeS5leGFtcGxlLmNvbSI6eyJhdXRoIjoiWkdWdGJ6cGtaVzF2In19fQ==}}\n",
     "      - {namespace: payments, name: ledger-db, type: Opaque, keys: [username, password]}\n",
     "    configmaps:\n",
     "      - namespace: shop\n",
     "        name: api\n",
-    "        data: {LOG_LEVEL: info, PHP_MEMORY_LIMIT: 256M, UPSTREAM: \"http://checkout.shop.svc:80\"}\n",
+    "        data: {LOG_LEVEL: info, PHP_MEMORY_LIMIT: 256M, UPSTREAM: "
+    "\"http://checkout.shop.svc:80\"}\n",
     "      - namespace: shop\n",
     "        name: checkout\n",
     "        data: {PAYMENT_PROVIDER: stripe, TIMEOUT: 30s}\n",
@@ -107,22 +114,29 @@ const char *const sim_demo_lines[] = {
     "                  cluster_name: api\n",
     "                  endpoints:\n",
     "                  - lb_endpoints:\n",
-    "                    - endpoint: { address: { socket_address: { address: api.shop.svc, port_value: 80 } } }\n",
+    "                    - endpoint: { address: { socket_address: { address: api.shop.svc, "
+    "port_value: 80 } } }\n",
     "    objects:\n",
-    "      # issued by cert-manager in each cluster: differs by nature, ignored by a built-in rule\n",
+    "      # issued by cert-manager in each cluster: differs by nature, ignored by a built-in "
+    "rule\n",
     "      - apiVersion: v1\n",
     "        kind: Secret\n",
     "        metadata:\n",
     "          name: shop-tls\n",
     "          namespace: shop\n",
-    "          annotations: {cert-manager.io/certificate-name: shop-tls, cert-manager.io/issuer-name: letsencrypt}\n",
+    "          annotations: {cert-manager.io/certificate-name: shop-tls, "
+    "cert-manager.io/issuer-name: letsencrypt}\n",
     "        type: kubernetes.io/tls\n",
     "        data:\n",
-    "          tls.crt: LS0tLS1CRUdJTiBDRVJUSUZJQ0FURS0tLS0tCk1JSUJkZW1vb25wcmVtCi0tLS0tRU5EIENFUlRJRklDQVRFLS0tLS0K\n",
+    "          tls.crt: "
+    "LS0tLS1CRUdJTiBDRVJUSUZJQ0FURS0tLS0tCk1JSUJkZW1vb25wcmVtCi0tLS0tRU5EIENFUlRJRklDQVRFLS0tLS0K"
+    "\n",
     "          tls.key: ZGVtby1rZXktb25wcmVt\n",
     "    events:\n",
-    "      - {namespace: shop, type: Normal, reason: ScalingReplicaSet, object: Deployment/api, message: \"Scaled up replica set api to 6\"}\n",
-    "      - {namespace: payments, type: Warning, reason: Unhealthy, object: Deployment/ledger, message: \"Readiness probe failed: HTTP probe failed with statuscode: 503\", count: 3}\n",
+    "      - {namespace: shop, type: Normal, reason: ScalingReplicaSet, object: Deployment/api, "
+    "message: \"Scaled up replica set api to 6\"}\n",
+    "      - {namespace: payments, type: Warning, reason: Unhealthy, object: Deployment/ledger, "
+    "message: \"Readiness probe failed: HTTP probe failed with statuscode: 503\", count: 3}\n",
     "    churn: {restarts_per_sec: 0}\n",
     "\n",
     "  - name: eks-prod\n",
@@ -142,17 +156,20 @@ const char *const sim_demo_lines[] = {
     "        namespace: kube-system\n",
     "        name: coredns\n",
     "        replicas: 2\n",
-    "        containers: [{name: coredns, image: 602401143452.dkr.ecr.us-east-1.amazonaws.com/eks/coredns:v1.11.1-eksbuild.9}]\n",
+    "        containers: [{name: coredns, image: "
+    "602401143452.dkr.ecr.us-east-1.amazonaws.com/eks/coredns:v1.11.1-eksbuild.9}]\n",
     "      - kind: DaemonSet\n",
     "        namespace: kube-system\n",
     "        name: kube-proxy\n",
     "        nodes: all\n",
-    "        containers: [{name: kube-proxy, image: 602401143452.dkr.ecr.us-east-1.amazonaws.com/eks/kube-proxy:v1.29.10-eksbuild.3}]\n",
+    "        containers: [{name: kube-proxy, image: "
+    "602401143452.dkr.ecr.us-east-1.amazonaws.com/eks/kube-proxy:v1.29.10-eksbuild.3}]\n",
     "      - kind: DaemonSet\n",
     "        namespace: kube-system\n",
     "        name: aws-node\n",
     "        nodes: all\n",
-    "        containers: [{name: aws-node, image: 602401143452.dkr.ecr.us-east-1.amazonaws.com/amazon-k8s-cni:v1.18.5-eksbuild.1}]\n",
+    "        containers: [{name: aws-node, image: "
+    "602401143452.dkr.ecr.us-east-1.amazonaws.com/amazon-k8s-cni:v1.18.5-eksbuild.1}]\n",
     "      # no fluentd DaemonSet: not moved yet\n",
     "      - kind: Deployment\n",
     "        namespace: shop\n",
@@ -174,16 +191,22 @@ const char *const sim_demo_lines[] = {
     "        name: cart\n",
     "        replicas: 3\n",
     "        containers: [{name: cart, image: registry.example.com/shop/cart:1.9.0}]\n",
-    "    # Secret drift: stripe-api-key was never copied; regcred points at ECR (its value differs);\n",
-    "    # db-credentials comes from AWS Secrets Manager through External Secrets (objects below),\n",
+    "    # Secret drift: stripe-api-key was never copied; regcred points at ECR (its value "
+    "differs);\n",
+    "    # db-credentials comes from AWS Secrets Manager through External Secrets (objects "
+    "below),\n",
     "    # lost its host key and is stale (the password was rotated in Secrets Manager); the\n",
     "    # checkout-api ExternalSecret fails (its key is not in Secrets Manager).\n",
     "    secrets:\n",
-    "      - {namespace: shop, name: regcred, type: kubernetes.io/dockerconfigjson, data: {.dockerconfigjson: eyJhdXRocyI6eyI2MDI0MDExNDM0NTIuZGtyLmVjci51cy1lYXN0LTEuYW1hem9uYXdzLmNvbSI6eyJhdXRoIjoiUVZkVE9tVmpjaTFrWlcxdiJ9fX0=}}\n",
+    "      - {namespace: shop, name: regcred, type: kubernetes.io/dockerconfigjson, data: "
+    "{.dockerconfigjson: "
+    "eyJhdXRocyI6eyI2MDI0MDExNDM0NTIuZGtyLmVjci51cy1lYXN0LTEuYW1hem9uYXdzLmNvbSI6eyJhdXRoIjoiUVZkVE"
+    "9tVmpjaTFrWlcxdiJ9fX0=}}\n",
     "    configmaps:\n",
     "      - namespace: shop\n",
     "        name: api\n",
-    "        data: {LOG_LEVEL: debug, PHP_MEMORY_LIMIT: 256M, UPSTREAM: \"http://checkout.shop.svc:80\"}\n",
+    "        data: {LOG_LEVEL: debug, PHP_MEMORY_LIMIT: 256M, UPSTREAM: "
+    "\"http://checkout.shop.svc:80\"}\n",
     "      - namespace: shop\n",
     "        name: checkout\n",
     "        data: {PAYMENT_PROVIDER: stripe, TIMEOUT: 30s}\n",
@@ -218,17 +241,20 @@ const char *const sim_demo_lines[] = {
     "                  cluster_name: api\n",
     "                  endpoints:\n",
     "                  - lb_endpoints:\n",
-    "                    - endpoint: { address: { socket_address: { address: api.shop.svc, port_value: 80 } } }\n",
+    "                    - endpoint: { address: { socket_address: { address: api.shop.svc, "
+    "port_value: 80 } } }\n",
     "    objects:\n",
     "      - apiVersion: v1\n",
     "        kind: Secret\n",
     "        metadata:\n",
     "          name: shop-tls\n",
     "          namespace: shop\n",
-    "          annotations: {cert-manager.io/certificate-name: shop-tls, cert-manager.io/issuer-name: letsencrypt}\n",
+    "          annotations: {cert-manager.io/certificate-name: shop-tls, "
+    "cert-manager.io/issuer-name: letsencrypt}\n",
     "        type: kubernetes.io/tls\n",
     "        data:\n",
-    "          tls.crt: LS0tLS1CRUdJTiBDRVJUSUZJQ0FURS0tLS0tCk1JSUJkZW1vZWtzCi0tLS0tRU5EIENFUlRJRklDQVRFLS0tLS0K\n",
+    "          tls.crt: "
+    "LS0tLS1CRUdJTiBDRVJUSUZJQ0FURS0tLS0tCk1JSUJkZW1vZWtzCi0tLS0tRU5EIENFUlRJRklDQVRFLS0tLS0K\n",
     "          tls.key: ZGVtby1rZXktZWtz\n",
     "      - apiVersion: external-secrets.io/v1beta1\n",
     "        kind: ClusterSecretStore\n",
@@ -236,7 +262,8 @@ const char *const sim_demo_lines[] = {
     "        spec: {provider: {aws: {service: SecretsManager, region: us-east-1}}}\n",
     "        status:\n",
     "          capabilities: ReadWrite\n",
-    "          conditions: [{type: Ready, status: \"True\", reason: Valid, message: store validated}]\n",
+    "          conditions: [{type: Ready, status: \"True\", reason: Valid, message: store "
+    "validated}]\n",
     "      - apiVersion: external-secrets.io/v1beta1\n",
     "        kind: ExternalSecret\n",
     "        metadata: {name: db-credentials, namespace: shop}\n",
@@ -245,19 +272,23 @@ const char *const sim_demo_lines[] = {
     "          secretStoreRef: {name: aws-secrets-manager, kind: ClusterSecretStore}\n",
     "          target: {name: db-credentials, creationPolicy: Owner}\n",
     "          data:\n",
-    "            - {secretKey: username, remoteRef: {key: prod/shop/db-credentials, property: username}}\n",
-    "            - {secretKey: password, remoteRef: {key: prod/shop/db-credentials, property: password}}\n",
+    "            - {secretKey: username, remoteRef: {key: prod/shop/db-credentials, property: "
+    "username}}\n",
+    "            - {secretKey: password, remoteRef: {key: prod/shop/db-credentials, property: "
+    "password}}\n",
     "        status:\n",
     "          refreshTime: \"2026-11-20T02:00:00Z\"\n",
     "          syncedResourceVersion: 1-8c1f3e0a5b7d42e19a0c6f3b2d4e5a61\n",
-    "          conditions: [{type: Ready, status: \"True\", reason: SecretSynced, message: Secret was synced}]\n",
+    "          conditions: [{type: Ready, status: \"True\", reason: SecretSynced, message: Secret "
+    "was synced}]\n",
     "      - apiVersion: v1\n",
     "        kind: Secret\n",
     "        metadata:\n",
     "          name: db-credentials\n",
     "          namespace: shop\n",
     "          labels: {reconcile.external-secrets.io/managed: \"true\"}\n",
-    "          ownerReferences: [{apiVersion: external-secrets.io/v1beta1, kind: ExternalSecret, name: db-credentials, uid: 5d0c1e1e-3c1b-4b7e-9a55-0d2f4c1a9e01, controller: true}]\n",
+    "          ownerReferences: [{apiVersion: external-secrets.io/v1beta1, kind: ExternalSecret, "
+    "name: db-credentials, uid: 5d0c1e1e-3c1b-4b7e-9a55-0d2f4c1a9e01, controller: true}]\n",
     "        type: Opaque\n",
     "        data: {username: c2hvcA==, password: c2ltLWRlbW8tZGItcGFzc3dvcmQtMDAwMA==}\n",
     "      - apiVersion: external-secrets.io/v1beta1\n",
@@ -268,24 +299,30 @@ const char *const sim_demo_lines[] = {
     "          secretStoreRef: {name: aws-secrets-manager, kind: ClusterSecretStore}\n",
     "          target: {name: checkout-api, creationPolicy: Owner}\n",
     "          data:\n",
-    "            - {secretKey: api-key, remoteRef: {key: prod/shop/checkout-api, property: api_key}}\n",
+    "            - {secretKey: api-key, remoteRef: {key: prod/shop/checkout-api, property: "
+    "api_key}}\n",
     "        status:\n",
     "          conditions:\n",
     "            - type: Ready\n",
     "              status: \"False\"\n",
     "              reason: SecretSyncedError\n",
-    "              message: 'could not get secret data from provider: key \"prod/shop/checkout-api\" from ExternalSecret \"checkout-api\"'\n",
+    "              message: 'could not get secret data from provider: key "
+    "\"prod/shop/checkout-api\" from ExternalSecret \"checkout-api\"'\n",
     "    events:\n",
-    "      - {namespace: shop, type: Warning, reason: BackOff, object: Deployment/checkout, message: \"Back-off restarting failed container checkout\", count: 40}\n",
-    "      - {namespace: shop, type: Normal, reason: ScalingReplicaSet, object: Deployment/api, message: \"Scaled up replica set api to 4\"}\n",
+    "      - {namespace: shop, type: Warning, reason: BackOff, object: Deployment/checkout, "
+    "message: \"Back-off restarting failed container checkout\", count: 40}\n",
+    "      - {namespace: shop, type: Normal, reason: ScalingReplicaSet, object: Deployment/api, "
+    "message: \"Scaled up replica set api to 4\"}\n",
     "    churn: {restarts_per_sec: 0.2}\n",
     "# The AWS side (cutover-sim serves it on one loopback port: docs/simulator.md, \"AWS\").\n",
     "aws:\n",
     "  account: \"111122223333\"\n",
     "  region: us-east-1\n",
     "  change_delay_ms: 1000       # Route53 GetChange answers PENDING this long, then INSYNC\n",
-    "  credentials:                # the first is profile \"sim\" in the written credentials file\n",
-    "    - {access_key_id: AKIASIMDEMO0SRE00001, secret_access_key: sim/demo/SRE+not-a-real-key/0000000000001, arn: \"arn:aws:iam::111122223333:user/sre\"}\n",
+    "  credentials:                # the first is profile \"sim\" in the written credentials "
+    "file\n",
+    "    - {access_key_id: AKIASIMDEMO0SRE00001, secret_access_key: "
+    "sim/demo/SRE+not-a-real-key/0000000000001, arn: \"arn:aws:iam::111122223333:user/sre\"}\n",
     "  roles:\n",
     "    - arn: arn:aws:iam::111122223333:role/cutover-operator\n",
     "      trust: [\"arn:aws:iam::111122223333:user/sre\"]\n",
@@ -300,8 +337,10 @@ const char *const sim_demo_lines[] = {
     "    - zone: example.com.\n",
     "      id: Z0SIMEXAMPLE00001\n",
     "      records:\n",
-    "        - {name: api.shop.example.com., type: A, set_identifier: onprem, weight: 100, ttl: 60, values: [203.0.113.10]}\n",
-    "        - {name: api.shop.example.com., type: A, set_identifier: eks, weight: 0, ttl: 60, values: [198.51.100.20]}\n",
+    "        - {name: api.shop.example.com., type: A, set_identifier: onprem, weight: 100, ttl: "
+    "60, values: [203.0.113.10]}\n",
+    "        - {name: api.shop.example.com., type: A, set_identifier: eks, weight: 0, ttl: 60, "
+    "values: [198.51.100.20]}\n",
     "        - {name: www.example.com., type: CNAME, ttl: 300, values: [api.shop.example.com]}\n",
     "  elbv2:\n",
     "    target_groups:\n",
@@ -322,9 +361,13 @@ const char *const sim_demo_lines[] = {
     "            protocol: HTTPS\n",
     "            forward: {shop-api-onprem: 100, shop-api-eks: 0}\n",
     "            rules:\n",
-    "              - {priority: 10, path: \"/api/*\", forward: {shop-api-onprem: 100, shop-api-eks: 0}}\n",
-    "  secrets:                    # SecretString = the keys as a JSON object (or string: for raw text)\n",
-    "    - {name: prod/shop/stripe, description: Stripe keys of the shop, keys: {api_key: sk_sim_demo_stripe_0001, webhook_secret: whsec_sim_demo_0001}}\n",
-    "    - {name: prod/shop/db-credentials, keys: {username: shop, password: sim-demo-db-password-0001}}\n",
+    "              - {priority: 10, path: \"/api/*\", forward: {shop-api-onprem: 100, "
+    "shop-api-eks: 0}}\n",
+    "  secrets:                    # SecretString = the keys as a JSON object (or string: for raw "
+    "text)\n",
+    "    - {name: prod/shop/stripe, description: Stripe keys of the shop, keys: {api_key: "
+    "sk_sim_demo_stripe_0001, webhook_secret: whsec_sim_demo_0001}}\n",
+    "    - {name: prod/shop/db-credentials, keys: {username: shop, password: "
+    "sim-demo-db-password-0001}}\n",
     NULL,
 };

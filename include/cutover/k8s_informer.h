@@ -61,8 +61,8 @@ int k8s_informer_list(struct k8s_http_conn *conn, enum model_res res, int page_s
 struct k8s_informer;
 
 struct k8s_informer_opts {
-    int page_size;       /* LIST limit; 0: 500 */
-    int watch_timeout_s; /* each watch asks timeoutSeconds between this and twice it; 0: 300 */
+    int page_size;        /* LIST limit; 0: 500 */
+    int watch_timeout_s;  /* each watch asks timeoutSeconds between this and twice it; 0: 300 */
     int backoff_base_ms;  /* first pause after a failure (doubling, jittered); 0: 500 */
     int backoff_max_ms;   /* longest pause; 0: 30000 */
     int list_low_speed_s; /* a LIST page under 1 byte/s for this long fails; 0: 30 */

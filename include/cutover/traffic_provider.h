@@ -87,8 +87,7 @@ void traffic_provider_free(struct traffic_provider *p);
  * traffic_provider_free then calls it, frees the cfg copy and the provider itself. */
 struct traffic_provider *traffic_provider_alloc(const struct traffic_provider_ops *ops,
                                                 const struct traffic_target_cfg *cfg,
-                                                const struct traffic_provider_env *env,
-                                                void *impl);
+                                                const struct traffic_provider_env *env, void *impl);
 
 /* For providers (added by dedupe): prefixes err's message (err may be NULL) with the target's
  * name and makes it safe to draw. */

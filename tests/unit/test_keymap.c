@@ -15,10 +15,27 @@
 
 /* What the TUI's action table would name. */
 static const char *const actions[] = {
-    "back",    "bottom",     "command", "down",    "filter", "help", "next-panel", "page-down",
-    "page-up", "prev-panel", "quit",    "refresh", "select", "top",  "up",
+    "back",
+    "bottom",
+    "command",
+    "down",
+    "filter",
+    "help",
+    "next-panel",
+    "page-down",
+    "page-up",
+    "prev-panel",
+    "quit",
+    "refresh",
+    "select",
+    "top",
+    "up",
     /* traffic changes (issue #4), secret drift (issue #5) */
-    "traffic-next", "traffic-prev", "traffic-set", "traffic-rollback", "drift-view",
+    "traffic-next",
+    "traffic-prev",
+    "traffic-set",
+    "traffic-rollback",
+    "drift-view",
     "drift-force-sync",
 };
 #define NACTIONS (sizeof actions / sizeof actions[0])
