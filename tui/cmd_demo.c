@@ -515,6 +515,8 @@ int cmd_demo(int argc, char **argv)
     struct cmd_dashboard_args a = {0};
     const char *scenario = NULL;
     const char *haproxy = NULL, *backend = NULL;
+    const char *runbook = NULL; /* --runbook FILE: the follow screen (with --observer) */
+    bool no_tui = false;
     /* --scenario, --haproxy and --haproxy-backend are the demo's own flags; the rest are the
      * dashboard's */
     char **rest = xcalloc((size_t)argc + 1, sizeof *rest);
@@ -529,6 +531,10 @@ int cmd_demo(int argc, char **argv)
             haproxy = argv[++i];
         else if (strcmp(argv[i], "--haproxy-backend") == 0 && i + 1 < argc)
             backend = argv[++i];
+        else if (strcmp(argv[i], "--runbook") == 0 && i + 1 < argc)
+            runbook = argv[++i];
+        else if (strcmp(argv[i], "--no-tui") == 0)
+            no_tui = true;
         else
             rest[nrest++] = argv[i];
     }
@@ -539,6 +545,11 @@ int cmd_demo(int argc, char **argv)
     if (a.source || a.target || a.kubeconfig) {
         fprintf(stderr, "cutover demo: the demo chooses its own clusters; use `cutover --source "
                         "... --target ...` for real ones\n");
+        return 2;
+    }
+    if (runbook != NULL && !a.observer) {
+        fprintf(stderr, "cutover demo: --runbook follows a runbook driven elsewhere and needs "
+                        "--observer (drive it with `cutover runbook run FILE`)\n");
         return 2;
     }
     struct demo dm = {.out_fd = -1};
@@ -561,7 +572,9 @@ int cmd_demo(int argc, char **argv)
         snprintf(journal, sizeof journal, "%s/journal.jsonl", dm.dir);
         a.journal = journal;
     }
-    int code = cmd_dashboard_run(&a);
+    int code = runbook != NULL
+                   ? cmd_runbook_follow(runbook, dm.kubeconfig, targets, a.ntraffic, no_tui)
+                   : cmd_dashboard_run(&a);
     demo_cleanup(&dm);
     return code;
 }

@@ -16,9 +16,11 @@
 #include "cutover/log.h"
 #include "cutover/runbook.h"
 #include "cutover/runbook_eval.h"
+#include "cutover/runbook_follow.h"
 #include "cutover/runbook_state.h"
 #include "cutover/traffic_change.h"
 #include "cutover/traffic_provider.h"
+#include "cutover/tui.h"
 #include "cutover/text.h"
 #include "cutover/xalloc.h"
 
@@ -33,12 +35,13 @@
 #include <string.h>
 #include <strings.h>
 #include <time.h>
+#include <unistd.h>
 
 static const char runbook_usage[] =
     "usage: cutover runbook validate FILE\n"
     "       cutover runbook run FILE [--kubeconfig PATH] [--journal PATH] [--steps N]\n"
     "                               [--wait SECONDS] [--approve NAME] [--yes] [--takeover]\n"
-    "       cutover runbook run FILE --observer [--for SECONDS] [--kubeconfig PATH]\n"
+    "       cutover runbook run FILE --observer [--for SECONDS] [--no-tui] [--kubeconfig PATH]\n"
     "       cutover runbook rollback FILE [--step N] [--yes] [--takeover] [--kubeconfig PATH]\n"
     "       cutover runbook log [FILE] [--journal PATH]\n"
     "\n"
@@ -62,7 +65,10 @@ static const char runbook_usage[] =
     "                  usage or setup, 3 the runbook is driven elsewhere (the holder is named)\n"
     "                  or the Lease was lost (taken over, or not renewed for 2/3 of its time)\n"
     "  run --observer  follow a runbook driven elsewhere, read-only: the Lease holder, the\n"
-    "                  journal mirrored in the target cluster, the current step and its gates\n"
+    "                  journal mirrored in the target cluster, the current step and its gates;\n"
+    "                  on a terminal the follow screen (the dashboard, OBSERVER, with the\n"
+    "                  Runbook panel), else (or with --no-tui) lines until --for SECONDS pass\n"
+    "                  or every step is done\n"
     "  rollback FILE   undo a step (the one started, else the last done; or --step N): its\n"
     "                  rollback action, or back to the weights before it or the value the\n"
     "                  action's intent recorded before it; previewed, confirmed, under the Lease,\n"
@@ -260,6 +266,7 @@ struct run_args {
     int wait_s;    /* how long gates may take to pass */
     bool observer; /* follow a runbook driven elsewhere, read-only */
     int for_s;     /* observer: stop after this many seconds (0: when every step is done) */
+    bool no_tui;   /* observer: line mode even on a terminal */
     bool rollback; /* `runbook rollback`: undo a step instead of running the next */
     int step;      /* rollback: the step (1-based); 0: the one the journal says */
 };
@@ -294,9 +301,16 @@ struct runner {
                               * succeeded was sent (or the acquire) */
     char lost_why[300];      /* guarded by lock: why the Lease is lost */
     bool lost_noted;         /* main thread only: the loss is printed and journaled */
+    int wake[2];             /* follow screen: the UI's wake pipe (-1 none) */
 };
 
 static const char *run_ua = "cutover-runbook/" CUTOVER_VERSION;
+
+/* `cutover demo --observer --runbook FILE`: the demo's traffic targets (borrowed for the run). */
+static struct {
+    const struct traffic_target_cfg *targets;
+    size_t n;
+} follow_demo;
 static const char *follow_ua = "cutover-observer/" CUTOVER_VERSION;
 
 /* CUTOVER_TEST_CRASH_AT=before-intent|after-intent|after-apply: kills this process at that point
@@ -1513,6 +1527,8 @@ static int run_parse(int argc, char **argv, struct run_args *a)
             a->takeover = true;
         else if (strcmp(o, "--observer") == 0)
             a->observer = true;
+        else if (strcmp(o, "--no-tui") == 0)
+            a->no_tui = true;
         else if (strcmp(o, "--for") == 0 && has)
             a->for_s = atoi(argv[++i]);
         else if (strcmp(o, "--step") == 0 && has)
@@ -1523,6 +1539,31 @@ static int run_parse(int argc, char **argv, struct run_args *a)
             return -1;
     }
     return a->file ? 0 : -1;
+}
+
+/* The follow screen on what the observer set up (the same read-only clients and pollers). */
+static int runbook_follow_screen_of(struct runner *r)
+{
+    struct runbook_follow_screen fs = {.context = {r->rb->source, r->rb->target},
+                                       .config = &r->cfg,
+                                       .follow = {.rb = r->rb,
+                                                  .http = r->http,
+                                                  .pub = {r->pub[0], r->pub[1]},
+                                                  .prov = r->prov,
+                                                  .traffic = r->cfg.traffic,
+                                                  .ntraffic = r->cfg.ntraffic,
+                                                  .drift = r->drift,
+                                                  .zone_spread_ratio = r->cfg.zone_spread_ratio,
+                                                  .wake_fd = r->wake[1]},
+                                       .wake_read_fd = r->wake[0]};
+    struct error err;
+    error_clear(&err);
+    if (runbook_follow_screen_run(&fs, &err) != 0) {
+        char b[600];
+        fprintf(stderr, "cutover: %s\n", error_format(&err, b, sizeof b));
+        return 2;
+    }
+    return 0;
 }
 
 static void run_fini(struct runner *r)
@@ -1556,6 +1597,9 @@ static void run_fini(struct runner *r)
     config_fini(&r->cfg);
     pthread_mutex_destroy(&r->lock);
     pthread_cond_destroy(&r->cond);
+    for (int i = 0; i < 2; i++)
+        if (r->wake[i] >= 0)
+            close(r->wake[i]); /* after the pollers that wrote it stopped */
 }
 
 static int runbook_run(int argc, char **argv)
@@ -1570,6 +1614,7 @@ static int runbook_run(int argc, char **argv)
     XPTHREAD(pthread_mutex_init(&r.lock, NULL));
     XPTHREAD(pthread_cond_init(&r.cond, NULL));
     atomic_init(&r.lost, false);
+    r.wake[0] = r.wake[1] = -1;
     struct error err;
     error_clear(&err);
     char b[1024];
@@ -1585,6 +1630,16 @@ static int runbook_run(int argc, char **argv)
             fprintf(stderr, "cutover: %s\n", error_format(&err, b, sizeof b));
             goto out;
         }
+    }
+    if (follow_demo.targets != NULL) {
+        /* `cutover demo --observer --runbook FILE`: the demo's targets, not config.yaml's */
+        for (size_t i = 0; i < r.cfg.ntraffic; i++)
+            traffic_target_cfg_fini(&r.cfg.traffic[i]);
+        free(r.cfg.traffic);
+        r.cfg.traffic = xcalloc(follow_demo.n ? follow_demo.n : 1, sizeof *r.cfg.traffic);
+        for (size_t i = 0; i < follow_demo.n; i++)
+            traffic_target_cfg_copy(&r.cfg.traffic[i], &follow_demo.targets[i]);
+        r.cfg.ntraffic = follow_demo.n;
     }
     if (r.a.kubeconfig && config_set(&r.cfg, "kubeconfig", r.a.kubeconfig, &err) != 0) {
         fprintf(stderr, "cutover: --kubeconfig: %s\n", error_format(&err, b, sizeof b));
@@ -1624,8 +1679,11 @@ static int runbook_run(int argc, char **argv)
                 printf("traffic target %s: %s\n", r.cfg.traffic[i].name,
                        error_format(&err, b, sizeof b));
         struct k8s_poller_opts oopts = {.ua = follow_ua, .read_only = true};
+        /* on a terminal: the follow screen, woken by the pollers and the follower */
+        bool screen = !r.a.no_tui && isatty(STDIN_FILENO) && isatty(STDOUT_FILENO) &&
+                      tui_wake_pipe(r.wake) == 0;
         for (int s = 0; s < 2; s++) {
-            r.pub[s] = model_publisher_new(-1);
+            r.pub[s] = model_publisher_new(r.wake[1]);
             if (k8s_poller_start(&r.ctx[s], &oopts, r.pub[s], &r.poller[s], &err) != 0) {
                 fprintf(stderr, "cutover: %s: %s\n", ctxn[s], error_format(&err, b, sizeof b));
                 goto out;
@@ -1634,7 +1692,10 @@ static int runbook_run(int argc, char **argv)
         for (int s = 0; s < 2; s++)
             k8s_poller_wait_synced(r.poller[s], 30000);
         run_start_drift(&r);
-        code = runbook_follow(&r);
+        if (screen)
+            code = runbook_follow_screen_of(&r);
+        else
+            code = runbook_follow(&r);
         goto out;
     }
 
@@ -1762,6 +1823,24 @@ static int runbook_run(int argc, char **argv)
 out:
     fflush(stdout);
     run_fini(&r);
+    return code;
+}
+
+int cmd_runbook_follow(const char *file, const char *kubeconfig,
+                       const struct traffic_target_cfg *targets, size_t n, bool no_tui)
+{
+    follow_demo.targets = targets;
+    follow_demo.n = n;
+    char *argv[] = {(char *)"run",
+                    (char *)file,
+                    (char *)"--observer",
+                    (char *)"--kubeconfig",
+                    (char *)kubeconfig,
+                    (char *)"--no-tui",
+                    NULL};
+    int code = runbook_run(no_tui ? 6 : 5, argv);
+    follow_demo.targets = NULL;
+    follow_demo.n = 0;
     return code;
 }
 

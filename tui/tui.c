@@ -9,6 +9,7 @@
 #include "cutover/panel_drift.h"
 #include "cutover/keymap.h"
 #include "cutover/log.h"
+#include "cutover/runbook_follow.h"
 #include "cutover/theme.h"
 #include "cutover/traffic_poller.h"
 #include "cutover/traffic_worker.h"
@@ -145,6 +146,8 @@ static void take_snapshots(struct loop *l)
         }
     }
     if (l->drift && drift_worker_poll(l->drift, l->dash))
+        l->redraw = true;
+    if (l->o->runbook && runbook_follow_take(l->o->runbook, l->dash))
         l->redraw = true;
 }
 

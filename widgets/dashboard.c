@@ -9,6 +9,7 @@
 #include "cutover/panel_info.h"
 #include "cutover/panel_nodes.h"
 #include "cutover/panel_pods.h"
+#include "cutover/panel_runbook.h"
 #include "cutover/panel_traffic.h"
 #include "cutover/panel_workloads.h"
 #include "cutover/xalloc.h"
@@ -53,6 +54,10 @@ struct dashboard {
     struct widget *drift_view;  /* the drift view over the body, or NULL when closed */
     char *drift_hints;          /* the drift view's key hints, or NULL */
     char *drift_panel_hints;    /* status bar hints while Secrets drift is focused, or NULL */
+
+    /* Runbook follow screen (issue #6) */
+    struct widget *runbook; /* the Runbook panel, or NULL until dashboard_set_runbook */
+    int runbook_rows;       /* rows it wants (layout_in.runbook_rows) */
 };
 
 static struct widget_view view_of(const struct dashboard *d)
@@ -98,6 +103,7 @@ void dashboard_free(struct dashboard *d)
     widget_free(d->help);
     widget_free(d->drill);
     widget_free(d->drift_view);
+    widget_free(d->runbook);
     free(d->drift_hints);
     free(d->drift_panel_hints);
     dialog_free(d->dialog);
@@ -145,10 +151,13 @@ static void place(struct dashboard *d)
                            .w = d->w,
                            .focus = d->focus,
                            .nodes_rows = d->nodes_rows,
-                           .workloads_rows = d->workloads_rows};
+                           .workloads_rows = d->workloads_rows,
+                           .runbook_rows = d->runbook ? d->runbook_rows : 0};
     layout_compute(&in, &d->lay);
     for (int i = 0; i < PANEL_COUNT; i++)
         widget_layout(d->panel[i], d->lay.panel[i]);
+    if (d->runbook)
+        widget_layout(d->runbook, d->lay.runbook);
     widget_layout(d->help, d->lay.body);
     if (d->drill)
         widget_layout(d->drill, d->lay.body);
@@ -313,6 +322,10 @@ void dashboard_draw(struct dashboard *d, struct canvas *c)
         struct canvas bc = canvas_sub(c, d->lay.body);
         widget_draw(d->help_open ? d->help : d->drill ? d->drill : d->drift_view, &bc, &v, true);
     } else {
+        if (d->runbook && d->lay.runbook.h > 0) {
+            struct canvas rc = canvas_sub(c, d->lay.runbook);
+            widget_draw(d->runbook, &rc, &v, false);
+        }
         for (int i = 0; i < PANEL_COUNT; i++) {
             if (d->lay.panel[i].h > 0) {
                 struct canvas pc = canvas_sub(c, d->lay.panel[i]);
@@ -700,4 +713,31 @@ void dashboard_set_drift_panel_hints(struct dashboard *d, const char *hints)
 {
     free(d->drift_panel_hints);
     d->drift_panel_hints = hints && hints[0] ? xstrdup(hints) : NULL;
+}
+
+/* ---- Runbook follow screen (issue #6) --------------------------------------------------- */
+
+int dashboard_set_runbook(struct dashboard *d, const struct panel_runbook_state *st)
+{
+    if (d->runbook == NULL)
+        d->runbook = panel_runbook_new();
+    panel_runbook_set(d->runbook, st);
+    /* box, Lease line, the steps, and what the panel keeps below them: the gates heading, the
+     * most gates a step has, the action and a message line */
+    int rows = 0;
+    if (st != NULL && st->rb != NULL) {
+        size_t most = 0;
+        for (size_t i = 0; i < st->rb->nsteps; i++)
+            if (st->rb->steps[i].nchecks > most)
+                most = st->rb->steps[i].nchecks;
+        rows = 2 + 1 + (int)st->rb->nsteps + (int)most + 3 + (st->observer ? 0 : 1);
+    }
+    if (rows < 3)
+        rows = 3;
+    if (rows != d->runbook_rows) {
+        d->runbook_rows = rows;
+        place(d);
+        return ACT_REDRAW | ACT_RELAYOUT;
+    }
+    return ACT_REDRAW;
 }

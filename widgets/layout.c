@@ -65,6 +65,18 @@ void layout_compute(const struct layout_in *in, struct layout *out)
     out->body = (struct rect){LAYOUT_HEADER_ROWS, 0, h - LAYOUT_HEADER_ROWS - 1, w};
 
     int bh = out->body.h, y = out->body.y;
+    if (in->runbook_rows > 0) {
+        /* the follow screen: the Runbook panel first, taking at most half of the body or all but
+         * ten rows (the folded panels' summaries and a focused panel of five); the other panels
+         * share the rest as usual (folded when it is short) */
+        int rr = in->runbook_rows < 3 ? 3 : in->runbook_rows;
+        int most = bh - 10 > bh / 2 ? bh - 10 : bh / 2;
+        if (rr > most)
+            rr = most;
+        out->runbook = (struct rect){y, 0, rr, w};
+        y += rr;
+        bh -= rr;
+    }
     int nh = nodes_height(in->nodes_rows);
     if (bh >= nh + TRAFFIC_ROWS + WORKLOADS_MIN + FINDINGS_MIN) {
         int rest = bh - nh - TRAFFIC_ROWS;

@@ -3,6 +3,9 @@
 
 /* The subcommands of the `cutover` binary; each returns the process exit code. */
 
+#include <stdbool.h>
+#include <stddef.h>
+
 /* `cutover status [--json] [--kubeconfig PATH] --source CTX --target CTX`: one snapshot of both
  * clusters; exit 0 nothing wrong, 1 findings, 2 a cluster could not be read. */
 int cmd_status(int argc, char **argv);
@@ -16,5 +19,13 @@ int cmd_demo(int argc, char **argv);
 
 /* `cutover runbook validate FILE` (docs/runbook.md): checks a runbook and prints its plan. */
 int cmd_runbook(int argc, char **argv);
+
+struct traffic_target_cfg;
+
+/* `cutover demo --observer --runbook FILE`: `runbook run FILE --observer` on kubeconfig with the
+ * traffic targets t[n] (the demo's) in place of config.yaml's; the follow screen on a terminal
+ * unless no_tui. Returns the exit code. */
+int cmd_runbook_follow(const char *file, const char *kubeconfig, const struct traffic_target_cfg *t,
+                       size_t n, bool no_tui);
 
 #endif

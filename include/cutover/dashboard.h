@@ -133,4 +133,12 @@ void dashboard_set_drift_hints(struct dashboard *d, const char *hints);
  * closed (copied; NULL or "": the general ones). */
 void dashboard_set_drift_panel_hints(struct dashboard *d, const char *hints);
 
+/* ---- Runbook follow screen (issue #6) --------------------------------------------------- */
+
+struct panel_runbook_state;
+
+/* Shows the Runbook panel at the top of the body (first call) and hands it st (copied; st->rb
+ * stays borrowed and must outlive the dashboard). Returns ACT_* flags. */
+int dashboard_set_runbook(struct dashboard *d, const struct panel_runbook_state *st);
+
 #endif

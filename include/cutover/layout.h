@@ -33,6 +33,7 @@ struct layout_in {
     enum panel_id focus;
     int nodes_rows;     /* rows the zone grids need (the larger cluster's number of zones) */
     int workloads_rows; /* rows the workloads table has; 0: unknown (it gets 3/5 of the rest) */
+    int runbook_rows;   /* rows the Runbook panel wants (follow screen); 0: no Runbook panel */
 };
 
 struct layout {
@@ -44,6 +45,7 @@ struct layout {
     struct rect status;             /* status / key hints / command line */
     struct rect panel[PANEL_COUNT]; /* h == 0 when not shown in full */
     struct rect summary[PANEL_COUNT]; /* h == 1 for a folded panel's summary line, else 0 */
+    struct rect runbook; /* the Runbook panel (top of the body, at most half of it); h == 0: none */
 };
 
 /* Computes the layout for in. */

@@ -16,6 +16,7 @@ struct journal;
 struct traffic_poller;
 struct drift_reader;
 struct k8s_http;
+struct runbook_follow;
 
 struct tui_opts {
     const char *context[2];         /* source, target */
@@ -33,6 +34,8 @@ struct tui_opts {
     /* secret drift (issue #5); NULL when not read */
     struct drift_reader *drift;     /* its snapshots go to the Secrets drift panel (borrowed) */
     struct k8s_http *drift_http[2]; /* source, target clients for diffs and force-sync */
+    /* runbook follow screen (issue #6); NULL when no runbook is followed */
+    struct runbook_follow *runbook; /* its views go to the Runbook panel; it writes wake_fd */
 };
 
 /* Makes the self-pipe: both ends non-blocking and close-on-exec. Returns 0 or -errno. */
