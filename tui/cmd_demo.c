@@ -510,8 +510,35 @@ static size_t demo_targets(struct demo *dm, const char *haproxy, const char *bac
     return n;
 }
 
+static const char demo_usage[] =
+    "usage: cutover demo [--observer] [--theme NAME] [--journal PATH] [--scenario FILE]\n"
+    "                    [--haproxy ADDRESS --haproxy-backend NAME]\n"
+    "       cutover demo --observer --runbook FILE [--no-tui]\n"
+    "\n"
+    "Starts the simulated cluster pair (onprem-prod -> eks-prod) on loopback, with its AWS\n"
+    "endpoint (Route53, ELBv2, STS, SSO, Secrets Manager), starts /usr/sbin/haproxy in a\n"
+    "temporary directory when it is installed, and opens the dashboard with two traffic\n"
+    "targets: api-dns (Route53 weighted records) and api-lb (HAProxy). Nothing leaves the\n"
+    "machine; everything is removed on exit.\n"
+    "\n"
+    "options:\n"
+    "  --observer          read-only: mutating requests are refused below the UI\n"
+    "  --theme NAME        a theme from themes/ or $XDG_CONFIG_HOME/cutover/themes/\n"
+    "  --journal PATH      the journal file (default: one in the demo's temporary directory)\n"
+    "  --scenario FILE     a simulator scenario instead of the built-in demo (docs/simulator.md)\n"
+    "  --haproxy ADDRESS   an HAProxy you started (unix:/path or tcp:host:port) instead of one\n"
+    "                      the demo starts; --haproxy-backend names its backend\n"
+    "  --runbook FILE      with --observer: follow that runbook, driven elsewhere with\n"
+    "                      `cutover runbook run FILE` (docs/runbook.md)\n";
+
 int cmd_demo(int argc, char **argv)
 {
+    for (int i = 1; i < argc; i++) {
+        if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
+            fputs(demo_usage, stdout);
+            return 0;
+        }
+    }
     struct cmd_dashboard_args a = {0};
     const char *scenario = NULL;
     const char *haproxy = NULL, *backend = NULL;
