@@ -15,6 +15,7 @@
 #include <json-c/json.h>
 
 #include "cutover/aws_http.h"
+#include "cutover/k8s_body.h"
 #include "cutover/log.h"
 #include "cutover/secret_hash.h"
 #include "cutover/xalloc.h"
@@ -24,60 +25,15 @@
 
 #define BODY_MAX (256u * 1024u * 1024u)
 
-struct body {
-    char *p;
-    size_t len, cap;
-    bool too_big;
-};
-
-static void body_wipe(struct body *b)
-{
-    if (b->p) {
-        secret_hash_wipe(b->p, b->cap);
-        free(b->p);
-    }
-    memset(b, 0, sizeof *b);
-}
-
-static int body_add(void *arg, const char *buf, size_t len)
-{
-    struct body *b = arg;
-    if (b->len + len + 1 > BODY_MAX) {
-        b->too_big = true;
-        secret_hash_wipe((char *)buf, len);
-        return 1;
-    }
-    if (b->len + len + 1 > b->cap) {
-        size_t cap = b->cap ? b->cap : 64 * 1024;
-        while (cap < b->len + len + 1)
-            cap *= 2;
-        char *n = xmalloc(cap); /* never realloc: the old block is wiped before it is freed */
-        if (b->len)
-            memcpy(n, b->p, b->len);
-        if (b->p) {
-            secret_hash_wipe(b->p, b->cap);
-            free(b->p);
-        }
-        b->p = n;
-        b->cap = cap;
-    }
-    memcpy(b->p + b->len, buf, len);
-    b->len += len;
-    b->p[b->len] = '\0';
-    /* the piece curl handed us: its bytes are ours now (curl passes a writable buffer) */
-    secret_hash_wipe((char *)buf, len);
-    return 0;
-}
-
 #define ACCEPT_TABLE "application/json;as=Table;v=v1;g=meta.k8s.io, application/json"
 
-static int get_as(struct k8s_http_conn *conn, const char *path, const char *accept, struct body *b,
-                  long *status, struct error *err)
+static int get_as(struct k8s_http_conn *conn, const char *path, const char *accept,
+                  struct k8s_body *b, long *status, struct error *err)
 {
     /* everything read here may hold values: never gzip (zlib's window is not ours to wipe) */
     struct k8s_http_req req = {.path = path,
                                .accept = accept,
-                               .on_body = body_add,
+                               .on_body = k8s_body_add,
                                .arg = b,
                                .low_speed_s = 30,
                                .timeout_s = 120,
@@ -94,7 +50,7 @@ static int get_as(struct k8s_http_conn *conn, const char *path, const char *acce
     return rc;
 }
 
-static int get(struct k8s_http_conn *conn, const char *path, struct body *b, long *status,
+static int get(struct k8s_http_conn *conn, const char *path, struct k8s_body *b, long *status,
                struct error *err)
 {
     return get_as(conn, path, NULL, b, status, err);
@@ -181,23 +137,24 @@ static bool list_items(struct k8s_http_conn *conn, struct drift_side *side,
             free(cont);
             cont = NULL;
         }
-        struct body b = {0};
+        struct k8s_body b;
+        k8s_body_init(&b, BODY_MAX, true);
         struct error err = {0};
         bool table = kind == DRIFT_SECRET && !hash;
         if (get_as(conn, path, table ? ACCEPT_TABLE : NULL, &b, NULL, &err) < 0) {
-            body_wipe(&b);
+            k8s_body_fini(&b);
             char msg[700];
             drift_side_set_error(side, error_format(&err, msg, sizeof msg));
             ok = false;
             break;
         }
-        if (table && b.p)
-            drift_secret_text_blank(b.p, b.len); /* before json-c: last-applied, and any data
+        if (table && b.data)
+            drift_secret_text_blank(b.data, b.len); /* before json-c: last-applied, and any data
                                                     a server that ignored the Accept sent */
-        int r =
-            table ? table_decode(b.p ? b.p : "", tmp, &cont, &err)
-                  : drift_list_decode(kind, b.p ? b.p : (char *)"", b.len, hash, tmp, &cont, &err);
-        body_wipe(&b);
+        int r = table ? table_decode(b.data ? b.data : "", tmp, &cont, &err)
+                      : drift_list_decode(kind, b.data ? b.data : (char *)"", b.len, hash, tmp,
+                                          &cont, &err);
+        k8s_body_fini(&b);
         if (r < 0) {
             char msg[700];
             snprintf(msg, sizeof msg, "%s of %s: %s", res, side->context ? side->context : "?",
@@ -227,22 +184,23 @@ static bool list_items(struct k8s_http_conn *conn, struct drift_side *side,
  * (404), and *failed when the answer could not be had. */
 static char *eso_version(struct k8s_http_conn *conn, bool *failed, struct error *err)
 {
-    struct body b = {0};
+    struct k8s_body b;
+    k8s_body_init(&b, BODY_MAX, true);
     long status = 0;
     *failed = false;
     char *v = NULL;
     if (get(conn, "/apis/external-secrets.io", &b, &status, err) < 0) {
         *failed = status != 404;
-        body_wipe(&b);
+        k8s_body_fini(&b);
         return NULL;
     }
-    json_object *o = b.p ? json_tokener_parse(b.p) : NULL;
+    json_object *o = b.data ? json_tokener_parse(b.data) : NULL;
     json_object *pv = NULL, *ver = NULL;
     if (o && json_object_object_get_ex(o, "preferredVersion", &pv) &&
         json_object_object_get_ex(pv, "version", &ver))
         v = xstrdup(json_object_get_string(ver));
     json_object_put(o);
-    body_wipe(&b);
+    k8s_body_fini(&b);
     if (!v)
         *failed = true;
     return v;
@@ -251,16 +209,17 @@ static char *eso_version(struct k8s_http_conn *conn, bool *failed, struct error 
 static bool list_json(struct k8s_http_conn *conn, const char *path, json_object **items,
                       struct error *err)
 {
-    struct body b = {0};
+    struct k8s_body b;
+    k8s_body_init(&b, BODY_MAX, true);
     *items = NULL;
     if (get(conn, path, &b, NULL, err) < 0) {
-        body_wipe(&b);
+        k8s_body_fini(&b);
         return false;
     }
-    if (b.p)
-        drift_eso_text_blank(b.p, b.len); /* fake-provider values, template literals */
-    json_object *o = b.p ? json_tokener_parse(b.p) : NULL;
-    body_wipe(&b);
+    if (b.data)
+        drift_eso_text_blank(b.data, b.len); /* fake-provider values, template literals */
+    json_object *o = b.data ? json_tokener_parse(b.data) : NULL;
+    k8s_body_fini(&b);
     json_object *it = NULL;
     if (!o || !json_object_object_get_ex(o, "items", &it) ||
         !json_object_is_type(it, json_type_array)) {
@@ -485,15 +444,16 @@ static int cm_text(struct k8s_http_conn *conn, const char *ns, const char *name,
 {
     char path[600];
     snprintf(path, sizeof path, "/api/v1/namespaces/%s/configmaps/%s", ns, name);
-    struct body b = {0};
+    struct k8s_body b;
+    k8s_body_init(&b, BODY_MAX, true);
     long status = 0;
     *out = NULL;
     if (get(conn, path, &b, &status, err) < 0) {
-        body_wipe(&b);
+        k8s_body_fini(&b);
         return status == 404 ? 0 : -1;
     }
-    json_object *o = b.p ? json_tokener_parse(b.p) : NULL;
-    body_wipe(&b);
+    json_object *o = b.data ? json_tokener_parse(b.data) : NULL;
+    k8s_body_fini(&b);
     json_object *data = NULL, *bin = NULL;
     json_object_object_get_ex(o, "data", &data);
     json_object_object_get_ex(o, "binaryData", &bin);

@@ -9,36 +9,12 @@
 #include <string.h>
 
 #include "cutover/journal.h"
+#include "cutover/k8s_body.h"
 #include "cutover/log.h"
 #include "cutover/xalloc.h"
 
 #define MIRROR_LIST_MAX (64 * 1024 * 1024)
 #define MIRROR_RETRIES 4
-
-struct mbuf {
-    char *data;
-    size_t len;
-};
-
-static int mbuf_body(void *arg, const char *buf, size_t len)
-{
-    struct mbuf *b = arg;
-    if (b->len + len > MIRROR_LIST_MAX)
-        return 1;
-    b->data = xrealloc(b->data, b->len + len + 1);
-    memcpy(b->data + b->len, buf, len);
-    b->len += len;
-    b->data[b->len] = '\0';
-    return 0;
-}
-
-static void mbuf_add(struct mbuf *b, const char *s, size_t n)
-{
-    b->data = xrealloc(b->data, b->len + n + 1);
-    memcpy(b->data + b->len, s, n);
-    b->len += n;
-    b->data[b->len] = '\0';
-}
 
 static const char *mirror_ns(const struct journal_mirror_opts *o)
 {
@@ -86,17 +62,18 @@ static int mirror_list(struct k8s_http_conn *c, const struct journal_mirror_opts
     *n = 0;
     char *path = xasprintf("/api/v1/namespaces/%s/configmaps?labelSelector=%s%%3D%s", mirror_ns(o),
                            "cutover.dev%2Fjournal", o->name);
-    struct mbuf b = {0};
-    struct k8s_http_req req = {.path = path, .on_body = mbuf_body, .arg = &b, .timeout_s = 60};
+    struct k8s_body b;
+    k8s_body_init(&b, MIRROR_LIST_MAX, false);
+    struct k8s_http_req req = {.path = path, .on_body = k8s_body_add, .arg = &b, .timeout_s = 60};
     struct k8s_http_resp resp;
     int rc = k8s_http_do(c, &req, &resp, err);
     free(path);
     if (rc < 0) {
-        free(b.data);
+        k8s_body_fini(&b);
         return -EIO;
     }
     json_object *list = b.data ? json_tokener_parse(b.data) : NULL;
-    free(b.data);
+    k8s_body_fini(&b);
     json_object *items = NULL;
     if (list == NULL || !json_object_object_get_ex(list, "items", &items) ||
         !json_object_is_type(items, json_type_array)) {
@@ -152,15 +129,14 @@ int journal_mirror_fetch(struct k8s_http_conn *c, const struct journal_mirror_op
     int rc = mirror_list(c, o, &v, &n, err);
     if (rc < 0)
         return rc;
-    struct mbuf b = {0};
-    mbuf_add(&b, "", 0);
+    struct k8s_body b;
+    k8s_body_init(&b, MIRROR_LIST_MAX, false);
     for (size_t i = 0; i < n; i++)
-        mbuf_add(&b, v[i].text, strlen(v[i].text));
+        k8s_body_append(&b, v[i].text, strlen(v[i].text));
     chunks_free(v, n);
     if (chunks != NULL)
         *chunks = n;
-    *text = b.data;
-    *len = b.len;
+    *text = k8s_body_take(&b, len);
     return 0;
 }
 
@@ -257,14 +233,15 @@ static int mirror_push_once(struct k8s_http_conn *c, const struct journal_mirror
         return rc;
     st->chunks = n;
     /* What the mirror holds must be a prefix of the local journal, line for line. */
-    struct mbuf all = {0};
-    mbuf_add(&all, "", 0);
+    struct k8s_body all;
+    k8s_body_init(&all, MIRROR_LIST_MAX, false);
+    k8s_body_append(&all, "", 0);
     for (size_t i = 0; i < n; i++)
-        mbuf_add(&all, v[i].text, strlen(v[i].text));
+        k8s_body_append(&all, v[i].text, strlen(v[i].text));
     struct lines remote = {0};
     size_t problems = 0;
     journal_read_text(all.data, all.len, "mirror", lines_record, NULL, &remote, &problems);
-    free(all.data);
+    k8s_body_fini(&all);
     rc = 0;
     if (problems > 0) {
         error_set(err, "journal mirror %s/%s holds %zu corrupt line%s: not overwritten",
@@ -287,12 +264,13 @@ static int mirror_push_once(struct k8s_http_conn *c, const struct journal_mirror
     while (rc == 0 && have < local->n) {
         bool append = n > 0 && count_lines(v[n - 1].text) < per;
         size_t room = append ? per - count_lines(v[n - 1].text) : per;
-        struct mbuf text = {0};
-        mbuf_add(&text, append ? v[n - 1].text : "", append ? strlen(v[n - 1].text) : 0);
+        struct k8s_body text;
+        k8s_body_init(&text, MIRROR_LIST_MAX, false);
+        k8s_body_append(&text, append ? v[n - 1].text : "", append ? strlen(v[n - 1].text) : 0);
         size_t take = 0;
         for (; take < room && have + take < local->n; take++) {
-            mbuf_add(&text, local->v[have + take].raw, strlen(local->v[have + take].raw));
-            mbuf_add(&text, "\n", 1);
+            k8s_body_append(&text, local->v[have + take].raw, strlen(local->v[have + take].raw));
+            k8s_body_append(&text, "\n", 1);
         }
         long index = append ? v[n - 1].index : (long)n;
         rc = chunk_write(c, o, index, append ? v[n - 1].rv : NULL, text.data, err);
@@ -301,7 +279,7 @@ static int mirror_push_once(struct k8s_http_conn *c, const struct journal_mirror
             have += take;
             st->pushed += take;
             st->mirrored_seq = local->v[have - 1].seq;
-            free(text.data);
+            k8s_body_fini(&text);
             if (have < local->n) {
                 chunks_free(v, n);
                 rc = mirror_list(c, o, &v, &n, err);
@@ -312,7 +290,7 @@ static int mirror_push_once(struct k8s_http_conn *c, const struct journal_mirror
                 st->chunks = append ? n : n + 1;
             }
         } else {
-            free(text.data);
+            k8s_body_fini(&text);
         }
     }
     chunks_free(v, n);

@@ -13,29 +13,13 @@
 #include <unistd.h>
 
 #include "cutover/journal.h"
+#include "cutover/k8s_body.h"
 #include "cutover/log.h"
 #include "cutover/text.h"
 #include "cutover/xalloc.h"
 
 #define LEASE_BODY_MAX (256 * 1024)
 #define LEASE_RETRIES 5
-
-struct lease_buf {
-    char *data;
-    size_t len;
-};
-
-static int lease_body(void *arg, const char *buf, size_t len)
-{
-    struct lease_buf *b = arg;
-    if (b->len + len > LEASE_BODY_MAX)
-        return 1;
-    b->data = xrealloc(b->data, b->len + len + 1);
-    memcpy(b->data + b->len, buf, len);
-    b->len += len;
-    b->data[b->len] = '\0';
-    return 0;
-}
 
 static const char *lease_ns(const struct k8s_lease_opts *o)
 {
@@ -166,18 +150,19 @@ static int lease_get(struct k8s_http_conn *c, const struct k8s_lease_opts *o,
                      struct k8s_lease_info *out, json_object **obj, struct error *err)
 {
     char *path = lease_path(o, true);
-    struct lease_buf b = {0};
-    struct k8s_http_req req = {.path = path, .on_body = lease_body, .arg = &b, .timeout_s = 30};
+    struct k8s_body b;
+    k8s_body_init(&b, LEASE_BODY_MAX, false);
+    struct k8s_http_req req = {.path = path, .on_body = k8s_body_add, .arg = &b, .timeout_s = 30};
     struct k8s_http_resp resp;
     int rc = k8s_http_do(c, &req, &resp, err);
     free(path);
     memset(out, 0, sizeof *out);
     if (rc < 0) {
-        free(b.data);
+        k8s_body_fini(&b);
         return resp.status == 404 ? -ENOENT : -EIO;
     }
     json_object *j = b.data ? lease_decode(b.data, out) : NULL;
-    free(b.data);
+    k8s_body_fini(&b);
     if (j == NULL) {
         error_set(err, "Lease %s/%s: the answer is not a Lease object", lease_ns(o), o->name);
         return -EIO;
@@ -259,19 +244,20 @@ static int lease_write(struct k8s_http_conn *c, const struct k8s_lease_opts *o, 
 {
     char *path = lease_path(o, !create);
     const char *body = json_object_to_json_string_ext(obj, JSON_C_TO_STRING_PLAIN);
-    struct lease_buf b = {0};
+    struct k8s_body b;
+    k8s_body_init(&b, LEASE_BODY_MAX, false);
     struct k8s_http_req req = {.method = create ? "POST" : "PUT",
                                .path = path,
                                .body = body,
                                .content_type = "application/json",
-                               .on_body = lease_body,
+                               .on_body = k8s_body_add,
                                .arg = &b,
                                .timeout_s = 30};
     struct k8s_http_resp resp;
     int rc = k8s_http_do(c, &req, &resp, err);
     free(path);
     if (rc < 0) {
-        free(b.data);
+        k8s_body_fini(&b);
         if (resp.status == 409)
             return -EEXIST;
         if (resp.status == 404)
@@ -279,7 +265,7 @@ static int lease_write(struct k8s_http_conn *c, const struct k8s_lease_opts *o, 
         return -EIO;
     }
     json_object *j = b.data ? lease_decode(b.data, out) : NULL;
-    free(b.data);
+    k8s_body_fini(&b);
     if (j == NULL) {
         error_set(err, "Lease %s/%s: the answer to %s is not a Lease", lease_ns(o), o->name,
                   req.method);

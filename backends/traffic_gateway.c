@@ -8,6 +8,7 @@
 
 #include "cutover/traffic_provider.h"
 
+#include "cutover/k8s_body.h"
 #include "cutover/k8s_http.h"
 #include "cutover/log.h"
 #include "cutover/text.h"
@@ -29,32 +30,6 @@ struct gw {
     char *ctx;     /* context name, for the describe lines */
     int timeout_s; /* per request (env.timeout_ms, default 10 s) */
 };
-
-struct body {
-    char *data;
-    size_t len, cap;
-    bool too_big;
-};
-
-static int body_add(void *arg, const char *buf, size_t len)
-{
-    struct body *b = arg;
-    if (b->len + len + 1 > BODY_MAX) {
-        b->too_big = true;
-        return 1;
-    }
-    if (b->len + len + 1 > b->cap) {
-        size_t cap = b->cap ? b->cap : 8192;
-        while (cap < b->len + len + 1)
-            cap *= 2;
-        b->data = xrealloc(b->data, cap);
-        b->cap = cap;
-    }
-    memcpy(b->data + b->len, buf, len);
-    b->len += len;
-    b->data[b->len] = '\0';
-    return 0;
-}
 
 /* What a GET of the route gave for the target. */
 struct route {
@@ -97,10 +72,11 @@ static int route_get(struct traffic_provider *p, struct route *rt, struct error 
     memset(rt, 0, sizeof *rt);
     rt->idx[0] = rt->idx[1] = -1;
     rt->weight[0] = rt->weight[1] = -1;
-    struct body b = {0};
+    struct k8s_body b;
+    k8s_body_init(&b, BODY_MAX, false);
     struct k8s_http_req req = {.method = "GET",
                                .path = g->path,
-                               .on_body = body_add,
+                               .on_body = k8s_body_add,
                                .arg = &b,
                                .timeout_s = g->timeout_s};
     struct k8s_http_resp resp;
@@ -109,14 +85,14 @@ static int route_get(struct traffic_provider *p, struct route *rt, struct error 
         if (b.too_big)
             error_set(err, "HTTPRoute %s/%s: answer over %u bytes", p->cfg.ns, p->cfg.route,
                       BODY_MAX);
-        free(b.data);
+        k8s_body_fini(&b);
         return -1;
     }
     json_tokener *tok = json_tokener_new();
     rt->root = b.data ? json_tokener_parse_ex(tok, b.data, (int)b.len) : NULL;
     bool bad = rt->root == NULL || json_tokener_get_error(tok) != json_tokener_success;
     json_tokener_free(tok);
-    free(b.data);
+    k8s_body_fini(&b);
     if (bad || !json_object_is_type(rt->root, json_type_object)) {
         json_object_put(rt->root);
         rt->root = NULL;
