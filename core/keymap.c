@@ -74,6 +74,10 @@ static const char keymap_default_bindings[] = "# cutover default key bindings (s
                                               "R: traffic-rollback\n"
                                               "D: drift-view\n"
                                               "F: drift-force-sync\n"
+                                              "P: pods-view\n"
+                                              "\"<\": sort-prev\n"
+                                              "\">\": sort-next\n"
+                                              "I: sort-reverse\n"
                                               "q: quit\n"
                                               "C-c: quit\n";
 

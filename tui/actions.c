@@ -92,6 +92,10 @@ static int a_prev_panel(struct action_ctx *c)
 
 static int a_quit(struct action_ctx *c)
 {
+    /* q in the all-pods view closes it (issue #7) */
+    if (dashboard_allpods_is_open(c->dash) && !dashboard_drill_open(c->dash) &&
+        !dashboard_help_open(c->dash))
+        return dashboard_allpods_close(c->dash);
     (void)c;
     return ACT_QUIT;
 }
@@ -120,6 +124,28 @@ static int a_top(struct action_ctx *c)
 static int a_up(struct action_ctx *c)
 {
     return dashboard_cmd(c->dash, WIDGET_UP);
+}
+
+/* ---- the all-pods view and its sort (issue #7) ------------------------------------------- */
+
+static int a_pods_view(struct action_ctx *c)
+{
+    return dashboard_allpods_open(c->dash);
+}
+
+static int a_sort_next(struct action_ctx *c)
+{
+    return dashboard_sort_step(c->dash, 1);
+}
+
+static int a_sort_prev(struct action_ctx *c)
+{
+    return dashboard_sort_step(c->dash, -1);
+}
+
+static int a_sort_reverse(struct action_ctx *c)
+{
+    return dashboard_sort_reverse(c->dash);
 }
 
 /* ---- traffic changes (issue #4): the flow lives in tui/traffic_worker.c ---------------- */
@@ -191,10 +217,15 @@ static const struct action table[] = {
     {"panel-secrets", a_panel_secrets, "focus Secrets drift"},
     {"panel-traffic", a_panel_traffic, "focus Traffic"},
     {"panel-workloads", a_panel_workloads, "focus Workloads"},
+    {"pods-view", a_pods_view,
+     "all pods of both clusters in one list (sort, filter; Enter: its workload's pods)"},
     {"prev-panel", a_prev_panel, "focus the previous panel"},
     {"quit", a_quit, "quit, restoring the terminal"},
     {"refresh", a_refresh, "relist both clusters now"},
     {"select", a_select, "open the selected workload's pods in both clusters"},
+    {"sort-next", a_sort_next, "all-pods view: sort by the next column"},
+    {"sort-prev", a_sort_prev, "all-pods view: sort by the previous column"},
+    {"sort-reverse", a_sort_reverse, "all-pods view: reverse the sort order"},
     {"top", a_top, "go to the first row"},
     {"traffic-next", a_traffic_next, "traffic: preview and apply the next plan step"},
     {"traffic-prev", a_traffic_prev, "traffic: preview and apply the previous plan step"},
@@ -224,10 +255,14 @@ static const char *const names[NACTIONS] = {
     "panel-secrets",
     "panel-traffic",
     "panel-workloads",
+    "pods-view",
     "prev-panel",
     "quit",
     "refresh",
     "select",
+    "sort-next",
+    "sort-prev",
+    "sort-reverse",
     "top",
     "traffic-next",
     "traffic-prev",
@@ -406,6 +441,39 @@ const char *actions_drift_hints(const struct keymap *km, bool observer, char *bu
         int key;
         if (observer && actions_mutating(shown[i][0]))
             continue;
+        if (keymap_keys_for(km, shown[i][0], &key, 1) == 0)
+            continue;
+        char kn[32];
+        keymap_key_name(key, kn, sizeof kn);
+        off += (size_t)snprintf(buf + off, len - off, "%s%s:%s", off ? "  " : "", kn, shown[i][1]);
+    }
+    return buf;
+}
+
+/* ---- the all-pods view (issue #7) -------------------------------------------------------- */
+
+const char *actions_allpods_hints(const struct keymap *km, char *buf, size_t len)
+{
+    static const char *const shown[][2] = {
+        {"sort-reverse", "reverse"},
+        {"filter", "filter"},
+        {"select", "its workload"},
+        {"back", "back"},
+    };
+    size_t off = 0;
+    if (len)
+        buf[0] = '\0';
+    /* the previous and next sort column keys share one label: "<>:sort column" */
+    int prev, next;
+    if (keymap_keys_for(km, "sort-prev", &prev, 1) > 0 &&
+        keymap_keys_for(km, "sort-next", &next, 1) > 0) {
+        char kp[32], kx[32];
+        keymap_key_name(prev, kp, sizeof kp);
+        keymap_key_name(next, kx, sizeof kx);
+        off += (size_t)snprintf(buf, len, "%s%s:sort column", kp, kx);
+    }
+    for (size_t i = 0; i < sizeof shown / sizeof shown[0] && off < len; i++) {
+        int key;
         if (keymap_keys_for(km, shown[i][0], &key, 1) == 0)
             continue;
         char kn[32];

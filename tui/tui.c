@@ -253,6 +253,13 @@ static void lat_flushed(void)
     lat_n = 0;
 }
 
+/* A line for work on the UI thread that is not a key (a snapshot taken): started at t0 ms. */
+static void lat_span(double t0, const char *what)
+{
+    if (lat_fp != NULL)
+        fprintf(lat_fp, "%.3f %.3f %s\n", t0, lat_now_ms(), what);
+}
+
 static void lat_close(void)
 {
     if (lat_fp != NULL)
@@ -302,6 +309,8 @@ static void setup_help(struct loop *l)
         snprintf(both, sizeof both, "%s%s%s", th, th[0] ? "  " : "", hints);
         dashboard_set_traffic_hints(l->dash, th[0] ? both : NULL);
     }
+    char ah[256];
+    dashboard_set_allpods_hints(l->dash, actions_allpods_hints(l->km, ah, sizeof ah));
     char dh[256];
     dashboard_set_drift_hints(l->dash, actions_drift_hints(l->km, l->observer, dh, sizeof dh));
     if (l->o->drift) {
@@ -349,6 +358,7 @@ int tui_run(const struct tui_opts *o, struct error *err)
     if (o->config && o->config->zone_spread_ratio > 1.0)
         dopts.analysis.zone_spread_ratio = o->config->zone_spread_ratio;
     l.dash = dashboard_new(&dopts);
+    dashboard_set_index_worker(l.dash, o->traffic_wake_fd); /* the all-pods view's sort orders */
     l.actx =
         (struct action_ctx){.dash = l.dash, .refresh = o->refresh, .refresh_arg = o->refresh_arg};
     if (!l.observer && o->traffic) {
@@ -457,8 +467,12 @@ int tui_run(const struct tui_opts *o, struct error *err)
             read_keys(&l);
         }
         if (n > 0 && (pfd[1].revents & POLLIN)) {
+            double t0 = lat_now_ms();
             drain(o->wake_fd);
             take_snapshots(&l);
+            if (dashboard_allpods_poll(l.dash)) /* an all-pods index built off this thread */
+                l.redraw = true;
+            lat_span(t0, "snapshot");
         }
         if (n > 0 && (pfd[0].revents & (POLLIN | POLLHUP | POLLERR))) {
             if (pfd[0].revents & (POLLHUP | POLLERR) && !(pfd[0].revents & POLLIN))

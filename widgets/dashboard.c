@@ -7,11 +7,13 @@
 #include "cutover/panel_findings.h"
 #include "cutover/panel_drift.h"
 #include "cutover/panel_info.h"
+#include "cutover/panel_allpods.h"
 #include "cutover/panel_nodes.h"
 #include "cutover/panel_pods.h"
 #include "cutover/panel_runbook.h"
 #include "cutover/panel_traffic.h"
 #include "cutover/panel_workloads.h"
+#include "cutover/podindex.h"
 #include "cutover/xalloc.h"
 
 #include <stdarg.h>
@@ -58,7 +60,21 @@ struct dashboard {
     /* Runbook follow screen (issue #6) */
     struct widget *runbook; /* the Runbook panel, or NULL until dashboard_set_runbook */
     int runbook_rows;       /* rows it wants (layout_in.runbook_rows) */
+
+    /* All pods view (issue #7) */
+    struct widget *allpods;            /* the all-pods view over the body, or NULL when closed */
+    struct podindex_worker *podworker; /* builds its index off the UI thread; NULL: built here */
+    bool panels_stale;                 /* the filter changed while only the view followed it */
+    char *allpods_hints;               /* status bar hints while the view is open, or NULL */
 };
+
+/* All pods view (issue #7): the hooks below are defined with the rest of it at the end. */
+static void allpods_free(struct dashboard *d);
+static void allpods_snapshots(struct dashboard *d);
+static bool allpods_filter(struct dashboard *d);
+static int allpods_cmd(struct dashboard *d, enum widget_cmd cmd);
+static int allpods_back(struct dashboard *d);
+static void allpods_close(struct dashboard *d);
 
 static struct widget_view view_of(const struct dashboard *d)
 {
@@ -104,6 +120,7 @@ void dashboard_free(struct dashboard *d)
     widget_free(d->drill);
     widget_free(d->drift_view);
     widget_free(d->runbook);
+    allpods_free(d);
     free(d->drift_hints);
     free(d->drift_panel_hints);
     dialog_free(d->dialog);
@@ -143,6 +160,8 @@ static void update_all(struct dashboard *d)
         widget_update(d->drill, &v);
     if (d->drift_view)
         widget_update(d->drift_view, &v);
+    if (d->allpods)
+        widget_update(d->allpods, &v);
 }
 
 static void place(struct dashboard *d)
@@ -163,6 +182,8 @@ static void place(struct dashboard *d)
         widget_layout(d->drill, d->lay.body);
     if (d->drift_view)
         widget_layout(d->drift_view, d->lay.body);
+    if (d->allpods)
+        widget_layout(d->allpods, d->lay.body);
 }
 
 int dashboard_set_snapshots(struct dashboard *d, const struct model_cluster *source,
@@ -182,6 +203,7 @@ int dashboard_set_snapshots(struct dashboard *d, const struct model_cluster *sou
     d->an = analysis_run(d->snap[0], d->snap[1], &cfg);
     /* widgets still point into the old analysis until they are updated */
     update_all(d);
+    allpods_snapshots(d);
     analysis_free(old_an);
     model_cluster_unref(old[0]);
     model_cluster_unref(old[1]);
@@ -298,6 +320,9 @@ static void draw_status(struct dashboard *d, struct canvas *c)
     if (!d->message[0] && d->drift_panel_hints && d->focus == PANEL_SECRETS && !d->drift_view &&
         !d->help_open)
         left = d->drift_panel_hints;
+    if (!d->message[0] && d->allpods_hints && d->allpods && !d->drift_view && !d->help_open &&
+        !d->drill)
+        left = d->allpods_hints;
     canvas_text(c, 0, 0, w - rw - 1, d->message[0] ? THEME_ROLE_FILTER : THEME_ROLE_STATUS_BAR, 0,
                 left);
     if (right[0])
@@ -318,9 +343,13 @@ void dashboard_draw(struct dashboard *d, struct canvas *c)
         draw_header(d, &hc, s);
     }
     canvas_vline(c, 0, d->lay.header_col[1].x - 1, LAYOUT_HEADER_ROWS, THEME_ROLE_PANEL_BORDER);
-    if (d->help_open || d->drill || d->drift_view) {
+    if (d->help_open || d->drill || d->drift_view || d->allpods) {
         struct canvas bc = canvas_sub(c, d->lay.body);
-        widget_draw(d->help_open ? d->help : d->drill ? d->drill : d->drift_view, &bc, &v, true);
+        widget_draw(d->help_open    ? d->help
+                    : d->drill      ? d->drill
+                    : d->drift_view ? d->drift_view
+                                    : d->allpods,
+                    &bc, &v, true);
     } else {
         if (d->runbook && d->lay.runbook.h > 0) {
             struct canvas rc = canvas_sub(c, d->lay.runbook);
@@ -356,17 +385,23 @@ static void close_drill(struct dashboard *d)
 
 static int open_traffic_drill(struct dashboard *d);
 
+/* The pods drill-in on workload kind ns/name over the body. */
+static int open_drill_on(struct dashboard *d, const char *kind, const char *ns, const char *name)
+{
+    close_drill(d);
+    d->drill = panel_pods_new(kind, ns, name);
+    widget_layout(d->drill, d->lay.body);
+    struct widget_view v = view_of(d);
+    widget_update(d->drill, &v);
+    return ACT_REDRAW;
+}
+
 static int open_drill(struct dashboard *d)
 {
     const struct workload_pair *wp = panel_workloads_selected(d->panel[PANEL_WORKLOADS]);
     if (wp == NULL)
         return ACT_NONE;
-    close_drill(d);
-    d->drill = panel_pods_new(wp->kind, wp->ns, wp->name);
-    widget_layout(d->drill, d->lay.body);
-    struct widget_view v = view_of(d);
-    widget_update(d->drill, &v);
-    return ACT_REDRAW;
+    return open_drill_on(d, wp->kind, wp->ns, wp->name);
 }
 
 int dashboard_cmd(struct dashboard *d, enum widget_cmd cmd)
@@ -378,6 +413,8 @@ int dashboard_cmd(struct dashboard *d, enum widget_cmd cmd)
         return widget_key(d->drill, cmd) | ACT_REDRAW;
     if (d->drift_view)
         return widget_key(d->drift_view, cmd) | ACT_REDRAW;
+    if (d->allpods)
+        return allpods_cmd(d, cmd);
     if (d->focus == PANEL_SECRETS && cmd == WIDGET_ENTER)
         return dashboard_drift_open(d);
     /* Enter on a Traffic panel too small for its blocks shows them over the body */
@@ -397,6 +434,7 @@ int dashboard_focus(struct dashboard *d, enum panel_id id)
     close_drill(d);
     widget_free(d->drift_view);
     d->drift_view = NULL;
+    allpods_close(d);
     d->focus = id;
     place(d);
     update_all(d);
@@ -448,6 +486,8 @@ int dashboard_back(struct dashboard *d)
     }
     if (d->drift_view)
         return dashboard_drift_close(d);
+    if (d->allpods)
+        return allpods_back(d);
     if (d->filter.active)
         return dashboard_filter(d, "");
     return ACT_REDRAW;
@@ -468,6 +508,8 @@ int dashboard_filter(struct dashboard *d, const char *expr)
         dashboard_message(d, "bad filter /%s: %s", expr, err);
         return ACT_REDRAW;
     }
+    if (allpods_filter(d))
+        return ACT_REDRAW; /* only the view follows it now: the panels do on its close */
     update_all(d);
     return ACT_REDRAW;
 }
@@ -651,6 +693,170 @@ void dashboard_set_traffic_hints(struct dashboard *d, const char *hints)
 {
     free(d->traffic_hints);
     d->traffic_hints = hints && hints[0] ? xstrdup(hints) : NULL;
+}
+
+/* ---- All pods view (issue #7) ------------------------------------------------------------ */
+
+void dashboard_set_index_worker(struct dashboard *d, int wake_fd)
+{
+    if (d->podworker == NULL)
+        d->podworker = podindex_worker_new(wake_fd);
+}
+
+static void allpods_free(struct dashboard *d)
+{
+    widget_free(d->allpods);
+    d->allpods = NULL;
+    podindex_worker_free(d->podworker);
+    d->podworker = NULL;
+    free(d->allpods_hints);
+}
+
+/* The view's filter as the index compiles it: the dashboard's expression and namespace. */
+static const char *filter_expr(const struct dashboard *d)
+{
+    return d->filter.active ? d->filter.expr : "";
+}
+
+/* A new pair of snapshots: the index is rebuilt, by the worker or (without one) here. */
+static void allpods_snapshots(struct dashboard *d)
+{
+    if (d->allpods == NULL)
+        return;
+    if (d->podworker) {
+        podindex_worker_set_filter(d->podworker, filter_expr(d), d->filter.ns);
+        podindex_worker_submit(d->podworker, d->snap[0], d->snap[1]);
+        panel_allpods_set_busy(d->allpods, podindex_worker_busy(d->podworker));
+        return;
+    }
+    struct podindex_filter f;
+    memset(&f, 0, sizeof f);
+    bool have = podindex_filter_set(&f, filter_expr(d), d->filter.ns, NULL, 0) == 0;
+    struct podindex *idx = podindex_build(d->snap[0], d->snap[1], have ? &f : NULL);
+    podindex_filter_fini(&f);
+    panel_allpods_set_index(d->allpods, idx);
+    podindex_unref(idx);
+}
+
+static bool allpods_filter(struct dashboard *d)
+{
+    if (d->allpods == NULL || d->help_open || d->drill || d->drift_view)
+        return false;
+    struct widget_view v = view_of(d);
+    widget_update(d->allpods, &v);
+    if (d->podworker)
+        podindex_worker_set_filter(d->podworker, filter_expr(d), d->filter.ns);
+    d->panels_stale = true;
+    return true;
+}
+
+static void allpods_close(struct dashboard *d)
+{
+    if (d->allpods == NULL)
+        return;
+    widget_free(d->allpods);
+    d->allpods = NULL;
+    if (d->podworker)
+        podindex_worker_submit(d->podworker, NULL, NULL); /* its memory goes with the view */
+    if (d->panels_stale) {
+        d->panels_stale = false;
+        update_all(d);
+    }
+}
+
+int dashboard_allpods_open(struct dashboard *d)
+{
+    d->help_open = false;
+    close_drill(d);
+    widget_free(d->drift_view);
+    d->drift_view = NULL;
+    if (d->allpods == NULL) {
+        d->allpods = panel_allpods_new();
+        widget_layout(d->allpods, d->lay.body);
+        struct widget_view v = view_of(d);
+        widget_update(d->allpods, &v);
+        allpods_snapshots(d);
+    }
+    return ACT_REDRAW;
+}
+
+int dashboard_allpods_close(struct dashboard *d)
+{
+    allpods_close(d);
+    return ACT_REDRAW;
+}
+
+bool dashboard_allpods_is_open(const struct dashboard *d)
+{
+    return d->allpods != NULL;
+}
+
+struct widget *dashboard_allpods(const struct dashboard *d)
+{
+    return d->allpods;
+}
+
+int dashboard_allpods_poll(struct dashboard *d)
+{
+    if (d->allpods == NULL || d->podworker == NULL)
+        return ACT_NONE;
+    struct podindex *idx = podindex_worker_take(d->podworker);
+    bool busy = podindex_worker_busy(d->podworker);
+    panel_allpods_set_busy(d->allpods, busy);
+    if (idx == NULL)
+        return ACT_NONE;
+    panel_allpods_set_index(d->allpods, idx);
+    podindex_unref(idx);
+    return ACT_REDRAW;
+}
+
+static int allpods_cmd(struct dashboard *d, enum widget_cmd cmd)
+{
+    int act = widget_key(d->allpods, cmd);
+    if (!panel_allpods_take_open(d->allpods))
+        return act | ACT_REDRAW;
+    const struct podindex_row *r = panel_allpods_selected(d->allpods);
+    if (r == NULL)
+        return ACT_REDRAW;
+    const char *kind, *name;
+    if (!panel_allpods_owner(d->snap[r->side], r->pod, &kind, &name)) {
+        dashboard_message(d, "pod %s has no controller", r->pod->obj.name ? r->pod->obj.name : "?");
+        return ACT_REDRAW;
+    }
+    return open_drill_on(d, kind, r->pod->obj.ns, name);
+}
+
+/* Esc in the view: clears its filter first, then closes it. */
+static int allpods_back(struct dashboard *d)
+{
+    if (d->filter.active)
+        return dashboard_filter(d, "");
+    allpods_close(d);
+    return ACT_REDRAW;
+}
+
+int dashboard_sort_step(struct dashboard *d, int step)
+{
+    d->message[0] = '\0';
+    if (d->allpods && !d->drill && !d->help_open && !d->drift_view)
+        return panel_allpods_sort_step(d->allpods, step);
+    dashboard_message(d, "sorting is in the all-pods view (pods-view)");
+    return ACT_REDRAW;
+}
+
+int dashboard_sort_reverse(struct dashboard *d)
+{
+    d->message[0] = '\0';
+    if (d->allpods && !d->drill && !d->help_open && !d->drift_view)
+        return panel_allpods_sort_reverse(d->allpods);
+    dashboard_message(d, "sorting is in the all-pods view (pods-view)");
+    return ACT_REDRAW;
+}
+
+void dashboard_set_allpods_hints(struct dashboard *d, const char *hints)
+{
+    free(d->allpods_hints);
+    d->allpods_hints = hints && hints[0] ? xstrdup(hints) : NULL;
 }
 
 /* ---- Secret drift (issue #5) ----------------------------------------------------------- */

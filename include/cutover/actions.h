@@ -65,4 +65,10 @@ struct panel_help_entry *actions_help_mode(const struct keymap *km, bool observe
  * bound in km (without the mutating ones when observer), for the drift view's hints line. */
 const char *actions_drift_hints(const struct keymap *km, bool observer, char *buf, size_t len);
 
+/* ---- the all-pods view (issue #7) -------------------------------------------------------- */
+
+/* "<>:sort column  I:reverse  /:filter  Enter:its workload  Esc:back" from the keys bound in km,
+ * for the status bar while the all-pods view is open. */
+const char *actions_allpods_hints(const struct keymap *km, char *buf, size_t len);
+
 #endif

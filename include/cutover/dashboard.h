@@ -141,4 +141,27 @@ struct panel_runbook_state;
  * stays borrowed and must outlive the dashboard). Returns ACT_* flags. */
 int dashboard_set_runbook(struct dashboard *d, const struct panel_runbook_state *st);
 
+/* ---- All pods view (issue #7) ----------------------------------------------------------- */
+
+/* Builds the all-pods view's index on a worker thread that writes a byte to wake_fd (may be -1:
+ * the next wake-up takes it) when one is ready; without this call it is built on the caller's
+ * thread, as tests want. */
+void dashboard_set_index_worker(struct dashboard *d, int wake_fd);
+/* Opens the all-pods view over the body: every pod of both clusters (closing other overlays). */
+int dashboard_allpods_open(struct dashboard *d);
+/* Closes the all-pods view (its index is dropped). */
+int dashboard_allpods_close(struct dashboard *d);
+/* True while the all-pods view is open. */
+bool dashboard_allpods_is_open(const struct dashboard *d);
+/* The all-pods view (panel_allpods.h), or NULL when closed: for tests. */
+struct widget *dashboard_allpods(const struct dashboard *d);
+/* Takes an index the worker finished into the open view. Returns ACT_REDRAW when it did. */
+int dashboard_allpods_poll(struct dashboard *d);
+/* Moves the all-pods view's sort to the next (step > 0) or previous column. */
+int dashboard_sort_step(struct dashboard *d, int step);
+/* Reverses the all-pods view's sort direction. */
+int dashboard_sort_reverse(struct dashboard *d);
+/* Key hints shown in the status bar while the all-pods view is open (copied). */
+void dashboard_set_allpods_hints(struct dashboard *d, const char *hints);
+
 #endif

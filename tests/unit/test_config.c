@@ -20,7 +20,9 @@ static const char *const actions[] = {"back", "bottom", "command", "down", "filt
                                       "refresh", "select", "top", "traffic-next", "traffic-prev",
                                       "traffic-rollback", "traffic-set", "up",
                                       /* secret drift (issue #5) */
-                                      "drift-force-sync", "drift-view"};
+                                      "drift-force-sync", "drift-view",
+                                      /* the all-pods view (issue #7) */
+                                      "pods-view", "sort-next", "sort-prev", "sort-reverse"};
 #define NACTIONS (sizeof actions / sizeof actions[0])
 
 static char tmpdir[256];

@@ -37,6 +37,11 @@ static const char *const actions[] = {
     "traffic-rollback",
     "drift-view",
     "drift-force-sync",
+    /* the all-pods view and its sort (issue #7) */
+    "pods-view",
+    "sort-next",
+    "sort-prev",
+    "sort-reverse",
 };
 #define NACTIONS (sizeof actions / sizeof actions[0])
 
@@ -229,6 +234,11 @@ static void test_defaults_are_k9s_familiar(void **state)
         /* secret drift (issue #5) */
         {"D", "drift-view"},
         {"F", "drift-force-sync"},
+        /* the all-pods view and its sort (issue #7) */
+        {"P", "pods-view"},
+        {"<", "sort-prev"},
+        {">", "sort-next"},
+        {"I", "sort-reverse"},
     };
     for (size_t i = 0; i < sizeof want / sizeof want[0]; i++) {
         const char *got = keymap_lookup(km, key_of(want[i].spec));

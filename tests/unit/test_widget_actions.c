@@ -121,10 +121,10 @@ static void test_help_is_generated_from_the_table(void **state)
     analysis_config_init(&o.analysis);
     struct dashboard *d = dashboard_new(&o);
     dashboard_set_help(d, e, nh);
-    dashboard_resize(d, 48, 120); /* tall enough for the whole table */
+    dashboard_resize(d, 64, 120); /* tall enough for the whole table */
     dashboard_help_toggle(d);
     struct canvas c;
-    struct canvas_grid *g = canvas_grid_new(48, 120, false, &c);
+    struct canvas_grid *g = canvas_grid_new(64, 120, false, &c);
     dashboard_draw(d, &c);
     char *t = canvas_grid_text(g);
     assert_non_null(strstr(t, "page-down"));
