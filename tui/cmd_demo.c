@@ -3,6 +3,7 @@
 
 #include "cutover/aws_http.h"
 #include "cutover/cmd_dashboard.h"
+#include "cutover/log.h"
 #include "cutover/traffic.h"
 #include "cutover/xalloc.h"
 
@@ -579,9 +580,16 @@ int cmd_demo(int argc, char **argv)
                         "--observer (drive it with `cutover runbook run FILE`)\n");
         return 2;
     }
+    /* What the demo logs while it starts (its Route53 lookup's AWS client says where its
+     * credentials came from) goes to the log file like everything after it: a line on stderr
+     * now would sit on the terminal under the screen and show after `q`. The demo's own
+     * failures are printed with fprintf, not logged. */
+    if (log_open(NULL) != 0)
+        fprintf(stderr, "cutover demo: cannot open the log file under $XDG_STATE_HOME/cutover\n");
     struct demo dm = {.out_fd = -1};
     if (demo_start(&dm, scenario) != 0) {
         demo_cleanup(&dm);
+        log_close();
         return 2;
     }
     a.kubeconfig = dm.kubeconfig;
@@ -603,5 +611,6 @@ int cmd_demo(int argc, char **argv)
                    ? cmd_runbook_follow(runbook, dm.kubeconfig, targets, a.ntraffic, no_tui)
                    : cmd_dashboard_run(&a);
     demo_cleanup(&dm);
+    log_close();
     return code;
 }
