@@ -2,6 +2,7 @@
 #include "cutover/actions.h"
 
 #include "cutover/drift_worker.h"
+#include "cutover/runbook_drive.h"
 #include "cutover/traffic_worker.h"
 #include "cutover/xalloc.h"
 
@@ -96,7 +97,8 @@ static int a_quit(struct action_ctx *c)
     if (dashboard_allpods_is_open(c->dash) && !dashboard_drill_open(c->dash) &&
         !dashboard_help_open(c->dash))
         return dashboard_allpods_close(c->dash);
-    (void)c;
+    if (c->runbook != NULL) /* an action in flight: asked first */
+        return runbook_drive_quit(c->runbook, c->dash);
     return ACT_QUIT;
 }
 
@@ -196,6 +198,34 @@ static int a_drift_force_sync(struct action_ctx *c)
     return drift_worker_force_sync(c->drift, c->dash);
 }
 
+/* ---- the guided runbook screen (issue #6): the flow lives in tui/runbook_drive.c -------- */
+
+static int runbook_op(struct action_ctx *c, int op)
+{
+    if (c->runbook == NULL) {
+        dashboard_message(c->dash, "no runbook is driven here (cutover runbook run FILE)");
+        return ACT_REDRAW;
+    }
+    if (op < 0)
+        return runbook_drive_abort(c->runbook, c->dash);
+    return runbook_drive_action(c->runbook, c->dash, (enum runbook_drive_op)op);
+}
+
+static int a_runbook_abort(struct action_ctx *c)
+{
+    return runbook_op(c, -1);
+}
+
+static int a_runbook_rollback(struct action_ctx *c)
+{
+    return runbook_op(c, RUNBOOK_DRIVE_ROLLBACK);
+}
+
+static int a_runbook_run(struct action_ctx *c)
+{
+    return runbook_op(c, RUNBOOK_DRIVE_RUN);
+}
+
 /* Sorted by name (actions_find searches it; a unit test checks the order). */
 static const struct action table[] = {
     {"back", a_back, "close the prompt, help or pod view; then clear the filter"},
@@ -222,6 +252,12 @@ static const struct action table[] = {
     {"prev-panel", a_prev_panel, "focus the previous panel"},
     {"quit", a_quit, "quit, restoring the terminal"},
     {"refresh", a_refresh, "relist both clusters now"},
+    {"runbook-abort", a_runbook_abort,
+     "runbook: stop the gate wait or soak in progress (an action in flight finishes first)"},
+    {"runbook-rollback", a_runbook_rollback,
+     "runbook: roll back the failed or soaking step, else the last done (preview, confirm)"},
+    {"runbook-run", a_runbook_run,
+     "runbook: run the current step (preview, approval, confirm; gates, action, soak)"},
     {"select", a_select, "open the selected workload's pods in both clusters"},
     {"sort-next", a_sort_next, "all-pods view: sort by the next column"},
     {"sort-prev", a_sort_prev, "all-pods view: sort by the previous column"},
@@ -259,6 +295,9 @@ static const char *const names[NACTIONS] = {
     "prev-panel",
     "quit",
     "refresh",
+    "runbook-abort",
+    "runbook-rollback",
+    "runbook-run",
     "select",
     "sort-next",
     "sort-prev",
@@ -325,7 +364,8 @@ static char *keys_text(const struct keymap *km, const char *action)
 
 bool actions_mutating(const char *name)
 {
-    return name && (strncmp(name, "traffic-", 8) == 0 || strcmp(name, "drift-force-sync") == 0);
+    return name && (strncmp(name, "traffic-", 8) == 0 || strcmp(name, "drift-force-sync") == 0 ||
+                    actions_runbook(name));
 }
 
 void actions_unbind_mutating(struct keymap *km)
@@ -446,6 +486,84 @@ const char *actions_drift_hints(const struct keymap *km, bool observer, char *bu
         char kn[32];
         keymap_key_name(key, kn, sizeof kn);
         off += (size_t)snprintf(buf + off, len - off, "%s%s:%s", off ? "  " : "", kn, shown[i][1]);
+    }
+    return buf;
+}
+
+/* ---- the guided runbook screen (issue #6) ---------------------------------------------- */
+
+bool actions_runbook(const char *name)
+{
+    return name && strncmp(name, "runbook-", 8) == 0;
+}
+
+void actions_bind_runbook(struct keymap *km)
+{
+    keymap_bind(km, KEYMAP_KEY_ENTER, "runbook-run");
+    keymap_bind(km, 'g', "runbook-run");
+    keymap_bind(km, 'a', "runbook-abort");
+    keymap_bind(km, 'b', "runbook-rollback");
+}
+
+void actions_unbind_screen(struct keymap *km, bool keep_runbook)
+{
+    for (size_t i = 0; i < NACTIONS; i++) {
+        bool rb = actions_runbook(table[i].name);
+        if (keep_runbook ? rb || !actions_mutating(table[i].name) : !rb)
+            continue;
+        int keys[16];
+        size_t n;
+        while ((n = keymap_keys_for(km, table[i].name, keys, 16)) > 0)
+            for (size_t k = 0; k < n && k < 16; k++)
+                keymap_unbind(km, keys[k]);
+    }
+}
+
+struct panel_help_entry *actions_help_screen(const struct keymap *km, bool observer, bool driving,
+                                             size_t *n)
+{
+    struct panel_help_entry *e = actions_help_mode(km, observer, n);
+    size_t k = 0;
+    for (size_t i = 0; i < *n; i++) {
+        bool rb = actions_runbook(e[i].action);
+        bool drop = driving ? !rb && actions_mutating(e[i].action) : rb;
+        if (drop) {
+            free((char *)e[i].keys);
+            free((char *)e[i].action);
+            free((char *)e[i].help);
+        } else {
+            e[k++] = e[i];
+        }
+    }
+    *n = k;
+    return e;
+}
+
+const char *actions_runbook_hints(const struct keymap *km, char *buf, size_t len)
+{
+    static const char *const shown[][2] = {
+        {"runbook-run", "run step"},
+        {"runbook-abort", "abort"},
+        {"runbook-rollback", "roll back"},
+        {"quit", "quit"},
+        {"help", "help"},
+    };
+    size_t off = 0;
+    if (len)
+        buf[0] = '\0';
+    for (size_t i = 0; i < sizeof shown / sizeof shown[0] && off < len; i++) {
+        int keys[4];
+        size_t nk = keymap_keys_for(km, shown[i][0], keys, 4);
+        if (nk == 0)
+            continue;
+        off += (size_t)snprintf(buf + off, len - off, "%s", off ? "  " : "");
+        for (size_t k = 0; k < nk && k < 2 && off < len; k++) {
+            char kn[32];
+            keymap_key_name(keys[k], kn, sizeof kn);
+            off += (size_t)snprintf(buf + off, len - off, "%s%s", k ? "/" : "", kn);
+        }
+        if (off < len)
+            off += (size_t)snprintf(buf + off, len - off, ":%s", shown[i][1]);
     }
     return buf;
 }

@@ -15,6 +15,7 @@
 #include "cutover/kubeconfig.h"
 #include "cutover/log.h"
 #include "cutover/runbook.h"
+#include "cutover/runbook_drive.h"
 #include "cutover/runbook_eval.h"
 #include "cutover/runbook_follow.h"
 #include "cutover/runbook_state.h"
@@ -25,6 +26,7 @@
 #include "cutover/xalloc.h"
 
 #include <errno.h>
+#include <stdarg.h>
 #include <json-c/json.h>
 #include <pthread.h>
 #include <signal.h>
@@ -41,6 +43,7 @@ static const char runbook_usage[] =
     "usage: cutover runbook validate FILE\n"
     "       cutover runbook run FILE [--kubeconfig PATH] [--journal PATH] [--steps N]\n"
     "                               [--wait SECONDS] [--approve NAME] [--yes] [--takeover]\n"
+    "                               [--no-tui]\n"
     "       cutover runbook run FILE --observer [--for SECONDS] [--no-tui] [--kubeconfig PATH]\n"
     "       cutover runbook rollback FILE [--step N] [--yes] [--takeover] [--kubeconfig PATH]\n"
     "       cutover runbook log [FILE] [--journal PATH]\n"
@@ -53,6 +56,11 @@ static const char runbook_usage[] =
     "                  (traffic targets and percents are checked against config.yaml's traffic:)\n"
     "                  and exit 1 (2 when FILE cannot be read)\n"
     "  run FILE        drive the runbook from this terminal: take the Lease in the target\n"
+    "                  cluster; on a terminal the guided screen (the dashboard, RUNBOOK, with the\n"
+    "                  Runbook panel: Enter or g runs the current step after its preview,\n"
+    "                  approval and confirmation dialogs, a aborts a gate wait or soak, b rolls\n"
+    "                  back, q quits); with --no-tui, --yes, --approve, --steps or no terminal\n"
+    "                  line mode: take the Lease in the target\n"
     "                  cluster, resume (pending intents checked against the provider, never\n"
     "                  repeated), then for each step not done: wait for its gates (--wait,\n"
     "                  default 300 s), ask for its approval (or --approve NAME), read the\n"
@@ -284,7 +292,8 @@ struct runner {
     struct drift_reader *drift; /* when a gate looks at secrets */
     struct model_publisher *pub[2];
     struct k8s_poller *poller[2];
-    struct traffic_provider **prov; /* [cfg.ntraffic] */
+    struct traffic_provider **prov;  /* [cfg.ntraffic] */
+    struct traffic_provider **fprov; /* [cfg.ntraffic] the guided screen's follower's, read-only */
     struct journal *journal;
     char *journal_path;
     struct traffic_change *tc;
@@ -295,13 +304,16 @@ struct runner {
     bool renewing;
     pthread_mutex_t lock;
     pthread_cond_t cond;
-    bool stop;               /* guarded by lock: the renewer ends */
-    atomic_bool lost;        /* the Lease was taken over or expired under us */
-    struct timespec renewed; /* guarded by lock: CLOCK_MONOTONIC when the last renewal that
-                              * succeeded was sent (or the acquire) */
-    char lost_why[300];      /* guarded by lock: why the Lease is lost */
-    bool lost_noted;         /* main thread only: the loss is printed and journaled */
-    int wake[2];             /* follow screen: the UI's wake pipe (-1 none) */
+    bool stop;                   /* guarded by lock: the renewer ends */
+    atomic_bool lost;            /* the Lease was taken over or expired under us */
+    struct timespec renewed;     /* guarded by lock: CLOCK_MONOTONIC when the last renewal that
+                                  * succeeded was sent (or the acquire) */
+    char lost_why[300];          /* guarded by lock: why the Lease is lost */
+    bool lost_noted;             /* the driving thread only (main, or the guided screen's driver
+                                  * thread): the loss is said and journaled */
+    int wake[2];                 /* follow and guided screens: the UI's wake pipe (-1 none) */
+    struct runbook_drive *drive; /* the guided screen: what the runner says and asks goes there
+                                  * (runbook_drive.h); NULL: line mode, stdout and stdin */
 };
 
 static const char *run_ua = "cutover-runbook/" CUTOVER_VERSION;
@@ -312,6 +324,43 @@ static struct {
     size_t n;
 } follow_demo;
 static const char *follow_ua = "cutover-observer/" CUTOVER_VERSION;
+
+/* Everything the runner says while it drives goes through here: stdout (or stderr for err) in
+ * line mode, the guided screen's lines (sanitized there) when it drives. */
+static void run_vsay(struct runner *r, FILE *fp, const char *fmt, va_list ap)
+    __attribute__((format(printf, 3, 0)));
+static void run_vsay(struct runner *r, FILE *fp, const char *fmt, va_list ap)
+{
+    if (r->drive != NULL) {
+        char buf[4096];
+        vsnprintf(buf, sizeof buf, fmt, ap);
+        size_t n = strlen(buf);
+        if (n > 0 && buf[n - 1] == '\n')
+            buf[n - 1] = '\0';
+        runbook_drive_say(r->drive, buf);
+        return;
+    }
+    vfprintf(fp, fmt, ap);
+    fflush(fp);
+}
+
+static void run_say(struct runner *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void run_say(struct runner *r, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    run_vsay(r, stdout, fmt, ap);
+    va_end(ap);
+}
+
+static void run_err(struct runner *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void run_err(struct runner *r, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    run_vsay(r, stderr, fmt, ap);
+    va_end(ap);
+}
 
 /* CUTOVER_TEST_CRASH_AT=before-intent|after-intent|after-apply: kills this process at that point
  * of a traffic action, for tests/e2e/test_runbook_resume.sh. Only read when set. */
@@ -327,11 +376,10 @@ static void run_crash_point(const char *point)
 
 static void run_progress(const char *target, const char *text, void *ctx)
 {
-    (void)ctx;
+    struct runner *r = ctx;
     char t[128], x[256];
-    printf("    %s: %s\n", text_sanitize_buf(target, t, sizeof t),
-           text_sanitize_buf(text, x, sizeof x));
-    fflush(stdout);
+    run_say(r, "    %s: %s\n", text_sanitize_buf(target, t, sizeof t),
+            text_sanitize_buf(text, x, sizeof x));
     if (strcmp(text, "recording intent") == 0)
         run_crash_point("before-intent");
     else if (strncmp(text, "applying", 8) == 0)
@@ -380,11 +428,11 @@ static bool run_lease_ok(struct runner *r, const char *before_what)
         r->lost_noted = true;
         char sw[300], ns[200], nm[200];
         text_sanitize_buf(why, sw, sizeof sw);
-        printf("LEASE LOST: the Lease %s/%s is no longer this driver's (%s): stopped before %s; "
-               "nothing more is changed from here\n",
-               text_sanitize_buf(r->rb->lease_ns, ns, sizeof ns),
-               text_sanitize_buf(r->rb->lease_name, nm, sizeof nm), sw, before_what);
-        fflush(stdout);
+        run_say(r,
+                "LEASE LOST: the Lease %s/%s is no longer this driver's (%s): stopped before %s; "
+                "nothing more is changed from here\n",
+                text_sanitize_buf(r->rb->lease_ns, ns, sizeof ns),
+                text_sanitize_buf(r->rb->lease_name, nm, sizeof nm), sw, before_what);
         if (r->journal != NULL) {
             json_object *f = json_object_new_object();
             json_object_object_add(f, "event", json_object_new_string("lease-lost"));
@@ -395,8 +443,8 @@ static bool run_lease_ok(struct runner *r, const char *before_what)
             struct error err;
             error_clear(&err);
             if (journal_append(r->journal, JOURNAL_NOTE, id, f, NULL, &err) != 0)
-                printf("  the journal could not record the loss: %s\n",
-                       text_sanitize_buf(err.msg, sw, sizeof sw));
+                run_say(r, "  the journal could not record the loss: %s\n",
+                        text_sanitize_buf(err.msg, sw, sizeof sw));
             json_object_put(f);
         }
     }
@@ -465,9 +513,9 @@ static void run_mirror(struct runner *r)
     if (journal_mirror_push(r->conn, &r->mirror, r->journal_path, &st, &err) < 0) {
         char b[600];
         error_sanitize(&err);
-        printf("  (journal mirror behind: %llu of %llu records in the cluster: %s)\n",
-               (unsigned long long)st.mirrored_seq, (unsigned long long)st.local_seq,
-               error_format(&err, b, sizeof b));
+        run_say(r, "  (journal mirror behind: %llu of %llu records in the cluster: %s)\n",
+                (unsigned long long)st.mirrored_seq, (unsigned long long)st.local_seq,
+                error_format(&err, b, sizeof b));
     }
 }
 
@@ -477,14 +525,15 @@ static int run_state(struct runner *r, size_t step, enum runbook_step_state st, 
     error_clear(&err);
     if (runbook_journal_state(r->journal, r->rb, step, st, detail, &err) < 0) {
         char b[600];
-        fprintf(stderr, "cutover: journal: %s\n", error_format(&err, b, sizeof b));
+        run_err(r, "cutover: journal: %s\n", error_format(&err, b, sizeof b));
         return -1;
     }
     char t[256];
-    printf("step %zu (%s): %s%s%s\n", step + 1,
-           text_sanitize_buf(r->rb->steps[step].title, t, sizeof t), runbook_step_state_name(st),
-           detail ? ": " : "", detail ? detail : "");
-    fflush(stdout);
+    run_say(r, "step %zu (%s): %s%s%s\n", step + 1,
+            text_sanitize_buf(r->rb->steps[step].title, t, sizeof t), runbook_step_state_name(st),
+            detail ? ": " : "", detail ? detail : "");
+    if (r->drive != NULL)
+        runbook_drive_journaled(r->drive);
     run_mirror(r);
     return 0;
 }
@@ -566,8 +615,7 @@ static enum runbook_verdict run_gates(struct runner *r, size_t step, bool soakin
                                 runbook_verdict_name(g[i].verdict), sd, g[i].reason);
     }
     if (print || strcmp(text, last) != 0) {
-        fputs(text, stdout);
-        fflush(stdout);
+        run_say(r, "%s", text);
         snprintf(last, lastlen, "%s", text);
     }
     free(g);
@@ -580,12 +628,26 @@ static enum runbook_verdict run_gates(struct runner *r, size_t step, bool soakin
     return v;
 }
 
-/* Asks on stdin for want to be typed; --yes answers for the change confirmations (allow_yes), never
- * for taking a Lease over. */
-static bool run_confirm(struct runner *r, const char *prompt, const char *want, bool allow_yes)
+/* What a confirmation is for. */
+enum run_ask {
+    RUN_ASK_TAKEOVER, /* taking an expired Lease over: stdin, never --yes */
+    RUN_ASK_APPROVAL, /* the step's approval name */
+    RUN_ASK_CHANGE,   /* the change's own confirmation: --yes answers it */
+};
+
+/* Asks for want to be typed: on stdin in line mode (--yes answers for the change confirmations,
+ * never for a takeover or an approval), on the guided screen through its dialogs (key names the
+ * change previewed, for runbook_drive_confirm). */
+static bool run_confirm(struct runner *r, enum run_ask kind, const char *prompt, const char *want,
+                        const char *key)
 {
-    if (allow_yes && r->a.yes)
+    if (kind == RUN_ASK_CHANGE && r->a.yes)
         return true;
+    if (r->drive != NULL && kind != RUN_ASK_TAKEOVER)
+        return runbook_drive_confirm(r->drive,
+                                     kind == RUN_ASK_APPROVAL ? RUNBOOK_DRIVE_ASK_APPROVAL
+                                                              : RUNBOOK_DRIVE_ASK_CHANGE,
+                                     prompt, want, key);
     printf("%s: ", prompt);
     fflush(stdout);
     char line[256];
@@ -595,59 +657,112 @@ static bool run_confirm(struct runner *r, const char *prompt, const char *want, 
     return strcmp(line, want) == 0 || (strcmp(want, "y") == 0 && strcasecmp(line, "yes") == 0);
 }
 
+/* True once the guided screen asked to stop (abort or quit): a gate wait or soak ends. */
+static bool run_stopping(struct runner *r)
+{
+    return r->drive != NULL && runbook_drive_stopping(r->drive);
+}
+
+static void run_phase(struct runner *r, enum runbook_drive_phase ph, size_t step, long soak_s)
+{
+    if (r->drive != NULL)
+        runbook_drive_phase(r->drive, ph, step, soak_s);
+}
+
+/* The preview's lines joined: what identifies the change confirmed (owned by the caller). */
+static char *run_preview_key(char *const *lines, size_t n)
+{
+    size_t len = 1;
+    for (size_t i = 0; i < n; i++)
+        len += strlen(lines[i]) + 1;
+    char *k = xmalloc(len);
+    k[0] = '\0';
+    for (size_t i = 0; i < n; i++) {
+        strcat(k, lines[i]);
+        if (i + 1 < n)
+            strcat(k, "\n");
+    }
+    return k;
+}
+
 static void run_sleep_ms(int ms)
 {
     struct timespec ts = {ms / 1000, (long)(ms % 1000) * 1000000L};
     nanosleep(&ts, NULL);
 }
 
+/* Reads the target of a (a set_weights action) now and prepares the change engine's preview of
+ * setting it to a->percent. Returns 1 with *out (and *ti, the target's index), 0 when it sends
+ * that percent already, -1 when it cannot be changed; why says so for 0 and -1 (sanitized). */
+static int run_weights_prepare(struct runner *r, const struct runbook_action *a,
+                               struct traffic_preview **out, int *ti, char *why, size_t len)
+{
+    *out = NULL;
+    *ti = run_target(r, a->target);
+    if (*ti < 0 || r->prov[*ti] == NULL) {
+        snprintf(why, len, "traffic target %s is not configured", a->target);
+        return -1;
+    }
+    struct traffic_snapshot *ts = run_read_traffic(r);
+    const struct traffic_target_state *st = &ts->targets[*ti];
+    struct error err;
+    error_clear(&err);
+    int rc = 1;
+    if (st->have_reading && st->percent == a->percent) {
+        snprintf(why, len, "%s already sends %d%% to new: nothing to change", a->target,
+                 a->percent);
+        rc = 0;
+    } else if (traffic_change_prepare(r->tc, r->prov[*ti], st, TRAFFIC_CHANGE_SET, a->percent, out,
+                                      &err) != 0) {
+        char b[800];
+        error_sanitize(&err);
+        snprintf(why, len, "%s: %s", a->target, error_format(&err, b, sizeof b));
+        rc = -1;
+    }
+    traffic_snapshot_unref(ts);
+    return rc;
+}
+
 /* Sets a traffic target to percent through the change engine (preview, confirm, journal,
  * apply, read-back). Returns 0 when the read-back confirms it. */
 static int run_set_weights(struct runner *r, const struct runbook_action *a)
 {
-    int ti = run_target(r, a->target);
-    if (ti < 0 || r->prov[ti] == NULL) {
-        fprintf(stderr, "cutover: traffic target %s is not configured\n", a->target);
-        return -1;
-    }
-    struct traffic_snapshot *ts = run_read_traffic(r);
-    const struct traffic_target_state *st = &ts->targets[ti];
     struct traffic_preview *pv = NULL;
-    struct error err;
-    error_clear(&err);
-    char b[800];
-    int rc = -1;
-    if (st->have_reading && st->percent == a->percent) {
-        printf("  %s already sends %d%% to new: nothing to change\n", a->target, a->percent);
-        traffic_snapshot_unref(ts);
+    int ti;
+    char why[900];
+    int prc = run_weights_prepare(r, a, &pv, &ti, why, sizeof why);
+    if (prc == 0) {
+        run_say(r, "  %s\n", why);
         return 0;
     }
-    if (traffic_change_prepare(r->tc, r->prov[ti], st, TRAFFIC_CHANGE_SET, a->percent, &pv, &err) !=
-        0) {
-        error_sanitize(&err);
-        fprintf(stderr, "cutover: %s: %s\n", a->target, error_format(&err, b, sizeof b));
-        traffic_snapshot_unref(ts);
+    if (prc < 0) {
+        run_err(r, "cutover: %s\n", why);
         return -1;
     }
+    struct error err;
+    error_clear(&err);
+    int rc = -1;
     char sl[600];
     for (size_t i = 0; i < pv->nlines; i++)
-        printf("  | %s\n", text_sanitize_buf(pv->lines[i], sl, sizeof sl));
-    fflush(stdout);
-    if (!run_confirm(r, pv->confirm_prompt, pv->confirm_by_name ? pv->cfg.name : "y", true)) {
-        printf("  not confirmed: nothing changed\n");
+        run_say(r, "  | %s\n", text_sanitize_buf(pv->lines[i], sl, sizeof sl));
+    char *key = run_preview_key(pv->lines, pv->nlines);
+    bool yes = run_confirm(r, RUN_ASK_CHANGE, pv->confirm_prompt,
+                           pv->confirm_by_name ? pv->cfg.name : "y", key);
+    free(key);
+    if (!yes) {
+        run_say(r, "  not confirmed: nothing changed\n");
     } else if (!run_lease_ok(r, "the traffic change")) {
-        printf("  nothing changed\n");
+        run_say(r, "  nothing changed\n");
     } else {
         struct traffic_outcome out;
         memset(&out, 0, sizeof out);
         rc = traffic_change_execute(r->tc, r->prov[ti], pv, NULL, &out, &err);
-        printf("  %s\n",
-               text_sanitize_buf(out.text ? out.text : traffic_outcome_status_name(out.status), sl,
-                                 sizeof sl));
+        run_say(r, "  %s\n",
+                text_sanitize_buf(out.text ? out.text : traffic_outcome_status_name(out.status), sl,
+                                  sizeof sl));
         traffic_outcome_fini(&out);
     }
     traffic_preview_free(pv);
-    traffic_snapshot_unref(ts);
     run_mirror(r);
     return rc;
 }
@@ -881,8 +996,8 @@ static int k8s_act_result(struct runner *r, const char *id, const char *outcome,
     json_object_put(res);
     if (rc != 0) {
         char safe[600];
-        printf("  the journal could not record the result (%s): %s; the step is not done\n",
-               outcome, text_sanitize_buf(err.msg, safe, sizeof safe));
+        run_say(r, "  the journal could not record the result (%s): %s; the step is not done\n",
+                outcome, text_sanitize_buf(err.msg, safe, sizeof safe));
         return -1;
     }
     return 0;
@@ -890,34 +1005,53 @@ static int k8s_act_result(struct runner *r, const char *id, const char *outcome,
 
 static bool run_lease_ok(struct runner *r, const char *before_what);
 
+/* What k will do, as two sanitized lines: "PATCH PATH (target cluster)" and "FIELD: before ->
+ * want" (before as read last). */
+static void k8s_act_preview(const struct k8s_act *k, char *l1, char *l2, size_t len)
+{
+    char ftext[200], a[300], b[300], c[300];
+    k8s_act_field_text(k->field, ftext, sizeof ftext);
+    snprintf(l1, len, "PATCH %s (%s cluster)", text_sanitize_buf(k->path, a, sizeof a),
+             runbook_cluster_name(k->cluster));
+    snprintf(l2, len, "%s: %s -> %s", text_sanitize_buf(ftext, a, sizeof a),
+             text_sanitize_buf(k8s_act_str(k->before), b, sizeof b),
+             text_sanitize_buf(k8s_act_str(k->want), c, sizeof c));
+}
+
+/* The confirmation k asks for: the object's name typed (scale to 0, cordon), else y. */
+static void k8s_act_prompt(const struct k8s_act *k, char *buf, size_t len)
+{
+    char n[300];
+    if (k->by_name)
+        snprintf(buf, len, "  type %s to apply", text_sanitize_buf(k->name, n, sizeof n));
+    else
+        snprintf(buf, len, "  apply? type y");
+}
+
 /* Carries out k: the field read first (before), the preview before -> after, the confirmation,
  * the intent (with before) journaled, the Lease checked, the merge patch, the read-back, the
  * result journaled. Returns 0 when the read-back shows it in place (or nothing had to change). */
 static int run_k8s_apply(struct runner *r, size_t step, struct k8s_act *k)
 {
-    char why[600], safe[700], ftext[200], p1[300], p2[300], id[200];
+    char why[600], safe[700], p1[300], id[200];
     if (!run_lease_ok(r, "reading the object"))
         return -1;
     struct k8s_http_conn *c = k8s_act_conn(r, k->cluster);
     if (c == NULL) {
-        printf("  no client for the %s cluster\n", runbook_cluster_name(k->cluster));
+        run_say(r, "  no client for the %s cluster\n", runbook_cluster_name(k->cluster));
         return -1;
     }
     json_object_put(k->before);
     k->before = NULL;
     if (k8s_act_get(c, k->path, k->field, &k->before, why, sizeof why) != 0) {
-        printf("  %s cannot be read, nothing changed: %s\n",
-               text_sanitize_buf(k->path, p1, sizeof p1),
-               text_sanitize_buf(why, safe, sizeof safe));
+        run_say(r, "  %s cannot be read, nothing changed: %s\n",
+                text_sanitize_buf(k->path, p1, sizeof p1),
+                text_sanitize_buf(why, safe, sizeof safe));
         return -1;
     }
-    k8s_act_field_text(k->field, ftext, sizeof ftext);
-    printf("  | PATCH %s (%s cluster)\n", text_sanitize_buf(k->path, p1, sizeof p1),
-           runbook_cluster_name(k->cluster));
-    printf("  | %s: %s -> %s\n", text_sanitize_buf(ftext, safe, sizeof safe),
-           text_sanitize_buf(k8s_act_str(k->before), p2, sizeof p2),
-           text_sanitize_buf(k8s_act_str(k->want), p1, sizeof p1));
-    fflush(stdout);
+    char pl[2][600];
+    k8s_act_preview(k, pl[0], pl[1], sizeof pl[0]);
+    run_say(r, "  | %s\n  | %s\n", pl[0], pl[1]);
     snprintf(id, sizeof id, "runbook:%s:step:%zu:action:%llu", r->rb->name, step + 1,
              (unsigned long long)journal_next_seq(r->journal));
     json_object *f = json_object_new_object();
@@ -933,28 +1067,25 @@ static int run_k8s_apply(struct runner *r, size_t step, struct k8s_act *k)
     error_clear(&err);
     if (k8s_act_same(k->before, k->want)) {
         /* nothing to change: recorded (before == want, so a rollback restores nothing) */
-        printf("  already %s: nothing to change\n",
-               text_sanitize_buf(k8s_act_str(k->want), p1, sizeof p1));
+        run_say(r, "  already %s: nothing to change\n",
+                text_sanitize_buf(k8s_act_str(k->want), p1, sizeof p1));
         json_object_object_add(f, "unchanged", json_object_new_boolean(true));
         int rc = journal_append(r->journal, JOURNAL_INTENT, id, f, NULL, &err);
         json_object_put(f);
         if (rc != 0) {
-            printf("  the journal cannot record the intent: %s\n",
-                   text_sanitize_buf(err.msg, safe, sizeof safe));
+            run_say(r, "  the journal cannot record the intent: %s\n",
+                    text_sanitize_buf(err.msg, safe, sizeof safe));
             return -1;
         }
         rc = k8s_act_result(r, id, "done", "already in place; nothing sent", k->before);
         run_mirror(r);
         return rc;
     }
-    char prompt[400];
-    if (k->by_name)
-        snprintf(prompt, sizeof prompt, "  type %s to apply",
-                 text_sanitize_buf(k->name, p1, sizeof p1));
-    else
-        snprintf(prompt, sizeof prompt, "  apply? type y");
-    if (!run_confirm(r, prompt, k->by_name ? k->name : "y", true)) {
-        printf("  not confirmed: nothing changed\n");
+    char prompt[400], key[1300];
+    k8s_act_prompt(k, prompt, sizeof prompt);
+    snprintf(key, sizeof key, "%s\n%s", pl[0], pl[1]);
+    if (!run_confirm(r, RUN_ASK_CHANGE, prompt, k->by_name ? k->name : "y", key)) {
+        run_say(r, "  not confirmed: nothing changed\n");
         json_object_put(f);
         return -1;
     }
@@ -962,8 +1093,8 @@ static int run_k8s_apply(struct runner *r, size_t step, struct k8s_act *k)
     int rc = journal_append(r->journal, JOURNAL_INTENT, id, f, NULL, &err);
     json_object_put(f);
     if (rc != 0) {
-        printf("  the journal cannot record the intent: %s\n",
-               text_sanitize_buf(err.msg, safe, sizeof safe));
+        run_say(r, "  the journal cannot record the intent: %s\n",
+                text_sanitize_buf(err.msg, safe, sizeof safe));
         return -1;
     }
     run_crash_point("after-intent");
@@ -990,7 +1121,7 @@ static int run_k8s_apply(struct runner *r, size_t step, struct k8s_act *k)
                                                       : "unknown";
     const char *detail = prc != 0 ? err.msg : why;
     rc = k8s_act_result(r, id, outcome, detail, NULL);
-    printf("  %s: %s\n", outcome, text_sanitize_buf(detail, safe, sizeof safe));
+    run_say(r, "  %s: %s\n", outcome, text_sanitize_buf(detail, safe, sizeof safe));
     run_mirror(r);
     return in_place == 1 && rc == 0 ? 0 : -1;
 }
@@ -1001,7 +1132,7 @@ static int run_k8s_action(struct runner *r, size_t step, const struct runbook_ac
 {
     struct k8s_http_conn *c = k8s_act_conn(r, a->cluster);
     if (c == NULL) {
-        printf("  no client for the %s cluster\n", runbook_cluster_name(a->cluster));
+        run_say(r, "  no client for the %s cluster\n", runbook_cluster_name(a->cluster));
         return -1;
     }
     struct k8s_act k;
@@ -1009,8 +1140,8 @@ static int run_k8s_action(struct runner *r, size_t step, const struct runbook_ac
     error_clear(&err);
     if (k8s_act_build(c, a, &k, &err) != 0) {
         char safe[600];
-        printf("  %s: %s\n", runbook_action_kind_name(a->kind),
-               text_sanitize_buf(err.msg, safe, sizeof safe));
+        run_say(r, "  %s: %s\n", runbook_action_kind_name(a->kind),
+                text_sanitize_buf(err.msg, safe, sizeof safe));
         k8s_act_fini(&k);
         return -1;
     }
@@ -1048,11 +1179,15 @@ static int last_act_record(const struct journal_record *rec, void *arg)
     return 0;
 }
 
-/* Rolls the step's Kubernetes action back to the before value its intent recorded. */
-static int run_k8s_restore(struct runner *r, size_t step)
+/* What undoes the step's Kubernetes action: k set to restore the before value its intent
+ * recorded. Returns 1 (k built), 0 when there is nothing to undo, -1 when it cannot be undone;
+ * why says so for 0 and -1. */
+static int k8s_restore_build(struct runner *r, size_t step, struct k8s_act *k, char *why,
+                             size_t len)
 {
     struct last_act l;
     memset(&l, 0, sizeof l);
+    memset(k, 0, sizeof *k);
     snprintf(l.prefix, sizeof l.prefix, "runbook:%s:step:%zu:action:", r->rb->name, step + 1);
     struct error err;
     error_clear(&err);
@@ -1060,43 +1195,57 @@ static int run_k8s_restore(struct runner *r, size_t step)
     json_object *path = NULL, *field = NULL, *before = NULL, *cl = NULL, *unchanged = NULL;
     int rc = -1;
     if (l.intent == NULL) {
-        printf("  the journal records no action of step %zu: nothing to undo\n", step + 1);
+        snprintf(why, len, "the journal records no action of step %zu: nothing to undo", step + 1);
     } else if (strcmp(l.outcome, "failed-nothing-changed") == 0 ||
                strcmp(l.outcome, "not-applied") == 0) {
-        printf("  the step's action changed nothing (%s): nothing to undo\n", l.outcome);
+        snprintf(why, len, "the step's action changed nothing (%s): nothing to undo", l.outcome);
         rc = 0;
     } else if (json_object_object_get_ex(l.intent, "unchanged", &unchanged) &&
                json_object_get_boolean(unchanged)) {
-        printf("  the step found its field already in place and changed nothing: nothing to "
-               "undo\n");
+        snprintf(why, len,
+                 "the step found its field already in place and changed nothing: "
+                 "nothing to undo");
         rc = 0;
     } else if (!json_object_object_get_ex(l.intent, "path", &path) ||
                !json_object_object_get_ex(l.intent, "field", &field) ||
                !json_object_is_type(field, json_type_array) ||
                !json_object_object_get_ex(l.intent, "before", &before)) {
-        printf("  the journal's intent records no before value: write the step's rollback\n");
+        snprintf(why, len,
+                 "the journal's intent records no before value: write the step's "
+                 "rollback");
     } else {
         json_object_object_get_ex(l.intent, "cluster", &cl);
-        struct k8s_act k;
-        memset(&k, 0, sizeof k);
-        k.cluster = cl != NULL && strcmp(json_object_get_string(cl), "source") == 0
-                        ? RUNBOOK_SOURCE
-                        : RUNBOOK_TARGET;
-        k.path = xstrdup(json_object_get_string(path));
-        const char *slash = strrchr(k.path, '/');
-        k.name = xstrdup(slash ? slash + 1 : k.path);
-        k.field = json_object_get(field);
-        k.want = json_object_get(before);
-        k.rollback = true;
-        k.by_name = false;
+        k->cluster = cl != NULL && strcmp(json_object_get_string(cl), "source") == 0
+                         ? RUNBOOK_SOURCE
+                         : RUNBOOK_TARGET;
+        k->path = xstrdup(json_object_get_string(path));
+        const char *slash = strrchr(k->path, '/');
+        k->name = xstrdup(slash ? slash + 1 : k->path);
+        k->field = json_object_get(field);
+        k->want = json_object_get(before);
+        k->rollback = true;
+        k->by_name = false;
         char ft[200];
         k8s_act_field_text(field, ft, sizeof ft);
-        snprintf(k.describe, sizeof k.describe, "restore %s of %s to %s", ft, k.path,
+        snprintf(k->describe, sizeof k->describe, "restore %s of %s to %s", ft, k->path,
                  k8s_act_str(before));
-        rc = run_k8s_apply(r, step, &k);
-        k8s_act_fini(&k);
+        rc = 1;
     }
     json_object_put(l.intent);
+    return rc;
+}
+
+/* Rolls the step's Kubernetes action back to the before value its intent recorded. */
+static int run_k8s_restore(struct runner *r, size_t step)
+{
+    struct k8s_act k;
+    char why[400];
+    int rc = k8s_restore_build(r, step, &k, why, sizeof why);
+    if (rc == 1)
+        rc = run_k8s_apply(r, step, &k);
+    else
+        run_say(r, "  %s\n", why);
+    k8s_act_fini(&k);
     return rc;
 }
 
@@ -1129,19 +1278,20 @@ static int run_resume_k8s(struct runner *r, const struct journal_pending *p)
             rc = journal_append(r->journal, JOURNAL_RESULT, p->id, res, NULL, &err);
             json_object_put(res);
             if (rc != 0)
-                printf("resume: the journal could not record the result of %s: %s\n", sid,
-                       text_sanitize_buf(err.msg, safe, sizeof safe));
-            printf("resume: %s %s: %s\n", sid,
-                   in_place ? "applied before crash, confirmed by read-back" : "not applied",
-                   text_sanitize_buf(why, safe, sizeof safe));
+                run_say(r, "resume: the journal could not record the result of %s: %s\n", sid,
+                        text_sanitize_buf(err.msg, safe, sizeof safe));
+            run_say(r, "resume: %s %s: %s\n", sid,
+                    in_place ? "applied before crash, confirmed by read-back" : "not applied",
+                    text_sanitize_buf(why, safe, sizeof safe));
         } else {
-            printf("resume: %s cannot be checked now: %s\n", sid,
-                   text_sanitize_buf(why, safe, sizeof safe));
+            run_say(r, "resume: %s cannot be checked now: %s\n", sid,
+                    text_sanitize_buf(why, safe, sizeof safe));
         }
     } else {
-        printf("resume: intent %s (journal line %d) is not an action this runbook knows: check it "
-               "by hand\n",
-               sid, p->line);
+        run_say(r,
+                "resume: intent %s (journal line %d) is not an action this runbook knows: check it "
+                "by hand\n",
+                sid, p->line);
     }
     json_object_put(f);
     return rc;
@@ -1177,7 +1327,7 @@ static int run_resume(struct runner *r)
     error_clear(&err);
     char b[800];
     if (journal_pending(r->journal_path, &p, &n, &err) != 0) {
-        fprintf(stderr, "cutover: journal: %s\n", error_format(&err, b, sizeof b));
+        run_err(r, "cutover: journal: %s\n", error_format(&err, b, sizeof b));
         return -1;
     }
     int rc = 0;
@@ -1190,7 +1340,8 @@ static int run_resume(struct runner *r)
         }
         if (!traffic_change_pending_is_traffic(&p[i], &target)) {
             char id[200];
-            printf(
+            run_say(
+                r,
                 "resume: intent %s (journal line %d) is not a traffic change: check it by hand\n",
                 text_sanitize_buf(p[i].id, id, sizeof id), p[i].line);
             rc = -1;
@@ -1203,21 +1354,21 @@ static int run_resume(struct runner *r)
         if (ti < 0 || r->prov[ti] == NULL ||
             r->prov[ti]->ops->read(r->prov[ti], &fresh, &err) != 0) {
             char st[200], se[600], sid[200];
-            printf("resume: %s cannot be read now (%s): intent %s left pending\n",
-                   text_sanitize_buf(target, st, sizeof st),
-                   text_sanitize_buf(err.msg, se, sizeof se),
-                   text_sanitize_buf(p[i].id, sid, sizeof sid));
+            run_say(r, "resume: %s cannot be read now (%s): intent %s left pending\n",
+                    text_sanitize_buf(target, st, sizeof st),
+                    text_sanitize_buf(err.msg, se, sizeof se),
+                    text_sanitize_buf(p[i].id, sid, sizeof sid));
             rc = -1;
         } else {
             struct traffic_resume res;
             memset(&res, 0, sizeof res);
             char sid[200], sx[800];
             if (traffic_change_resume(r->tc, &p[i], &fresh, NULL, &res, &err) != 0) {
-                printf("resume: %s: %s\n", text_sanitize_buf(p[i].id, sid, sizeof sid),
-                       text_sanitize_buf(error_format(&err, b, sizeof b), sx, sizeof sx));
+                run_say(r, "resume: %s: %s\n", text_sanitize_buf(p[i].id, sid, sizeof sid),
+                        text_sanitize_buf(error_format(&err, b, sizeof b), sx, sizeof sx));
                 rc = -1;
             } else {
-                printf("resume: %s\n", text_sanitize_buf(res.text, sx, sizeof sx));
+                run_say(r, "resume: %s\n", text_sanitize_buf(res.text, sx, sizeof sx));
                 traffic_resume_fini(&res);
             }
         }
@@ -1225,7 +1376,6 @@ static int run_resume(struct runner *r)
         free(target);
     }
     journal_pending_free(p, n);
-    fflush(stdout);
     if (n > 0)
         run_mirror(r);
     return rc;
@@ -1270,8 +1420,10 @@ static enum runbook_verdict run_wait_gates(struct runner *r, size_t step)
 {
     char last[4096] = "";
     int waited = 0;
+    run_phase(r, RUNBOOK_DRIVE_CHECKING, step, 0);
     enum runbook_verdict v = run_gates(r, step, false, true, last, sizeof last);
-    while (v != RUNBOOK_PASS && waited < r->a.wait_s * 1000 && !atomic_load(&r->lost)) {
+    while (v != RUNBOOK_PASS && waited < r->a.wait_s * 1000 && !atomic_load(&r->lost) &&
+           !run_stopping(r)) {
         run_sleep_ms(500);
         waited += 500;
         v = run_gates(r, step, false, false, last, sizeof last);
@@ -1279,13 +1431,40 @@ static enum runbook_verdict run_wait_gates(struct runner *r, size_t step)
     return v;
 }
 
+/* The guided screen's abort (or quit) during a gate wait: the step stays pending; a note says
+ * who stopped it. */
+static void run_aborted_wait(struct runner *r, size_t step)
+{
+    bool quit = runbook_drive_quitting(r->drive);
+    run_say(r, "  %s while waiting for the gates: step %zu stays pending\n",
+            quit ? "quit" : "aborted", step + 1);
+    if (quit)
+        return;
+    json_object *f = json_object_new_object();
+    json_object_object_add(f, "event", json_object_new_string("aborted"));
+    json_object_object_add(f, "step", json_object_new_int((int)step + 1));
+    char why[400], id[300];
+    snprintf(why, sizeof why, "aborted by %s while waiting for its gates", r->held.holder);
+    json_object_object_add(f, "detail", json_object_new_string(why));
+    snprintf(id, sizeof id, "runbook:%s:step:%zu:abort", r->rb->name, step + 1);
+    struct error err;
+    error_clear(&err);
+    if (journal_append(r->journal, JOURNAL_NOTE, id, f, NULL, &err) != 0) {
+        char sw[300];
+        run_say(r, "  the journal could not record the abort: %s\n",
+                text_sanitize_buf(err.msg, sw, sizeof sw));
+    }
+    json_object_put(f);
+    run_mirror(r);
+}
+
 /* Runs step; returns 0 when it is done. */
 static int run_step(struct runner *r, size_t step, enum runbook_step_state was)
 {
     const struct runbook_step *s = &r->rb->steps[step];
     char t[256];
-    printf("== step %zu/%zu: %s\n", step + 1, r->rb->nsteps,
-           text_sanitize_buf(s->title, t, sizeof t));
+    run_say(r, "== step %zu/%zu: %s\n", step + 1, r->rb->nsteps,
+            text_sanitize_buf(s->title, t, sizeof t));
     bool acted = false;
     if (was == RUNBOOK_STEP_RUNNING || was == RUNBOOK_STEP_SOAKING) {
         /* Interrupted: the live state says whether its action is in place. */
@@ -1293,22 +1472,26 @@ static int run_step(struct runner *r, size_t step, enum runbook_step_state was)
             struct traffic_snapshot *ts = run_read_traffic(r);
             const struct traffic_target_state *st = traffic_snapshot_find(ts, s->action.target);
             acted = st != NULL && st->have_reading && st->percent == s->action.percent;
-            printf("  resumed: %s sends %d%% to new now (the step wants %d%%)\n", s->action.target,
-                   st ? st->percent : -1, s->action.percent);
+            run_say(r, "  resumed: %s sends %d%% to new now (the step wants %d%%)\n",
+                    s->action.target, st ? st->percent : -1, s->action.percent);
             traffic_snapshot_unref(ts);
         } else if (s->action.kind != RUNBOOK_ACTION_NONE) {
             acted = run_k8s_action_done(r, step);
-            printf("  resumed: the journal records %s as %s\n",
-                   runbook_action_kind_name(s->action.kind), acted ? "in place" : "not done");
+            run_say(r, "  resumed: the journal records %s as %s\n",
+                    runbook_action_kind_name(s->action.kind), acted ? "in place" : "not done");
         }
     }
     if (!acted) {
         if (s->nchecks > 0) {
-            printf("  gates:\n");
+            run_say(r, "  gates:\n");
             enum runbook_verdict v = run_wait_gates(r, step);
+            if (v != RUNBOOK_PASS && run_stopping(r)) {
+                run_aborted_wait(r, step);
+                return -1;
+            }
             if (v != RUNBOOK_PASS) {
-                printf("  gates did not pass within %d s: step %zu not run\n", r->a.wait_s,
-                       step + 1);
+                run_say(r, "  gates did not pass within %d s: step %zu not run\n", r->a.wait_s,
+                        step + 1);
                 return -1;
             }
         }
@@ -1319,18 +1502,19 @@ static int run_step(struct runner *r, size_t step, enum runbook_step_state was)
             if (!ok && r->a.approve == NULL) {
                 char prompt[300];
                 snprintf(prompt, sizeof prompt, "  approval: type %s to approve", ap);
-                ok = run_confirm(r, prompt, s->approval, false);
+                ok = run_confirm(r, RUN_ASK_APPROVAL, prompt, s->approval, NULL);
             }
             if (!ok) {
-                printf("  not approved by %s: step %zu not run\n", ap, step + 1);
+                run_say(r, "  not approved by %s: step %zu not run\n", ap, step + 1);
                 return -1;
             }
-            printf("  approved by %s\n", ap);
+            run_say(r, "  approved by %s\n", ap);
         }
         if (s->action.kind != RUNBOOK_ACTION_NONE) {
             char d[300];
             if (!run_lease_ok(r, "the step's action"))
                 return -1;
+            run_phase(r, RUNBOOK_DRIVE_ACTING, step, 0);
             if (run_state(r, step, RUNBOOK_STEP_RUNNING,
                           runbook_action_describe(&s->action, d, sizeof d)) < 0)
                 return -1;
@@ -1354,12 +1538,26 @@ static int run_step(struct runner *r, size_t step, enum runbook_step_state was)
         char last[4096] = "";
         struct timespec t0, now;
         clock_gettime(CLOCK_MONOTONIC, &t0);
+        run_phase(r, RUNBOOK_DRIVE_SOAKING, step, (long)s->soak_s);
         for (;;) {
+            if (run_stopping(r)) {
+                char why[400];
+                if (runbook_drive_quitting(r->drive)) {
+                    /* quit: the journal keeps it soaking; the next run resumes the soak */
+                    run_say(r, "  quitting during the soak: step %zu stays soaking\n", step + 1);
+                    return -1;
+                }
+                snprintf(why, sizeof why, "aborted by %s during the soak", r->held.holder);
+                run_state(r, step, RUNBOOK_STEP_FAILED, why);
+                run_say(r, "  b rolls the step back; Enter runs it again\n");
+                return -1;
+            }
             enum runbook_verdict v = run_gates(r, step, true, false, last, sizeof last);
             if (v == RUNBOOK_FAIL) {
                 run_state(r, step, RUNBOOK_STEP_FAILED, "a gate failed while soaking");
-                printf("  roll back with the dashboard (R on the target) or run the step's "
-                       "rollback\n");
+                run_say(r, "  roll back: %s\n",
+                        r->drive ? "b on this screen"
+                                 : "cutover runbook rollback FILE (or R on the traffic target)");
                 return -1;
             }
             clock_gettime(CLOCK_MONOTONIC, &now);
@@ -1407,7 +1605,7 @@ static int runbook_follow(struct runner *r)
     size_t last_cur = (size_t)-1;
     struct timespec t0, now;
     clock_gettime(CLOCK_MONOTONIC, &t0);
-    printf("observing %s (read-only)\n", r->rb->name);
+    run_say(r, "observing %s (read-only)\n", r->rb->name);
     for (;;) {
         error_clear(&err);
         struct k8s_lease_info li;
@@ -1426,7 +1624,7 @@ static int runbook_follow(struct runner *r)
         char key[600];
         snprintf(key, sizeof key, "%d %s", lrc, lrc == 0 ? li.holder : "");
         if (strcmp(key, last_lease) != 0) {
-            printf("%s\n", text_sanitize_buf(desc, b, sizeof b));
+            run_say(r, "%s\n", text_sanitize_buf(desc, b, sizeof b));
             snprintf(last_lease, sizeof last_lease, "%s", key);
         }
         char *text = NULL;
@@ -1441,11 +1639,11 @@ static int runbook_follow(struct runner *r)
         size_t cur = runbook_progress_current(&p);
         if (cur != last_cur) {
             if (cur == r->rb->nsteps)
-                printf("runbook %s: all %zu steps done\n", r->rb->name, r->rb->nsteps);
+                run_say(r, "runbook %s: all %zu steps done\n", r->rb->name, r->rb->nsteps);
             else
-                printf("current step %zu/%zu: %s (%s)\n", cur + 1, r->rb->nsteps,
-                       text_sanitize_buf(r->rb->steps[cur].title, b, sizeof b),
-                       runbook_step_state_name(p.state[cur]));
+                run_say(r, "current step %zu/%zu: %s (%s)\n", cur + 1, r->rb->nsteps,
+                        text_sanitize_buf(r->rb->steps[cur].title, b, sizeof b),
+                        runbook_step_state_name(p.state[cur]));
             last_cur = cur;
             last_gates[0] = '\0';
         }
@@ -1454,13 +1652,47 @@ static int runbook_follow(struct runner *r)
                       p.state[cur] == RUNBOOK_STEP_SOAKING || p.state[cur] == RUNBOOK_STEP_RUNNING,
                       false, last_gates, sizeof last_gates);
         runbook_progress_fini(&p);
-        fflush(stdout);
         clock_gettime(CLOCK_MONOTONIC, &now);
         if (cur == r->rb->nsteps || (r->a.for_s > 0 && now.tv_sec - t0.tv_sec >= r->a.for_s))
             break;
         run_sleep_ms(1000);
     }
     return 0;
+}
+
+/* What undoes step: its rollback action, or for `rollback: auto` the weights before the step
+ * (set_weights) into *a, or *restore (a Kubernetes action: the before value its intent recorded).
+ * Returns 0, or -1 when nothing undoes it. */
+static int run_rollback_action(const struct runner *r, size_t step, struct runbook_action *a,
+                               bool *restore)
+{
+    const struct runbook_step *s = &r->rb->steps[step];
+    memset(a, 0, sizeof *a);
+    *restore = false;
+    if (s->rollback.kind != RUNBOOK_ACTION_NONE) {
+        *a = s->rollback;
+    } else if (s->rollback_auto && s->action.kind == RUNBOOK_ACTION_SET_WEIGHTS) {
+        *a = s->action;
+        a->percent = runbook_percent_before(r->rb, step, s->action.target);
+    } else if (s->rollback_auto && s->action.kind != RUNBOOK_ACTION_NONE) {
+        *restore = true;
+    } else {
+        return -1;
+    }
+    return 0;
+}
+
+/* The step a rollback is about: want (1-based) when given, else the one started (running,
+ * soaking or failed), else the last done. */
+static size_t run_rollback_step(const struct runner *r, const struct runbook_progress *p, int want)
+{
+    size_t cur = runbook_progress_current(p);
+    if (want > 0)
+        return (size_t)want - 1;
+    if (cur >= r->rb->nsteps || p->state[cur] == RUNBOOK_STEP_PENDING ||
+        p->state[cur] == RUNBOOK_STEP_ROLLED_BACK)
+        return cur > 0 ? cur - 1 : 0;
+    return cur;
 }
 
 /* Undoes step (0-based): its rollback action, or for `rollback: auto` the weights before the step
@@ -1470,26 +1702,20 @@ static int run_rollback(struct runner *r, size_t step)
 {
     const struct runbook_step *s = &r->rb->steps[step];
     char t[256], d[300];
-    printf("== roll back step %zu/%zu: %s\n", step + 1, r->rb->nsteps,
-           text_sanitize_buf(s->title, t, sizeof t));
+    run_say(r, "== roll back step %zu/%zu: %s\n", step + 1, r->rb->nsteps,
+            text_sanitize_buf(s->title, t, sizeof t));
     if (!run_lease_ok(r, "the rollback"))
         return -1;
     struct runbook_action a;
-    memset(&a, 0, sizeof a);
     bool restore = false;
-    if (s->rollback.kind != RUNBOOK_ACTION_NONE) {
-        a = s->rollback;
-    } else if (s->rollback_auto && s->action.kind == RUNBOOK_ACTION_SET_WEIGHTS) {
-        a = s->action;
-        a.percent = runbook_percent_before(r->rb, step, s->action.target);
-    } else if (s->rollback_auto && s->action.kind != RUNBOOK_ACTION_NONE) {
-        restore = true;
-        snprintf(d, sizeof d, "restore what %s changed", runbook_action_kind_name(s->action.kind));
-    } else {
-        printf("  step %zu has nothing that undoes it%s\n", step + 1,
-               s->rollback_none ? " (rollback: none)" : "");
+    if (run_rollback_action(r, step, &a, &restore) != 0) {
+        run_say(r, "  step %zu has nothing that undoes it%s\n", step + 1,
+                s->rollback_none ? " (rollback: none)" : "");
         return -1;
     }
+    if (restore)
+        snprintf(d, sizeof d, "restore what %s changed", runbook_action_kind_name(s->action.kind));
+    run_phase(r, RUNBOOK_DRIVE_ACTING, step, 0);
     if (run_state(r, step, RUNBOOK_STEP_RUNNING,
                   restore ? d : runbook_action_describe(&a, d, sizeof d)) < 0)
         return -1;
@@ -1502,6 +1728,179 @@ static int run_rollback(struct runner *r, size_t step)
         return -1;
     }
     return run_state(r, step, RUNBOOK_STEP_ROLLED_BACK, NULL);
+}
+
+/* ---- the guided screen's ops (runbook_drive.h): called on its driver thread ------------------ */
+
+/* The preview of action a of step (or of its restore): before -> after and the exact calls. */
+static void drive_preview_action(struct runner *r, size_t step, const struct runbook_action *a,
+                                 bool restore, struct runbook_drive_preview *pv)
+{
+    char why[900];
+    if (!restore && a->kind == RUNBOOK_ACTION_NONE) {
+        runbook_drive_preview_add(pv, "no action: the step is its gates%s",
+                                  r->rb->steps[step].soak_s > 0 ? " and its soak" : "");
+        return;
+    }
+    if (!restore && a->kind == RUNBOOK_ACTION_SET_WEIGHTS) {
+        struct traffic_preview *tp = NULL;
+        int ti;
+        int rc = run_weights_prepare(r, a, &tp, &ti, why, sizeof why);
+        if (rc <= 0) {
+            runbook_drive_preview_add(pv, "%s", why);
+            if (rc < 0)
+                pv->error = xstrdup(why);
+            return;
+        }
+        for (size_t i = 0; i < tp->nlines; i++)
+            runbook_drive_preview_add(pv, "%s", tp->lines[i]);
+        pv->confirm_word = xstrdup(tp->confirm_by_name ? tp->cfg.name : "y");
+        pv->confirm_prompt = xstrdup(tp->confirm_prompt);
+        pv->confirm_key = run_preview_key(tp->lines, tp->nlines);
+        traffic_preview_free(tp);
+        return;
+    }
+    /* a Kubernetes action: the object's field read now */
+    struct k8s_act k;
+    memset(&k, 0, sizeof k);
+    struct error err;
+    error_clear(&err);
+    struct k8s_http_conn *c = k8s_act_conn(r, restore ? RUNBOOK_TARGET : a->cluster);
+    int rc = -1;
+    if (restore) {
+        rc = k8s_restore_build(r, step, &k, why, sizeof why);
+        c = rc == 1 ? k8s_act_conn(r, k.cluster) : c;
+    } else if (c != NULL && k8s_act_build(c, a, &k, &err) == 0) {
+        rc = 1;
+    } else {
+        snprintf(why, sizeof why, "%s: %s", runbook_action_kind_name(a->kind),
+                 c ? err.msg : "no client for its cluster");
+    }
+    if (rc == 1 && (c == NULL || k8s_act_get(c, k.path, k.field, &k.before, why, sizeof why) != 0))
+        rc = -1;
+    if (rc == 1) {
+        char l1[600], l2[600], prompt[400];
+        k8s_act_preview(&k, l1, l2, sizeof l1);
+        runbook_drive_preview_add(pv, "%s", l1);
+        runbook_drive_preview_add(pv, "%s", l2);
+        if (k8s_act_same(k.before, k.want)) {
+            runbook_drive_preview_add(pv, "already in place: nothing to change");
+        } else {
+            k8s_act_prompt(&k, prompt, sizeof prompt);
+            pv->confirm_word = xstrdup(k.by_name ? k.name : "y");
+            pv->confirm_prompt = xstrdup(prompt);
+            pv->confirm_key = xasprintf("%s\n%s", l1, l2);
+        }
+    } else {
+        runbook_drive_preview_add(pv, "%s", why);
+        if (rc < 0)
+            pv->error = text_sanitize(why);
+    }
+    k8s_act_fini(&k);
+}
+
+static int drive_preview(void *arg, enum runbook_drive_op op, struct runbook_drive_preview *pv)
+{
+    struct runner *r = arg;
+    struct runbook_progress p;
+    struct error err;
+    error_clear(&err);
+    runbook_progress_init(&p, r->rb);
+    runbook_progress_read(&p, r->rb, r->journal_path, NULL, &err);
+    size_t cur = runbook_progress_current(&p);
+    char t[256], d[300], ap[256];
+    int rc = 0;
+    if (op == RUNBOOK_DRIVE_RUN) {
+        if (cur >= r->rb->nsteps) {
+            pv->error = xstrdup("every step is done: nothing to run");
+            runbook_progress_fini(&p);
+            return -1;
+        }
+        const struct runbook_step *s = &r->rb->steps[cur];
+        pv->step = cur;
+        pv->title = xasprintf("Run step %zu/%zu: %s", cur + 1, r->rb->nsteps,
+                              text_sanitize_buf(s->title, t, sizeof t));
+        if (s->action.kind != RUNBOOK_ACTION_NONE)
+            runbook_drive_preview_add(pv, "action: %s",
+                                      runbook_action_describe(&s->action, d, sizeof d));
+        if (p.state[cur] == RUNBOOK_STEP_RUNNING || p.state[cur] == RUNBOOK_STEP_SOAKING)
+            runbook_drive_preview_add(pv,
+                                      "it was %s: the live state decides whether its action "
+                                      "is in place (never sent twice)",
+                                      runbook_step_state_name(p.state[cur]));
+        drive_preview_action(r, cur, &s->action, false, pv);
+        if (s->nchecks > 0)
+            runbook_drive_preview_add(pv, "first its %zu gate%s must pass (waits up to %d s)",
+                                      s->nchecks, s->nchecks == 1 ? "" : "s", r->a.wait_s);
+        if (s->soak_s > 0)
+            runbook_drive_preview_add(pv, "then a soak of %s (a failing gate offers rollback)",
+                                      runbook_format_duration(s->soak_s, d, sizeof d));
+        if (s->approval != NULL)
+            pv->approval = xstrdup(text_sanitize_buf(s->approval, ap, sizeof ap));
+    } else {
+        size_t step = run_rollback_step(r, &p, 0);
+        const struct runbook_step *s = &r->rb->steps[step];
+        struct runbook_action a;
+        bool restore;
+        pv->step = step;
+        pv->title = xasprintf("Roll back step %zu/%zu: %s", step + 1, r->rb->nsteps,
+                              text_sanitize_buf(s->title, t, sizeof t));
+        if (cur == 0 && p.state[0] == RUNBOOK_STEP_PENDING) {
+            pv->error = xstrdup("no step was started: nothing to roll back");
+            rc = -1;
+        } else if (run_rollback_action(r, step, &a, &restore) != 0) {
+            pv->error = xasprintf("step %zu has nothing that undoes it%s", step + 1,
+                                  s->rollback_none ? " (rollback: none)" : "");
+            rc = -1;
+        } else {
+            runbook_drive_preview_add(pv, "step %zu is %s; the rollback sets:", step + 1,
+                                      runbook_step_state_name(p.state[step]));
+            if (!restore)
+                runbook_drive_preview_add(pv, "rollback: %s",
+                                          runbook_action_describe(&a, d, sizeof d));
+            drive_preview_action(r, step, &a, restore, pv);
+        }
+    }
+    runbook_progress_fini(&p);
+    return pv->error ? -1 : rc;
+}
+
+static int drive_execute(void *arg, enum runbook_drive_op op, size_t step)
+{
+    struct runner *r = arg;
+    if (!run_lease_ok(r, op == RUNBOOK_DRIVE_RUN ? "the step" : "the rollback"))
+        return -1;
+    struct runbook_progress p;
+    struct error err;
+    error_clear(&err);
+    runbook_progress_init(&p, r->rb);
+    runbook_progress_read(&p, r->rb, r->journal_path, NULL, &err);
+    size_t now =
+        op == RUNBOOK_DRIVE_RUN ? runbook_progress_current(&p) : run_rollback_step(r, &p, 0);
+    enum runbook_step_state was = now < r->rb->nsteps ? p.state[now] : RUNBOOK_STEP_DONE;
+    runbook_progress_fini(&p);
+    if (now != step) {
+        run_say(r, "the journal moved since the preview (step %zu is the one now): nothing done\n",
+                now + 1);
+        return -1;
+    }
+    return op == RUNBOOK_DRIVE_RUN ? run_step(r, step, was) : run_rollback(r, step);
+}
+
+static void drive_lease(void *arg, char *buf, size_t len, bool *lost)
+{
+    struct runner *r = arg;
+    char why[300], h[256];
+    XPTHREAD(pthread_mutex_lock(&r->lock));
+    *lost = atomic_load(&r->lost) || run_lease_expired_locked(r);
+    snprintf(why, sizeof why, "%s", r->lost_why[0] ? r->lost_why : "not renewed in time");
+    XPTHREAD(pthread_mutex_unlock(&r->lock));
+    if (*lost)
+        snprintf(buf, len, "LOST: no longer this driver's (%s); nothing more is changed from here",
+                 text_sanitize_buf(why, h, sizeof h));
+    else
+        snprintf(buf, len, "held by this process (%s)",
+                 text_sanitize_buf(r->held.holder, h, sizeof h));
 }
 
 static int run_parse(int argc, char **argv, struct run_args *a)
@@ -1541,21 +1940,63 @@ static int run_parse(int argc, char **argv, struct run_args *a)
     return a->file ? 0 : -1;
 }
 
+/* The guided screen on what the driver set up: the follower reads the local journal with
+ * read-only providers of its own (the runner's are the driver thread's). */
+static int runbook_drive_screen_of(struct runner *r)
+{
+    r->fprov = xcalloc(r->cfg.ntraffic ? r->cfg.ntraffic : 1, sizeof *r->fprov);
+    struct traffic_provider_env fenv = {.read_only = true, .kubeconfig = r->kc, .ua = run_ua};
+    for (size_t i = 0; i < r->cfg.ntraffic; i++) {
+        struct error perr;
+        error_clear(&perr);
+        if (traffic_provider_new(&r->cfg.traffic[i], &fenv, &r->fprov[i], &perr) != 0)
+            r->fprov[i] = NULL; /* its gates say "no provider" */
+    }
+    char msg[300], name[200];
+    snprintf(msg, sizeof msg, "driving runbook %s: Enter runs the current step, ? lists the keys",
+             text_sanitize_buf(r->rb->name, name, sizeof name));
+    struct runbook_drive_screen ds = {.context = {r->rb->source, r->rb->target},
+                                      .config = &r->cfg,
+                                      .follow = {.rb = r->rb,
+                                                 .http = r->http,
+                                                 .pub = {r->pub[0], r->pub[1]},
+                                                 .prov = r->fprov,
+                                                 .traffic = r->cfg.traffic,
+                                                 .ntraffic = r->cfg.ntraffic,
+                                                 .drift = r->drift,
+                                                 .zone_spread_ratio = r->cfg.zone_spread_ratio,
+                                                 .wake_fd = r->wake[1],
+                                                 .journal_path = r->journal_path},
+                                      .wake_read_fd = r->wake[0],
+                                      .traffic_env = fenv,
+                                      .message = msg};
+    struct error err;
+    error_clear(&err);
+    if (runbook_drive_screen_run(r->drive, &ds, &err) != 0) {
+        char b[600];
+        fprintf(stderr, "cutover: %s\n", error_format(&err, b, sizeof b));
+        return 2;
+    }
+    return 0;
+}
+
 /* The follow screen on what the observer set up (the same read-only clients and pollers). */
 static int runbook_follow_screen_of(struct runner *r)
 {
-    struct runbook_follow_screen fs = {.context = {r->rb->source, r->rb->target},
-                                       .config = &r->cfg,
-                                       .follow = {.rb = r->rb,
-                                                  .http = r->http,
-                                                  .pub = {r->pub[0], r->pub[1]},
-                                                  .prov = r->prov,
-                                                  .traffic = r->cfg.traffic,
-                                                  .ntraffic = r->cfg.ntraffic,
-                                                  .drift = r->drift,
-                                                  .zone_spread_ratio = r->cfg.zone_spread_ratio,
-                                                  .wake_fd = r->wake[1]},
-                                       .wake_read_fd = r->wake[0]};
+    struct runbook_follow_screen fs = {
+        .context = {r->rb->source, r->rb->target},
+        .config = &r->cfg,
+        .follow = {.rb = r->rb,
+                   .http = r->http,
+                   .pub = {r->pub[0], r->pub[1]},
+                   .prov = r->prov,
+                   .traffic = r->cfg.traffic,
+                   .ntraffic = r->cfg.ntraffic,
+                   .drift = r->drift,
+                   .zone_spread_ratio = r->cfg.zone_spread_ratio,
+                   .wake_fd = r->wake[1]},
+        .wake_read_fd = r->wake[0],
+        .traffic_env = {.read_only = true, .kubeconfig = r->kc, .ua = follow_ua}};
     struct error err;
     error_clear(&err);
     if (runbook_follow_screen_run(&fs, &err) != 0) {
@@ -1578,9 +2019,14 @@ static void run_fini(struct runner *r)
     for (int s = 0; s < 2; s++)
         k8s_poller_stop(r->poller[s]);
     drift_reader_stop(r->drift);
+    runbook_drive_free(r->drive); /* its thread is stopped: nothing is said any more */
+    r->drive = NULL;
     for (size_t i = 0; r->prov && i < r->cfg.ntraffic; i++)
         traffic_provider_free(r->prov[i]);
     free(r->prov);
+    for (size_t i = 0; r->fprov && i < r->cfg.ntraffic; i++)
+        traffic_provider_free(r->fprov[i]);
+    free(r->fprov);
     traffic_change_free(r->tc);
     journal_free(r->journal);
     free(r->journal_path);
@@ -1707,7 +2153,7 @@ static int runbook_run(int argc, char **argv)
     int lrc = k8s_lease_acquire(r.conn, &r.lease, false, &r.held, &err);
     if (lrc == -ESTALE) {
         printf("%s\n", text_sanitize_buf(err.msg, b, sizeof b));
-        if (r.a.takeover || run_confirm(&r, "take over? type yes", "yes", false)) {
+        if (r.a.takeover || run_confirm(&r, RUN_ASK_TAKEOVER, "take over? type yes", "yes", NULL)) {
             clock_gettime(CLOCK_MONOTONIC, &r.renewed);
             lrc = k8s_lease_acquire(r.conn, &r.lease, true, &r.held, &err);
         }
@@ -1720,6 +2166,19 @@ static int runbook_run(int argc, char **argv)
     printf("driving %s: Lease %s/%s held by %s\n", r.rb->name, r.rb->lease_ns, r.rb->lease_name,
            text_sanitize_buf(r.held.holder, b, sizeof b));
     fflush(stdout);
+    /* On a terminal, unless scripted: the guided screen. From here what the runner says goes to
+     * its lines (resume's included), and its confirmations to its dialogs. */
+    bool scripted = r.a.yes || r.a.approve != NULL || r.a.steps > 0;
+    bool screen = !r.a.rollback && !r.a.no_tui && !scripted && isatty(STDIN_FILENO) &&
+                  isatty(STDOUT_FILENO) && tui_wake_pipe(r.wake) == 0;
+    if (screen) {
+        struct runbook_drive_opts dro = {
+            .ops = {.preview = drive_preview, .execute = drive_execute, .lease = drive_lease},
+            .arg = &r,
+            .wake_fd = r.wake[1],
+            .who = r.held.holder};
+        r.drive = runbook_drive_new(&dro);
+    }
     XPTHREAD(pthread_create(&r.renewer, NULL, run_renew, &r));
     r.renewing = true;
 
@@ -1731,7 +2190,7 @@ static int runbook_run(int argc, char **argv)
                 r.journal_path ? error_format(&err, b, sizeof b) : "no path");
         goto out;
     }
-    struct traffic_change_opts topts = {.progress = run_progress};
+    struct traffic_change_opts topts = {.progress = run_progress, .progress_ctx = &r};
     traffic_change_new(r.journal, &topts, &r.tc);
     r.prov = xcalloc(r.cfg.ntraffic ? r.cfg.ntraffic : 1, sizeof *r.prov);
     struct traffic_provider_env env = {.kubeconfig = r.kc, .ua = run_ua};
@@ -1742,7 +2201,7 @@ static int runbook_run(int argc, char **argv)
     }
     struct k8s_poller_opts popts = {.ua = run_ua};
     for (int s = 0; s < 2; s++) {
-        r.pub[s] = model_publisher_new(-1);
+        r.pub[s] = model_publisher_new(r.wake[1]);
         if (k8s_poller_start(&r.ctx[s], &popts, r.pub[s], &r.poller[s], &err) != 0) {
             fprintf(stderr, "cutover: %s: %s\n", ctxn[s], error_format(&err, b, sizeof b));
             goto out;
@@ -1763,17 +2222,36 @@ static int runbook_run(int argc, char **argv)
     runbook_progress_read(&p, r.rb, r.journal_path, NULL, &err);
     size_t cur = runbook_progress_current(&p);
     if (cur > 0 && cur < r.rb->nsteps)
-        printf("resuming at step %zu of %zu (%s)\n", cur + 1, r.rb->nsteps,
-               runbook_step_state_name(p.state[cur]));
+        run_say(&r, "resuming at step %zu of %zu (%s)\n", cur + 1, r.rb->nsteps,
+                runbook_step_state_name(p.state[cur]));
+    if (screen) {
+        runbook_progress_fini(&p);
+        code = runbook_drive_screen_of(&r);
+        runbook_drive_free(r.drive); /* quit: an action in flight finished its read-back */
+        r.drive = NULL;
+        runbook_progress_init(&p, r.rb);
+        runbook_progress_read(&p, r.rb, r.journal_path, NULL, &err);
+        size_t now = runbook_progress_current(&p);
+        const char *stn = now < r.rb->nsteps ? runbook_step_state_name(p.state[now]) : "done";
+        runbook_progress_fini(&p);
+        if (now == r.rb->nsteps)
+            printf("runbook %s: all %zu steps done\n", r.rb->name, r.rb->nsteps);
+        else
+            printf("runbook %s: left at step %zu of %zu (%s); run it again to go on\n", r.rb->name,
+                   now + 1, r.rb->nsteps, stn);
+        if (atomic_load(&r.lost)) {
+            code = 3;
+        } else {
+            struct error e4;
+            error_clear(&e4);
+            k8s_lease_release(r.conn, &r.lease, &r.held, &e4);
+        }
+        goto out;
+    }
     if (r.a.rollback) {
         /* the step asked for, else the one started (running, soaking or failed), else the last
          * done */
-        size_t step = cur;
-        if (r.a.step > 0)
-            step = (size_t)r.a.step - 1;
-        else if (cur >= r.rb->nsteps || p.state[cur] == RUNBOOK_STEP_PENDING ||
-                 p.state[cur] == RUNBOOK_STEP_ROLLED_BACK)
-            step = cur > 0 ? cur - 1 : 0;
+        size_t step = run_rollback_step(&r, &p, r.a.step);
         runbook_progress_fini(&p);
         if (step >= r.rb->nsteps) {
             printf("runbook %s has no step %d\n", r.rb->name, r.a.step);

@@ -17,6 +17,7 @@
 #include "cutover/runbook_state.h"
 #include "cutover/text.h"
 #include "cutover/traffic.h"
+#include "cutover/traffic_poller.h"
 #include "cutover/traffic_provider.h"
 #include "cutover/tui.h"
 #include "cutover/xalloc.h"
@@ -49,6 +50,7 @@ struct runbook_follow {
     struct rbf_view view; /* guarded by lock: the latest */
     unsigned long gen;    /* guarded by lock: views published */
     unsigned long taken;  /* UI thread only: the generation last handed to the dashboard */
+    bool poked;           /* guarded by lock: a round is asked for now */
 };
 
 static void rbf_view_fini(struct rbf_view *v)
@@ -163,7 +165,12 @@ static void rbf_round(struct runbook_follow *f)
     char *text = NULL;
     size_t len = 0;
     error_clear(&err);
-    if (journal_mirror_fetch(f->conn, &mo, &text, &len, NULL, &err) == 0) {
+    if (f->o.journal_path != NULL) {
+        /* the driver's own journal: a line torn by a write in progress is read next round */
+        if (runbook_progress_read(&p, rb, f->o.journal_path, NULL, &err) < 0)
+            snprintf(v.message, sizeof v.message, "journal: %s",
+                     text_sanitize_buf(err.msg, b, sizeof b));
+    } else if (journal_mirror_fetch(f->conn, &mo, &text, &len, NULL, &err) == 0) {
         struct rbf_read rc = {.p = &p, .rb = rb};
         journal_read_text(text, len, "mirror", rbf_record, NULL, &rc, NULL);
     } else if (err.msg[0]) {
@@ -198,11 +205,14 @@ static void *rbf_main(void *arg)
     int every = f->o.interval_ms > 0 ? f->o.interval_ms : 1000;
     XPTHREAD(pthread_mutex_lock(&f->lock));
     while (!f->stop) {
+        f->poked = false;
         XPTHREAD(pthread_mutex_unlock(&f->lock));
         rbf_round(f);
         XPTHREAD(pthread_mutex_lock(&f->lock));
         if (f->stop)
             break;
+        if (f->poked)
+            continue;
         struct timespec ts;
         clock_gettime(CLOCK_REALTIME, &ts);
         ts.tv_sec += every / 1000;
@@ -261,13 +271,30 @@ void runbook_follow_stop(struct runbook_follow *f)
     free(f);
 }
 
+void runbook_follow_poke(struct runbook_follow *f)
+{
+    if (f == NULL)
+        return;
+    XPTHREAD(pthread_mutex_lock(&f->lock));
+    f->poked = true;
+    XPTHREAD(pthread_cond_signal(&f->cond));
+    XPTHREAD(pthread_mutex_unlock(&f->lock));
+}
+
 bool runbook_follow_take(struct runbook_follow *f, struct dashboard *d)
+{
+    return runbook_follow_take_with(f, d, false, NULL, NULL);
+}
+
+bool runbook_follow_take_with(struct runbook_follow *f, struct dashboard *d, bool force,
+                              void (*decorate)(void *arg, struct panel_runbook_state *st),
+                              void *arg)
 {
     if (f == NULL)
         return false;
     bool changed = false;
     XPTHREAD(pthread_mutex_lock(&f->lock));
-    if (f->gen != f->taken) {
+    if (f->gen != f->taken || (force && f->gen > 0)) {
         const struct rbf_view *v = &f->view;
         struct panel_runbook_state st = {.rb = f->o.rb,
                                          .states = v->states,
@@ -278,6 +305,8 @@ bool runbook_follow_take(struct runbook_follow *f, struct dashboard *d)
                                          .observer = true,
                                          .soak_left_s = -1,
                                          .message = v->message[0] ? v->message : NULL};
+        if (decorate != NULL)
+            decorate(arg, &st);
         dashboard_set_runbook(d, &st); /* copies everything */
         f->taken = f->gen;
         changed = true;
@@ -299,6 +328,19 @@ int runbook_follow_screen_run(const struct runbook_follow_screen *s, struct erro
     struct runbook_follow *f = NULL;
     if (runbook_follow_start(&s->follow, &f, err) != 0)
         return -1;
+    /* the Traffic panel: live weights read by a poller of its own, read-only */
+    struct traffic_poller *tp = NULL;
+    if (s->follow.ntraffic > 0) {
+        struct traffic_poller_opts po = {.wake_fd = s->follow.wake_fd, .env = s->traffic_env};
+        po.env.read_only = true;
+        struct error perr;
+        error_clear(&perr);
+        if (traffic_poller_start(s->follow.traffic, s->follow.ntraffic, &po, &tp, &perr) != 0) {
+            char b[600];
+            log_warn("runbook follow: traffic: %s", error_format(&perr, b, sizeof b));
+            tp = NULL;
+        }
+    }
     char msg[300], name[200];
     snprintf(msg, sizeof msg, "following runbook %s, read-only: it is driven elsewhere",
              text_sanitize_buf(s->follow.rb->name, name, sizeof name));
@@ -309,8 +351,10 @@ int runbook_follow_screen_run(const struct runbook_follow_screen *s, struct erro
                           .wake_fd = s->wake_read_fd,
                           .traffic_wake_fd = -1,
                           .message = msg,
+                          .traffic = tp,
                           .runbook = f};
     int rc = tui_run(&to, err);
     runbook_follow_stop(f);
+    traffic_poller_stop(tp);
     return rc;
 }

@@ -10,6 +10,7 @@
 #include "cutover/keymap.h"
 #include "cutover/log.h"
 #include "cutover/runbook_follow.h"
+#include "cutover/runbook_drive.h"
 #include "cutover/theme.h"
 #include "cutover/traffic_poller.h"
 #include "cutover/traffic_worker.h"
@@ -149,6 +150,8 @@ static void take_snapshots(struct loop *l)
         l->redraw = true;
     if (l->o->runbook && runbook_follow_take(l->o->runbook, l->dash))
         l->redraw = true;
+    if (l->o->runbook_drive && runbook_drive_take(l->o->runbook_drive, l->dash))
+        l->redraw = true;
 }
 
 /* Secret contents are asked of the reader exactly while the drift view is open. */
@@ -176,7 +179,11 @@ static void do_resize(struct loop *l)
 static void handle_key(struct loop *l, int key)
 {
     int act;
-    if (l->traffic && traffic_worker_has_dialog(l->traffic, l->dash)) {
+    if (l->o->runbook_drive && runbook_drive_has_dialog(l->o->runbook_drive, l->dash)) {
+        act = runbook_drive_key(l->o->runbook_drive, l->dash, key);
+        if (key == (KEYMAP_MOD_CTRL | 'c'))
+            act |= runbook_drive_quit(l->o->runbook_drive, l->dash);
+    } else if (l->traffic && traffic_worker_has_dialog(l->traffic, l->dash)) {
         act = traffic_worker_key(l->traffic, l->dash, key);
     } else if (l->drift && drift_worker_has_dialog(l->drift, l->dash)) {
         act = drift_worker_key(l->drift, l->dash, key);
@@ -297,7 +304,8 @@ static void drain(int fd)
 static void setup_help(struct loop *l)
 {
     size_t n;
-    struct panel_help_entry *e = actions_help_mode(l->km, l->observer, &n);
+    struct panel_help_entry *e =
+        actions_help_screen(l->km, l->observer, l->o->runbook_drive != NULL, &n);
     dashboard_set_help(l->dash, e, n);
     actions_help_free(e, n);
     char hints[256];
@@ -308,6 +316,10 @@ static void setup_help(struct loop *l)
         actions_traffic_hints(l->km, th, sizeof th);
         snprintf(both, sizeof both, "%s%s%s", th, th[0] ? "  " : "", hints);
         dashboard_set_traffic_hints(l->dash, th[0] ? both : NULL);
+    }
+    if (l->o->runbook_drive) {
+        char rh[256];
+        runbook_drive_set_hints(l->o->runbook_drive, actions_runbook_hints(l->km, rh, sizeof rh));
     }
     char ah[256];
     dashboard_set_allpods_hints(l->dash, actions_allpods_hints(l->km, ah, sizeof ah));
@@ -336,8 +348,12 @@ int tui_run(const struct tui_opts *o, struct error *err)
     l.km = keymap_new_default(names, nnames, err);
     if (l.km == NULL)
         return -1;
+    if (o->runbook_drive) /* the guided screen's keys, before the config's */
+        actions_bind_runbook(l.km);
     if (o->config)
         config_apply_keys(o->config, l.km);
+    /* runbook keys exist on the guided screen only; there, the runbook makes every change */
+    actions_unbind_screen(l.km, o->runbook_drive != NULL);
     /* an observer has no key that could change anything, whatever the config binds */
     l.observer = o->mode && strcmp(o->mode, "OBSERVER") == 0;
     if (l.observer)
@@ -361,7 +377,7 @@ int tui_run(const struct tui_opts *o, struct error *err)
     dashboard_set_index_worker(l.dash, o->traffic_wake_fd); /* the all-pods view's sort orders */
     l.actx =
         (struct action_ctx){.dash = l.dash, .refresh = o->refresh, .refresh_arg = o->refresh_arg};
-    if (!l.observer && o->traffic) {
+    if (!l.observer && o->traffic && !o->runbook_drive) {
         struct traffic_worker_opts wo = {
             .poller = o->traffic, .journal = o->journal, .wake_fd = o->traffic_wake_fd};
         struct error werr;
@@ -373,6 +389,7 @@ int tui_run(const struct tui_opts *o, struct error *err)
         }
         l.actx.traffic = l.traffic;
     }
+    l.actx.runbook = o->runbook_drive;
     if (o->drift) {
         /* an observer gets diffs (reads only) but no force-sync: no journal, action unbound */
         struct drift_worker_opts dwo = {.http = {o->drift_http[0], o->drift_http[1]},

@@ -937,6 +937,9 @@ int dashboard_set_runbook(struct dashboard *d, const struct panel_runbook_state 
             if (st->rb->steps[i].nchecks > most)
                 most = st->rb->steps[i].nchecks;
         rows = 2 + 1 + (int)st->rb->nsteps + (int)most + 3 + (st->observer ? 0 : 1);
+        /* the guided screen (it has key hints): the description and the driver's last lines */
+        if (!st->observer && st->hints != NULL)
+            rows += (st->description ? 1 : 0) + PANEL_RUNBOOK_LINES;
     }
     if (rows < 3)
         rows = 3;

@@ -25,6 +25,10 @@ struct rbp_priv {
     bool observer;
     int64_t soak_left_s;
     char *message;
+    bool description;
+    char **lines; /* the driver's last lines */
+    size_t nlines;
+    char *hints;
 };
 
 static void rbp_clear(struct rbp_priv *p)
@@ -33,6 +37,10 @@ static void rbp_clear(struct rbp_priv *p)
     free(p->gates);
     free(p->lease);
     free(p->message);
+    for (size_t i = 0; i < p->nlines; i++)
+        free(p->lines[i]);
+    free(p->lines);
+    free(p->hints);
     memset(p, 0, sizeof *p);
     p->soak_left_s = -1;
 }
@@ -60,6 +68,13 @@ void panel_runbook_set(struct widget *w, const struct panel_runbook_state *st)
     p->observer = st->observer;
     p->soak_left_s = st->soak_left_s;
     p->message = xstrdup_null(st->message);
+    p->description = st->description && !st->observer;
+    if (!st->observer && st->lines != NULL && st->nlines > 0) {
+        p->lines = xcalloc(st->nlines, sizeof *p->lines);
+        for (size_t i = 0; i < st->nlines; i++)
+            p->lines[p->nlines++] = xstrdup(st->lines[i] ? st->lines[i] : "");
+    }
+    p->hints = st->observer ? NULL : xstrdup_null(st->hints);
     w->nrows = (int)p->nsteps;
     if (w->sel < 0 || (size_t)w->sel >= p->nsteps)
         w->sel = p->current < p->nsteps ? (int)p->current : 0;
@@ -120,7 +135,9 @@ static void rbp_draw(struct widget *w, struct canvas *c, const struct widget_vie
                  p->lease ? p->lease : "?");
     y++;
     /* the steps: as many as fit, the current one kept in view */
-    int gate_rows = (int)p->ngates + 3 + (p->observer ? 0 : 1) + (p->message ? 1 : 0);
+    int nsaid = p->nlines < PANEL_RUNBOOK_LINES ? (int)p->nlines : PANEL_RUNBOOK_LINES;
+    int gate_rows = (int)p->ngates + 3 + (p->observer ? 0 : 1) + (p->message ? 1 : 0) +
+                    (p->description ? 1 : 0) + nsaid;
     int room = ih - y - gate_rows;
     if (room < 1)
         room = 1;
@@ -142,6 +159,14 @@ static void rbp_draw(struct widget *w, struct canvas *c, const struct widget_vie
                         "every step is done");
     } else {
         const struct runbook_step *s = &p->rb->steps[p->current];
+        if (p->description && s->description != NULL && y < ih) {
+            /* its first line: the rest is in the file */
+            char dl[256];
+            size_t n = strcspn(s->description, "\n");
+            snprintf(dl, sizeof dl, "%.*s", (int)(n < sizeof dl ? n : sizeof dl - 1),
+                     s->description);
+            canvas_text(&in, y++, 1, iw - 1, THEME_ROLE_DIM, 0, dl);
+        }
         if (y < ih)
             canvas_textf(&in, y++, 1, iw - 1, THEME_ROLE_LABEL, CANVAS_BOLD, "gates of step %zu:%s",
                          p->current + 1,
@@ -177,10 +202,17 @@ static void rbp_draw(struct widget *w, struct canvas *c, const struct widget_vie
     }
     if (p->message && y < ih)
         canvas_text(&in, y++, 1, iw - 1, THEME_ROLE_VALUE_WARN, 0, p->message);
+    /* what the driver said last, as many as fit above the keys */
+    int keep = ih - 1 - y;
+    if (keep > nsaid)
+        keep = nsaid;
+    for (size_t i = keep > 0 ? p->nlines - (size_t)keep : p->nlines; i < p->nlines && y < ih - 1;
+         i++)
+        canvas_textf(&in, y++, 1, iw - 1, THEME_ROLE_DIM, 0, "| %s", p->lines[i]);
     /* the driving keys: absent, not greyed, for an observer */
     if (!p->observer && ih > 0)
         canvas_text(&in, ih - 1, 1, iw - 1, THEME_ROLE_HELP_TEXT, 0,
-                    "Enter: run the step   a: abort   R: roll back the step");
+                    p->hints ? p->hints : "Enter: run the step   a: abort   R: roll back the step");
 }
 
 static int rbp_key(struct widget *w, enum widget_cmd cmd)

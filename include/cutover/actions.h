@@ -13,6 +13,7 @@
 
 struct traffic_worker;
 struct drift_worker;
+struct runbook_drive;
 
 /* What an action may touch. */
 struct action_ctx {
@@ -23,6 +24,8 @@ struct action_ctx {
                                        traffic target (the traffic-* actions then say so) */
     struct drift_worker *drift;     /* the drift view's diff and force-sync flow; NULL without a
                                        drift reader (drift-force-sync then says so) */
+    struct runbook_drive *runbook;  /* the guided runbook screen's driver; NULL elsewhere (the
+                                       runbook-* actions then say so; quit asks it first) */
 };
 
 typedef int (*action_fn)(struct action_ctx *ctx);
@@ -64,6 +67,25 @@ struct panel_help_entry *actions_help_mode(const struct keymap *km, bool observe
 /* "Enter:ConfigMap diff  F:force-sync ExternalSecret  r:read again  Esc:close" from the keys
  * bound in km (without the mutating ones when observer), for the drift view's hints line. */
 const char *actions_drift_hints(const struct keymap *km, bool observer, char *buf, size_t len);
+
+/* ---- the guided runbook screen (issue #6) ---------------------------------------------- */
+
+/* True for the guided runbook screen's actions (runbook-run, runbook-abort, runbook-rollback);
+ * actions_mutating is true for them too. */
+bool actions_runbook(const char *name);
+/* The guided screen's default keys, applied before config `keys:`: Enter and g run the step, a
+ * aborts, b rolls back. */
+void actions_bind_runbook(struct keymap *km);
+/* Unbinds every key bound to a runbook-* action (every screen but the guided one; after config
+ * `keys:`), or, when keep_runbook, every mutating key but those (the guided screen: its steps
+ * make the changes). */
+void actions_unbind_screen(struct keymap *km, bool keep_runbook);
+/* The help entries of one screen: actions_help_mode without the runbook-* actions unless
+ * driving, and without the other mutating actions when driving. */
+struct panel_help_entry *actions_help_screen(const struct keymap *km, bool observer, bool driving,
+                                             size_t *n);
+/* "Enter/g:run step  a:abort  b:roll back  q:quit  ?:help" from the keys bound in km. */
+const char *actions_runbook_hints(const struct keymap *km, char *buf, size_t len);
 
 /* ---- the all-pods view (issue #7) -------------------------------------------------------- */
 

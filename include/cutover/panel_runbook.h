@@ -16,6 +16,9 @@
 #include "cutover/runbook_state.h"
 #include "cutover/widget.h"
 
+/* The most lines the driver said that the panel shows (the last ones). */
+#define PANEL_RUNBOOK_LINES 4
+
 /* What the panel shows; everything is copied by panel_runbook_set except rb, which must outlive
  * the panel (or be replaced by the next set). */
 struct panel_runbook_state {
@@ -28,6 +31,12 @@ struct panel_runbook_state {
     bool observer;       /* following a runbook driven elsewhere: no keys shown */
     int64_t soak_left_s; /* soaking: seconds left; < 0 none */
     const char *message; /* the last outcome, or NULL */
+    /* the guided screen's extras (all may be NULL/0; an observer has none of them) */
+    bool description;         /* show the current step's description (its first line) */
+    const char *const *lines; /* the last lines the driver said, oldest first (sanitized) */
+    size_t nlines;            /* how many of lines (the panel shows the last few that fit) */
+    const char *hints;        /* the keys that drive ("Enter/g:run step  a:abort ..."), or NULL:
+                               * the default "Enter: run the step ..." line */
 };
 
 /* A Runbook panel with nothing to show yet ("no runbook"). */

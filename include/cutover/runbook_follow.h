@@ -7,6 +7,7 @@
  * the Runbook panel with a byte on the UI's wake pipe. The UI thread only copies the latest. */
 
 #include "cutover/error.h"
+#include "cutover/traffic_provider.h"
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -30,6 +31,9 @@ struct runbook_follow_opts {
     double zone_spread_ratio;   /* > 1.0: the configured one */
     int wake_fd;                /* write end of the UI's wake pipe */
     int interval_ms;            /* 0: 1000 */
+    /* the guided screen (runbook_drive.h): the driver's local journal, read for the step states
+     * instead of the mirror (it is the record of truth and is written first); NULL: the mirror */
+    const char *journal_path;
 };
 
 struct runbook_follow;
@@ -42,6 +46,15 @@ void runbook_follow_stop(struct runbook_follow *f);
 /* On the UI thread: hands the latest view to the dashboard's Runbook panel when it changed since
  * the last call. Returns true when it did (a redraw is due). Never waits on the network. */
 bool runbook_follow_take(struct runbook_follow *f, struct dashboard *d);
+struct panel_runbook_state;
+/* runbook_follow_take for the guided screen: when the view changed or force is true, decorate
+ * (called with the follower's lock held; it must not call back into the follower) may add the
+ * driver's extras to st (the copy the dashboard takes is made after it returns). */
+bool runbook_follow_take_with(struct runbook_follow *f, struct dashboard *d, bool force,
+                              void (*decorate)(void *arg, struct panel_runbook_state *st),
+                              void *arg);
+/* Asks the follower for a round now (a state was journaled); returns at once. */
+void runbook_follow_poke(struct runbook_follow *f);
 struct config;
 
 /* The follow screen: the dashboard in OBSERVER mode with the Runbook panel fed by a follower. */
@@ -50,6 +63,9 @@ struct runbook_follow_screen {
     const struct config *config;       /* theme, keys, zone spread ratio (borrowed) */
     struct runbook_follow_opts follow; /* follow.wake_fd: the write end of wake */
     int wake_read_fd;                  /* the read end; pub[] write the same pipe */
+    /* the Traffic panel's poller is started with this environment, read-only whatever it says
+     * (kubeconfig and User-Agent of the observer's providers) */
+    struct traffic_provider_env traffic_env;
 };
 
 /* Runs the follow screen until the user quits: starts the follower, runs the dashboard, stops

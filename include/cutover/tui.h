@@ -17,6 +17,7 @@ struct traffic_poller;
 struct drift_reader;
 struct k8s_http;
 struct runbook_follow;
+struct runbook_drive;
 
 struct tui_opts {
     const char *context[2];         /* source, target */
@@ -36,6 +37,10 @@ struct tui_opts {
     struct k8s_http *drift_http[2]; /* source, target clients for diffs and force-sync */
     /* runbook follow screen (issue #6); NULL when no runbook is followed */
     struct runbook_follow *runbook; /* its views go to the Runbook panel; it writes wake_fd */
+    /* the guided runbook screen (issue #6, runbook_drive.h); NULL elsewhere. When set, its keys
+     * (runbook-run, runbook-abort, runbook-rollback) are bound, the traffic and drift keys that
+     * change things are not (the runbook's steps do the changes), and no traffic worker runs */
+    struct runbook_drive *runbook_drive;
 };
 
 /* Makes the self-pipe: both ends non-blocking and close-on-exec. Returns 0 or -errno. */

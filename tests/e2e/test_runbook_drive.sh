@@ -1,0 +1,186 @@
+#!/usr/bin/env bash
+# Issue #6: the guided screen. `cutover runbook run FILE` on a terminal (tmux) opens the dashboard
+# in RUNBOOK mode with the Runbook panel DRIVING the demo-style runbook, step by step with keys:
+# Enter on the gate-only step 1; g on the 30% step (preview with the change engine's calls,
+# approval typed, the production target's name typed); `a` during its soak (failed "aborted by");
+# `b` rolls it back (weights back to 100/0); Enter runs it again through its soak to done. After
+# each step the screen's states, the live weights read by the aws CLI (not by cutover) and
+# `cutover runbook log` agree. A second terminal opens the follow screen on the same runbook: it
+# shows the same current step and the live weights in its Traffic panel, and the simulator's
+# /requests shows no mutating request from the observer's User-Agent.
+set -euo pipefail
+: "${CUTOVER_BIN:?CUTOVER_BIN must name the cutover binary}"
+: "${CUTOVER_SIM:?CUTOVER_SIM must name cutover-sim}"
+
+. "$(dirname "$0")/../lib/common.sh"
+. "$(dirname "$0")/runbook_lib.sh"
+fail() {
+    echo "FAIL: $*" >&2
+    echo "--- screen ---" >&2
+    cap >&2 || true
+    for f in "$TMP"/*.out "$TMP"/*.err; do [ -f "$f" ] && { echo "--- $f" >&2; cat "$f" >&2; }; done
+    exit 1
+}
+test_init
+tmux_init rbdrive
+rb_start_sim
+
+VERSION=$("$CUTOVER_BIN" --version | awk '{print $2}')
+FOLLOW_UA="cutover-observer/$VERSION"
+DRIVER_UA="cutover-runbook/$VERSION"
+
+RB="$TMP/rb.yaml"
+cat >"$RB" <<'YAML'
+name: drive-test
+source: onprem-prod
+target: eks-prod
+steps:
+  - title: Target cluster is ready
+    description: EKS spreads its workers over three zones and runs 1.28 or later.
+    checks:
+      - {check: worker_zones, min: 3}
+      - {check: version, min: "1.28"}
+  - title: Send 30% of API traffic to EKS
+    checks: [{check: traffic_weight, target: api-dns, percent: 0}]
+    action: {do: set_weights, target: api-dns, percent: 30}
+    soak: 15s
+    approval: shop-oncall
+  - title: Send all API traffic to EKS
+    action: {do: set_weights, target: api-dns, percent: 100}
+YAML
+
+ENVS="env XDG_STATE_HOME=$XDG_STATE_HOME XDG_CONFIG_HOME=$XDG_CONFIG_HOME \
+AWS_CONFIG_FILE=$AWS_CONFIG_FILE AWS_SHARED_CREDENTIALS_FILE=$AWS_SHARED_CREDENTIALS_FILE"
+
+# rb_log: `cutover runbook log FILE` (the journal and where each step stands).
+rb_log() { "$CUTOVER_BIN" runbook log "$RB" 2>&1; }
+log_says() { rb_log | grep -qE -- "$1"; }
+expect_log() { poll 10 log_says "$1" || fail "runbook log lacks '$1': $(rb_log)"; }
+expect_weights() {
+    local w
+    w=$(rb_aws_weights)
+    [ "$w" = "$1" ] || fail "live weights (aws CLI) $w, want $1"
+}
+
+# The guided screen, driving.
+tmux_run 120 50 "$ENVS $CUTOVER_BIN runbook run $RB --wait 30 2>$TMP/drive.err; \
+echo drive-exit=\$?; sleep 120"
+DRIVE_SOCK=$SOCK
+wait_for 'SOURCE onprem-prod' 30
+wait_for 'RUNBOOK'
+wait_for 'Runbook drive-test: onprem-prod -> eks-prod'
+wait_for 'DRIVING +Lease held by this process \([^)]+@[^)]+\)'
+screen_lacks 'OBSERVER' || fail "the driving screen says OBSERVER"
+wait_for 'EKS spreads its workers over three zones'
+wait_for 'PASS +worker zones'
+wait_for '>1\. +ready +Target cluster is ready' 30
+screen_matches ' 2\. +pending +Send 30% of API traffic' || fail "step 2 is not pending at first"
+wait_for 'g/Enter:run step +a:abort +b:roll back +q/C-c:quit'
+# the Traffic panel is filled by a poller: the live split
+wait_for 'api-dns' 20
+expect_weights "100 0"
+
+# Step 1 (gates only): Enter, the preview says there is no action; y runs it.
+keys Enter
+wait_for 'Run step 1/3: Target cluster is ready'
+wait_for 'no action: the step is its gates'
+keys y
+wait_for ' 1\. +done +Target cluster is ready' 30
+wait_for '>2\. +(ready|pending) +Send 30% of API traffic'
+expect_log ' 1\. done +Target cluster is ready'
+expect_weights "100 0"
+
+# Step 2 with g: the preview with the change engine's lines, the approval, the target's name.
+keys g
+wait_for 'Run step 2/3: Send 30% of API traffic to EKS' 20
+wait_for 'action: set api-dns to 30% new'
+wait_for 'onprem: 100 -> 70'
+wait_for 'eks: 0 -> 30'
+wait_for 'calls:'
+keys y
+wait_for 'type shop-oncall to approve'
+keys -l 'shop-oncal'
+keys Enter
+wait_for 'type shop-oncall exactly'
+keys -l 'l'
+keys Enter
+wait_for 'type api-dns' 10
+keys -l 'api-dns'
+keys Enter
+wait_for '>2\. +soaking +Send 30% of API traffic' 30
+wait_for 'soak: [0-9]+s left'
+expect_weights "70 30"
+expect_log ' 2\. soaking +Send 30% of API traffic'
+[ "$(rb_changes)" = 1 ] || fail "$(rb_changes) ChangeResourceRecordSets after the 30% step, want 1"
+
+# a during the soak: the step fails, "aborted by", the weights stay where the step set them.
+keys a
+wait_for '>2\. +failed +Send 30% of API traffic' 15
+expect_log ' 2\. failed +Send 30% of API traffic'
+rb_log | grep -q 'aborted by .*during the soak' || fail "the journal does not say who aborted: $(rb_log)"
+expect_weights "70 30"
+
+# b: the rollback's preview (back to 0%), the confirmation, then 100/0 live.
+keys b
+wait_for 'Roll back step 2/3: Send 30% of API traffic' 20
+wait_for 'rollback: set api-dns to 0% new'
+wait_for 'onprem: 70 -> 100'
+keys y
+wait_for 'type api-dns' 10
+keys -l 'api-dns'
+keys Enter
+wait_for '>2\. +rolled-back +Send 30% of API traffic' 30
+expect_weights "100 0"
+expect_log ' 2\. rolled-back +Send 30% of API traffic'
+[ "$(rb_changes)" = 2 ] || fail "$(rb_changes) ChangeResourceRecordSets after the rollback, want 2"
+
+# Enter runs it again, through the soak to done; step 3 becomes current.
+keys Enter
+wait_for 'Run step 2/3: Send 30% of API traffic to EKS' 20
+keys y
+wait_for 'type shop-oncall to approve'
+keys -l 'shop-oncall'
+keys Enter
+wait_for 'type api-dns' 10
+keys -l 'api-dns'
+keys Enter
+wait_for '>2\. +soaking +Send 30% of API traffic' 30
+expect_weights "70 30"
+wait_for ' 2\. +done +Send 30% of API traffic' 40
+wait_for '>3\. +(ready|pending) +Send all API traffic'
+expect_log ' 2\. done +Send 30% of API traffic'
+expect_log 'at step 3 of 3'
+expect_weights "70 30"
+[ "$(rb_changes)" = 3 ] || fail "$(rb_changes) ChangeResourceRecordSets, want 3"
+
+# A second terminal: the follow screen on the same runbook shows the same current step, the
+# driver as holder, and the live 30% in its Traffic panel.
+NSOCK=$((NSOCK + 1))
+SOCK="$SOCK_BASE-$NSOCK"
+tmux -L "$SOCK" new-session -d -s e2e -x 120 -y 50 "$ENVS $CUTOVER_BIN runbook run $RB \
+--observer 2>$TMP/follow.err; echo follow-exit=\$?; sleep 120"
+wait_for 'OBSERVER' 30
+wait_for '>3\. +pending +Send all API traffic' 30
+wait_for ' 2\. +done +Send 30% of API traffic'
+wait_for 'Lease is held by' 20
+wait_for '30%' 20
+screen_lacks 'Enter:run step' || fail "the observer is shown the driving keys"
+for k in Enter g a b R Enter Escape; do keys "$k"; sleep 0.2; done
+sleep 1.5
+screen_matches '>3\. +pending +Send all API traffic' || fail "a key on the follow screen moved the runbook"
+keys q
+wait_for 'follow-exit=0' 10
+
+reads=$(rb_agent "$FOLLOW_UA" total)
+[ "$reads" -gt 0 ] || fail "the simulator saw no request from $FOLLOW_UA"
+[ "$(rb_agent "$FOLLOW_UA" mutating)" = 0 ] || fail "the observer sent mutating requests"
+[ "$(rb_agent "$DRIVER_UA" mutating)" -gt 0 ] || fail "the driver's changes are not counted"
+expect_weights "70 30"
+
+# Back on the guided screen: q quits (nothing in flight), the Lease is released as line mode does.
+SOCK=$DRIVE_SOCK
+keys q
+wait_for 'drive-exit=0' 20
+screen_matches 'runbook drive-test: left at step 3 of 3' || fail "no summary after quitting"
+expect_weights "70 30"
+echo "PASS"
