@@ -42,8 +42,24 @@ struct jtok {
 #define JDOC_MAX_DEPTH 256
 #define JDOC_STACK_TOKENS 512
 
+/* A member the decoders never read, skipped by jskip_value without making tokens: `key` in an
+ * object at `depth` (the root is 0) that is the value, or an element of the value, of `parent`. */
+struct jskip_rule {
+    int depth;
+    const char *parent; /* with its length, so that a member costs no strlen */
+    size_t parent_len;
+    const char *key;
+    size_t key_len;
+};
+
+#define JSKIP(depth, parent, key)                                                                  \
+    {                                                                                              \
+        depth, parent, sizeof parent - 1, key, sizeof key - 1                                      \
+    }
+
 struct jdoc {
-    char *buf; /* a writable copy of the text, NUL-terminated */
+    const struct jskip_rule *skip; /* NULL-key terminated; NULL: managedFields only */
+    char *buf;                     /* a writable copy of the text, NUL-terminated */
     size_t len;
     struct jtok *t;
     uint32_t n, cap;
@@ -152,11 +168,12 @@ static int jparse_string(struct jdoc *d, size_t *i)
     return 0;
 }
 
-static int jparse_value(struct jdoc *d, size_t *i, int depth);
+static int jparse_value(struct jdoc *d, size_t *i, int depth, const char *pkey, size_t pkeylen);
 
 /* Skips the value at *i without making tokens: for metadata.managedFields, often a third of an
- * object and never read. Brackets are matched and strings honoured; the grammar inside is not
- * checked (json_scan has checked it for list items). */
+ * object, and the members of jskip_rule, never read. Brackets are matched and strings honoured;
+ * the grammar inside is not checked (json_scan has checked it for list items, json-c for the
+ * objects of k8s_decode_object). */
 static int jskip_value(struct jdoc *d, size_t *i)
 {
     const uint8_t *plain = plain_table();
@@ -204,7 +221,24 @@ static int jskip_value(struct jdoc *d, size_t *i)
     return 0;
 }
 
-static int jparse_container(struct jdoc *d, size_t *i, int depth)
+/* Whether the member `key` of an object at depth under pkey is left out. */
+static bool jskip_member(const struct jdoc *d, int depth, const char *pkey, size_t pkeylen,
+                         const char *key, size_t keylen)
+{
+    if (depth == 1 && keylen == 13 && memcmp(key, "managedFields", 13) == 0)
+        return true;
+    if (d->skip == NULL)
+        return false;
+    for (const struct jskip_rule *r = d->skip; r->key; r++) {
+        if (r->depth == depth && r->key_len == keylen && r->parent_len == pkeylen &&
+            memcmp(r->key, key, keylen) == 0 && pkey && memcmp(r->parent, pkey, pkeylen) == 0)
+            return true;
+    }
+    return false;
+}
+
+/* pkey: the key whose value this container is (or holds it, for an array's elements). */
+static int jparse_container(struct jdoc *d, size_t *i, int depth, const char *pkey, size_t pkeylen)
 {
     bool obj = d->buf[*i] == '{';
     char close = obj ? '}' : ']';
@@ -213,6 +247,8 @@ static int jparse_container(struct jdoc *d, size_t *i, int depth)
     jdoc_push(d, obj ? JT_OBJ : JT_ARR, *i);
     uint32_t idx = d->n - 1;
     uint32_t count = 0;
+    const char *mkey = pkey; /* an array's elements are under the array's key */
+    size_t mkeylen = pkeylen;
     size_t p = jskip_ws(d, *i + 1);
     if (p < d->len && d->buf[p] == close) {
         p++;
@@ -228,15 +264,17 @@ static int jparse_container(struct jdoc *d, size_t *i, int depth)
                     return jfail(d, p, "expected ':'");
                 p = jskip_ws(d, p + 1);
                 struct jtok *key = &d->t[d->n - 1];
-                if (depth == 1 && key->len == 13 &&
-                    memcmp(d->buf + key->start, "managedFields", 13) == 0) {
+                mkey = d->buf + key->start;
+                mkeylen = key->len;
+                if (!key->escaped &&
+                    jskip_member(d, depth, pkey, pkeylen, d->buf + key->start, key->len)) {
                     d->n--; /* the member is left out */
                     if (jskip_value(d, &p) < 0)
                         return -1;
                     goto member_done;
                 }
             }
-            if (jparse_value(d, &p, depth + 1) < 0)
+            if (jparse_value(d, &p, depth + 1, mkey, mkeylen) < 0)
                 return -1;
             count++;
         member_done:
@@ -258,14 +296,14 @@ static int jparse_container(struct jdoc *d, size_t *i, int depth)
     return 0;
 }
 
-static int jparse_value(struct jdoc *d, size_t *i, int depth)
+static int jparse_value(struct jdoc *d, size_t *i, int depth, const char *pkey, size_t pkeylen)
 {
     size_t p = *i;
     if (p >= d->len)
         return jfail(d, p, "expected a value");
     char c = d->buf[p];
     if (c == '{' || c == '[')
-        return jparse_container(d, i, depth);
+        return jparse_container(d, i, depth, pkey, pkeylen);
     if (c == '"')
         return jparse_string(d, i);
     static const struct {
@@ -318,8 +356,9 @@ static int jparse_value(struct jdoc *d, size_t *i, int depth)
 }
 
 /* Tokenizes json[0..len) into d (which jdoc_fini releases). The root is d->t[0]. */
-static int jdoc_parse(struct jdoc *d, const char *json, size_t len)
+static int jdoc_parse(struct jdoc *d, const char *json, size_t len, const struct jskip_rule *skip)
 {
+    d->skip = skip;
     d->buf = NULL;
     d->len = 0;
     d->n = 0;
@@ -334,7 +373,7 @@ static int jdoc_parse(struct jdoc *d, const char *json, size_t len)
     d->buf[len] = '\0';
     d->len = len;
     size_t p = jskip_ws(d, 0);
-    if (jparse_value(d, &p, 0) < 0)
+    if (jparse_value(d, &p, 0, NULL, 0) < 0)
         return -1;
     p = jskip_ws(d, p);
     if (p != len)
@@ -1210,11 +1249,58 @@ static struct model_obj *table_row_tok(enum model_res res, const char *const *co
 
 /* ---- misc ---------------------------------------------------------------------------------- */
 
-/* Tokenizes one item, reporting where it is malformed. */
-static int parse_item(struct jdoc *d, enum model_res res, const char *json, size_t len,
-                      struct error *err)
+/* What the pod and node decoders never read, by size in a real object: the bulk of a pod is its
+ * containers' env, probes and mounts, its volumes, affinity and annotations; of a node, the
+ * images it holds (50 of them: two thirds of the object). Skipped, these cost a bracket-matching
+ * pass and no tokens. Anything not named here is tokenized as before, so a field a decoder starts
+ * reading later is never silently missing unless it is listed here. */
+static const struct jskip_rule pod_skip[] = {
+    JSKIP(1, "metadata", "annotations"),
+    JSKIP(1, "metadata", "labels"),
+    JSKIP(1, "spec", "volumes"),
+    JSKIP(1, "spec", "affinity"),
+    JSKIP(1, "spec", "tolerations"),
+    JSKIP(1, "spec", "topologySpreadConstraints"),
+    JSKIP(1, "spec", "securityContext"),
+    JSKIP(1, "spec", "imagePullSecrets"),
+    JSKIP(3, "containers", "env"),
+    JSKIP(3, "containers", "envFrom"),
+    JSKIP(3, "containers", "ports"),
+    JSKIP(3, "containers", "resources"),
+    JSKIP(3, "containers", "volumeMounts"),
+    JSKIP(3, "containers", "livenessProbe"),
+    JSKIP(3, "containers", "readinessProbe"),
+    JSKIP(3, "containers", "startupProbe"),
+    JSKIP(3, "containers", "lifecycle"),
+    JSKIP(3, "containers", "securityContext"),
+    JSKIP(3, "containers", "args"),
+    JSKIP(3, "containers", "command"),
+    JSKIP(3, "initContainers", "env"),
+    JSKIP(3, "initContainers", "volumeMounts"),
+    JSKIP(3, "containerStatuses", "lastState"),
+    JSKIP(3, "containerStatuses", "imageID"),
+    JSKIP(3, "containerStatuses", "containerID"),
+    {0, NULL, 0, NULL, 0},
+};
+
+static const struct jskip_rule node_skip[] = {
+    JSKIP(1, "metadata", "annotations"),
+    JSKIP(1, "status", "images"),
+    JSKIP(1, "status", "volumesAttached"),
+    JSKIP(1, "status", "volumesInUse"),
+    {0, NULL, 0, NULL, 0},
+};
+
+static const struct jskip_rule *skip_rules(enum model_res res)
 {
-    if (jdoc_parse(d, json, len) == 0)
+    return res == MODEL_RES_PODS ? pod_skip : res == MODEL_RES_NODES ? node_skip : NULL;
+}
+
+/* Tokenizes one item, reporting where it is malformed. */
+static int parse_item(struct jdoc *d, enum model_res res, const struct jskip_rule *skip,
+                      const char *json, size_t len, struct error *err)
+{
+    if (jdoc_parse(d, json, len, skip) == 0)
         return 0;
     error_set(err, "%s: malformed JSON at byte %zu of an item: %s", model_res_name(res),
               d->error_at, d->error);
@@ -1228,7 +1314,7 @@ struct model_obj *k8s_decode_json(enum model_res res, const char *json, size_t l
     if (rv && rvlen)
         rv[0] = '\0';
     struct jdoc *d = xmalloc(sizeof *d);
-    if (parse_item(d, res, json, len, err) < 0) {
+    if (parse_item(d, res, skip_rules(res), json, len, err) < 0) {
         free(d);
         return NULL;
     }
@@ -1247,7 +1333,7 @@ struct model_obj *k8s_decode_table_row_json(enum model_res res, const char *cons
                                             struct error *err)
 {
     struct jdoc *d = xmalloc(sizeof *d);
-    if (parse_item(d, res, json, len, err) < 0) {
+    if (parse_item(d, res, NULL, json, len, err) < 0) {
         free(d);
         return NULL;
     }

@@ -4,10 +4,11 @@
  * optionally, steady-state CPU while the simulator churns.
  *
  *   bench_load --kubeconfig PATH --source CTX --target CTX [--timeout S] [--steady S] [--json]
- *              [--publish-ms N]
+ *              [--publish-ms N] [--page-size N]
  *
  * --publish-ms is the pollers' publish interval once watching; by default the dashboard's (the
- * refresh setting's default), so that the steady-state figure is the dashboard's.
+ * refresh setting's default), so that the steady-state figure is the dashboard's. --page-size is
+ * the LIST limit (default: the poller's, as the dashboard uses it).
  *
  * Figures come from the clock and getrusage, measured in-process; bench/run.sh prints them beside
  * kubectl's on the same simulator. */
@@ -79,7 +80,7 @@ static bool all_synced(const struct model_cluster *c)
 static void usage(FILE *out)
 {
     fputs("usage: bench_load --kubeconfig PATH --source CTX --target CTX [--timeout S]\n"
-          "                  [--steady S] [--json] [--verbose] [--publish-ms N]\n",
+          "                  [--steady S] [--json] [--verbose] [--publish-ms N] [--page-size N]\n",
           out);
 }
 
@@ -89,8 +90,10 @@ int main(int argc, char **argv)
     double timeout = 120, steady = 0;
     bool json = false, verbose = false;
     int publish_ms = CONFIG_REFRESH_MS_DEFAULT;
+    int page_size = 0;
     static const struct option opts[] = {
         {"publish-ms", required_argument, NULL, 'P'},
+        {"page-size", required_argument, NULL, 'L'},
         {"kubeconfig", required_argument, NULL, 'k'},
         {"source", required_argument, NULL, 's'},
         {"target", required_argument, NULL, 't'},
@@ -128,6 +131,9 @@ int main(int argc, char **argv)
         case 'P':
             publish_ms = atoi(optarg);
             break;
+        case 'L':
+            page_size = atoi(optarg);
+            break;
         case 'h':
             usage(stdout);
             return 0;
@@ -163,7 +169,7 @@ int main(int argc, char **argv)
             return 2;
         }
         pub[i] = model_publisher_new(pfd[1]);
-        struct k8s_poller_opts po = {.publish_ms = publish_ms};
+        struct k8s_poller_opts po = {.publish_ms = publish_ms, .page_size = page_size};
         if (k8s_poller_start(&kctx, &po, pub[i], &poller[i], &err) != 0) {
             fprintf(stderr, "bench_load: %s: %s\n", ctx[i], error_format(&err, ebuf, sizeof ebuf));
             return 2;
