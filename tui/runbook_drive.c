@@ -858,3 +858,22 @@ int runbook_drive_screen_run(struct runbook_drive *d, const struct runbook_drive
     traffic_poller_stop(tp);
     return rc;
 }
+
+const char *runbook_drive_last_lines(struct runbook_drive *d, char *buf, size_t len)
+{
+    size_t off = 0;
+    if (len)
+        buf[0] = '\0';
+    XPTHREAD(pthread_mutex_lock(&d->lock));
+    for (size_t i = 0; i < d->ring_n && off < len; i++)
+        off += (size_t)snprintf(buf + off, len - off, "%s%s", i ? "\n" : "",
+                                d->ring[(d->ring_head + i) % RBD_RING]);
+    XPTHREAD(pthread_mutex_unlock(&d->lock));
+    return buf;
+}
+
+const char *runbook_drive_last_message(const struct runbook_drive *d, char *buf, size_t len)
+{
+    snprintf(buf, len, "%s", d->outcome);
+    return buf;
+}

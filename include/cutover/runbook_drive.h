@@ -171,6 +171,10 @@ int runbook_drive_key(struct runbook_drive *d, struct dashboard *dash, int key);
 bool runbook_drive_take(struct runbook_drive *d, struct dashboard *dash);
 /* Sets the key hints line of the panel (copied). */
 void runbook_drive_set_hints(struct runbook_drive *d, const char *hints);
+/* The last lines the runner said, '\n' separated, into buf (for tests). */
+const char *runbook_drive_last_lines(struct runbook_drive *d, char *buf, size_t len);
+/* The last outcome or refusal the panel shows, into buf ("" none; UI thread; for tests). */
+const char *runbook_drive_last_message(const struct runbook_drive *d, char *buf, size_t len);
 /* True while a job runs (for tests). */
 bool runbook_drive_busy(struct runbook_drive *d);
 
