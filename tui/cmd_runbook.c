@@ -9,6 +9,7 @@
 #include "cutover/error.h"
 #include "cutover/journal.h"
 #include "cutover/journal_mirror.h"
+#include "cutover/k8s_body.h"
 #include "cutover/k8s_http.h"
 #include "cutover/k8s_lease.h"
 #include "cutover/k8s_poller.h"
@@ -767,23 +768,6 @@ static int run_set_weights(struct runner *r, const struct runbook_action *a)
     return rc;
 }
 
-/* A response body collected whole (small objects only). */
-struct mbody {
-    char *d;
-    size_t n;
-};
-
-static int mbody_add(void *arg, const char *buf, size_t len)
-{
-    struct mbody *b = arg;
-    if (b->n + len > 4 * 1024 * 1024)
-        return 1;
-    b->d = xrealloc(b->d, b->n + len + 1);
-    memcpy(b->d + b->n, buf, len);
-    b->n += len;
-    b->d[b->n] = '\0';
-    return 0;
-}
 /* ---- Kubernetes actions: scale, cordon, uncordon, restart, annotate, refresh_secret ---------- */
 
 /* What a Kubernetes action changes: one merge patch on one object, setting one field (a path of
@@ -936,8 +920,9 @@ static int k8s_act_get(struct k8s_http_conn *c, const char *path, json_object *f
                        json_object **out, char *why, size_t len)
 {
     struct k8s_http_req req = {.path = path, .timeout_s = 30};
-    struct mbody body = {0};
-    req.on_body = mbody_add;
+    struct k8s_body body; /* small objects only */
+    k8s_body_init(&body, 4 * 1024 * 1024, false);
+    req.on_body = k8s_body_add;
     req.arg = &body;
     struct k8s_http_resp resp;
     struct error err;
@@ -945,11 +930,11 @@ static int k8s_act_get(struct k8s_http_conn *c, const char *path, json_object *f
     *out = NULL;
     if (k8s_http_do(c, &req, &resp, &err) != 0) {
         snprintf(why, len, "%s", err.msg);
-        free(body.d);
+        k8s_body_fini(&body);
         return -1;
     }
-    json_object *o = body.d ? json_tokener_parse(body.d) : NULL;
-    free(body.d);
+    json_object *o = body.data ? json_tokener_parse(body.data) : NULL;
+    k8s_body_fini(&body);
     if (o == NULL) {
         snprintf(why, len, "%s: the answer is not JSON", path);
         return -1;
