@@ -315,10 +315,24 @@ int journal_read_text(const char *text, size_t len, const char *name, journal_re
 }
 
 /* Reads all of fd from offset 0. */
+/* Reads a journal file whole. A character device (the journal pointed at /dev/null, or at
+ * /dev/full to see a full disk) holds no records: it is not read, since /dev/full and /dev/zero
+ * never end; anything else that is not a regular file is refused. */
 static int slurp_fd(int fd, char **out, size_t *len)
 {
     *out = NULL; /* also on failure */
     *len = 0;
+    struct stat sb;
+    if (fstat(fd, &sb) != 0)
+        return errno > 0 ? -errno : -EIO;
+    if (S_ISDIR(sb.st_mode))
+        return -EISDIR;
+    if (S_ISCHR(sb.st_mode)) {
+        *out = xstrdup("");
+        return 0;
+    }
+    if (!S_ISREG(sb.st_mode))
+        return -EINVAL;
     size_t cap = 8192, n = 0;
     char *buf = xmalloc(cap);
     for (;;) {

@@ -1,0 +1,299 @@
+/* A change whose intent the journal cannot record is not made (issue #4: "a journal record
+ * written before (intent) and after (result), fsynced"): with the Route53 provider against the
+ * simulator, a journal on a full disk (/dev/full: ENOSPC on write), on a file that cannot be
+ * fsynced (/dev/null: EINVAL), and on a real journal that may not grow (RLIMIT_FSIZE: EFBIG),
+ * the change is refused with the reason, the simulator's /requests shows no mutating call, the
+ * aws CLI shows the weights unchanged, and the journal keeps every earlier record intact; once
+ * the journal can be written again the same change goes through. */
+
+#include "../lib/aws_sim_test.h"
+
+#include "cutover/journal.h"
+#include "cutover/sim.h"
+#include "cutover/traffic_change.h"
+#include "cutover/traffic_provider.h"
+#include "cutover/xalloc.h"
+
+#include <json-c/json.h>
+#include <setjmp.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#define RECORD "api.shop.example.com."
+
+struct fx {
+    struct sim *sim;
+    char *url;
+    char *zone;
+    struct traffic_provider *p;
+    struct traffic_target_state st;
+    char dir[64];
+};
+
+static int setup(void **state)
+{
+    struct fx *f = xcalloc(1, sizeof *f);
+    struct sim_opts opts = {.demo = true, .no_churn = true};
+    struct error err;
+    error_clear(&err);
+    if (sim_start(&opts, &f->sim, &err) < 0)
+        fail_msg("sim_start: %s", err.msg);
+    f->url = aws_sim_test_env(f->sim);
+    f->zone = aws_sim_test_zone_id(f->url, "example.com.");
+    struct traffic_target_cfg *c = &f->st.cfg;
+    c->name = xstrdup("shop-api-dns");
+    c->kind = TRAFFIC_ROUTE53;
+    c->production = true;
+    const int plan[] = {0, 10, 30, 50, 100};
+    memcpy(c->plan, plan, sizeof plan);
+    c->nplan = 5;
+    c->old_id = xstrdup("onprem");
+    c->new_id = xstrdup("eks");
+    c->zone_id = xstrdup(f->zone);
+    c->record_name = xstrdup("api.shop.example.com");
+    c->record_type = xstrdup("A");
+    c->aws_endpoint = xstrdup(f->url);
+    c->aws_profile = xstrdup("sim");
+    struct traffic_provider_env env = {.timeout_ms = 5000, .insync_timeout_ms = 15000};
+    if (traffic_provider_new(c, &env, &f->p, &err) < 0)
+        fail_msg("traffic_provider_new: %s", err.msg);
+    snprintf(f->dir, sizeof f->dir, "/tmp/cutover-test-tcj-XXXXXX");
+    assert_non_null(mkdtemp(f->dir));
+    *state = f;
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    struct fx *f = *state;
+    traffic_provider_free(f->p);
+    traffic_target_cfg_fini(&f->st.cfg);
+    traffic_reading_fini(&f->st.reading);
+    sim_stop(f->sim);
+    aws_sim_test_rm_rf(f->dir);
+    free(f->url);
+    free(f->zone);
+    free(f);
+    return 0;
+}
+
+/* A fresh reading into the target state, as the traffic poller publishes it. */
+static void refresh(struct fx *f)
+{
+    traffic_reading_fini(&f->st.reading);
+    struct error err;
+    error_clear(&err);
+    if (f->p->ops->read(f->p, &f->st.reading, &err) != 0)
+        fail_msg("read: %s", err.msg);
+    f->st.have_reading = true;
+    clock_gettime(CLOCK_REALTIME, &f->st.last_ok);
+    f->st.percent = traffic_percent_of(f->st.reading.side[0].weight, f->st.reading.side[1].weight);
+    f->st.step = traffic_plan_index(&f->st.cfg, f->st.percent);
+}
+
+/* The weights of onprem and eks as the aws CLI lists them. */
+static void cli_weights(const struct fx *f, int w[2])
+{
+    json_object *j = aws_sim_test_cli(f->url,
+                                      "route53 list-resource-record-sets --hosted-zone-id %s "
+                                      "--start-record-name %s --start-record-type A",
+                                      f->zone, RECORD);
+    static const char *const ids[2] = {"onprem", "eks"};
+    json_object *list = aws_sim_test_jget(j, "ResourceRecordSets");
+    for (int k = 0; k < 2; k++) {
+        w[k] = -1;
+        for (size_t i = 0; list && i < json_object_array_length(list); i++) {
+            json_object *r = json_object_array_get_idx(list, i);
+            const char *id = json_object_get_string(aws_sim_test_jget(r, "SetIdentifier"));
+            if (strcmp(json_object_get_string(aws_sim_test_jget(r, "Name")), RECORD) == 0 && id &&
+                strcmp(id, ids[k]) == 0)
+                w[k] = json_object_get_int(aws_sim_test_jget(r, "Weight"));
+        }
+    }
+    json_object_put(j);
+}
+
+/* `]` on a journal that cannot take the intent: refused with why, nothing sent. */
+static void next_step_refused(struct fx *f, struct journal *j, const char *why)
+{
+    struct traffic_change *tc = NULL;
+    assert_int_equal(traffic_change_new(j, NULL, &tc), 0);
+    refresh(f);
+    struct traffic_preview *pv = NULL;
+    struct error err;
+    error_clear(&err);
+    if (traffic_change_prepare(tc, f->p, &f->st, TRAFFIC_CHANGE_NEXT, 0, &pv, &err) != 0)
+        fail_msg("prepare: %s", err.msg);
+    assert_int_equal(pv->after.w[1], 10);
+    long mutating = aws_sim_test_count(f->sim, "mutating", NULL);
+    long changes = aws_sim_test_count(f->sim, NULL, "route53:ChangeResourceRecordSets");
+    struct traffic_outcome out;
+    error_clear(&err);
+    assert_int_equal(traffic_change_execute(tc, f->p, pv, "sre@box", &out, &err), -1);
+    assert_int_equal(out.status, TRAFFIC_OUTCOME_REFUSED);
+    assert_null(out.intent_id);
+    assert_false(out.journal_complete);
+    /* the user is told: nothing was sent, and why */
+    if (strstr(out.text, "refused, nothing sent: the journal cannot record the intent") == NULL ||
+        strstr(out.text, why) == NULL)
+        fail_msg("outcome text \"%s\" does not say why (%s)", out.text, why);
+    assert_non_null(strstr(err.msg, why));
+    /* the simulator saw no mutating call at all, and the records are as they were */
+    assert_int_equal(aws_sim_test_count(f->sim, "mutating", NULL), mutating);
+    assert_int_equal(aws_sim_test_count(f->sim, NULL, "route53:ChangeResourceRecordSets"), changes);
+    traffic_outcome_fini(&out);
+    traffic_preview_free(pv);
+    traffic_change_free(tc);
+}
+
+static void test_disk_full(void **state)
+{
+    struct fx *f = *state;
+    struct journal *j = NULL;
+    struct error err;
+    error_clear(&err);
+    if (journal_open("/dev/full", "sre@box", &j, &err) != 0)
+        fail_msg("journal_open /dev/full: %s", err.msg);
+    next_step_refused(f, j, "No space left on device");
+    int w[2];
+    cli_weights(f, w);
+    assert_int_equal(w[0], 100);
+    assert_int_equal(w[1], 0);
+    journal_free(j);
+}
+
+static void test_fsync_fails(void **state)
+{
+    struct fx *f = *state;
+    struct journal *j = NULL;
+    struct error err;
+    error_clear(&err);
+    if (journal_open("/dev/null", "sre@box", &j, &err) != 0)
+        fail_msg("journal_open /dev/null: %s", err.msg);
+    /* write() succeeds (the bytes go nowhere), fsync() fails: not on disk, so not applied */
+    next_step_refused(f, j, "fsync: Invalid argument");
+    int w[2];
+    cli_weights(f, w);
+    assert_int_equal(w[0], 100);
+    assert_int_equal(w[1], 0);
+    journal_free(j);
+}
+
+struct count {
+    int records, intents, results;
+};
+
+static int count_rec(const struct journal_record *rec, void *ctx)
+{
+    struct count *c = ctx;
+    c->records++;
+    c->intents += rec->kind == JOURNAL_INTENT;
+    c->results += rec->kind == JOURNAL_RESULT;
+    return 0;
+}
+
+static char *slurp(const char *path, size_t *len)
+{
+    FILE *fp = fopen(path, "rb");
+    assert_non_null(fp);
+    char *buf = xmalloc(1 << 20);
+    *len = fread(buf, 1, (1 << 20) - 1, fp);
+    buf[*len] = '\0';
+    fclose(fp);
+    return buf;
+}
+
+/* A real journal that may not grow (the file-size limit, as a full quota would): the change is
+ * refused, the file is byte for byte what it was, and once it may grow the change is made. */
+static void test_file_may_not_grow(void **state)
+{
+    struct fx *f = *state;
+    char path[128];
+    snprintf(path, sizeof path, "%s/journal.jsonl", f->dir);
+    struct journal *j = NULL;
+    struct error err;
+    error_clear(&err);
+    assert_int_equal(journal_open(path, "sre@box", &j, &err), 0);
+    json_object *note = json_object_new_object();
+    json_object_object_add(note, "text", json_object_new_string("migration starts"));
+    assert_int_equal(journal_append(j, JOURNAL_NOTE, "start", note, NULL, &err), 0);
+    json_object_put(note);
+
+    size_t len0;
+    char *before = slurp(path, &len0);
+    struct sigaction ign = {.sa_handler = SIG_IGN}, old_sa;
+    sigaction(SIGXFSZ, &ign, &old_sa); /* else the kernel kills us at the limit */
+    struct rlimit old_rl, rl;
+    assert_int_equal(getrlimit(RLIMIT_FSIZE, &old_rl), 0);
+    rl = old_rl;
+    rl.rlim_cur = (rlim_t)len0;
+    assert_int_equal(setrlimit(RLIMIT_FSIZE, &rl), 0);
+    next_step_refused(f, j, "File too large");
+    assert_int_equal(setrlimit(RLIMIT_FSIZE, &old_rl), 0);
+    sigaction(SIGXFSZ, &old_sa, NULL);
+
+    size_t len1;
+    char *after = slurp(path, &len1);
+    assert_int_equal(len1, len0);
+    assert_memory_equal(after, before, len0);
+    free(after);
+    int w[2];
+    cli_weights(f, w);
+    assert_int_equal(w[0], 100);
+    assert_int_equal(w[1], 0);
+
+    /* the journal can be written again: the same change goes through, intent and result */
+    struct traffic_change *tc = NULL;
+    assert_int_equal(traffic_change_new(j, NULL, &tc), 0);
+    refresh(f);
+    struct traffic_preview *pv = NULL;
+    error_clear(&err);
+    if (traffic_change_prepare(tc, f->p, &f->st, TRAFFIC_CHANGE_NEXT, 0, &pv, &err) != 0)
+        fail_msg("prepare after the journal recovered: %s", err.msg);
+    struct traffic_outcome out;
+    if (traffic_change_execute(tc, f->p, pv, "sre@box", &out, &err) != 0)
+        fail_msg("execute after the journal recovered: %s", err.msg);
+    assert_int_equal(out.status, TRAFFIC_OUTCOME_DONE);
+    assert_true(out.journal_complete);
+    traffic_outcome_fini(&out);
+    traffic_preview_free(pv);
+    traffic_change_free(tc);
+    cli_weights(f, w);
+    assert_int_equal(w[0], 90);
+    assert_int_equal(w[1], 10);
+
+    /* nothing lost: the note, then the intent and the result, all good */
+    struct count c = {0};
+    size_t problems = 99;
+    assert_int_equal(journal_read(path, count_rec, NULL, &c, &problems, &err), 0);
+    assert_int_equal(problems, 0);
+    assert_int_equal(c.records, 3);
+    assert_int_equal(c.intents, 1);
+    assert_int_equal(c.results, 1);
+    size_t len2;
+    char *now = slurp(path, &len2);
+    assert_memory_equal(now, before, len0); /* what was there is still there */
+    free(now);
+    free(before);
+    journal_free(j);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(test_disk_full, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_fsync_fails, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_file_may_not_grow, setup, teardown),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
