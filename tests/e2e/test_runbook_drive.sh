@@ -63,7 +63,7 @@ expect_weights() {
 }
 
 # The guided screen, driving.
-tmux_run 120 50 "$ENVS $CUTOVER_BIN runbook run $RB --wait 30 2>$TMP/drive.err; \
+tmux_run 120 50 "$ENVS CUTOVER_LEASE_SECONDS=15 $CUTOVER_BIN runbook run $RB --wait 30 2>$TMP/drive.err; \
 echo drive-exit=\$?; sleep 120"
 DRIVE_SOCK=$SOCK
 wait_for 'SOURCE onprem-prod' 30
@@ -177,10 +177,25 @@ reads=$(rb_agent "$FOLLOW_UA" total)
 [ "$(rb_agent "$DRIVER_UA" mutating)" -gt 0 ] || fail "the driver's changes are not counted"
 expect_weights "70 30"
 
-# Back on the guided screen: q quits (nothing in flight), the Lease is released as line mode does.
+# Back on the guided screen: the Lease is taken over (kubectl, as another driver would): the
+# panel says LOST with the reason, and the keys that act are refused, on screen.
 SOCK=$DRIVE_SOCK
+wait_for '>3\. +(ready|pending) +Send all API traffic'
+/usr/bin/kubectl --kubeconfig "$TMP/kubeconfig" --context eks-prod -n cutover patch lease \
+    cutover-drive-test --type merge -p '{"spec":{"holderIdentity":"intruder@elsewhere"}}' \
+    >"$TMP/kubectl.out" 2>&1 || fail "kubectl could not take the Lease over: $(cat "$TMP/kubectl.out")"
+wait_for 'DRIVING +Lease LOST: no longer this driver' 20
+keys Enter
+wait_for 'refused: LOST' 10
+screen_lacks 'Run step 3/3' || fail "a key acted after the Lease was lost"
+keys b
+sleep 0.5
+screen_lacks 'Roll back step' || fail "b acted after the Lease was lost"
+[ "$(rb_changes)" = 3 ] || fail "$(rb_changes) ChangeResourceRecordSets after the Lease was lost, want 3"
+
+# q quits (nothing in flight): exit 3 as line mode for a lost Lease; where it was left is said.
 keys q
-wait_for 'drive-exit=0' 20
+wait_for 'drive-exit=3' 20
 screen_matches 'runbook drive-test: left at step 3 of 3' || fail "no summary after quitting"
 expect_weights "70 30"
 echo "PASS"
