@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # Issue #6, must-show 1: observers change nothing. While `cutover runbook run` drives a runbook
 # on the demo's clusters and its weighted Route53 pair from another process, an observer
-# dashboard (`cutover --observer`, in tmux) gets every key pressed and every `:` command run, and
-# a second observer follows the runbook (`cutover runbook run --observer`). The simulator's
+# dashboard (`cutover --observer`, in tmux) gets every key pressed, every action of tui/actions.c
+# bound by config.yaml to a key and pressed from every panel, and every `:` verb of
+# widgets/dashboard.c run (both lists read from the sources, so new ones are covered), and a
+# second observer follows the runbook (`cutover runbook run --observer`). The simulator's
 # /requests, counted per User-Agent, shows requests but no mutating one from either observer,
 # while the driver's changes are there; the driver finishes every step; the observer screen says
 # OBSERVER and its help has no mutating key.
@@ -39,6 +41,37 @@ steps:
     action: {do: set_weights, target: api-dns, percent: 100}
     soak: 5s
 YAML
+
+# Every action of the actions table (tui/actions.c, read here so a new action is covered without
+# touching this test) bound by the config to a key of its own: the observer must drop the
+# mutating ones whatever the config says, and pressing every one of them must change nothing.
+acts=$(grep -oE '^\s*\{"[a-z-]+", a_' "$CUTOVER_SOURCE_DIR/tui/actions.c" | grep -oE '"[a-z-]+"' | tr -d '"')
+[ "$(echo "$acts" | wc -l)" -ge 20 ] || fail "too few action names found in tui/actions.c: $acts"
+echo "$acts" | grep -qx traffic-set || fail "traffic-set not among the actions read from tui/actions.c"
+pool=(0 1 2 3 4 5 6 7 8 9 a b c e h i l m n o p s t u v w x y z A B C E H I J K L M N O P S T U V X Y Z)
+bound=()
+help_key=
+echo "keys:" >>"$XDG_CONFIG_HOME/cutover/config.yaml"
+for a in $acts; do
+    [ "$a" = quit ] && continue
+    [ "${#bound[@]}" -lt "${#pool[@]}" ] || fail "more actions than keys to bind them to"
+    k=${pool[${#bound[@]}]}
+    bound+=("$k")
+    [ "$a" = help ] && help_key=$k
+    printf '  "%s": %s\n' "$k" "$a" >>"$XDG_CONFIG_HOME/cutover/config.yaml"
+done
+# Every `:` command verb of the dashboard (widgets/dashboard.c's strcmp(verb, ...) and alias
+# table, widgets/layout.c's panel names), read the same way.
+verbs=$({
+    grep -oE 'strcmp\(verb, "[^"]+"\)' "$CUTOVER_SOURCE_DIR/widgets/dashboard.c" | grep -oE '"[^"]+"'
+    sed -n '/alias\[\] = {/,/};/p' "$CUTOVER_SOURCE_DIR/widgets/dashboard.c" | grep -oE '\{"[^"]+", PANEL_' |
+        grep -oE '"[^"]+"'
+    tr -d '\n' <"$CUTOVER_SOURCE_DIR/widgets/layout.c" | grep -oE 'panel_names\[PANEL_COUNT\] = \{[^}]*\}' |
+        grep -oE '"[a-z]+"'
+} | tr -d '"' | sort -u)
+for v in help drift ns traffic secrets; do
+    echo "$verbs" | grep -qx "$v" || fail "':$v' not among the verbs read from widgets/dashboard.c: $verbs"
+done
 
 # The observer dashboard.
 tmux_run 80 24 "env XDG_STATE_HOME=$XDG_STATE_HOME XDG_CONFIG_HOME=$XDG_CONFIG_HOME \
@@ -80,17 +113,36 @@ for seq in "] api-dns" "[ api-dns" "R api-dns" "W 50 api-dns"; do
     done
     keys Escape
 done
-# Every `:` command: the built-in verbs, the panels and their aliases, and every action name.
-cmds="help ns:shop ns:all ns:-A namespace:payments nodes workloads traffic secrets findings \
-no node wl deploy finding events pods refresh bogus-command"
-acts=$(grep -oE '^\s*\{"[a-z-]+", a_' "$CUTOVER_SOURCE_DIR/tui/actions.c" | grep -oE '"[a-z-]+"' | tr -d '"')
-[ -n "$acts" ] || fail "no action names found in tui/actions.c"
-for c in $cmds $acts; do
-    [ "$c" = quit ] && continue
-    keys :
-    keys -l "${c//:/ }"
-    keys Enter
-    keys Escape
+# The config's bindings are in force in the observer: the key bound to help opens it.
+keys -l "$help_key"
+wait_for 'Help: keys'
+keys Escape
+wait_gone 'Help: keys'
+# Every action through its config-bound key, from every panel (so the traffic and drift actions
+# have a selected target), each followed by y, the target's name and Enter (what would confirm a
+# change) and Escape.
+for panel in traffic secrets nodes workloads findings; do
+    keys : ; keys -l "$panel"; keys Enter
+    for k in "${bound[@]}"; do
+        keys -l "$k"
+        keys -l y
+        keys -l api-dns
+        keys Enter
+        keys Escape
+        keys Escape
+    done
+done
+# Every `:` verb (with arguments for the ones that take one, without for the others), every
+# action name and a bogus one as commands; the quitting verbs come last, below.
+for c in $verbs $acts bogus-command; do
+    case $c in q | quit | q!) continue ;; esac
+    for arg in "" shop all -A; do
+        case $c in ns | namespace) ;; *) [ -z "$arg" ] || continue ;; esac
+        keys :
+        keys -l "$c${arg:+ $arg}"
+        keys Enter
+        keys Escape
+    done
 done
 sleep 1
 # Still up, still an observer, and its help offers nothing that changes anything.

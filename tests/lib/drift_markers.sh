@@ -1,8 +1,11 @@
 # Shared by tests/e2e/test_drift_markers.sh and tests/integration/test_drift_markers.sh (issue #5,
-# must-show 2): makes five unique marker values, writes a scenario whose Secrets (with a
-# kubectl-apply annotation) and Secrets Manager entry hold them, starts cutover-sim on it, and
-# points the AWS CLI at the simulator's profile files. Needs TMP, CUTOVER_SIM, PY and the
-# caller's fail(); sets M1..M5, MARKERS, b64(), SIM_PID, SIM_READY, aws_url.
+# must-show 2) and tests/e2e/test_security_markers.sh (issue #7): makes five unique marker values,
+# writes a scenario whose Secrets (with a kubectl-apply annotation) and Secrets Manager entry hold
+# them (and a weighted Route53 pair a/b in zone Z0SIMMARKERS00001, for runbooks), starts
+# cutover-sim on it, and points the AWS CLI at the simulator's profile files. Needs TMP,
+# CUTOVER_SIM, PY and the caller's fail(); sets M1..M5, MARKERS, b64(), SIM_PID, SIM_READY,
+# aws_url; markers_absent FILE... fails naming the file when a marker (as it is, in base64, in
+# hex or its first 20 characters) is in any of them.
 run_id=$(od -An -N6 -tx1 /dev/urandom | tr -d ' \n')
 M1="MARKER1x${run_id}xdbpass"  # equal on both clusters
 M2="MARKER2x${run_id}xsrconly" # source value of a differing key
@@ -53,6 +56,12 @@ aws:
     - {access_key_id: AKIASIMMARKERS000002, secret_access_key: sim/markers/not-a-real-key/00000000002, arn: "arn:aws:iam::111122223333:user/sre"}
   secrets:
     - {name: prod/gw, keys: {token: $M4}}
+  route53:
+    - zone: example.com.
+      id: Z0SIMMARKERS00001
+      records:
+        - {name: api.shop.example.com., type: A, set_identifier: a, weight: 100, ttl: 60, values: [203.0.113.10]}
+        - {name: api.shop.example.com., type: A, set_identifier: b, weight: 0, ttl: 60, values: [198.51.100.20]}
 SCENARIO
 "$CUTOVER_SIM" --scenario "$TMP/sc.yaml" --write-kubeconfig "$TMP/kubeconfig" --no-churn \
     >"$TMP/sim.out" 2>"$TMP/sim.err" &
@@ -65,3 +74,15 @@ a = json.loads(sys.argv[1])["aws"]
 print(a["url"], a["config_file"], a["credentials_file"])' "$SIM_READY") || fail "ready line"
 export AWS_CONFIG_FILE="$aws_cfg" AWS_SHARED_CREDENTIALS_FILE="$aws_creds"
 unset AWS_PROFILE AWS_ACCESS_KEY_ID AWS_SECRET_ACCESS_KEY AWS_SESSION_TOKEN
+
+markers_absent() {
+    local m hex pat
+    for m in "${MARKERS[@]}"; do
+        hex=$(printf '%s' "$m" | od -An -tx1 | tr -d ' \n')
+        for pat in "$m" "$(b64 "$m")" "$hex" "${m:0:20}"; do
+            if grep -alF -- "$pat" "$@" >"$TMP/hits" 2>/dev/null; then
+                fail "found '$pat' in: $(tr '\n' ' ' <"$TMP/hits")"
+            fi
+        done
+    done
+}
