@@ -7,11 +7,15 @@
 #   bench/latency.sh --quick   10k pods x 500 nodes per cluster (well under a minute)
 #   bench/latency.sh --sizes PODS:NODES
 #
-# Prints p50/p99/max per kind: scrolling (j, k, PgDn, PgUp, G, g in Workloads), typing a filter
-# (each key at the / prompt), applying a filter (Enter: a new regex over every row), clearing it
-# (Esc). Needs a build in $BUILD_DIR (default build) and tmux. LATENCY_WRAP="perf record -g -o
+# Prints p50/p99/max per kind, first in the Workloads panel: scrolling (j, k, PgDn, PgUp, G, g),
+# typing a filter (each key at the / prompt), applying a filter (Enter: a new regex over every
+# row), clearing it (Esc); then in the all-pods view (P, every pod of both clusters): scrolling,
+# a new sort (> and I), a new literal filter and a new regex filter (Enter), clearing it (Esc).
+# Also the UI thread's time per snapshot taken and the index builds off it (from the log).
+# Needs a build in $BUILD_DIR (default build) and tmux. LATENCY_WRAP="perf record -g -o
 # /tmp/ui.perf" runs the dashboard under a profiler.
 set -euo pipefail
+set -f # the regex filters typed below hold * and [ ]
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(dirname "$here")
 build=${BUILD_DIR:-$root/build}
@@ -22,7 +26,7 @@ while [ $# -gt 0 ]; do
     case "$1" in
     --quick) size="10000:500"; rounds=${ROUNDS:-8}; pause=0.05 ;;
     --sizes) size=$2; shift ;;
-    -h | --help) sed -n '2,12p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h | --help) sed -n '2,15p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "bench/latency.sh: unknown option $1" >&2; exit 2 ;;
     esac
     shift
@@ -109,36 +113,98 @@ for i in $(seq 1 "$rounds"); do
     key Escape
 done
 sleep 0.5
-rows=$(cap | grep -oE 'Workloads [0-9]+' | head -1 || true)
+rows=$(cap | grep -oE 'Workloads [0-9]+' | awk 'NR == 1' || true)
+cp "$tmp/lat.log" "$tmp/lat-workloads.log"
+: >"$tmp/lat.log"
+
+# ---- the all-pods view: every pod of both clusters, its index built off the UI thread --------
+key P
+t0=$SECONDS
+until cap | sed -n 3p | grep -qE 'All pods [0-9]+ \(source' && ! cap | grep -q 'indexing'; do
+    ((SECONDS - t0 < 300)) || { cap; echo "bench/latency.sh: the pods view never filled" >&2; exit 1; }
+    sleep 0.2
+done
+sleep 1
+allpods=$(cap | grep -oE 'All pods [0-9]+' | awk 'NR == 1' || true)
+# a pod name from the list, to make filters from: "<workload>-<hash>-<suffix>"
+sample=$(cap | grep -E '(source|target) +[a-z0-9-]+ +[a-z0-9.-]+ +[0-9?]+/[0-9]+ ' |
+    sed -E 's/^[^a-z]*//' | awk 'NR == 3 {print $3}')
+stem=$(echo "$sample" | sed -E 's/-[a-z0-9]+-[a-z0-9]+$//; s/-[0-9]+$//; s/[0-9]+$//')
+: >"$tmp/lat.log"
+for _ in $(seq 1 "$rounds"); do
+    key j; key j; key k; key PgDn; key PgDn; key PgUp; key G; key g
+done
+for i in $(seq 1 "$rounds"); do
+    key '>'; key '>'; key I # each a new sort of every row: a swap of a precomputed order
+done
+for i in $(seq 1 "$rounds"); do
+    # a new literal each round (its first use: nothing cached answers it), then cleared
+    key /
+    for ch in $(echo "$stem-$((i % 10))" | sed 's/./& /g'); do key "$ch"; done
+    key Enter
+    key Escape
+    # a new regex (metacharacters: regexec on every row), then cleared
+    key /
+    for ch in $(echo "^[a-z0-9-]+/$stem.*$((i % 10))\$" | sed 's/./& /g'); do key "$ch"; done
+    key Enter
+    key Escape
+done
+sleep 0.5
+key q # closes the view
+sleep 0.3
 key q # quit cleanly (a profiler wrapping it writes its data)
 sleep 3
-/usr/bin/python3 - "$tmp/lat.log" "$pods" "$nodes" "$rows" <<'PY'
-import sys
-path, pods, nodes, rows = sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4]
-kinds = {}
-for line in open(path):
-    r, f, act = line.split(" ", 2)
-    act = act.strip()
-    ms = float(f) - float(r)
-    if act in ("down", "up", "page-down", "page-up", "top", "bottom"):
-        k = "scroll (j k PgDn PgUp G g)"
-    elif act == "filter":
-        k = "open the / prompt"
-    elif act == "prompt Enter":
-        k = "apply a new filter (Enter)"
-    elif act.startswith("prompt "):
-        k = "type at the / prompt"
-    elif act in ("back", "clear-filter"):
-        k = "clear the filter (Esc)"
-    else:
-        k = act
-    kinds.setdefault(k, []).append(ms)
+/usr/bin/python3 - "$tmp/lat-workloads.log" "$tmp/lat.log" "$pods" "$nodes" "$rows" "$allpods" \
+    "$stem" "$tmp/state" <<'PY'
+import glob, os, re, sys
+wl_path, ap_path, pods, nodes, rows, allpods, stem, state = sys.argv[1:9]
 def pct(v, p):
     v = sorted(v)
     return v[min(len(v) - 1, int(round(p / 100 * (len(v) - 1))))]
-print(f"keypress-to-redraw, {pods} pods x {nodes} nodes per cluster ({rows} rows shown in the panel)")
-print("| kind | keys | p50 | p99 | max |")
-print("|---|---|---|---|---|")
-for k, v in sorted(kinds.items()):
-    print(f"| {k} | {len(v)} | {pct(v, 50):.1f} ms | {pct(v, 99):.1f} ms | {max(v):.1f} ms |")
+def table(kinds):
+    print("| kind | keys | p50 | p99 | max |")
+    print("|---|---|---|---|---|")
+    for k, v in sorted(kinds.items()):
+        print(f"| {k} | {len(v)} | {pct(v, 50):.1f} ms | {pct(v, 99):.1f} ms | {max(v):.1f} ms |")
+def read(path, pods_view):
+    kinds, prompt = {}, ""
+    for line in open(path):
+        r, f, act = line.split(" ", 2)
+        act = act.strip()
+        ms = float(f) - float(r)
+        if act == "snapshot":
+            k = "(snapshot taken on the UI thread, not a key)"
+        elif act in ("down", "up", "page-down", "page-up", "top", "bottom"):
+            k = "scroll (j k PgDn PgUp G g)"
+        elif act in ("sort-next", "sort-prev", "sort-reverse"):
+            k = "a new sort (> I)"
+        elif act == "filter":
+            k, prompt = "open the / prompt", ""
+        elif act == "prompt Enter":
+            regex = pods_view and prompt.startswith("^")
+            k = "apply a new regex filter (Enter)" if regex else "apply a new filter (Enter)"
+        elif act.startswith("prompt "):
+            k = "type at the / prompt"
+            prompt += act[len("prompt "):]
+        elif act in ("back", "clear-filter"):
+            k = "clear the filter (Esc)"
+        else:
+            k = act
+        kinds.setdefault(k, []).append(ms)
+    return kinds
+print(f"keypress-to-redraw, {pods} pods x {nodes} nodes per cluster")
+print(f"\nWorkloads panel ({rows} rows)")
+table(read(wl_path, False))
+print(f"\nAll-pods view ({allpods} rows; literal filters /{stem}-N, regex filters /^[a-z0-9-]+/{stem}.*N$)")
+table(read(ap_path, True))
+builds = []
+for log in glob.glob(os.path.join(state, "**", "*.log"), recursive=True):
+    for line in open(log, errors="replace"):
+        m = re.search(r"podindex: (\d+) pods indexed in ([0-9.]+) ms", line)
+        if m:
+            builds.append(float(m.group(2)))
+if builds:
+    print(f"\nindex builds off the UI thread (worker): {len(builds)}, p50 {pct(builds, 50):.0f} ms, "
+          f"max {max(builds):.0f} ms")
+print(f"load average after the run: {open('/proc/loadavg').read().strip()}")
 PY

@@ -1,12 +1,14 @@
 /* Every pod of both clusters with its sort orders precomputed, and the `/` filter over them. */
 #include "cutover/podindex.h"
 
+#include "cutover/log.h"
 #include "cutover/xalloc.h"
 
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 static const char *const col_names[PODINDEX_COL_COUNT][2] = {
@@ -51,7 +53,7 @@ const char *podindex_row_text(const struct podindex_row *r, char *buf, size_t le
     return buf;
 }
 
-/* ---- interning: distinct strings get ids, then ranks in strcmp order ---------------------- */
+/* ---- interning: distinct strings get ids, then ranks in strcmp order ------------------------- */
 
 #define NO_ID UINT32_MAX
 
@@ -208,8 +210,7 @@ static unsigned bits_for(uint64_t count)
     return b;
 }
 
-/* ---- building ----------------------------------------------------------------------------------
- */
+/* ---- building -------------------------------------------------------------------------------- */
 
 static bool has_upper(const char *s)
 {
@@ -217,6 +218,11 @@ static bool has_upper(const char *s)
         if (*s >= 'A' && *s <= 'Z')
             return true;
     return false;
+}
+
+static bool has_slash(const char *s)
+{
+    return s && strchr(s, '/') != NULL;
 }
 
 /* The key of row i in column col for an ascending sort; *known false for "?". */
@@ -313,6 +319,8 @@ struct podindex *podindex_build(const struct model_cluster *src, const struct mo
             r->side = (uint8_t)s;
             uint32_t id = intern_find(&nodes, p->node);
             r->zone = id == NO_ID ? NULL : nodes.vals[id];
+            r->flags = (has_upper(p->obj.ns) || has_upper(p->obj.name) ? 0 : PODINDEX_ROW_LOWER) |
+                       (has_slash(p->obj.ns) || has_slash(p->obj.name) ? 0 : PODINDEX_ROW_NOSLASH);
             idx->count[s]++;
         }
         intern_fini(&nodes);
@@ -365,20 +373,23 @@ struct podindex *podindex_build(const struct model_cluster *src, const struct mo
 
     /* every column both ways, from the canonical order (stable: ties stay canonical); unknown
      * values last in both directions */
+    /* the values are read once in row order (the rows are in memory order), then in canonical
+     * order from this compact array */
+    uint64_t *val = xcalloc(alloc_n, sizeof *val);
+    uint8_t *known = xcalloc(alloc_n, 1);
     for (int c = 0; c < PODINDEX_COL_COUNT; c++) {
         uint64_t maxv = 0;
         for (uint32_t i = 0; i < n; i++) {
-            bool known;
-            uint64_t x = col_value(idx, &b, (enum podindex_col)c, i, &known);
-            if (known && x > maxv)
-                maxv = x;
+            bool k;
+            val[i] = col_value(idx, &b, (enum podindex_col)c, i, &k);
+            known[i] = k;
+            if (k && val[i] > maxv)
+                maxv = val[i];
         }
         for (int desc = 0; desc < 2; desc++) {
             for (uint32_t j = 0; j < n; j++) {
                 uint32_t i = canon[j];
-                bool known;
-                uint64_t x = col_value(idx, &b, (enum podindex_col)c, i, &known);
-                v[j].k = !known ? maxv + 1 : desc ? maxv - x : x;
+                v[j].k = !known[i] ? maxv + 1 : desc ? maxv - val[i] : val[i];
                 v[j].row = i;
             }
             radix_sort(v, tmp, n);
@@ -388,6 +399,8 @@ struct podindex *podindex_build(const struct model_cluster *src, const struct mo
             idx->order[c][desc] = o;
         }
     }
+    free(val);
+    free(known);
     free(canon);
     free(v);
     free(tmp);
@@ -438,8 +451,94 @@ void podindex_unref(struct podindex *idx)
     free(idx);
 }
 
-/* ---- the filter --------------------------------------------------------------------------------
- */
+/* ---- the filter ------------------------------------------------------------------------------ */
+
+static int lower(int c)
+{
+    return c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c;
+}
+
+static void frag_flush(struct podindex_filter *f, char *cur, size_t *len, bool suffix)
+{
+    if (*len > 0 && f->nfrag < PODINDEX_FRAGS) {
+        memcpy(f->frag[f->nfrag], cur, *len);
+        f->frag[f->nfrag][*len] = '\0';
+        f->fraglen[f->nfrag] = (uint8_t)*len;
+        f->frag_suffix[f->nfrag] = suffix;
+        f->nfrag++;
+    }
+    *len = 0;
+}
+
+/* Skips the bracket expression starting at pat[i] == '['; returns the index after it. */
+static size_t skip_bracket(const char *pat, size_t i)
+{
+    size_t j = i + 1;
+    if (pat[j] == '^')
+        j++;
+    if (pat[j] == ']')
+        j++;
+    while (pat[j] && pat[j] != ']') {
+        if (pat[j] == '[' && (pat[j + 1] == ':' || pat[j + 1] == '.' || pat[j + 1] == '=')) {
+            char close[3] = {pat[j + 1], ']', '\0'};
+            const char *end = strstr(pat + j + 2, close);
+            j = end ? (size_t)(end - pat) + 2 : strlen(pat);
+            continue;
+        }
+        j++;
+    }
+    return pat[j] ? j + 1 : j;
+}
+
+/* The literal pieces every match of the extended regex pat must contain: runs of plain
+ * characters outside groups, a character followed by *, ? or {} left out; nothing at all when
+ * the pattern has an alternation. Only a prefilter: regexec still decides. */
+static void regex_frags(struct podindex_filter *f, const char *pat)
+{
+    f->nfrag = 0;
+    if (strchr(pat, '|'))
+        return;
+    char cur[64];
+    size_t len = 0;
+    int depth = 0;
+    for (size_t i = 0; pat[i];) {
+        unsigned char c = (unsigned char)pat[i];
+        if (c == '\\' && pat[i + 1]) {
+            unsigned char e = (unsigned char)pat[i + 1];
+            bool plain = e < 0x80 && !(e >= '0' && e <= '9') && !(e >= 'a' && e <= 'z') &&
+                         !(e >= 'A' && e <= 'Z');
+            if (plain && depth == 0 && len + 1 < sizeof cur)
+                cur[len++] = (char)e;
+            else
+                frag_flush(f, cur, &len, false);
+            i += 2;
+        } else if (c == '[') {
+            frag_flush(f, cur, &len, false);
+            i = skip_bracket(pat, i);
+        } else if (c == '(' || c == ')') {
+            frag_flush(f, cur, &len, false);
+            depth += c == '(' ? 1 : -1;
+            i++;
+        } else if (c == '*' || c == '?' || c == '{') {
+            if (len > 0)
+                len--; /* the character before is optional */
+            frag_flush(f, cur, &len, false);
+            const char *end = c == '{' ? strchr(pat + i, '}') : NULL;
+            i = c != '{' ? i + 1 : end ? (size_t)(end - pat) + 1 : strlen(pat);
+        } else if (c == '$') {
+            frag_flush(f, cur, &len, pat[i + 1] == '\0' && depth == 0);
+            i++;
+        } else if (c == '+' || c == '.' || c == '^' || c >= 0x80 || depth > 0 ||
+                   len + 1 >= sizeof cur) {
+            frag_flush(f, cur, &len, false);
+            i++;
+        } else {
+            cur[len++] = (char)lower(c);
+            i++;
+        }
+    }
+    frag_flush(f, cur, &len, false);
+}
 
 int podindex_filter_set(struct podindex_filter *f, const char *expr, const char *ns, char *err,
                         size_t err_len)
@@ -460,6 +559,7 @@ int podindex_filter_set(struct podindex_filter *f, const char *expr, const char 
                 nf.lit[nf.litlen++] = (char)(*s >= 'A' && *s <= 'Z' ? *s - 'A' + 'a' : *s);
             nf.lit[nf.litlen] = '\0';
         } else {
+            regex_frags(&nf, pat);
             /* the flags of the dashboard's filter (widget_filter_set) */
             int rc = regcomp(&nf.re, pat, REG_EXTENDED | REG_NOSUB | REG_ICASE);
             if (rc != 0) {
@@ -488,11 +588,6 @@ bool podindex_filter_all(const struct podindex_filter *f)
     return f == NULL || (!f->active && f->ns[0] == '\0');
 }
 
-static int lower(int c)
-{
-    return c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c;
-}
-
 /* hay contains lit (lower-case ASCII, len bytes), ignoring ASCII case. */
 static bool ci_contains(const char *hay, const char *lit, size_t len, bool hay_lower)
 {
@@ -512,6 +607,45 @@ static bool ci_contains(const char *hay, const char *lit, size_t len, bool hay_l
     return false;
 }
 
+/* s starts (at_end false) or ends (at_end true) with lit, ignoring ASCII case. */
+static bool ci_affix(const char *s, const char *lit, size_t len, bool at_end)
+{
+    size_t sl = strlen(s);
+    if (sl < len)
+        return false;
+    const char *p = at_end ? s + sl - len : s;
+    for (size_t k = 0; k < len; k++)
+        if (lower((unsigned char)p[k]) != lit[k])
+            return false;
+    return true;
+}
+
+/* Row r's text "ns/name" contains lit (lower-case, len bytes), or ends with it (suffix), ignoring
+ * ASCII case, without building the text when ns and name hold no '/'. */
+static bool row_has(const struct podindex_row *r, const char *lit, size_t len, bool suffix)
+{
+    const char *ns = r->pod->obj.ns ? r->pod->obj.ns : "";
+    const char *name = r->pod->obj.name ? r->pod->obj.name : "";
+    if (!(r->flags & PODINDEX_ROW_NOSLASH)) {
+        char buf[1024];
+        podindex_row_text(r, buf, sizeof buf);
+        return suffix ? ci_affix(buf, lit, len, true) : ci_contains(buf, lit, len, false);
+    }
+    const char *slash = memchr(lit, '/', len);
+    if (slash == NULL) {
+        if (suffix)
+            return ci_affix(name, lit, len, true);
+        bool low = r->flags & PODINDEX_ROW_LOWER;
+        return ci_contains(ns, lit, len, low) || ci_contains(name, lit, len, low);
+    }
+    /* "A/B": the namespace ends with A and the name starts with B (or is B, for a suffix) */
+    size_t la = (size_t)(slash - lit), lb = len - la - 1;
+    if (memchr(slash + 1, '/', lb))
+        return false;
+    return ci_affix(ns, lit, la, true) && ci_affix(name, slash + 1, lb, false) &&
+           (!suffix || strlen(name) == lb);
+}
+
 bool podindex_filter_match(const struct podindex_filter *f, const struct podindex_row *r)
 {
     if (f == NULL)
@@ -522,19 +656,17 @@ bool podindex_filter_match(const struct podindex_filter *f, const struct podinde
     if (!f->active)
         return true;
     bool m;
-    const char *name = r->pod->obj.name;
-    if (f->literal && !memchr(f->lit, '/', f->litlen)) {
-        /* no '/': the literal cannot span the namespace and the name */
-        bool low = !has_upper(ns) && !has_upper(name);
-        m = ci_contains(ns ? ns : "", f->lit, f->litlen, low) ||
-            ci_contains(name ? name : "", f->lit, f->litlen, low);
+    if (f->literal) {
+        m = row_has(r, f->lit, f->litlen, false);
     } else {
-        char buf[1024];
-        podindex_row_text(r, buf, sizeof buf);
-        if (f->literal)
-            m = ci_contains(buf, f->lit, f->litlen, false);
-        else
+        m = true;
+        for (int i = 0; i < f->nfrag && m; i++)
+            m = row_has(r, f->frag[i], f->fraglen[i], f->frag_suffix[i]);
+        if (m) {
+            char buf[1024];
+            podindex_row_text(r, buf, sizeof buf);
             m = regexec(&f->re, buf, 0, NULL, 0) == 0;
+        }
     }
     return f->invert ? !m : m;
 }
@@ -561,8 +693,7 @@ uint32_t podindex_filter_run(const struct podindex_filter *f, const struct podin
     return hits;
 }
 
-/* ---- the worker thread ------------------------------------------------------------------------
- */
+/* ---- the worker thread ----------------------------------------------------------------------- */
 
 struct podindex_worker {
     pthread_t thread;
@@ -578,18 +709,47 @@ struct podindex_worker {
     struct podindex *result;             /* newest finished, not taken yet */
     uint64_t result_gen;
     char expr[256], ns[256]; /* the filter for the matches */
+    bool drop;               /* the view was closed: let go of last_built */
     bool stop;
+    struct podindex *last_built; /* the last index built, to skip an unchanged pair */
 };
+
+/* Same rows: the pods and nodes of a and b are the same row objects (a poller republishing
+ * unchanged lists), so an index of a serves b. */
+static bool same_rows(const struct model_cluster *a, const struct model_cluster *b)
+{
+    if (a == b)
+        return true;
+    if (a == NULL || b == NULL)
+        return false;
+    static const enum model_res res[] = {MODEL_RES_PODS, MODEL_RES_NODES};
+    for (size_t i = 0; i < 2; i++) {
+        const struct model_list *x = &a->lists[res[i]], *y = &b->lists[res[i]];
+        if (x->n != y->n || (x->n && memcmp(x->items, y->items, x->n * sizeof *x->items) != 0))
+            return false;
+    }
+    return true;
+}
 
 static void *worker_main(void *arg)
 {
     struct podindex_worker *w = arg;
     XPTHREAD(pthread_mutex_lock(&w->mu));
     for (;;) {
-        while (!w->pending && !w->stop)
+        while (!w->pending && !w->stop && !w->drop)
             XPTHREAD(pthread_cond_wait(&w->cv, &w->mu));
         if (w->stop)
             break;
+        if (w->drop && !w->pending) {
+            w->drop = false;
+            struct podindex *lb = w->last_built;
+            w->last_built = NULL;
+            XPTHREAD(pthread_mutex_unlock(&w->mu));
+            podindex_unref(lb);
+            XPTHREAD(pthread_mutex_lock(&w->mu));
+            continue;
+        }
+        w->drop = false;
         const struct model_cluster *pair[2] = {w->want[0], w->want[1]};
         w->want[0] = w->want[1] = NULL;
         w->pending = false;
@@ -597,28 +757,50 @@ static void *worker_main(void *arg)
         char expr[256], ns[256];
         memcpy(expr, w->expr, sizeof expr);
         memcpy(ns, w->ns, sizeof ns);
+        struct podindex *lb = w->last_built;
+        if (lb && same_rows(lb->snap[0], pair[0]) && same_rows(lb->snap[1], pair[1])) {
+            /* nothing to build: the index shown (or waiting to be taken) is this pair's too */
+            if (w->result)
+                w->result_gen = gen;
+            else
+                w->taken = gen;
+            XPTHREAD(pthread_mutex_unlock(&w->mu));
+            model_cluster_unref(pair[0]);
+            model_cluster_unref(pair[1]);
+            XPTHREAD(pthread_mutex_lock(&w->mu));
+            continue;
+        }
         XPTHREAD(pthread_mutex_unlock(&w->mu));
 
         struct podindex_filter f;
         memset(&f, 0, sizeof f);
         bool have_f = podindex_filter_set(&f, expr, ns, NULL, 0) == 0;
+        struct timespec t0, t1;
+        clock_gettime(CLOCK_MONOTONIC, &t0);
         struct podindex *idx = podindex_build(pair[0], pair[1], have_f ? &f : NULL);
+        clock_gettime(CLOCK_MONOTONIC, &t1);
         podindex_filter_fini(&f);
+        /* bench/latency.sh reads this line: the cost of a snapshot off the UI thread */
+        log_info("podindex: %u pods indexed in %.1f ms", idx->n,
+                 (double)(t1.tv_sec - t0.tv_sec) * 1e3 + (double)(t1.tv_nsec - t0.tv_nsec) / 1e6);
         model_cluster_unref(pair[0]);
         model_cluster_unref(pair[1]);
 
         XPTHREAD(pthread_mutex_lock(&w->mu));
         /* shown even when a newer pair waits: under churn faster than a build, the view still
          * moves on (the newer pair's index replaces it when done) */
-        struct podindex *old = w->result;
+        struct podindex *old = w->result, *old_built = NULL;
         if (w->last[0] == NULL && w->last[1] == NULL) {
             old = idx; /* dropped (the view was closed) while it was built */
         } else {
             w->result = idx;
             w->result_gen = gen;
+            old_built = w->last_built;
+            w->last_built = podindex_ref(idx);
         }
         XPTHREAD(pthread_mutex_unlock(&w->mu));
         podindex_unref(old);
+        podindex_unref(old_built);
         if (w->wake_fd >= 0) {
             ssize_t r = write(w->wake_fd, "p", 1);
             (void)r; /* a full pipe already wakes the UI */
@@ -651,6 +833,7 @@ void podindex_worker_free(struct podindex_worker *w)
     model_cluster_unref(w->want[0]);
     model_cluster_unref(w->want[1]);
     podindex_unref(w->result);
+    podindex_unref(w->last_built);
     XPTHREAD(pthread_cond_destroy(&w->cv));
     XPTHREAD(pthread_mutex_destroy(&w->mu));
     free(w);
@@ -671,6 +854,8 @@ void podindex_worker_submit(struct podindex_worker *w, const struct model_cluste
         stale = w->result;
         w->result = NULL;
         w->taken = w->submitted; /* nothing is awaited */
+        w->drop = true;          /* the worker lets go of its last index too */
+        XPTHREAD(pthread_cond_signal(&w->cv));
     } else if (src != w->last[0] || tgt != w->last[1]) {
         drop[0] = w->want[0];
         drop[1] = w->want[1];

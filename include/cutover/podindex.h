@@ -43,7 +43,13 @@ struct podindex_row {
     const struct model_pod *pod;
     const char *zone; /* topology zone of the pod's node; NULL unknown */
     uint8_t side;     /* 0 source, 1 target */
+    uint8_t flags;    /* PODINDEX_ROW_*: what the filter's fast paths may assume */
 };
+
+#define PODINDEX_ROW_LOWER 0x1   /* namespace and name have no upper-case ASCII letter */
+#define PODINDEX_ROW_NOSLASH 0x2 /* namespace and name have no '/' */
+
+#define PODINDEX_FRAGS 8
 
 /* Which rows a filter keeps: expr and ns as the dashboard's filter has them. */
 struct podindex_filter {
@@ -53,6 +59,12 @@ struct podindex_filter {
     regex_t re;    /* compiled when active && !literal */
     char lit[256]; /* the pattern lower-cased (ASCII), when literal */
     size_t litlen;
+    /* for a regex: literal pieces every match contains (lower-cased), tested before regexec;
+     * a piece marked suffix ends the text (it was followed by a final '$') */
+    char frag[PODINDEX_FRAGS][64];
+    uint8_t fraglen[PODINDEX_FRAGS];
+    bool frag_suffix[PODINDEX_FRAGS];
+    int nfrag;
     char expr[256]; /* as typed */
     char ns[256];   /* "" = every namespace */
 };

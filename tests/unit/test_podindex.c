@@ -372,6 +372,67 @@ static void test_literal_agrees_with_regex(void **state)
     model_cluster_unref(s);
 }
 
+/* The literal pieces taken from a regex only skip rows regexec would refuse. */
+static void test_regex_prefilter_agrees(void **state)
+{
+    (void)state;
+    struct model_cluster *s = filter_fixture();
+    snapfix_pod(s, "MiXeD", "UPPER-lower3", NULL, NULL, NULL, true, 0, NULL, "x");
+    snapfix_pod(s, "a/b", "c/d", NULL, NULL, NULL, true, 0, NULL, "x");
+    struct podindex *idx = podindex_build(s, NULL, NULL);
+    static const char *const pats[] = {
+        "^[a-z0-9-]+/check.*0$",
+        "shop/(api|checkout)",
+        "che?ckout",
+        "ab*c",
+        "x{2}0",
+        "o+k",
+        "\\.?old$",
+        "[]a-z]+-old",
+        "[[:alpha:]]+/redis",
+        "(shop)/api",
+        "ed/upper.*3$",
+        "b/c$",
+        "d$",
+        "^data/",
+        "lower3$",
+        "x0001$",
+        "\\-x000",
+    };
+    for (size_t i = 0; i < sizeof pats / sizeof pats[0]; i++) {
+        struct podindex_filter with, without;
+        memset(&with, 0, sizeof with);
+        memset(&without, 0, sizeof without);
+        assert_int_equal(podindex_filter_set(&with, pats[i], "", NULL, 0), 0);
+        assert_int_equal(podindex_filter_set(&without, pats[i], "", NULL, 0), 0);
+        assert_false(with.literal);
+        without.nfrag = 0; /* regexec alone */
+        char a[512], b[512];
+        if (strcmp(kept(idx, &with, a, sizeof a), kept(idx, &without, b, sizeof b)) != 0)
+            fail_msg("/%s: with pieces kept [%s], regexec alone [%s]", pats[i], a, b);
+        podindex_filter_fini(&with);
+        podindex_filter_fini(&without);
+    }
+    /* the pieces of the benchmark's pattern: "/check" anywhere, "0" at the end */
+    struct podindex_filter f;
+    memset(&f, 0, sizeof f);
+    podindex_filter_set(&f, "^[a-z0-9-]+/Check.*0$", "", NULL, 0);
+    assert_int_equal(f.nfrag, 2);
+    assert_string_equal(f.frag[0], "/check");
+    assert_false(f.frag_suffix[0]);
+    assert_string_equal(f.frag[1], "0");
+    assert_true(f.frag_suffix[1]);
+    podindex_filter_set(&f, "api|cart", "", NULL, 0);
+    assert_int_equal(f.nfrag, 0);
+    podindex_filter_set(&f, "colou?r", "", NULL, 0);
+    assert_int_equal(f.nfrag, 2);
+    assert_string_equal(f.frag[0], "colo");
+    assert_string_equal(f.frag[1], "r");
+    podindex_filter_fini(&f);
+    podindex_unref(idx);
+    model_cluster_unref(s);
+}
+
 static void test_narrowing(void **state)
 {
     (void)state;
@@ -447,9 +508,16 @@ static void test_worker(void **state)
     podindex_worker_submit(w, s, t);
     assert_false(podindex_worker_busy(w));
     assert_false(wait_byte(fds[0], 200));
-    /* a new pair replaces it; closing drops what was built */
+    /* a new pair with the same rows (a poller republishing) needs no new index */
     struct model_cluster *t2 = model_cluster_clone(t);
     podindex_worker_submit(w, s, t2);
+    assert_false(wait_byte(fds[0], 300));
+    assert_false(podindex_worker_busy(w));
+    assert_null(podindex_worker_take(w));
+    /* a changed one does; closing drops what was built */
+    snapfix_pod(t2, "new", "pod", NULL, NULL, NULL, true, 0, NULL, "x");
+    struct model_cluster *t3 = model_cluster_clone(t2);
+    podindex_worker_submit(w, s, t3);
     assert_true(wait_byte(fds[0], 10000));
     podindex_worker_submit(w, NULL, NULL);
     assert_false(podindex_worker_busy(w));
@@ -481,6 +549,7 @@ static void test_worker(void **state)
     model_cluster_unref(s);
     model_cluster_unref(t);
     model_cluster_unref(t2);
+    model_cluster_unref(t3);
     close(fds[0]);
     close(fds[1]);
 }
@@ -493,6 +562,7 @@ int main(void)
         cmocka_unit_test(test_orders_match_comparison_sort),
         cmocka_unit_test(test_filter_literal_regex_case),
         cmocka_unit_test(test_literal_agrees_with_regex),
+        cmocka_unit_test(test_regex_prefilter_agrees),
         cmocka_unit_test(test_narrowing),
         cmocka_unit_test(test_worker),
     };
