@@ -225,31 +225,34 @@ static bool has_slash(const char *s)
     return s && strchr(s, '/') != NULL;
 }
 
-/* The key of row i in column col for an ascending sort; *known false for "?". */
+/* While building: the interned ids of every row and the ranks of the distinct strings. */
 struct build_ids {
     uint32_t *ns, *name, *status, *node, *zone;                          /* interned ids per row */
     uint32_t *ns_rank, *name_rank, *status_rank, *node_rank, *zone_rank; /* rank per id */
     int64_t max_created;
 };
 
+/* The rank of interned id (NO_ID: unknown). */
+static uint64_t ranked(uint32_t id, const uint32_t *rank, bool *known)
+{
+    *known = id != NO_ID;
+    return *known ? rank[id] : 0;
+}
+
+/* The key of row i in column col for an ascending sort; *known false for "?". */
 static uint64_t col_value(const struct podindex *idx, const struct build_ids *b,
                           enum podindex_col col, uint32_t i, bool *known)
 {
     const struct podindex_row *r = &idx->rows[i];
     const struct model_pod *p = r->pod;
     *known = true;
-    uint32_t id;
     switch (col) {
     case PODINDEX_COL_CLUSTER:
         return r->side;
     case PODINDEX_COL_NAMESPACE:
-        id = b->ns[i];
-        *known = id != NO_ID;
-        return *known ? b->ns_rank[id] : 0;
+        return ranked(b->ns[i], b->ns_rank, known);
     case PODINDEX_COL_NAME:
-        id = b->name[i];
-        *known = id != NO_ID;
-        return *known ? b->name_rank[id] : 0;
+        return ranked(b->name[i], b->name_rank, known);
     case PODINDEX_COL_READY:
         if (p->containers_ready == MODEL_COUNT_UNKNOWN || p->containers <= 0) {
             *known = false;
@@ -261,20 +264,14 @@ static uint64_t col_value(const struct podindex *idx, const struct build_ids *b,
             return ((uint64_t)rd << 20) / (uint64_t)p->containers;
         }
     case PODINDEX_COL_STATUS:
-        id = b->status[i];
-        *known = id != NO_ID;
-        return *known ? b->status_rank[id] : 0;
+        return ranked(b->status[i], b->status_rank, known);
     case PODINDEX_COL_RESTARTS:
         *known = p->restarts != MODEL_COUNT_UNKNOWN && p->restarts >= 0;
         return *known ? (uint64_t)p->restarts : 0;
     case PODINDEX_COL_NODE:
-        id = b->node[i];
-        *known = id != NO_ID;
-        return *known ? b->node_rank[id] : 0;
+        return ranked(b->node[i], b->node_rank, known);
     case PODINDEX_COL_ZONE:
-        id = b->zone[i];
-        *known = id != NO_ID;
-        return *known ? b->zone_rank[id] : 0;
+        return ranked(b->zone[i], b->zone_rank, known);
     case PODINDEX_COL_AGE:
         *known = p->obj.created > 0 && p->obj.created <= b->max_created;
         return *known ? (uint64_t)(b->max_created - p->obj.created) : 0;
