@@ -81,8 +81,8 @@ void aws_sim_test_write_file(const char *path, const char *text, mode_t mode)
     FILE *f = fopen(path, "w");
     assert_non_null(f);
     fputs(text, f);
-    fclose(f);
-    chmod(path, mode);
+    assert_int_equal(fclose(f), 0);
+    assert_int_equal(chmod(path, mode), 0);
 }
 
 void aws_sim_test_home(const char *dir)
@@ -203,4 +203,118 @@ char *aws_sim_test_zone_id(const char *url, const char *zone_name)
     aws_client_free(c);
     assert_non_null(zone);
     return zone;
+}
+
+struct aws_client *aws_sim_test_r53_client(const char *url)
+{
+    struct aws_client_opts o = {.service = "route53", .endpoint = url, .profile = "sim"};
+    struct aws_client *c = NULL;
+    struct error err;
+    error_clear(&err);
+    if (aws_client_new(&o, &c, &err) < 0)
+        fail_msg("aws_client_new: %s", err.msg);
+    return c;
+}
+
+char *aws_sim_test_r53_list(const char *url, const char *zone, const char *record)
+{
+    struct aws_client *c = aws_sim_test_r53_client(url);
+    char *path = xasprintf("/2013-04-01/hostedzone/%s/rrset?name=%s&type=A", zone, record);
+    struct aws_response resp;
+    memset(&resp, 0, sizeof resp);
+    struct error err;
+    error_clear(&err);
+    if (aws_rest(c, "GET", "ListResourceRecordSets", path, NULL, NULL, &resp, &err) < 0)
+        fail_msg("ListResourceRecordSets: %s", err.msg);
+    const char *a = strstr(resp.body, "<ResourceRecordSets>");
+    const char *b = strstr(resp.body, "</ResourceRecordSets>");
+    assert_non_null(a);
+    assert_non_null(b);
+    a += strlen("<ResourceRecordSets>");
+    char *sets = xstrndup(a, (size_t)(b - a));
+    aws_response_fini(&resp);
+    aws_client_free(c);
+    free(path);
+    return sets;
+}
+
+void aws_sim_test_r53_set_weights(const char *url, const char *zone, const char *record,
+                                  const char *listed, const char *const *ids, const int *w,
+                                  size_t n)
+{
+    char *own = listed == NULL ? aws_sim_test_r53_list(url, zone, record) : NULL;
+    const char *p = listed != NULL ? listed : own;
+    char *name = xasprintf("<Name>%s</Name>", record);
+    char *body = xstrdup("<?xml version=\"1.0\" encoding=\"UTF-8\"?>"
+                         "<ChangeResourceRecordSetsRequest "
+                         "xmlns=\"https://route53.amazonaws.com/doc/2013-04-01/\">"
+                         "<ChangeBatch><Changes>");
+    size_t found = 0;
+    while ((p = strstr(p, "<ResourceRecordSet>")) != NULL) {
+        const char *e = strstr(p, "</ResourceRecordSet>");
+        assert_non_null(e);
+        e += strlen("</ResourceRecordSet>");
+        char *set = xstrndup(p, (size_t)(e - p));
+        p = e;
+        size_t k = n;
+        for (size_t i = 0; i < n && strstr(set, name) && strstr(set, "<Type>A</Type>"); i++) {
+            char *sid = xasprintf("<SetIdentifier>%s</SetIdentifier>", ids[i]);
+            if (strstr(set, sid) != NULL)
+                k = i;
+            free(sid);
+        }
+        char *wo = strstr(set, "<Weight>"), *wc = strstr(set, "</Weight>");
+        if (k == n || wo == NULL || wc == NULL) {
+            free(set);
+            continue; /* the listing goes on past the record */
+        }
+        *wo = '\0';
+        char *next = xasprintf("%s<Change><Action>UPSERT</Action>%s<Weight>%d%s</Change>", body,
+                               set, w[k], wc);
+        free(body);
+        body = next;
+        free(set);
+        found++;
+    }
+    assert_int_equal(found, n);
+    char *full = xasprintf("%s</Changes></ChangeBatch></ChangeResourceRecordSetsRequest>", body);
+    free(body);
+    struct aws_client *c = aws_sim_test_r53_client(url);
+    char *path = xasprintf("/2013-04-01/hostedzone/%s/rrset/", zone);
+    struct aws_response resp;
+    memset(&resp, 0, sizeof resp);
+    struct error err;
+    error_clear(&err);
+    if (aws_rest(c, "POST", "ChangeResourceRecordSets", path, full, "application/xml", &resp,
+                 &err) < 0)
+        fail_msg("ChangeResourceRecordSets: %s", err.msg);
+    aws_response_fini(&resp);
+    aws_client_free(c);
+    free(path);
+    free(full);
+    free(name);
+    free(own);
+}
+
+void aws_sim_test_r53_weights(const char *url, const char *zone, const char *record,
+                              const char *const *ids, int *w, size_t n)
+{
+    json_object *j = aws_sim_test_cli(url,
+                                      "route53 list-resource-record-sets --hosted-zone-id %s "
+                                      "--start-record-name %s --start-record-type A",
+                                      zone, record);
+    json_object *list = aws_sim_test_jget(j, "ResourceRecordSets");
+    for (size_t k = 0; k < n; k++) {
+        w[k] = -1;
+        for (size_t i = 0; list && i < json_object_array_length(list); i++) {
+            json_object *r = json_object_array_get_idx(list, i);
+            const char *id = json_object_get_string(aws_sim_test_jget(r, "SetIdentifier"));
+            const char *nm = json_object_get_string(aws_sim_test_jget(r, "Name"));
+            const char *ty = json_object_get_string(aws_sim_test_jget(r, "Type"));
+            if (nm && strcmp(nm, record) == 0 && ty && strcmp(ty, "A") == 0 && id &&
+                strcmp(id, ids[k]) == 0 && aws_sim_test_jget(r, "Weight") != NULL)
+                w[k] = json_object_get_int(aws_sim_test_jget(r, "Weight"));
+        }
+    }
+    json_object_put(j);
 }

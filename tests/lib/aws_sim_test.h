@@ -9,6 +9,8 @@
  *   aws_sim_test_home(dir);                an empty AWS world in a temp HOME (no real ~/.aws)
  *   j = aws_sim_test_cli(url, "route53 list-hosted-zones");   what `aws` prints, parsed
  *   n = aws_sim_test_count(sim, NULL, "route53:ChangeResourceRecordSets");  from /requests
+ *   aws_sim_test_r53_set_weights(url, zone, record, NULL, ids, w, 2);  another operator's change
+ *   aws_sim_test_r53_weights(url, zone, record, ids, w, 2);            the weights, by the aws CLI
  *
  * Every helper fails the running cmocka test when something it needs is not there. */
 
@@ -43,5 +45,24 @@ long aws_sim_test_count(struct sim *sim, const char *field, const char *action);
 /* The id of the zone named zone_name ("example.com.") without its /hostedzone/ prefix, found
  * through ListHostedZones with a client of its own (profile sim). */
 char *aws_sim_test_zone_id(const char *url, const char *zone_name);
+
+struct aws_client;
+
+/* A Route53 client of profile sim at url (asserting it can be made); aws_client_free it. */
+struct aws_client *aws_sim_test_r53_client(const char *url);
+/* The <ResourceRecordSet> elements of zone from record (type A) on, as ListResourceRecordSets
+ * gives them (newly allocated XML), for aws_sim_test_r53_set_weights() while read faults are on. */
+char *aws_sim_test_r53_list(const char *url, const char *zone, const char *record);
+/* As another operator would: one ChangeResourceRecordSets of UPSERTs setting the weighted A
+ * records record with SetIdentifier ids[k] to weight w[k] (k < n), every other field as listed
+ * (listed: from aws_sim_test_r53_list(); NULL: listed now). Fails the test unless all n were
+ * found and the change was accepted. */
+void aws_sim_test_r53_set_weights(const char *url, const char *zone, const char *record,
+                                  const char *listed, const char *const *ids, const int *w,
+                                  size_t n);
+/* The weights of the weighted A records record with SetIdentifier ids[k] as the aws CLI lists
+ * them (an independent witness); -1 for a missing one. */
+void aws_sim_test_r53_weights(const char *url, const char *zone, const char *record,
+                              const char *const *ids, int *w, size_t n);
 
 #endif

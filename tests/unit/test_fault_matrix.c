@@ -5,9 +5,9 @@
  * within the backoff bound and holds exactly the server's state (compared with a fresh LIST, or
  * with the weights written). Cells that cannot apply are listed in the tables with the reason. */
 
+#include "../lib/aws_sim_test.h"
 #include "../lib/informer_sim.h"
 
-#include "cutover/aws_http.h"
 #include "cutover/k8s_informer.h"
 #include "cutover/traffic.h"
 #include "cutover/traffic_poller.h"
@@ -270,36 +270,6 @@ static int url_port(const char *url)
 
 /* ---- set-up ----------------------------------------------------------------------------- */
 
-static void write_file(const char *path, const char *text)
-{
-    FILE *fp = fopen(path, "w");
-    assert_non_null(fp);
-    fputs(text, fp);
-    assert_int_equal(fclose(fp), 0);
-}
-
-static char *aws_env(struct sim *sim)
-{
-    json_object *ready = json_tokener_parse(sim_ready_line(sim));
-    json_object *aws = NULL, *v = NULL;
-    if (ready == NULL || !json_object_object_get_ex(ready, "aws", &aws))
-        fail_msg("the ready line has no aws object");
-    const char *keys[][2] = {{"config_file", "AWS_CONFIG_FILE"},
-                             {"credentials_file", "AWS_SHARED_CREDENTIALS_FILE"},
-                             {"region", "AWS_REGION"}};
-    for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++) {
-        assert_true(json_object_object_get_ex(aws, keys[i][0], &v));
-        setenv(keys[i][1], json_object_get_string(v), 1);
-    }
-    unsetenv("AWS_ACCESS_KEY_ID");
-    unsetenv("AWS_SECRET_ACCESS_KEY");
-    unsetenv("AWS_SESSION_TOKEN");
-    assert_true(json_object_object_get_ex(aws, "url", &v));
-    char *url = xstrdup(json_object_get_string(v));
-    json_object_put(ready);
-    return url;
-}
-
 static int group_setup(void **state)
 {
     struct fx *f = xcalloc(1, sizeof *f);
@@ -326,7 +296,7 @@ static int group_setup(void **state)
             f->failflag, f->hangflag, f->tokfile);
     assert_int_equal(fclose(fp), 0);
     assert_int_equal(chmod(f->script, 0700), 0);
-    f->aws_url = aws_env(f->sim);
+    f->aws_url = aws_sim_test_env(f->sim);
     *state = f;
     return 0;
 }
@@ -453,7 +423,7 @@ static void run_k8s_cell(struct fx *f, const struct cell *c, const struct kres *
         other = informer_sim_start(); /* a second CA: its certificate matches nothing we trust */
     }
     if (exec) {
-        write_file(f->tokfile, sim_token(f->sim, f->ctxname));
+        aws_sim_test_write_file(f->tokfile, sim_token(f->sim, f->ctxname), 0600);
         ctx.token = NULL;
         ctx.token_file = NULL;
         ctx.auth = KUBE_AUTH_EXEC;
@@ -535,11 +505,12 @@ static void run_k8s_cell(struct fx *f, const struct cell *c, const struct kres *
             fwd_switch(&fw, url_port(sim_cluster_url(other, sim_context(other, 0))));
         } else {
             if (c->setup == EXEC_EXPIRED)
-                write_file(f->tokfile, "expired-token"); /* what a refresh now gets */
+                aws_sim_test_write_file(f->tokfile, "expired-token",
+                                        0600); /* what a refresh now gets */
             else if (c->setup == EXEC_FAILS)
-                write_file(f->failflag, "");
+                aws_sim_test_write_file(f->failflag, "", 0600);
             else
-                write_file(f->hangflag, "");
+                aws_sim_test_write_file(f->hangflag, "", 0600);
             /* One 401 makes the client drop its cached credential and run the plugin. */
             fid = add_fault(f, c, kr, "\"fault\":\"error\",\"status\":401,\"count\":1");
         }
@@ -582,7 +553,7 @@ static void run_k8s_cell(struct fx *f, const struct cell *c, const struct kres *
         if (fid >= 0)
             sim_fault_remove(f->sim, fid);
         if (c->setup == EXEC_EXPIRED)
-            write_file(f->tokfile, sim_token(f->sim, f->ctxname));
+            aws_sim_test_write_file(f->tokfile, sim_token(f->sim, f->ctxname), 0600);
         unlink(f->failflag);
         unlink(f->hangflag);
         if (c->setup == TLS_MISMATCH)
@@ -650,42 +621,6 @@ static void test_secrets(void **state)
 
 #define RECORD "api.shop.example.com."
 
-static char *demo_zone(struct fx *f)
-{
-    /* The zone of the demo record, from the simulator's ListHostedZones. */
-    struct aws_client_opts o = {.service = "route53", .endpoint = f->aws_url, .profile = "sim"};
-    struct aws_client *c = NULL;
-    struct error err;
-    error_clear(&err);
-    if (aws_client_new(&o, &c, &err) < 0)
-        fail_msg("aws_client_new: %s", err.msg);
-    struct aws_response resp;
-    memset(&resp, 0, sizeof resp);
-    if (aws_rest(c, "GET", "ListHostedZones", "/2013-04-01/hostedzone", NULL, NULL, &resp, &err) <
-        0)
-        fail_msg("ListHostedZones: %s", err.msg);
-    /* <Id>/hostedzone/ZONE</Id> before <Name>example.com.</Name> */
-    char *body = xstrndup(resp.body, resp.len);
-    char *name = strstr(body, "<Name>example.com.</Name>");
-    assert_non_null(name);
-    *name = '\0';
-    char *id = strstr(body, "/hostedzone/");
-    char *last = NULL;
-    while (id) {
-        last = id;
-        id = strstr(id + 1, "/hostedzone/");
-    }
-    assert_non_null(last);
-    last += strlen("/hostedzone/");
-    char *end = strchr(last, '<');
-    assert_non_null(end);
-    char *zone = xstrndup(last, (size_t)(end - last));
-    free(body);
-    aws_response_fini(&resp);
-    aws_client_free(c);
-    return zone;
-}
-
 static void r53_target(struct fx *f, struct traffic_target_cfg *t, const char *name)
 {
     memset(t, 0, sizeof *t);
@@ -703,88 +638,13 @@ static void r53_target(struct fx *f, struct traffic_target_cfg *t, const char *n
     t->aws_profile = xstrdup("sim");
 }
 
-static struct aws_client *r53_client(struct fx *f)
-{
-    struct aws_client_opts o = {.service = "route53", .endpoint = f->aws_url, .profile = "sim"};
-    struct aws_client *c = NULL;
-    struct error err;
-    error_clear(&err);
-    if (aws_client_new(&o, &c, &err) < 0)
-        fail_msg("aws_client_new: %s", err.msg);
-    return c;
-}
-
-static void load_rrsets(struct fx *f)
-{
-    struct aws_client *c = r53_client(f);
-    char path[256];
-    snprintf(path, sizeof path, "/2013-04-01/hostedzone/%s/rrset?name=%s&type=A", f->zone, RECORD);
-    struct aws_response resp;
-    memset(&resp, 0, sizeof resp);
-    struct error err;
-    error_clear(&err);
-    if (aws_rest(c, "GET", "ListResourceRecordSets", path, NULL, NULL, &resp, &err) < 0)
-        fail_msg("ListResourceRecordSets: %s", err.msg);
-    const char *a = strstr(resp.body, "<ResourceRecordSets>");
-    const char *b = strstr(resp.body, "</ResourceRecordSets>");
-    assert_non_null(a);
-    assert_non_null(b);
-    a += strlen("<ResourceRecordSets>");
-    rrsets_xml = xstrndup(a, (size_t)(b - a));
-    aws_response_fini(&resp);
-    aws_client_free(c);
-}
-
-/* UPSERTs both sets with weights 100-p / p by ChangeResourceRecordSets (which no read fault
- * touches), as another operator would. */
+/* Sets the weights 100-p / p by ChangeResourceRecordSets of the record sets listed at the start
+ * (no read fault touches the change), as another operator would. */
 static void set_weights(struct fx *f, int percent_new)
 {
-    char *body = xstrdup("<?xml version=\"1.0\" encoding=\"UTF-8\"?>"
-                         "<ChangeResourceRecordSetsRequest "
-                         "xmlns=\"https://route53.amazonaws.com/doc/2013-04-01/\">"
-                         "<ChangeBatch><Changes>");
-    const char *p = rrsets_xml;
-    int sets = 0;
-    while ((p = strstr(p, "<ResourceRecordSet>")) != NULL) {
-        const char *e = strstr(p, "</ResourceRecordSet>");
-        assert_non_null(e);
-        e += strlen("</ResourceRecordSet>");
-        char *set = xstrndup(p, (size_t)(e - p));
-        p = e;
-        if (!strstr(set, "<Name>" RECORD "</Name>") || !strstr(set, "<Type>A</Type>") ||
-            !strstr(set, "<Weight>")) {
-            free(set);
-            continue; /* the listing goes on past the record */
-        }
-        int w = strstr(set, "<SetIdentifier>eks</SetIdentifier>") ? percent_new : 100 - percent_new;
-        char *wo = strstr(set, "<Weight>");
-        char *wc = strstr(set, "</Weight>");
-        assert_non_null(wo);
-        assert_non_null(wc);
-        *wo = '\0';
-        char *next =
-            xasprintf("%s<Change><Action>UPSERT</Action>%s<Weight>%d%s</Change>", body, set, w, wc);
-        free(body);
-        body = next;
-        free(set);
-        sets++;
-    }
-    assert_int_equal(sets, 2);
-    char *full = xasprintf("%s</Changes></ChangeBatch></ChangeResourceRecordSetsRequest>", body);
-    free(body);
-    struct aws_client *c = r53_client(f);
-    char path[256];
-    snprintf(path, sizeof path, "/2013-04-01/hostedzone/%s/rrset/", f->zone);
-    struct aws_response resp;
-    memset(&resp, 0, sizeof resp);
-    struct error err;
-    error_clear(&err);
-    if (aws_rest(c, "POST", "ChangeResourceRecordSets", path, full, "application/xml", &resp,
-                 &err) < 0)
-        fail_msg("ChangeResourceRecordSets: %s", err.msg);
-    aws_response_fini(&resp);
-    aws_client_free(c);
-    free(full);
+    static const char *const ids[2] = {"onprem", "eks"};
+    const int w[2] = {100 - percent_new, percent_new};
+    aws_sim_test_r53_set_weights(f->aws_url, f->zone, RECORD, rrsets_xml, ids, w, 2);
 }
 
 /* Waits for a snapshot of target "t" satisfying pred; returns it (referenced) or NULL. */
@@ -885,8 +745,8 @@ static void run_aws_cell(struct fx *f, const struct cell *c, int *percent)
 static void test_traffic_route53(void **state)
 {
     struct fx *f = *state;
-    f->zone = demo_zone(f);
-    load_rrsets(f);
+    f->zone = aws_sim_test_zone_id(f->aws_url, "example.com.");
+    rrsets_xml = aws_sim_test_r53_list(f->aws_url, f->zone, RECORD);
     int percent = 30;
     set_weights(f, percent);
     print_message("route53 (traffic poller):\n");

@@ -104,23 +104,8 @@ static void refresh(struct fx *f)
 /* The weights of onprem and eks as the aws CLI lists them. */
 static void cli_weights(const struct fx *f, int w[2])
 {
-    json_object *j = aws_sim_test_cli(f->url,
-                                      "route53 list-resource-record-sets --hosted-zone-id %s "
-                                      "--start-record-name %s --start-record-type A",
-                                      f->zone, RECORD);
     static const char *const ids[2] = {"onprem", "eks"};
-    json_object *list = aws_sim_test_jget(j, "ResourceRecordSets");
-    for (int k = 0; k < 2; k++) {
-        w[k] = -1;
-        for (size_t i = 0; list && i < json_object_array_length(list); i++) {
-            json_object *r = json_object_array_get_idx(list, i);
-            const char *id = json_object_get_string(aws_sim_test_jget(r, "SetIdentifier"));
-            if (strcmp(json_object_get_string(aws_sim_test_jget(r, "Name")), RECORD) == 0 && id &&
-                strcmp(id, ids[k]) == 0)
-                w[k] = json_object_get_int(aws_sim_test_jget(r, "Weight"));
-        }
-    }
-    json_object_put(j);
+    aws_sim_test_r53_weights(f->url, f->zone, RECORD, ids, w, 2);
 }
 
 /* `]` on a journal that cannot take the intent: refused with why, nothing sent. */
