@@ -434,6 +434,8 @@ int runbook_drive_action(struct runbook_drive *d, struct dashboard *dash, enum r
         snprintf(d->outcome, sizeof d->outcome, "%.290s", why);
         return ACT_REDRAW;
     }
+    if (d->stage != RBD_UI_NONE && !runbook_drive_has_dialog(d, dash))
+        d->stage = RBD_UI_NONE; /* its dialog was closed from elsewhere */
     if (d->stage != RBD_UI_NONE)
         return ACT_NONE;
     XPTHREAD(pthread_mutex_lock(&d->lock));
@@ -765,7 +767,9 @@ bool runbook_drive_take(struct runbook_drive *d, struct dashboard *dash)
     size_t done_step = d->done_step;
     enum runbook_drive_op done_op = d->done_op;
     d->has_done = false;
-    bool ask = d->q_asked && !d->q_shown && !d->q_done;
+    /* a question not shown yet, or whose dialog was closed from elsewhere, is shown (again) */
+    bool ask = d->q_asked && !d->q_done &&
+               (!d->q_shown || d->stage != RBD_UI_QUESTION || !runbook_drive_has_dialog(d, dash));
     bool said = d->said != d->said_taken;
     d->said_taken = d->said;
     struct runbook_follow *f = d->follower;
