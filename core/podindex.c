@@ -46,11 +46,9 @@ const char *podindex_pod_status(const struct model_pod *pod)
     return pod->waiting_reason ? pod->waiting_reason : pod->phase;
 }
 
-const char *podindex_row_text(const struct podindex_row *r, char *buf, size_t len)
+const char *podindex_text(const struct podindex *idx, uint32_t i)
 {
-    snprintf(buf, len, "%s/%s", r->pod->obj.ns ? r->pod->obj.ns : "",
-             r->pod->obj.name ? r->pod->obj.name : "");
-    return buf;
+    return idx->text + idx->rows[i].text;
 }
 
 /* ---- interning: distinct strings get ids, then ranks in strcmp order ------------------------- */
@@ -317,13 +315,31 @@ struct podindex *podindex_build(const struct model_cluster *src, const struct mo
             uint32_t id = intern_find(&nodes, p->node);
             r->zone = id == NO_ID ? NULL : nodes.vals[id];
             r->flags = (has_upper(p->obj.ns) || has_upper(p->obj.name) ? 0 : PODINDEX_ROW_LOWER) |
-                       (has_slash(p->obj.ns) || has_slash(p->obj.name) ? 0 : PODINDEX_ROW_NOSLASH);
+                       (has_slash(p->obj.ns) ? PODINDEX_ROW_NS_SLASH : 0);
             idx->count[s]++;
         }
         intern_fini(&nodes);
     }
     uint32_t n = idx->n;
     size_t alloc_n = n ? n : 1;
+
+    /* the filter's text, "namespace/name" per row, one after the other */
+    size_t tlen = 1;
+    for (uint32_t i = 0; i < n; i++) {
+        const struct model_pod *p = idx->rows[i].pod;
+        tlen += (p->obj.ns ? strlen(p->obj.ns) : 0) + (p->obj.name ? strlen(p->obj.name) : 0) + 2;
+    }
+    if (tlen >= UINT32_MAX)
+        fatal("podindex: %zu bytes of names", tlen);
+    idx->text = xcalloc(tlen, 1);
+    size_t off = 0;
+    for (uint32_t i = 0; i < n; i++) {
+        const struct model_pod *p = idx->rows[i].pod;
+        idx->rows[i].text = (uint32_t)off;
+        int w = snprintf(idx->text + off, tlen - off, "%s/%s", p->obj.ns ? p->obj.ns : "",
+                         p->obj.name ? p->obj.name : "");
+        off += (size_t)w + 1;
+    }
 
     /* distinct namespaces, names, statuses, nodes and zones, ranked */
     struct build_ids b = {0};
@@ -442,6 +458,7 @@ void podindex_unref(struct podindex *idx)
         for (int d = 0; d < 2; d++)
             free(idx->order[c][d]);
     free(idx->rows);
+    free(idx->text);
     free(idx->match);
     for (int s = 0; s < 2; s++)
         model_cluster_unref(idx->snap[s]);
@@ -617,53 +634,41 @@ static bool ci_affix(const char *s, const char *lit, size_t len, bool at_end)
     return true;
 }
 
-/* Row r's text "ns/name" contains lit (lower-case, len bytes), or ends with it (suffix), ignoring
- * ASCII case, without building the text when ns and name hold no '/'. */
-static bool row_has(const struct podindex_row *r, const char *lit, size_t len, bool suffix)
+/* Text t contains lit (lower-case, len bytes), or ends with it (suffix), ignoring ASCII case;
+ * low: t has no upper-case letter, so a plain search does. */
+static bool text_has(const char *t, const char *lit, size_t len, bool suffix, bool low)
 {
-    const char *ns = r->pod->obj.ns ? r->pod->obj.ns : "";
-    const char *name = r->pod->obj.name ? r->pod->obj.name : "";
-    if (!(r->flags & PODINDEX_ROW_NOSLASH)) {
-        char buf[1024];
-        podindex_row_text(r, buf, sizeof buf);
-        return suffix ? ci_affix(buf, lit, len, true) : ci_contains(buf, lit, len, false);
-    }
-    const char *slash = memchr(lit, '/', len);
-    if (slash == NULL) {
-        if (suffix)
-            return ci_affix(name, lit, len, true);
-        bool low = r->flags & PODINDEX_ROW_LOWER;
-        return ci_contains(ns, lit, len, low) || ci_contains(name, lit, len, low);
-    }
-    /* "A/B": the namespace ends with A and the name starts with B (or is B, for a suffix) */
-    size_t la = (size_t)(slash - lit), lb = len - la - 1;
-    if (memchr(slash + 1, '/', lb))
-        return false;
-    return ci_affix(ns, lit, la, true) && ci_affix(name, slash + 1, lb, false) &&
-           (!suffix || strlen(name) == lb);
+    if (suffix)
+        return ci_affix(t, lit, len, true);
+    return ci_contains(t, lit, len, low);
 }
 
-bool podindex_filter_match(const struct podindex_filter *f, const struct podindex_row *r)
+bool podindex_filter_match(const struct podindex_filter *f, const struct podindex *idx, uint32_t i)
 {
     if (f == NULL)
         return true;
-    const char *ns = r->pod->obj.ns;
-    if (f->ns[0] && (ns == NULL || strcmp(ns, f->ns) != 0))
-        return false;
+    const struct podindex_row *r = &idx->rows[i];
+    const char *t = idx->text + r->text;
+    if (f->ns[0]) {
+        size_t nl = strlen(f->ns);
+        if (r->flags & PODINDEX_ROW_NS_SLASH) {
+            if (r->pod->obj.ns == NULL || strcmp(r->pod->obj.ns, f->ns) != 0)
+                return false;
+        } else if (strncmp(t, f->ns, nl) != 0 || t[nl] != '/') {
+            return false; /* the text starts with the namespace and a '/' */
+        }
+    }
     if (!f->active)
         return true;
-    bool m;
+    bool low = r->flags & PODINDEX_ROW_LOWER, m;
     if (f->literal) {
-        m = row_has(r, f->lit, f->litlen, false);
+        m = text_has(t, f->lit, f->litlen, false, low);
     } else {
         m = true;
-        for (int i = 0; i < f->nfrag && m; i++)
-            m = row_has(r, f->frag[i], f->fraglen[i], f->frag_suffix[i]);
-        if (m) {
-            char buf[1024];
-            podindex_row_text(r, buf, sizeof buf);
-            m = regexec(&f->re, buf, 0, NULL, 0) == 0;
-        }
+        for (int k = 0; k < f->nfrag && m; k++)
+            m = text_has(t, f->frag[k], f->fraglen[k], f->frag_suffix[k], low);
+        if (m)
+            m = regexec(&f->re, t, 0, NULL, 0) == 0;
     }
     return f->invert ? !m : m;
 }
@@ -683,7 +688,7 @@ uint32_t podindex_filter_run(const struct podindex_filter *f, const struct podin
 {
     uint32_t hits = 0;
     for (uint32_t i = 0; i < idx->n; i++) {
-        bool m = (within == NULL || within[i]) && podindex_filter_match(f, &idx->rows[i]);
+        bool m = (within == NULL || within[i]) && podindex_filter_match(f, idx, i);
         out[i] = m;
         hits += m;
     }

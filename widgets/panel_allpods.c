@@ -23,7 +23,10 @@ struct ap_priv {
     uint32_t nvis, cap;
     /* the selected pod, to find it again in a new index */
     const struct model_pod *sel_pod;
-    char sel_key[600]; /* "side ns/name" */
+    char sel_text[600]; /* its "ns/name" */
+    int sel_side;
+    const struct podindex *sel_idx; /* the index sel_row is a row of (compared, never read) */
+    uint32_t sel_row;
     bool open;
     /* column widths for the current size */
     int ns_w, name_w, node_w, zone_w, status_w;
@@ -55,22 +58,19 @@ static void ap_layout(struct widget *w, struct rect r)
     p->name_w = rest - p->node_w - p->ns_w;
 }
 
-static void sel_key_of(const struct podindex_row *r, char *buf, size_t len)
-{
-    snprintf(buf, len, "%d %s/%s", r->side, r->pod->obj.ns ? r->pod->obj.ns : "",
-             r->pod->obj.name ? r->pod->obj.name : "");
-}
-
 static void remember_sel(struct ap_priv *p, const struct widget *w)
 {
     if (p->idx == NULL || w->sel < 0 || (uint32_t)w->sel >= p->nvis) {
         p->sel_pod = NULL;
-        p->sel_key[0] = '\0';
+        p->sel_text[0] = '\0';
         return;
     }
     const struct podindex_row *r = &p->idx->rows[p->vis[w->sel]];
     p->sel_pod = r->pod;
-    sel_key_of(r, p->sel_key, sizeof p->sel_key);
+    p->sel_side = r->side;
+    p->sel_idx = p->idx;
+    p->sel_row = p->vis[w->sel];
+    snprintf(p->sel_text, sizeof p->sel_text, "%s", podindex_text(p->idx, p->vis[w->sel]));
 }
 
 /* Rebuilds the list from the sort order and the matches; follow: select the remembered pod. */
@@ -102,22 +102,25 @@ static void rebuild(struct widget *w, bool follow)
     }
     p->nvis = k;
     w->nrows = (int)k;
-    if (follow && p->sel_pod) {
+    if (follow && p->sel_pod && p->sel_idx == p->idx) {
+        /* the same index in another order or filter: look for its row number */
+        if (m == NULL || m[p->sel_row])
+            for (uint32_t i = 0; i < k; i++)
+                if (p->vis[i] == p->sel_row) {
+                    w->sel = (int)i;
+                    break;
+                }
+    } else if (follow && p->sel_pod) {
         int found = -1;
         for (uint32_t i = 0; i < k && found < 0; i++)
             if (p->idx->rows[p->vis[i]].pod == p->sel_pod)
                 found = (int)i;
-        if (found < 0 && p->sel_key[0]) {
+        if (found < 0 && p->sel_text[0]) {
             /* the pod changed (a new row object): find it by cluster, namespace and name */
-            char key[600];
-            for (uint32_t i = 0; i < k && found < 0; i++) {
-                const struct podindex_row *r = &p->idx->rows[p->vis[i]];
-                if (r->pod->obj.name == NULL || !strstr(p->sel_key, r->pod->obj.name))
-                    continue;
-                sel_key_of(r, key, sizeof key);
-                if (strcmp(key, p->sel_key) == 0)
+            for (uint32_t i = 0; i < k && found < 0; i++)
+                if (p->idx->rows[p->vis[i]].side == p->sel_side &&
+                    strcmp(podindex_text(p->idx, p->vis[i]), p->sel_text) == 0)
                     found = (int)i;
-            }
         }
         if (found >= 0)
             w->sel = found;

@@ -44,10 +44,11 @@ struct podindex_row {
     const char *zone; /* topology zone of the pod's node; NULL unknown */
     uint8_t side;     /* 0 source, 1 target */
     uint8_t flags;    /* PODINDEX_ROW_*: what the filter's fast paths may assume */
+    uint32_t text;    /* offset of its filter text "namespace/name" in the index's text */
 };
 
-#define PODINDEX_ROW_LOWER 0x1   /* namespace and name have no upper-case ASCII letter */
-#define PODINDEX_ROW_NOSLASH 0x2 /* namespace and name have no '/' */
+#define PODINDEX_ROW_LOWER 0x1    /* its text has no upper-case ASCII letter */
+#define PODINDEX_ROW_NS_SLASH 0x2 /* its namespace has a '/' (never in Kubernetes) */
 
 #define PODINDEX_FRAGS 8
 
@@ -75,6 +76,7 @@ struct podindex {
     const struct model_cluster *snap[2]; /* references held; either may be NULL */
     struct podindex_row *rows;
     uint32_t n;
+    char *text; /* every row's "namespace/name\0", in row order: a filter streams through it */
     uint32_t count[2];                      /* rows per side */
     uint32_t *order[PODINDEX_COL_COUNT][2]; /* [col][descending]: n row numbers each */
     /* the rows matching `matched_for` (computed with the index, so a new snapshot does not
@@ -102,8 +104,8 @@ struct podindex *podindex_ref(struct podindex *idx);
 /* Drops a reference; the last frees the index. NULL does nothing. */
 void podindex_unref(struct podindex *idx);
 
-/* The text the filter matches for row r ("namespace/name") into buf; returns buf. */
-const char *podindex_row_text(const struct podindex_row *r, char *buf, size_t len);
+/* The text the filter matches for row i ("namespace/name"), borrowed from the index. */
+const char *podindex_text(const struct podindex *idx, uint32_t i);
 /* The status shown for a pod: its waiting reason, else its phase; NULL unknown. */
 const char *podindex_pod_status(const struct model_pod *pod);
 
@@ -115,8 +117,8 @@ int podindex_filter_set(struct podindex_filter *f, const char *expr, const char 
 void podindex_filter_fini(struct podindex_filter *f);
 /* True when f keeps every row (no expression, no namespace). */
 bool podindex_filter_all(const struct podindex_filter *f);
-/* True when row r passes f. */
-bool podindex_filter_match(const struct podindex_filter *f, const struct podindex_row *r);
+/* True when row i of idx passes f. */
+bool podindex_filter_match(const struct podindex_filter *f, const struct podindex *idx, uint32_t i);
 /* True when every row f keeps is also kept by prev (f is a non-inverted literal containing
  * prev's non-inverted literal, same namespace): f then only needs to test prev's matches. */
 bool podindex_filter_narrows(const struct podindex_filter *f, const struct podindex_filter *prev);

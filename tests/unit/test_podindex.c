@@ -287,8 +287,9 @@ static const char *kept(const struct podindex *idx, const struct podindex_filter
     size_t off = 0;
     buf[0] = '\0';
     for (uint32_t j = 0; j < idx->n; j++) {
-        const struct podindex_row *r = &idx->rows[idx->order[PODINDEX_COL_NAMESPACE][0][j]];
-        if (podindex_filter_match(f, r))
+        uint32_t i = idx->order[PODINDEX_COL_NAMESPACE][0][j];
+        const struct podindex_row *r = &idx->rows[i];
+        if (podindex_filter_match(f, idx, i))
             off += (size_t)snprintf(buf + off, len - off, "%s%s", off ? " " : "", r->pod->obj.name);
     }
     return buf;
