@@ -14,6 +14,9 @@
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
 
 #define JSON_SCAN_MAX_DEPTH 512
 #define JSON_SCAN_MAX_ITEM (256u * 1024u * 1024u) /* one element; larger is a runaway */
@@ -119,9 +122,26 @@ static const uint8_t string_plain_table_bytes[256] = {
     [18] = 1, [19] = 1, [20] = 1, [21] = 1, [22] = 1, [23] = 1,  [24] = 1,  [25] = 1, [26] = 1,
     [27] = 1, [28] = 1, [29] = 1, [30] = 1, [31] = 1, ['"'] = 1, ['\\'] = 1};
 
-static const uint8_t *string_plain_table(void)
+size_t json_scan_plain_run(const char *p, size_t n)
 {
-    return string_plain_table_bytes;
+    size_t i = 0;
+#ifdef __SSE2__
+    const __m128i quote = _mm_set1_epi8('"'), bslash = _mm_set1_epi8('\\');
+    const __m128i ctl = _mm_set1_epi8(0x1f);
+    while (i + 16 <= n) {
+        __m128i v = _mm_loadu_si128((const __m128i *)(const void *)(p + i));
+        /* v <= 0x1f (unsigned) exactly when min(v, 0x1f) == v */
+        __m128i m = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v, quote), _mm_cmpeq_epi8(v, bslash)),
+                                 _mm_cmpeq_epi8(_mm_min_epu8(v, ctl), v));
+        unsigned bits = (unsigned)_mm_movemask_epi8(m);
+        if (bits)
+            return i + (size_t)__builtin_ctz(bits);
+        i += 16;
+    }
+#endif
+    while (i < n && !string_plain_table_bytes[(unsigned char)p[i]])
+        i++;
+    return i;
 }
 
 static int buf_append(struct scan_buf *b, const char *p, size_t n, size_t limit)
@@ -535,11 +555,9 @@ static bool fv_hex(char c)
 /* A string whose opening quote is at *i. */
 static bool fv_string(const char *p, size_t n, size_t *i)
 {
-    const uint8_t *plain = string_plain_table();
     size_t k = *i + 1;
     for (;;) {
-        while (k < n && !plain[(unsigned char)p[k]])
-            k++;
+        k += json_scan_plain_run(p + k, n - k);
         if (k >= n)
             return false;
         char c = p[k];
@@ -771,7 +789,6 @@ int json_scan_feed(struct json_scan *s, const char *buf, size_t len, struct erro
 {
     if (s->failed)
         return s->failed;
-    const uint8_t *plain = string_plain_table();
     size_t i = 0;
     if (len > 0)
         s->started = true;
@@ -855,8 +872,7 @@ int json_scan_feed(struct json_scan *s, const char *buf, size_t len, struct erro
             return fail(s, err, i, "expected ',' or a closing bracket");
         case ST_STRING: {
             size_t j = i;
-            while (j < len && !plain[(unsigned char)buf[j]])
-                j++;
+            j += json_scan_plain_run(buf + j, len - j);
             if (s->in_key) {
                 key_append(s, buf + i, j - i);
             } else if (s->cap != CAP_NONE) {

@@ -8,6 +8,7 @@
 
 #include "cutover/k8s_decode.h"
 
+#include "cutover/json_scan.h"
 #include "cutover/xalloc.h"
 
 #include <stdbool.h>
@@ -68,19 +69,6 @@ struct jdoc {
     size_t error_at;
 };
 
-/* 1 for the bytes that end a run of plain string content: '"', '\\' and control characters.
- * A constant table, so that threads share it without a race. */
-static const uint8_t plain_table_bytes[256] = {
-    [0] = 1,  [1] = 1,  [2] = 1,  [3] = 1,  [4] = 1,  [5] = 1,   [6] = 1,   [7] = 1,  [8] = 1,
-    [9] = 1,  [10] = 1, [11] = 1, [12] = 1, [13] = 1, [14] = 1,  [15] = 1,  [16] = 1, [17] = 1,
-    [18] = 1, [19] = 1, [20] = 1, [21] = 1, [22] = 1, [23] = 1,  [24] = 1,  [25] = 1, [26] = 1,
-    [27] = 1, [28] = 1, [29] = 1, [30] = 1, [31] = 1, ['"'] = 1, ['\\'] = 1};
-
-static const uint8_t *plain_table(void)
-{
-    return plain_table_bytes;
-}
-
 static struct jtok *jdoc_push(struct jdoc *d, enum jtype type, size_t start)
 {
     if (d->n == d->cap) {
@@ -130,14 +118,12 @@ static bool is_hex(char c)
 /* Parses a string whose opening quote is at *i; leaves *i after the closing quote. */
 static int jparse_string(struct jdoc *d, size_t *i)
 {
-    const uint8_t *plain = plain_table();
     size_t p = *i + 1;
     jdoc_push(d, JT_STR, p); /* found again by index below: a push may move the array */
     uint32_t idx = d->n - 1;
     bool escaped = false;
     for (;;) {
-        while (p < d->len && !plain[(uint8_t)d->buf[p]])
-            p++;
+        p += json_scan_plain_run(d->buf + p, d->len - p);
         if (p >= d->len)
             return jfail(d, p, "unterminated string");
         char c = d->buf[p];
@@ -176,7 +162,6 @@ static int jparse_value(struct jdoc *d, size_t *i, int depth, const char *pkey, 
  * objects of k8s_decode_object). */
 static int jskip_value(struct jdoc *d, size_t *i)
 {
-    const uint8_t *plain = plain_table();
     static const uint8_t stops[256] = {
         ['"'] = 1, ['{'] = 1, ['}'] = 1, ['['] = 1, [']'] = 1, [','] = 1};
     size_t p = *i;
@@ -188,8 +173,7 @@ static int jskip_value(struct jdoc *d, size_t *i)
         if (c == '"') {
             p++;
             for (;;) {
-                while (p < d->len && !plain[(uint8_t)d->buf[p]])
-                    p++;
+                p += json_scan_plain_run(d->buf + p, d->len - p);
                 if (p >= d->len)
                     return jfail(d, p, "unterminated string");
                 if (d->buf[p] == '"')

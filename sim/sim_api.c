@@ -1442,13 +1442,14 @@ int sim_api_start(struct sim_cluster *c, int port, struct error *err)
     sa.sin_family = AF_INET;
     sa.sin_port = htons((uint16_t)port);
     sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    c->daemon = MHD_start_daemon(
-        MHD_USE_THREAD_PER_CONNECTION | MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_TLS, 0,
-        accept_policy, c, handler, c, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&sa,
-        MHD_OPTION_HTTPS_MEM_KEY, c->sim->tls.key_pem, MHD_OPTION_HTTPS_MEM_CERT,
-        c->sim->tls.cert_pem, MHD_OPTION_NOTIFY_COMPLETED, completed, c,
-        MHD_OPTION_CONNECTION_LIMIT, (unsigned)2000, MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)0,
-        MHD_OPTION_END);
+    c->daemon = MHD_start_daemon(MHD_USE_THREAD_PER_CONNECTION | MHD_USE_INTERNAL_POLLING_THREAD |
+                                     MHD_USE_POLL | MHD_USE_TLS,
+                                 0, accept_policy, c, handler, c, MHD_OPTION_SOCK_ADDR,
+                                 (struct sockaddr *)&sa, MHD_OPTION_HTTPS_MEM_KEY,
+                                 c->sim->tls.key_pem, MHD_OPTION_HTTPS_MEM_CERT,
+                                 c->sim->tls.cert_pem, MHD_OPTION_NOTIFY_COMPLETED, completed, c,
+                                 MHD_OPTION_CONNECTION_LIMIT, (unsigned)2000,
+                                 MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)0, MHD_OPTION_END);
     if (!c->daemon) {
         error_set(err, "cluster %s: cannot listen on 127.0.0.1:%d", c->spec->context, port);
         return -1;

@@ -48,6 +48,11 @@ const char *const *json_scan_columns(const struct json_scan *s, size_t *n);
 /* Makes the scanner ready for a new document (the next page of a list), keeping its buffers. */
 void json_scan_reset(struct json_scan *s);
 
+/* The length of the run of plain string content at the start of p[0..n): bytes up to the first
+ * '"', '\\' or control character (n when there is none). Sixteen bytes at a time where SSE2 is
+ * there; the scanner and the decoders share it. */
+size_t json_scan_plain_run(const char *p, size_t n);
+
 /* Watch framing: newline-delimited {"type": ..., "object": ...} events, split across arbitrary
  * chunk boundaries. Each complete line is handed to fn. Lines longer than max_line bytes are an
  * error (a runaway stream), not an allocation. */
