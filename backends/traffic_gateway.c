@@ -29,6 +29,7 @@ struct gw {
     char *path;    /* /apis/gateway.networking.k8s.io/v1/namespaces/NS/httproutes/NAME */
     char *ctx;     /* context name, for the describe lines */
     int timeout_s; /* per request (env.timeout_ms, default 10 s) */
+    char *last_rv; /* resourceVersion of the route at the last read(), NULL before one */
 };
 
 /* What a GET of the route gave for the target. */
@@ -193,6 +194,9 @@ static int gw_read(struct traffic_provider *p, struct traffic_reading *out, stru
     out->detail = text_sanitize(raw);
     free(raw);
     free(note);
+    struct gw *g = p->impl;
+    free(g->last_rv);
+    g->last_rv = rt.rv ? xstrdup(rt.rv) : NULL;
     json_object_put(rt.root);
     return 0;
 }
@@ -284,6 +288,20 @@ static int gw_apply(struct traffic_provider *p, const struct traffic_weights *to
         traffic_provider_err_target(err, p);
         return -1;
     }
+    /* The route must still be the one the last read() saw (the change engine reads just before
+     * it applies and compares that reading with the preview); the PATCH's test op then holds
+     * that resourceVersion up to the write itself. */
+    if (g->last_rv != NULL && strcmp(g->last_rv, rt.rv) != 0) {
+        error_set(err,
+                  "conflict: HTTPRoute %s/%s changed since it was read (resourceVersion %s, now "
+                  "%s): changed since read: re-read and preview again; nothing sent",
+                  p->cfg.ns, p->cfg.route, g->last_rv, rt.rv);
+        res->detail = xstrdup(err->msg);
+        res->conflict = true;
+        json_object_put(rt.root);
+        traffic_provider_err_target(err, p);
+        return -1;
+    }
 
     json_object *patch = json_object_new_array();
     json_object *t = json_object_new_object();
@@ -333,6 +351,7 @@ static int gw_apply(struct traffic_provider *p, const struct traffic_weights *to
                                   p->cfg.ns, p->cfg.route, rv, err->msg);
             error_set(err, "%s", msg);
             res->detail = msg;
+            res->conflict = true;
         } else {
             res->sent = true;
             res->detail = xasprintf("rejected: %s", err->msg);
@@ -380,6 +399,7 @@ static void gw_free(struct traffic_provider *p)
     k8s_http_free(g->http);
     free(g->path);
     free(g->ctx);
+    free(g->last_rv);
     free(g);
 }
 

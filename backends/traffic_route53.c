@@ -1,7 +1,12 @@
 /* Route53 weighted records as a traffic target: two records of one name and type told apart by
  * SetIdentifier (old_id, new_id). read = ListResourceRecordSets from the record's name and type,
- * paginated; apply = ONE ChangeResourceRecordSets batch with an UPSERT of each record (every
- * field kept exactly as read, only Weight changed), then GetChange until INSYNC. */
+ * paginated; apply = ONE ChangeResourceRecordSets batch that is a compare-and-swap: for each
+ * record a DELETE of the record exactly as the last read() saw it, then a CREATE of the same
+ * record with only Weight changed; then GetChange until INSYNC. Route53 applies a batch
+ * atomically and refuses a DELETE whose values do not match the current ones (InvalidChangeBatch
+ * "... but the values provided do not match the current values"), so a record changed by anyone
+ * since the read makes the whole batch fail with nothing changed: reported as a conflict ("changed
+ * since read: re-read and preview again"), never retried. */
 
 #include "cutover/traffic_provider.h"
 
@@ -320,8 +325,11 @@ static int r53_describe(struct traffic_provider *p, const struct traffic_weights
     sb_add(&b, buf);
     for (int s = 0; s < 2; s++) {
         const char *id = s == TRAFFIC_OLD ? p->cfg.old_id : p->cfg.new_id;
-        snprintf(buf, sizeof buf, "%s UPSERT %s %s %s weight %d", s ? "," : "", r->name, r->type,
-                 id, to->w[s]);
+        char was[32] = "?";
+        if (r->last[s].present && r->last[s].weight >= 0)
+            snprintf(was, sizeof was, "%d", r->last[s].weight);
+        snprintf(buf, sizeof buf, "%s DELETE %s %s %s weight %s + CREATE weight %d", s ? "," : "",
+                 r->name, r->type, id, was, to->w[s]);
         sb_add(&b, buf);
         if (r->last[s].present && r->last[s].summary && r->last[s].summary[0]) {
             snprintf(buf, sizeof buf, " (%s)", r->last[s].summary);
@@ -406,10 +414,19 @@ static int r53_apply(struct traffic_provider *p, const struct traffic_weights *t
         traffic_provider_err_target(err, p);
         return -1;
     }
-    /* A fresh read: the UPSERTs carry every other field exactly as Route53 has it now. */
+    /* The records as the last read() saw them (the change engine reads just before it applies,
+     * and compares that reading with the preview): the DELETEs carry them exactly, so Route53
+     * refuses the batch if either changed since. Without a read yet, one is made now. */
     struct r53_record rec[2];
     memset(rec, 0, sizeof rec);
-    if (r53_list(p, rec, err) < 0) {
+    if (r->last[0].present || r->last[1].present) {
+        for (int s = 0; s < 2; s++) {
+            rec[s] = r->last[s];
+            rec[s].xml_before = r->last[s].xml_before ? xstrdup(r->last[s].xml_before) : NULL;
+            rec[s].xml_after = r->last[s].xml_after ? xstrdup(r->last[s].xml_after) : NULL;
+            rec[s].summary = r->last[s].summary ? xstrdup(r->last[s].summary) : NULL;
+        }
+    } else if (r53_list(p, rec, err) < 0) {
         res->detail = xasprintf("nothing sent: %s", err->msg);
         for (int s = 0; s < 2; s++)
             record_fini(&rec[s]);
@@ -438,13 +455,16 @@ static int r53_apply(struct traffic_provider *p, const struct traffic_weights *t
     free(tname);
     sb_add(&b, "</Comment><Changes>");
     for (int s = 0; s < 2; s++) {
-        char w[32];
-        snprintf(w, sizeof w, "<Weight>%d</Weight>", to->w[s]);
-        sb_add(&b, "<Change><Action>UPSERT</Action><ResourceRecordSet>");
-        sb_add(&b, rec[s].xml_before);
-        sb_add(&b, w);
-        sb_add(&b, rec[s].xml_after);
-        sb_add(&b, "</ResourceRecordSet></Change>");
+        for (int k = 0; k < 2; k++) {
+            char w[32];
+            snprintf(w, sizeof w, "<Weight>%d</Weight>", k == 0 ? rec[s].weight : to->w[s]);
+            sb_add(&b, k == 0 ? "<Change><Action>DELETE</Action><ResourceRecordSet>"
+                              : "<Change><Action>CREATE</Action><ResourceRecordSet>");
+            sb_add(&b, rec[s].xml_before);
+            sb_add(&b, w);
+            sb_add(&b, rec[s].xml_after);
+            sb_add(&b, "</ResourceRecordSet></Change>");
+        }
     }
     sb_add(&b, "</Changes></ChangeBatch></ChangeResourceRecordSetsRequest>");
     for (int s = 0; s < 2; s++)
@@ -459,8 +479,21 @@ static int r53_apply(struct traffic_provider *p, const struct traffic_weights *t
     free(body);
     free(path);
     if (rc < 0) {
+        /* The DELETE precondition failed: the batch was refused whole, nothing changed. */
+        const char *m = resp.error_message ? resp.error_message : "";
+        bool conflict = !resp.refused && !resp.transport_error && resp.status == 400 &&
+                        resp.error_code != NULL &&
+                        strcmp(resp.error_code, "InvalidChangeBatch") == 0 &&
+                        (strstr(m, "values provided do not match the current values") != NULL ||
+                         strstr(m, "but it was not found") != NULL);
         traffic_provider_aws_failed(p, &resp, res, err);
         aws_response_fini(&resp);
+        if (conflict) {
+            res->conflict = true;
+            free(res->detail);
+            res->detail = xstrdup("changed since read: re-read and preview again (Route53 refused "
+                                  "the whole batch: a record no longer has the values read)");
+        }
         return -1;
     }
     res->sent = true;
@@ -482,6 +515,10 @@ static int r53_apply(struct traffic_provider *p, const struct traffic_weights *t
         return -1;
     }
     res->applied = 1;
+    /* Route53 committed the batch: the records now hold these weights, so the next apply's
+     * DELETEs match them without another read. */
+    for (int s = 0; s < 2; s++)
+        r->last[s].weight = to->w[s];
     double took = 0;
     if (r53_wait_insync(r, change, &took, err) < 0) {
         res->detail = xasprintf("change %s accepted but not confirmed: %s", change, err->msg);

@@ -745,7 +745,23 @@ int traffic_change_execute(struct traffic_change *tc, struct traffic_provider *p
     const char *adetail = arc != 0 ? aerr.msg : res.detail;
     char wanted[64];
     snprintf(wanted, sizeof wanted, "old %d new %d", pv->after.w[0], pv->after.w[1]);
-    if (!have_live) {
+    if (arc != 0 && res.conflict) {
+        /* The provider refused the change whole (a compare-and-swap against what was read):
+         * nothing of ours was applied; someone else changed the target since the read. */
+        out->status = TRAFFIC_OUTCOME_REFUSED;
+        out->have_live = have_live;
+        if (have_live) {
+            out->live = live;
+            out->live_pct = traffic_percent_of(live.w[0], live.w[1]);
+            outcome_set_text(out, xasprintf("%s changed since read: re-read and preview again "
+                                            "(nothing applied; live now: old %d new %d)",
+                                            name, live.w[0], live.w[1]));
+        } else {
+            outcome_set_text(out, xasprintf("%s changed since read: re-read and preview again "
+                                            "(nothing applied; the read-back failed: %s)",
+                                            name, rerr.msg));
+        }
+    } else if (!have_live) {
         out->status = TRAFFIC_OUTCOME_UNKNOWN;
         out->offer_forward = out->offer_rollback = true;
         outcome_set_text(out, xasprintf("UNKNOWN: the read-back of %s failed (%s); the weights may "
@@ -781,7 +797,9 @@ int traffic_change_execute(struct traffic_change *tc, struct traffic_provider *p
     f = json_object_new_object();
     json_object_object_add(f, "target", json_object_new_string(name));
     json_object_object_add(f, "outcome",
-                           json_object_new_string(traffic_outcome_status_name(out->status)));
+                           json_object_new_string(res.conflict && arc != 0
+                                                      ? "changed-since-read"
+                                                      : traffic_outcome_status_name(out->status)));
     if (out->have_live)
         json_object_object_add(f, "live", weights_json(&out->live));
     json_object_object_add(f, "sent", json_object_new_boolean(res.sent));

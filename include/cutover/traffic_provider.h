@@ -28,6 +28,10 @@ struct traffic_apply_result {
     bool accepted;  /* the provider accepted every request (route53: INSYNC reached) */
     size_t applied; /* how many of the describe() calls were accepted, in order */
     char *detail;   /* what happened, e.g. "change C2 INSYNC after 1.2 s" or the failure */
+    /* The provider refused the change as a whole because the target changed since it was read
+     * (route53: a DELETE of the record as read no longer matched; gateway: the resourceVersion
+     * test failed): nothing changed; re-read and preview again, never retry blindly. */
+    bool conflict;
 };
 
 void traffic_apply_result_fini(struct traffic_apply_result *r);

@@ -213,11 +213,11 @@ static void test_apply_70_30(void **state)
     assert_int_equal(n, 1);
     char want[256];
     snprintf(want, sizeof want,
-             "route53 ChangeResourceRecordSets %s: UPSERT " RECORD " A onprem "
-             "weight 70",
+             "route53 ChangeResourceRecordSets %s: DELETE " RECORD " A onprem "
+             "weight 100 + CREATE weight 70",
              f->zone);
     assert_non_null(strstr(lines[0], want));
-    assert_non_null(strstr(lines[0], "UPSERT " RECORD " A eks weight 30"));
+    assert_non_null(strstr(lines[0], "DELETE " RECORD " A eks weight 0 + CREATE weight 30"));
     free(lines[0]);
     free(lines);
 
