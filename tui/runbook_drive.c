@@ -830,19 +830,8 @@ int runbook_drive_screen_run(struct runbook_drive *d, const struct runbook_drive
     if (runbook_follow_start(&s->follow, &f, err) != 0)
         return -1;
     runbook_drive_set_follower(d, f);
-    struct traffic_poller *tp = NULL;
-    if (s->follow.ntraffic > 0) {
-        /* the Traffic panel's live weights; the poller only reads (changes are the runner's) */
-        struct traffic_poller_opts po = {.wake_fd = s->follow.wake_fd, .env = s->traffic_env};
-        po.env.read_only = true;
-        struct error perr;
-        error_clear(&perr);
-        if (traffic_poller_start(s->follow.traffic, s->follow.ntraffic, &po, &tp, &perr) != 0) {
-            char b[600];
-            log_warn("runbook drive: traffic: %s", error_format(&perr, b, sizeof b));
-            tp = NULL;
-        }
-    }
+    /* the Traffic panel's live weights; its poller only reads (changes are the runner's) */
+    struct traffic_poller *tp = runbook_follow_traffic_start(&s->follow, &s->traffic_env);
     int rc = runbook_drive_start(d, err);
     if (rc == 0) {
         struct tui_opts to = {.context = {s->context[0], s->context[1]},

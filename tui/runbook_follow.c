@@ -323,24 +323,31 @@ unsigned long runbook_follow_generation(struct runbook_follow *f)
     return g;
 }
 
+struct traffic_poller *runbook_follow_traffic_start(const struct runbook_follow_opts *o,
+                                                    const struct traffic_provider_env *env)
+{
+    struct traffic_poller *tp = NULL;
+    if (o->ntraffic == 0)
+        return NULL;
+    struct traffic_poller_opts po = {.wake_fd = o->wake_fd, .env = *env};
+    po.env.read_only = true;
+    struct error err;
+    error_clear(&err);
+    if (traffic_poller_start(o->traffic, o->ntraffic, &po, &tp, &err) != 0) {
+        char b[600];
+        log_warn("runbook screen: traffic: %s", error_format(&err, b, sizeof b));
+        return NULL;
+    }
+    return tp;
+}
+
 int runbook_follow_screen_run(const struct runbook_follow_screen *s, struct error *err)
 {
     struct runbook_follow *f = NULL;
     if (runbook_follow_start(&s->follow, &f, err) != 0)
         return -1;
     /* the Traffic panel: live weights read by a poller of its own, read-only */
-    struct traffic_poller *tp = NULL;
-    if (s->follow.ntraffic > 0) {
-        struct traffic_poller_opts po = {.wake_fd = s->follow.wake_fd, .env = s->traffic_env};
-        po.env.read_only = true;
-        struct error perr;
-        error_clear(&perr);
-        if (traffic_poller_start(s->follow.traffic, s->follow.ntraffic, &po, &tp, &perr) != 0) {
-            char b[600];
-            log_warn("runbook follow: traffic: %s", error_format(&perr, b, sizeof b));
-            tp = NULL;
-        }
-    }
+    struct traffic_poller *tp = runbook_follow_traffic_start(&s->follow, &s->traffic_env);
     char msg[300], name[200];
     snprintf(msg, sizeof msg, "following runbook %s, read-only: it is driven elsewhere",
              text_sanitize_buf(s->follow.rb->name, name, sizeof name));

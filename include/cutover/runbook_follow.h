@@ -53,6 +53,12 @@ struct panel_runbook_state;
 bool runbook_follow_take_with(struct runbook_follow *f, struct dashboard *d, bool force,
                               void (*decorate)(void *arg, struct panel_runbook_state *st),
                               void *arg);
+struct traffic_poller;
+/* The Traffic panel's poller for a screen following o's runbook: o's targets read with env, made
+ * read-only whatever it says, publishing on o->wake_fd. NULL (logged) without targets or when
+ * it cannot start. Stop it with traffic_poller_stop. */
+struct traffic_poller *runbook_follow_traffic_start(const struct runbook_follow_opts *o,
+                                                    const struct traffic_provider_env *env);
 /* Asks the follower for a round now (a state was journaled); returns at once. */
 void runbook_follow_poke(struct runbook_follow *f);
 struct config;

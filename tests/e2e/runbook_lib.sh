@@ -66,3 +66,20 @@ rb_agent() {
 import json, sys
 print(json.load(sys.stdin).get("by_agent", {}).get(sys.argv[1], {}).get(sys.argv[2], 0))' "$1" "$2"
 }
+
+# rb_screen_fail MESSAGE: a fail() for the tmux tests: the message, the pane's screen and every
+# $TMP/*.out and $TMP/*.err, then exit 1.
+rb_screen_fail() {
+    echo "FAIL: $*" >&2
+    echo "--- screen ---" >&2
+    cap >&2 || true
+    for f in "$TMP"/*.out "$TMP"/*.err; do [ -f "$f" ] && { echo "--- $f" >&2; cat "$f" >&2; }; done
+    exit 1
+}
+
+# rb_tmux_env: the `env ...` prefix a tmux pane needs to run cutover on this test's simulator
+# (state and config dirs, the aws CLI's files; rb_start_sim first).
+rb_tmux_env() {
+    echo "env XDG_STATE_HOME=$XDG_STATE_HOME XDG_CONFIG_HOME=$XDG_CONFIG_HOME" \
+        "AWS_CONFIG_FILE=$AWS_CONFIG_FILE AWS_SHARED_CREDENTIALS_FILE=$AWS_SHARED_CREDENTIALS_FILE"
+}

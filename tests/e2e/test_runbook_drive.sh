@@ -14,13 +14,7 @@ set -euo pipefail
 
 . "$(dirname "$0")/../lib/common.sh"
 . "$(dirname "$0")/runbook_lib.sh"
-fail() {
-    echo "FAIL: $*" >&2
-    echo "--- screen ---" >&2
-    cap >&2 || true
-    for f in "$TMP"/*.out "$TMP"/*.err; do [ -f "$f" ] && { echo "--- $f" >&2; cat "$f" >&2; }; done
-    exit 1
-}
+fail() { rb_screen_fail "$@"; }
 test_init
 tmux_init rbdrive
 rb_start_sim
@@ -49,8 +43,7 @@ steps:
     action: {do: set_weights, target: api-dns, percent: 100}
 YAML
 
-ENVS="env XDG_STATE_HOME=$XDG_STATE_HOME XDG_CONFIG_HOME=$XDG_CONFIG_HOME \
-AWS_CONFIG_FILE=$AWS_CONFIG_FILE AWS_SHARED_CREDENTIALS_FILE=$AWS_SHARED_CREDENTIALS_FILE"
+ENVS=$(rb_tmux_env)
 
 # rb_log: `cutover runbook log FILE` (the journal and where each step stands).
 rb_log() { "$CUTOVER_BIN" runbook log "$RB" 2>&1; }

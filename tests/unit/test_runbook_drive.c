@@ -206,6 +206,16 @@ static bool dialog_has_line(struct dashboard *dash, const char *text)
     return false;
 }
 
+/* Enter, then the three dialogs answered: y at the preview, the approval, the name. */
+static void run_through_dialogs(struct fx *x)
+{
+    runbook_drive_action(x->fake.d, x->dash, RUNBOOK_DRIVE_RUN);
+    pump_until_dialog(x, "Run step 2/3: thirty");
+    key(x, 'y');
+    type(x, "shop-oncall");
+    type(x, "api-dns");
+}
+
 /* Enter: preview, approval, name: the job runs with both confirmations answered, none asked. */
 static void test_run_answers_from_dialogs(void **state)
 {
@@ -262,11 +272,7 @@ static void test_moved_change_asked_again(void **state)
 {
     struct fx *x = *state;
     x->fake.exec_key = "old onprem: 90 -> 70\nnew eks: 10 -> 30";
-    runbook_drive_action(x->fake.d, x->dash, RUNBOOK_DRIVE_RUN);
-    pump_until_dialog(x, "Run step 2/3: thirty");
-    key(x, 'y');
-    type(x, "shop-oncall");
-    type(x, "api-dns");
+    run_through_dialogs(x);
     pump_until_dialog(x, "Confirm the change");
     assert_true(dialog_has_line(x->dash, "the live state moved since the preview"));
     assert_true(dialog_has_line(x->dash, "old onprem: 90 -> 70"));
@@ -281,11 +287,7 @@ static void test_abort_cancels_question(void **state)
 {
     struct fx *x = *state;
     x->fake.exec_key = "moved";
-    runbook_drive_action(x->fake.d, x->dash, RUNBOOK_DRIVE_RUN);
-    pump_until_dialog(x, "Run step 2/3: thirty");
-    key(x, 'y');
-    type(x, "shop-oncall");
-    type(x, "api-dns");
+    run_through_dialogs(x);
     pump_until_dialog(x, "Confirm the change"); /* the key moved: asked again */
     assert_true(dialog_has_line(x->dash, "the live state moved since the preview"));
     runbook_drive_abort(x->fake.d, x->dash);
@@ -299,11 +301,7 @@ static void test_abort_stops_wait(void **state)
 {
     struct fx *x = *state;
     atomic_store(&x->fake.wait_stop, true);
-    runbook_drive_action(x->fake.d, x->dash, RUNBOOK_DRIVE_RUN);
-    pump_until_dialog(x, "Run step 2/3: thirty");
-    key(x, 'y');
-    type(x, "shop-oncall");
-    type(x, "api-dns");
+    run_through_dialogs(x);
     double end = now_ms() + 5000;
     while (!runbook_drive_busy(x->fake.d) && now_ms() < end)
         sleep_ms(5);
@@ -320,11 +318,7 @@ static void test_quit_asks_while_acting(void **state)
     struct fx *x = *state;
     assert_true(runbook_drive_quit(x->fake.d, x->dash) & ACT_QUIT);
     atomic_store(&x->fake.block, true);
-    runbook_drive_action(x->fake.d, x->dash, RUNBOOK_DRIVE_RUN);
-    pump_until_dialog(x, "Run step 2/3: thirty");
-    key(x, 'y');
-    type(x, "shop-oncall");
-    type(x, "api-dns");
+    run_through_dialogs(x);
     double end = now_ms() + 5000;
     while (atomic_load(&x->fake.change_ok) != 1 && now_ms() < end)
         sleep_ms(5);
