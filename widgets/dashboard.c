@@ -66,6 +66,11 @@ struct dashboard {
     struct podindex_worker *podworker; /* builds its index off the UI thread; NULL: built here */
     bool panels_stale;                 /* the filter changed while only the view followed it */
     char *allpods_hints;               /* status bar hints while the view is open, or NULL */
+    /* While the view is open no panel is seen: new snapshots only reach it and the headers, and
+     * the analysis (most of a snapshot's cost on this thread) waits for its close, its pair kept
+     * alive here (references) because the panels still point into it. */
+    struct model_cluster *an_snap[2];
+    bool an_deferred;
 };
 
 /* All pods view (issue #7): the hooks below are defined with the rest of it at the end. */
@@ -75,6 +80,8 @@ static bool allpods_filter(struct dashboard *d);
 static int allpods_cmd(struct dashboard *d, enum widget_cmd cmd);
 static int allpods_back(struct dashboard *d);
 static void allpods_close(struct dashboard *d);
+static bool allpods_defer(struct dashboard *d, const struct model_cluster *source,
+                          const struct model_cluster *target, int64_t now);
 
 static struct widget_view view_of(const struct dashboard *d)
 {
@@ -193,6 +200,8 @@ int dashboard_set_snapshots(struct dashboard *d, const struct model_cluster *sou
         d->now = now; /* the same snapshots: nothing to analyse again */
         return ACT_REDRAW;
     }
+    if (allpods_defer(d, source, target, now))
+        return ACT_REDRAW;
     struct model_cluster *old[2] = {d->snap[0], d->snap[1]};
     struct analysis *old_an = d->an;
     d->snap[0] = source ? model_cluster_ref(source) : NULL;
@@ -707,6 +716,8 @@ static void allpods_free(struct dashboard *d)
 {
     widget_free(d->allpods);
     d->allpods = NULL;
+    model_cluster_unref(d->an_snap[0]);
+    model_cluster_unref(d->an_snap[1]);
     podindex_worker_free(d->podworker);
     d->podworker = NULL;
     free(d->allpods_hints);
@@ -750,6 +761,27 @@ static bool allpods_filter(struct dashboard *d)
     return true;
 }
 
+static bool allpods_defer(struct dashboard *d, const struct model_cluster *source,
+                          const struct model_cluster *target, int64_t now)
+{
+    if (d->allpods == NULL || d->an == NULL)
+        return false;
+    if (!d->an_deferred) {
+        /* the analysis's pair: its references move here */
+        d->an_snap[0] = d->snap[0];
+        d->an_snap[1] = d->snap[1];
+        d->an_deferred = true;
+    } else {
+        model_cluster_unref(d->snap[0]);
+        model_cluster_unref(d->snap[1]);
+    }
+    d->snap[0] = source ? model_cluster_ref(source) : NULL;
+    d->snap[1] = target ? model_cluster_ref(target) : NULL;
+    d->now = now;
+    allpods_snapshots(d);
+    return true;
+}
+
 static void allpods_close(struct dashboard *d)
 {
     if (d->allpods == NULL)
@@ -758,6 +790,17 @@ static void allpods_close(struct dashboard *d)
     d->allpods = NULL;
     if (d->podworker)
         podindex_worker_submit(d->podworker, NULL, NULL); /* its memory goes with the view */
+    if (d->an_deferred) {
+        /* the analysis that waited: from the pair it was built from to the latest */
+        struct model_cluster *cur[2] = {d->snap[0], d->snap[1]};
+        d->snap[0] = d->an_snap[0];
+        d->snap[1] = d->an_snap[1];
+        d->an_snap[0] = d->an_snap[1] = NULL;
+        d->an_deferred = false;
+        dashboard_set_snapshots(d, cur[0], cur[1], d->now);
+        model_cluster_unref(cur[0]);
+        model_cluster_unref(cur[1]);
+    }
     if (d->panels_stale) {
         d->panels_stale = false;
         update_all(d);

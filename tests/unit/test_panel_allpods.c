@@ -224,6 +224,29 @@ static void test_selection_survives_snapshots(void **state)
     model_cluster_unref(s3);
 }
 
+/* While the view is open the panels' analysis waits (it is most of a snapshot's cost on the UI
+ * thread); closing the view runs it on the latest pair. */
+static void test_analysis_waits_for_the_view(void **state)
+{
+    struct fix *f = *state;
+    const struct analysis *before = dashboard_analysis(f->d);
+    size_t nw = before->nworkloads;
+    press(f, "P");
+    struct model_cluster *s2 = source();
+    snapfix_app(s2, MODEL_RES_DEPLOYMENTS, "new", "web", 2, 2, "nginx:1.27", 0, NULL);
+    dashboard_set_snapshots(f->d, s2, f->t, NOW + 2);
+    assert_ptr_equal(dashboard_analysis(f->d), before);
+    expect_on_screen(f, "All pods 14 (source 8, target 6)");
+    /* a resize meanwhile redraws the panels from the kept analysis */
+    dashboard_resize(f->d, 30, 150);
+    dashboard_resize(f->d, 30, 160);
+    press(f, "q");
+    const struct analysis *after = dashboard_analysis(f->d);
+    assert_int_equal(after->nworkloads, nw + 1);
+    expect_on_screen(f, "new/web");
+    model_cluster_unref(s2);
+}
+
 static void test_enter_opens_the_workload(void **state)
 {
     struct fix *f = *state;
@@ -316,6 +339,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_open_sort_filter_close, setup, teardown),
         cmocka_unit_test_setup_teardown(test_selection_survives_snapshots, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_analysis_waits_for_the_view, setup, teardown),
         cmocka_unit_test_setup_teardown(test_enter_opens_the_workload, setup, teardown),
         cmocka_unit_test_setup_teardown(test_sort_keys_outside_the_view, setup, teardown),
         cmocka_unit_test_setup_teardown(test_worker_index_arrives, setup, teardown),
