@@ -19,6 +19,7 @@
 #include "cutover/xalloc.h"
 #include "sim_gen.h"
 #include "sim_json.h"
+#include "sim_scenario.h"
 
 #define MAX_BODY (16u << 20)
 
@@ -170,11 +171,18 @@ static bool refill(struct stream *s)
     return true;
 }
 
+static size_t produce_direct(struct stream *s, char *buf, size_t max);
+
 static ssize_t stream_read(void *cls, uint64_t pos, char *buf, size_t max)
 {
     (void)pos;
     struct stream *s = cls;
     if (!s->gzip) {
+        if (s->out_off >= s->out.len) {
+            size_t n = produce_direct(s, buf, max);
+            if (n > 0)
+                return (ssize_t)n;
+        }
         if (!refill(s))
             return s->error_end ? MHD_CONTENT_READER_END_WITH_ERROR
                                 : MHD_CONTENT_READER_END_OF_STREAM;
@@ -252,7 +260,7 @@ static enum MHD_Result queue_stream(struct MHD_Connection *conn, struct stream *
                                     const char *ctype, uint64_t size)
 {
     struct MHD_Response *r = MHD_create_response_from_callback(
-        s->gzip ? MHD_SIZE_UNKNOWN : size, 64 * 1024, stream_read, s, stream_free);
+        s->gzip ? MHD_SIZE_UNKNOWN : size, 256 * 1024, stream_read, s, stream_free);
     MHD_add_response_header(r, "Content-Type", ctype ? ctype : "application/json");
     MHD_add_response_header(r, "Cache-Control", "no-cache, private");
     if (s->gzip) {
@@ -395,7 +403,7 @@ static const struct {
 } GROUPS[] = {{"apps", "v1"},
               {"coordination.k8s.io", "v1"},
               {"events.k8s.io", "v1"},
-              {"external-secrets.io", "v1beta1"},
+              {"external-secrets.io", "v1"}, /* and v1beta1: served_versions() */
               {"gateway.networking.k8s.io", "v1"}};
 #define NGROUPS (sizeof GROUPS / sizeof GROUPS[0])
 
@@ -408,11 +416,23 @@ static const char *group_version(const char *group)
     return "v1";
 }
 
-static void resource_list(struct sim_buf *b, const char *group)
+/* The versions cluster c serves of group, the preferred first (external-secrets.io: v1 and
+ * v1beta1, or what the scenario says; any other group its one version). */
+static size_t served_versions(const struct sim_cluster *c, const char *group, const char *out[2])
+{
+    size_t n = sim_scenario_group_versions(c->spec, group, out);
+    if (n == 0) {
+        out[0] = group_version(group);
+        n = 1;
+    }
+    return n;
+}
+
+static void resource_list(struct sim_buf *b, const char *group, const char *version)
 {
     sim_buf_adds(b, "{\"kind\":\"APIResourceList\",\"apiVersion\":\"v1\",\"groupVersion\":");
     char gv[96];
-    snprintf(gv, sizeof gv, "%s%s%s", group, *group ? "/" : "", group_version(group));
+    snprintf(gv, sizeof gv, "%s%s%s", group, *group ? "/" : "", version);
     sim_buf_add_jstr(b, gv);
     sim_buf_adds(b, ",\"resources\":[");
     bool first = true;
@@ -444,7 +464,7 @@ static void resource_list(struct sim_buf *b, const char *group)
     sim_buf_adds(b, "]}");
 }
 
-static void aggregated(struct sim_buf *b, bool core, int v)
+static void aggregated(struct sim_buf *b, const struct sim_cluster *c, bool core, int v)
 {
     sim_buf_addf(b,
                  "{\"kind\":\"APIGroupDiscoveryList\",\"apiVersion\":\"apidiscovery.k8s.io/%s\","
@@ -456,41 +476,46 @@ static void aggregated(struct sim_buf *b, bool core, int v)
         sim_buf_addf(b, "%s{\"metadata\":{", g ? "," : "");
         if (!core)
             sim_buf_addf(b, "\"name\":\"%s\",", group);
-        sim_buf_addf(b,
-                     "\"creationTimestamp\":null},\"versions\":[{\"version\":\"%s\","
-                     "\"resources\":[",
-                     group_version(group));
-        bool first = true;
-        for (int i = 0; i < SIM_RES_COUNT; i++) {
-            const struct sim_res_info *ri = &sim_res_table[i];
-            if (strcmp(ri->group, group) != 0)
-                continue;
-            sim_buf_addf(b,
-                         "%s{\"resource\":\"%s\",\"responseKind\":{\"group\":\"%s\","
-                         "\"version\":\"%s\",\"kind\":\"%s\"},\"scope\":\"%s\","
-                         "\"singularResource\":\"%s\",\"verbs\":%s",
-                         first ? "" : ",", ri->name, ri->group, ri->version, ri->kind,
-                         ri->namespaced ? "Namespaced" : "Cluster", ri->singular, VERBS);
-            if (ri->short_names)
-                sim_buf_addf(b, ",\"shortNames\":%s", ri->short_names);
-            if (ri->categories)
-                sim_buf_addf(b, ",\"categories\":%s", ri->categories);
-            sim_buf_add(b, "}", 1);
-            first = false;
+        const char *vers[2];
+        size_t nv = served_versions(c, group, vers);
+        sim_buf_adds(b, "\"creationTimestamp\":null},\"versions\":[");
+        for (size_t vi = 0; vi < nv; vi++) {
+            sim_buf_addf(b, "%s{\"version\":\"%s\",\"resources\":[", vi ? "," : "", vers[vi]);
+            bool first = true;
+            for (int i = 0; i < SIM_RES_COUNT; i++) {
+                const struct sim_res_info *ri = &sim_res_table[i];
+                if (strcmp(ri->group, group) != 0)
+                    continue;
+                sim_buf_addf(b,
+                             "%s{\"resource\":\"%s\",\"responseKind\":{\"group\":\"%s\","
+                             "\"version\":\"%s\",\"kind\":\"%s\"},\"scope\":\"%s\","
+                             "\"singularResource\":\"%s\",\"verbs\":%s",
+                             first ? "" : ",", ri->name, ri->group, vers[vi], ri->kind,
+                             ri->namespaced ? "Namespaced" : "Cluster", ri->singular, VERBS);
+                if (ri->short_names)
+                    sim_buf_addf(b, ",\"shortNames\":%s", ri->short_names);
+                if (ri->categories)
+                    sim_buf_addf(b, ",\"categories\":%s", ri->categories);
+                sim_buf_add(b, "}", 1);
+                first = false;
+            }
+            sim_buf_adds(b, "],\"freshness\":\"Current\"}");
         }
-        sim_buf_adds(b, "],\"freshness\":\"Current\"}]}");
+        sim_buf_adds(b, "]}");
     }
     sim_buf_adds(b, "]}");
 }
 
-static void group_json(struct sim_buf *b, const char *group)
+static void group_json(struct sim_buf *b, const struct sim_cluster *c, const char *group)
 {
-    const char *v = group_version(group);
-    sim_buf_addf(b,
-                 "{\"name\":\"%s\",\"versions\":[{\"groupVersion\":\"%s/%s\",\"version\":"
-                 "\"%s\"}],\"preferredVersion\":{\"groupVersion\":\"%s/%s\",\"version\":"
-                 "\"%s\"}}",
-                 group, group, v, v, group, v, v);
+    const char *vers[2];
+    size_t nv = served_versions(c, group, vers);
+    sim_buf_addf(b, "{\"name\":\"%s\",\"versions\":[", group);
+    for (size_t i = 0; i < nv; i++)
+        sim_buf_addf(b, "%s{\"groupVersion\":\"%s/%s\",\"version\":\"%s\"}", i ? "," : "", group,
+                     vers[i], vers[i]);
+    sim_buf_addf(b, "],\"preferredVersion\":{\"groupVersion\":\"%s/%s\",\"version\":\"%s\"}}",
+                 group, vers[0], vers[0]);
 }
 
 static enum MHD_Result serve_discovery(struct reply *rp, char **seg, int nseg)
@@ -502,7 +527,7 @@ static enum MHD_Result serve_discovery(struct reply *rp, char **seg, int nseg)
         "application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList"};
     if (nseg == 1 && strcmp(seg[0], "api") == 0) {
         if (agg) {
-            aggregated(&b, true, agg);
+            aggregated(&b, rp->c, true, agg);
             rp->ctype = agg_ct[agg];
         } else {
             sim_buf_addf(&b,
@@ -513,21 +538,21 @@ static enum MHD_Result serve_discovery(struct reply *rp, char **seg, int nseg)
         }
     } else if (nseg == 1) { /* /apis */
         if (agg) {
-            aggregated(&b, false, agg);
+            aggregated(&b, rp->c, false, agg);
             rp->ctype = agg_ct[agg];
         } else {
             sim_buf_adds(&b, "{\"kind\":\"APIGroupList\",\"apiVersion\":\"v1\",\"groups\":[");
             for (size_t g = 0; g < NGROUPS; g++) {
                 if (g)
                     sim_buf_add(&b, ",", 1);
-                group_json(&b, GROUPS[g].group);
+                group_json(&b, rp->c, GROUPS[g].group);
             }
             sim_buf_adds(&b, "]}");
         }
     } else if (nseg == 2 && strcmp(seg[0], "api") == 0) {
         if (strcmp(seg[1], "v1") != 0)
             goto nf;
-        resource_list(&b, "");
+        resource_list(&b, "", "v1");
     } else if (nseg == 2) { /* /apis/GROUP */
         size_t g;
         for (g = 0; g < NGROUPS; g++)
@@ -537,7 +562,7 @@ static enum MHD_Result serve_discovery(struct reply *rp, char **seg, int nseg)
             goto nf;
         sim_buf_adds(&b, "{\"kind\":\"APIGroup\",\"apiVersion\":\"v1\",");
         struct sim_buf gj = {0};
-        group_json(&gj, GROUPS[g].group);
+        group_json(&gj, rp->c, GROUPS[g].group);
         sim_buf_add(&b, gj.data + 1, gj.len - 1);
         sim_buf_fini(&gj);
     } else { /* /apis/GROUP/v1 */
@@ -545,9 +570,14 @@ static enum MHD_Result serve_discovery(struct reply *rp, char **seg, int nseg)
         for (g = 0; g < NGROUPS; g++)
             if (strcmp(seg[1], GROUPS[g].group) == 0)
                 break;
-        if (g == NGROUPS || strcmp(seg[2], GROUPS[g].version) != 0)
+        const char *vers[2] = {NULL, NULL};
+        size_t nv = g == NGROUPS ? 0 : served_versions(rp->c, GROUPS[g].group, vers);
+        bool served = false;
+        for (size_t i = 0; i < nv; i++)
+            served = served || strcmp(seg[2], vers[i]) == 0;
+        if (!served)
             goto nf;
-        resource_list(&b, GROUPS[g].group);
+        resource_list(&b, GROUPS[g].group, seg[2]);
     }
     return send_body(rp, 200, sim_buf_take(&b));
 nf:
@@ -681,6 +711,33 @@ static int produce_list(struct stream *s)
         s->ended = true;
     }
     return 0;
+}
+
+/* The items of a plain list page straight into MHD's buffer, as many whole ones as fit: one copy
+ * of each object instead of two (into s->out, then into buf). Returns the bytes written; 0 when
+ * this does not apply (the list's head or tail, a fault, another format, an item larger than
+ * buf), and produce_list takes over. */
+static size_t produce_direct(struct stream *s, char *buf, size_t max)
+{
+    if (s->produce != produce_list || s->phase != 1 || s->fmt != FMT_FULL || s->drop ||
+        s->truncate || s->invalid)
+        return 0;
+    /* a view over buf that never grows: every item is checked to fit (with its comma and the
+     * NUL sim_buf keeps after the data) before it is written */
+    struct sim_buf view = {buf, 0, max};
+    while (s->idx < s->page.n) {
+        const struct sim_obj *o = s->page.items[s->idx];
+        size_t need = sim_obj_len(o) + (s->idx ? 1 : 0) + 1;
+        if (view.len + need > max)
+            break;
+        if (s->idx)
+            sim_buf_add(&view, ",", 1);
+        sim_obj_emit(o, &view);
+        sim_obj_unref(s->page.items[s->idx]);
+        s->page.items[s->idx] = NULL;
+        s->idx++;
+    }
+    return view.len;
 }
 
 /* ---- WATCH -------------------------------------------------------------------------------- */
@@ -1275,7 +1332,7 @@ static enum MHD_Result route(struct reply *rp, struct req *rq, const char *url, 
                 goto nf;
         }
         int r = sim_res_lookup(group, version, resname);
-        if (r < 0)
+        if (r < 0 || !sim_scenario_serves(rp->c->spec, group, version))
             goto nf;
         if (!sim_res_table[r].namespaced && ns) {
             /* /api/v1/namespaces/NS is the namespace object itself */
