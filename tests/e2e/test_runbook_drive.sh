@@ -3,7 +3,9 @@
 # in RUNBOOK mode with the Runbook panel DRIVING the demo-style runbook, step by step with keys:
 # Enter on the gate-only step 1; g on the 30% step (preview with the change engine's calls,
 # approval typed, the production target's name typed); `a` during its soak (failed "aborted by");
-# `b` rolls it back (weights back to 100/0); Enter runs it again through its soak to done. After
+# `b` rolls it back (weights back to 100/0); Enter runs it again through its soak to done; Enter
+# on a scale step (the PATCH and spec.replicas before -> after previewed, checked with kubectl).
+# Then the Lease is taken over: the panel says LOST and the keys that act are refused. After
 # each step the screen's states, the live weights read by the aws CLI (not by cutover) and
 # `cutover runbook log` agree. A second terminal opens the follow screen on the same runbook: it
 # shows the same current step and the live weights in its Traffic panel, and the simulator's
@@ -39,6 +41,8 @@ steps:
     action: {do: set_weights, target: api-dns, percent: 30}
     soak: 15s
     approval: shop-oncall
+  - title: Scale shop/api on EKS to 5
+    action: {do: scale, workload: Deployment/shop/api, replicas: 5}
   - title: Send all API traffic to EKS
     action: {do: set_weights, target: api-dns, percent: 100}
 YAML
@@ -75,7 +79,7 @@ expect_weights "100 0"
 
 # Step 1 (gates only): Enter, the preview says there is no action; y runs it.
 keys Enter
-wait_for 'Run step 1/3: Target cluster is ready'
+wait_for 'Run step 1/4: Target cluster is ready'
 wait_for 'no action: the step is its gates'
 keys y
 wait_for ' 1\. +done +Target cluster is ready' 30
@@ -85,7 +89,7 @@ expect_weights "100 0"
 
 # Step 2 with g: the preview with the change engine's lines, the approval, the target's name.
 keys g
-wait_for 'Run step 2/3: Send 30% of API traffic to EKS' 20
+wait_for 'Run step 2/4: Send 30% of API traffic to EKS' 20
 wait_for 'action: set api-dns to 30% new'
 wait_for 'onprem: 100 -> 70'
 wait_for 'eks: 0 -> 30'
@@ -115,7 +119,7 @@ expect_weights "70 30"
 
 # b: the rollback's preview (back to 0%), the confirmation, then 100/0 live.
 keys b
-wait_for 'Roll back step 2/3: Send 30% of API traffic' 20
+wait_for 'Roll back step 2/4: Send 30% of API traffic' 20
 wait_for 'rollback: set api-dns to 0% new'
 wait_for 'onprem: 70 -> 100'
 keys y
@@ -129,7 +133,7 @@ expect_log ' 2\. rolled-back +Send 30% of API traffic'
 
 # Enter runs it again, through the soak to done; step 3 becomes current.
 keys Enter
-wait_for 'Run step 2/3: Send 30% of API traffic to EKS' 20
+wait_for 'Run step 2/4: Send 30% of API traffic to EKS' 20
 keys y
 wait_for 'type shop-oncall to approve'
 keys -l 'shop-oncall'
@@ -140,11 +144,28 @@ keys Enter
 wait_for '>2\. +soaking +Send 30% of API traffic' 30
 expect_weights "70 30"
 wait_for ' 2\. +done +Send 30% of API traffic' 40
-wait_for '>3\. +(ready|pending) +Send all API traffic'
+wait_for '>3\. +(ready|pending) +Scale shop/api on EKS to 5'
 expect_log ' 2\. done +Send 30% of API traffic'
-expect_log 'at step 3 of 3'
+expect_log 'at step 3 of 4'
 expect_weights "70 30"
 [ "$(rb_changes)" = 3 ] || fail "$(rb_changes) ChangeResourceRecordSets, want 3"
+
+# Step 3, a Kubernetes action: the preview is the PATCH and the field before -> after, read live.
+KC=(/usr/bin/kubectl --kubeconfig "$TMP/kubeconfig" --context eks-prod)
+replicas() { "${KC[@]}" -n shop get deploy api -o jsonpath='{.spec.replicas}'; }
+R0=$(replicas)
+[ -n "$R0" ] && [ "$R0" != 5 ] || fail "shop/api has $R0 replicas: the test needs another number"
+keys Enter
+wait_for 'Run step 3/4: Scale shop/api on EKS to 5' 20
+wait_for 'PATCH /apis/apps/v1/namespaces/shop/deployments/api \(target cluster\)'
+wait_for "spec.replicas: $R0 -> 5"
+keys y
+wait_for 'apply\? type y' 10
+keys y
+wait_for ' 3\. +done +Scale shop/api on EKS to 5' 30
+[ "$(replicas)" = 5 ] || fail "shop/api has $(replicas) replicas after step 3, want 5 (kubectl)"
+expect_log ' 3\. done +Scale shop/api on EKS to 5'
+wait_for '>4\. +(ready|pending) +Send all API traffic'
 
 # A second terminal: the follow screen on the same runbook shows the same current step, the
 # driver as holder, and the live 30% in its Traffic panel.
@@ -153,14 +174,14 @@ SOCK="$SOCK_BASE-$NSOCK"
 tmux -L "$SOCK" new-session -d -s e2e -x 120 -y 50 "$ENVS $CUTOVER_BIN runbook run $RB \
 --observer 2>$TMP/follow.err; echo follow-exit=\$?; sleep 120"
 wait_for 'OBSERVER' 30
-wait_for '>3\. +pending +Send all API traffic' 30
+wait_for '>4\. +pending +Send all API traffic' 30
 wait_for ' 2\. +done +Send 30% of API traffic'
 wait_for 'Lease is held by' 20
 wait_for '30%' 20
 screen_lacks 'Enter:run step' || fail "the observer is shown the driving keys"
 for k in Enter g a b R Enter Escape; do keys "$k"; sleep 0.2; done
 sleep 1.5
-screen_matches '>3\. +pending +Send all API traffic' || fail "a key on the follow screen moved the runbook"
+screen_matches '>4\. +pending +Send all API traffic' || fail "a key on the follow screen moved the runbook"
 keys q
 wait_for 'follow-exit=0' 10
 
@@ -173,14 +194,14 @@ expect_weights "70 30"
 # Back on the guided screen: the Lease is taken over (kubectl, as another driver would): the
 # panel says LOST with the reason, and the keys that act are refused, on screen.
 SOCK=$DRIVE_SOCK
-wait_for '>3\. +(ready|pending) +Send all API traffic'
+wait_for '>4\. +(ready|pending) +Send all API traffic'
 /usr/bin/kubectl --kubeconfig "$TMP/kubeconfig" --context eks-prod -n cutover patch lease \
     cutover-drive-test --type merge -p '{"spec":{"holderIdentity":"intruder@elsewhere"}}' \
     >"$TMP/kubectl.out" 2>&1 || fail "kubectl could not take the Lease over: $(cat "$TMP/kubectl.out")"
 wait_for 'DRIVING +Lease LOST: no longer this driver' 20
 keys Enter
 wait_for 'refused: LOST' 10
-screen_lacks 'Run step 3/3' || fail "a key acted after the Lease was lost"
+screen_lacks 'Run step 4/4' || fail "a key acted after the Lease was lost"
 keys b
 sleep 0.5
 screen_lacks 'Roll back step' || fail "b acted after the Lease was lost"
@@ -189,6 +210,6 @@ screen_lacks 'Roll back step' || fail "b acted after the Lease was lost"
 # q quits (nothing in flight): exit 3 as line mode for a lost Lease; where it was left is said.
 keys q
 wait_for 'drive-exit=3' 20
-screen_matches 'runbook drive-test: left at step 3 of 3' || fail "no summary after quitting"
+screen_matches 'runbook drive-test: left at step 4 of 4' || fail "no summary after quitting"
 expect_weights "70 30"
 echo "PASS"
