@@ -2198,6 +2198,11 @@ static int runbook_run(int argc, char **argv)
 
     /* Resume: pending intents first, then the first step not done. */
     if (run_resume(&r) != 0) {
+        if (r.drive != NULL) {
+            /* no screen: what resume said is printed here */
+            char said[8192];
+            printf("%s\n", runbook_drive_last_lines(r.drive, said, sizeof said));
+        }
         printf("resume needs attention: nothing else is done\n");
         code = 1;
         goto out;

@@ -59,6 +59,9 @@ expect_weights() {
     [ "$w" = "$1" ] || fail "live weights (aws CLI) $w, want $1"
 }
 
+# config `keys:` binds one more key to a runbook action (the defaults stay).
+printf 'keys:\n  x: runbook-abort\n' >>"$XDG_CONFIG_HOME/cutover/config.yaml"
+
 # The guided screen, driving.
 tmux_run 120 50 "$ENVS CUTOVER_LEASE_SECONDS=15 $CUTOVER_BIN runbook run $RB --wait 30 2>$TMP/drive.err; \
 echo drive-exit=\$?; sleep 120"
@@ -72,7 +75,15 @@ wait_for 'EKS spreads its workers over three zones'
 wait_for 'PASS +worker zones'
 wait_for '>1\. +ready +Target cluster is ready' 30
 screen_matches ' 2\. +pending +Send 30% of API traffic' || fail "step 2 is not pending at first"
-wait_for 'g/Enter:run step +a:abort +b:roll back +q/C-c:quit'
+wait_for 'g/Enter:run step +a/x:abort +b:roll back +q/C-c:quit'
+# the help lists the runbook actions with their keys (the config's x included)
+keys '?'
+wait_for 'runbook-run'
+screen_matches 'a, x +runbook-abort' || fail "the help does not list runbook-abort on a and x"
+screen_matches 'b +runbook-roll' || fail "the help does not list runbook-rollback on b"
+screen_lacks 'traffic-next' || fail "the help lists traffic keys on the guided screen"
+keys '?'
+wait_gone 'runbook-roll'
 # the Traffic panel is filled by a poller: the live split
 wait_for 'api-dns' 20
 expect_weights "100 0"
