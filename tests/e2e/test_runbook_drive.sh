@@ -4,7 +4,9 @@
 # Enter on the gate-only step 1; g on the 30% step (preview with the change engine's calls,
 # approval typed, the production target's name typed); `a` during its soak (failed "aborted by");
 # `b` rolls it back (weights back to 100/0); Enter runs it again through its soak to done; Enter
-# on a scale step (the PATCH and spec.replicas before -> after previewed, checked with kubectl).
+# on a scale step whose gate fails first (a target node NotReady: `checking`, `a` leaves it pending
+# with a journal note) and then passes (the PATCH and spec.replicas before -> after previewed,
+# checked with kubectl).
 # Then the Lease is taken over: the panel says LOST and the keys that act are refused. After
 # each step the screen's states, the live weights read by the aws CLI (not by cutover) and
 # `cutover runbook log` agree. A second terminal opens the follow screen on the same runbook: it
@@ -42,6 +44,7 @@ steps:
     soak: 15s
     approval: shop-oncall
   - title: Scale shop/api on EKS to 5
+    checks: [{check: nodes_ready, ratio: 100%}]
     action: {do: scale, workload: Deployment/shop/api, replicas: 5}
   - title: Send all API traffic to EKS
     action: {do: set_weights, target: api-dns, percent: 100}
@@ -166,6 +169,25 @@ KC=(/usr/bin/kubectl --kubeconfig "$TMP/kubeconfig" --context eks-prod)
 replicas() { "${KC[@]}" -n shop get deploy api -o jsonpath='{.spec.replicas}'; }
 R0=$(replicas)
 [ -n "$R0" ] && [ "$R0" != 5 ] || fail "shop/api has $R0 replicas: the test needs another number"
+# A target node goes NotReady: the step's gate fails; Enter waits for it (checking); a stops the
+# wait: the step stays pending, nothing is sent, the journal says who aborted.
+NODE=$("${KC[@]}" get nodes -o jsonpath='{.items[0].metadata.name}')
+admin POST /mutate "{\"cluster\":\"eks-prod\",\"op\":\"node-ready\",\"name\":\"$NODE\",\"ready\":false}" >/dev/null
+wait_for 'FAIL +nodes Ready' 20
+wait_for '>3\. +pending +Scale shop/api on EKS to 5'
+keys Enter
+wait_for 'Run step 3/4: Scale shop/api on EKS to 5' 20
+wait_for 'first its 1 gate must pass'
+keys y
+wait_for 'apply\? type y' 10
+keys y
+wait_for '>3\. +checking +Scale shop/api on EKS to 5' 20
+keys a
+wait_for '>3\. +pending +Scale shop/api on EKS to 5' 20
+expect_log 'aborted by .* while waiting for its gates'
+[ "$(replicas)" = "$R0" ] || fail "shop/api has $(replicas) replicas after the aborted wait, want $R0"
+admin POST /mutate "{\"cluster\":\"eks-prod\",\"op\":\"node-ready\",\"name\":\"$NODE\",\"ready\":true}" >/dev/null
+wait_for '>3\. +ready +Scale shop/api on EKS to 5' 30
 keys Enter
 wait_for 'Run step 3/4: Scale shop/api on EKS to 5' 20
 wait_for 'PATCH /apis/apps/v1/namespaces/shop/deployments/api \(target cluster\)'
