@@ -180,8 +180,10 @@ static bool list_items(struct k8s_http_conn *conn, struct drift_side *side,
     return ok;
 }
 
-/* The version the API serves for external-secrets.io ("v1beta1", "v1"), NULL when it serves none
- * (404), and *failed when the answer could not be had. */
+/* The version to use for external-secrets.io, from its discovery document: v1 when the group
+ * lists it (External Secrets Operator v0.17 and later; v1beta1 is deprecated there), else v1beta1
+ * (an older operator), else the preferred version. NULL when the API serves none (404), and
+ * *failed when the answer could not be had. */
 static char *eso_version(struct k8s_http_conn *conn, bool *failed, struct error *err)
 {
     struct k8s_body b;
@@ -195,9 +197,24 @@ static char *eso_version(struct k8s_http_conn *conn, bool *failed, struct error 
         return NULL;
     }
     json_object *o = b.data ? json_tokener_parse(b.data) : NULL;
-    json_object *pv = NULL, *ver = NULL;
-    if (o && json_object_object_get_ex(o, "preferredVersion", &pv) &&
-        json_object_object_get_ex(pv, "version", &ver))
+    json_object *pv = NULL, *ver = NULL, *vers = NULL;
+    bool has_v1 = false, has_v1beta1 = false;
+    if (o && json_object_object_get_ex(o, "versions", &vers) &&
+        json_object_is_type(vers, json_type_array)) {
+        for (size_t i = 0; i < json_object_array_length(vers); i++) {
+            json_object *e = json_object_array_get_idx(vers, i), *x = NULL;
+            const char *name =
+                json_object_object_get_ex(e, "version", &x) ? json_object_get_string(x) : NULL;
+            has_v1 = has_v1 || (name && strcmp(name, "v1") == 0);
+            has_v1beta1 = has_v1beta1 || (name && strcmp(name, "v1beta1") == 0);
+        }
+    }
+    if (has_v1)
+        v = xstrdup("v1");
+    else if (has_v1beta1)
+        v = xstrdup("v1beta1");
+    else if (o && json_object_object_get_ex(o, "preferredVersion", &pv) &&
+             json_object_object_get_ex(pv, "version", &ver))
         v = xstrdup(json_object_get_string(ver));
     json_object_put(o);
     k8s_body_fini(&b);

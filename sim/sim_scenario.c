@@ -592,6 +592,37 @@ out:
     return rc;
 }
 
+/* external_secrets_versions: [v1, v1beta1] (each at most once, the preferred one first). */
+static int eso_versions(struct parse *p, yaml_node_t *v, struct sim_cluster_spec *c)
+{
+    static const char *const known[] = {"v1", "v1beta1"};
+    char **list = NULL;
+    size_t n = 0;
+    if (get_strlist(p, v, &list, &n) < 0)
+        return -1;
+    int rc = 0;
+    c->neso_versions = 0;
+    if (n == 0 || n > 2)
+        rc = fail_at(p, v, "external_secrets_versions lists v1, v1beta1 or both%s", "");
+    for (size_t i = 0; rc == 0 && i < n; i++) {
+        const char *got = NULL;
+        for (size_t k = 0; k < 2; k++)
+            if (strcmp(list[i], known[k]) == 0)
+                got = known[k];
+        if (got == NULL || (i == 1 && got == c->eso_versions[0]))
+            rc = fail_at(p, v,
+                         "external_secrets_versions: \"%s\" is not v1 or v1beta1, or is "
+                         "there twice",
+                         list[i]);
+        else
+            c->eso_versions[c->neso_versions++] = got;
+    }
+    for (size_t i = 0; i < n; i++)
+        free(list[i]);
+    free(list);
+    return rc;
+}
+
 static int cluster_key(struct parse *p, const char *key, yaml_node_t *k, yaml_node_t *v, void *ctx)
 {
     (void)k;
@@ -639,6 +670,8 @@ static int cluster_key(struct parse *p, const char *key, yaml_node_t *k, yaml_no
     if (K("objects"))
         return each_item(p, v, "objects", (void **)&c->objects, &c->nobjects, sizeof *c->objects,
                          object_item);
+    if (K("external_secrets_versions"))
+        return eso_versions(p, v, c);
     if (K("churn"))
         return each_key(p, v, "churn", churn_key, c);
     if (K("size"))
@@ -666,6 +699,11 @@ static int cluster_item(struct parse *p, yaml_node_t *n, void *elem)
         c->platform = xstrdup(strstr(c->version, "eks") ? "eks" : "self-managed");
     if (!c->region)
         c->region = xstrdup("us-east-1");
+    if (c->neso_versions == 0) {
+        c->eso_versions[0] = "v1";
+        c->eso_versions[1] = "v1beta1";
+        c->neso_versions = 2;
+    }
     for (size_t i = 0; i < c->nworkloads; i++) {
         bool known = strcmp(c->workloads[i].ns, "default") == 0 ||
                      strcmp(c->workloads[i].ns, "kube-system") == 0;
@@ -935,4 +973,33 @@ char *sim_scenario_demo_text(void)
     }
     *p = '\0';
     return s;
+}
+
+#define ESO_GROUP "external-secrets.io"
+
+size_t sim_scenario_group_versions(const struct sim_cluster_spec *c, const char *group,
+                                   const char *out[2])
+{
+    if (strcmp(group, ESO_GROUP) != 0)
+        return 0;
+    if (c == NULL || c->neso_versions == 0) { /* the defaults of parse_cluster */
+        out[0] = "v1";
+        out[1] = "v1beta1";
+        return 2;
+    }
+    for (size_t i = 0; i < c->neso_versions; i++)
+        out[i] = c->eso_versions[i];
+    return c->neso_versions;
+}
+
+bool sim_scenario_serves(const struct sim_cluster_spec *c, const char *group, const char *version)
+{
+    const char *v[2];
+    size_t n = sim_scenario_group_versions(c, group, v);
+    if (n == 0)
+        return true;
+    for (size_t i = 0; i < n; i++)
+        if (strcmp(v[i], version) == 0)
+            return true;
+    return false;
 }

@@ -91,6 +91,11 @@ struct sim_cluster_spec {
     size_t nevents;
     char **objects; /* `objects:` raw manifests (custom resources and others) as JSON text */
     size_t nobjects;
+    /* `external_secrets_versions:` the external-secrets.io versions served, the preferred one
+     * first ("v1", "v1beta1": static strings); default v1 then v1beta1, as External Secrets
+     * Operator v0.17 and later; [v1beta1] is an older operator. One storage for all of them. */
+    const char *eso_versions[2];
+    size_t neso_versions;
     double restarts_per_sec; /* churn */
     double rollout_every_sec;
     struct sim_size size;
@@ -119,5 +124,14 @@ void sim_scenario_free(struct sim_scenario *sc);
 extern const char *const sim_demo_lines[];
 /* The built-in demo scenario's YAML as one string (caller frees). */
 char *sim_scenario_demo_text(void);
+
+/* The versions cluster c serves of API group group, the preferred first, into out (room for 2):
+ * external-secrets.io as c->eso_versions says; 0 for any other group (its one version is the
+ * resource table's). */
+size_t sim_scenario_group_versions(const struct sim_cluster_spec *c, const char *group,
+                                   const char *out[2]);
+/* Whether c serves group at version: for external-secrets.io one of c->eso_versions; any other
+ * group is not decided here (true). */
+bool sim_scenario_serves(const struct sim_cluster_spec *c, const char *group, const char *version);
 
 #endif

@@ -105,26 +105,26 @@ const struct sim_res_info sim_res_table[SIM_RES_COUNT] = {
                                                      0) "," COL("Message", "string", "", 0) "]"},
     /* custom resources: the printer columns of their CRDs (Age moved last) */
     [SIM_RES_EXTERNALSECRETS] =
-        {"externalsecrets", "externalsecret", "ExternalSecret", "external-secrets.io", "v1beta1",
-         "external-secrets.io/v1beta1", true, "[\"es\"]", "[\"external-secrets\"]",
+        {"externalsecrets", "externalsecret", "ExternalSecret", "external-secrets.io", "v1",
+         "external-secrets.io/v1", true, "[\"es\"]", "[\"external-secrets\"]",
          "[" NAMECOL
          "," COL("Store", "string", "", 0) "," COL("Refresh Interval", "string", "", 0) "," COL(
              "Status", "string", "", 0) "," COL("Ready", "string", "", 0) "," AGECOL "]"},
     [SIM_RES_CLUSTEREXTERNALSECRETS] = {"clusterexternalsecrets", "clusterexternalsecret",
-                                        "ClusterExternalSecret", "external-secrets.io", "v1beta1",
-                                        "external-secrets.io/v1beta1", false, "[\"ces\"]",
+                                        "ClusterExternalSecret", "external-secrets.io", "v1",
+                                        "external-secrets.io/v1", false, "[\"ces\"]",
                                         "[\"external-secrets\"]",
                                         "[" NAMECOL "," COL("Store", "string", "", 0) "," COL(
                                             "Refresh Interval", "string", "",
                                             0) "," COL("Ready", "string", "", 0) "," AGECOL "]"},
     [SIM_RES_SECRETSTORES] = {"secretstores", "secretstore", "SecretStore", "external-secrets.io",
-                              "v1beta1", "external-secrets.io/v1beta1", true, "[\"ss\"]",
+                              "v1", "external-secrets.io/v1", true, "[\"ss\"]",
                               "[\"external-secrets\"]",
                               "[" NAMECOL "," COL("Status", "string", "", 0) "," COL(
                                   "Ready", "string", "", 0) "," AGECOL "]"},
     [SIM_RES_CLUSTERSECRETSTORES] = {"clustersecretstores", "clustersecretstore",
-                                     "ClusterSecretStore", "external-secrets.io", "v1beta1",
-                                     "external-secrets.io/v1beta1", false, "[\"css\"]",
+                                     "ClusterSecretStore", "external-secrets.io", "v1",
+                                     "external-secrets.io/v1", false, "[\"css\"]",
                                      "[\"external-secrets\"]",
                                      "[" NAMECOL "," COL("Status", "string", "", 0) "," COL(
                                          "Ready", "string", "", 0) "," AGECOL "]"},
@@ -137,8 +137,13 @@ int sim_res_lookup(const char *group, const char *version, const char *name)
 {
     for (int i = 0; i < SIM_RES_COUNT; i++) {
         const struct sim_res_info *ri = &sim_res_table[i];
-        if (strcmp(ri->group, group) == 0 && strcmp(ri->version, version) == 0 &&
-            strcmp(ri->name, name) == 0)
+        /* External Secrets is served at v1 (its storage version, preferred) and at the
+         * deprecated v1beta1, one storage; which a cluster serves is its scenario's
+         * (sim_scenario_serves) */
+        bool version_ok =
+            strcmp(ri->version, version) == 0 ||
+            (strcmp(group, "external-secrets.io") == 0 && strcmp(version, "v1beta1") == 0);
+        if (strcmp(ri->group, group) == 0 && version_ok && strcmp(ri->name, name) == 0)
             return i;
     }
     return -1;

@@ -28,10 +28,10 @@ enum sim_res {
     SIM_RES_LEASES,
     SIM_RES_EVENTS_V1,
     /* custom resources (served as if their CRDs were installed) */
-    SIM_RES_EXTERNALSECRETS,        /* external-secrets.io/v1beta1 */
-    SIM_RES_CLUSTEREXTERNALSECRETS, /* external-secrets.io/v1beta1 */
-    SIM_RES_SECRETSTORES,           /* external-secrets.io/v1beta1 */
-    SIM_RES_CLUSTERSECRETSTORES,    /* external-secrets.io/v1beta1 */
+    SIM_RES_EXTERNALSECRETS,        /* external-secrets.io/v1 (and v1beta1) */
+    SIM_RES_CLUSTEREXTERNALSECRETS, /* external-secrets.io/v1 (and v1beta1) */
+    SIM_RES_SECRETSTORES,           /* external-secrets.io/v1 (and v1beta1) */
+    SIM_RES_CLUSTERSECRETSTORES,    /* external-secrets.io/v1 (and v1beta1) */
     SIM_RES_HTTPROUTES,             /* gateway.networking.k8s.io/v1 */
     SIM_RES_COUNT
 };

@@ -73,7 +73,7 @@ wait_for 'force-sync: preview' 20
 wait_for 'ExternalSecret shop/db-credentials on target'
 wait_for 'annotation force-sync: \(none\) -> [0-9]+'
 wait_for 'PATCH'
-wait_for '/apis/external-secrets.io/v1beta1/namespaces/shop/externalsecrets/db-cred'
+wait_for '/apis/external-secrets.io/v1/namespaces/shop/externalsecrets/db-cred'
 wait_for 'Content-Type: application/merge-patch\+json'
 after=$(cap | sed -nE 's/.*annotation force-sync: \(none\) -> ([0-9]+).*/\1/p' | head -n 1)
 [ -n "$after" ] || fail "no after value in the preview"

@@ -131,7 +131,8 @@ set -e
 [ "$(unsched)" = true ] || fail "$NODE2 was not cordoned"
 
 # 4c. refresh_secret at the external-secrets.io version the cluster serves (discovered: the
-# simulator serves v1beta1 only, so this checks the discovery path, not a v1-only cluster)
+# simulator serves v1, preferred, and v1beta1; tests/unit/test_drift_reader_eso covers a cluster
+# serving v1beta1 only)
 ESCTX=
 for c in eks-prod onprem-prod; do
     if "${KC[@]}" --context "$c" -n shop get externalsecret db-credentials >/dev/null 2>&1; then
@@ -151,7 +152,7 @@ CUTOVER_LEASE_SECONDS=3 timeout 60 "$CUTOVER_BIN" runbook run "$RB3" --yes --jou
 rc=$?
 set -e
 [ "$rc" = 0 ] || fail "refresh_secret failed (exit $rc)"
-grep -qF "| PATCH /apis/external-secrets.io/v1beta1/namespaces/shop/externalsecrets/db-credentials" \
+grep -qF "| PATCH /apis/external-secrets.io/v1/namespaces/shop/externalsecrets/db-credentials" \
     "$TMP/run-13.out" || fail "refresh_secret did not use the served version"
 [ -n "$("${KC[@]}" --context "$ESCTX" -n shop get externalsecret db-credentials -o jsonpath='{.metadata.annotations.force-sync}')" ] ||
     fail "the ExternalSecret has no force-sync annotation"

@@ -67,10 +67,10 @@ poll 30 grep -q '"admin"' "$TMP/sim.out" || fail "no ready line"
 k() { kubectl --kubeconfig "$TMP/kc" --context a --cache-dir "$TMP/cache" "$@"; }
 
 k api-resources >"$TMP/api.out" 2>"$TMP/api.err" || fail "api-resources"
-for r in "externalsecrets +es +external-secrets.io/v1beta1 +true +ExternalSecret" \
-    "clusterexternalsecrets +ces +external-secrets.io/v1beta1 +false" \
-    "secretstores +ss +external-secrets.io/v1beta1 +true" \
-    "clustersecretstores +css +external-secrets.io/v1beta1 +false" \
+for r in "externalsecrets +es +external-secrets.io/v1 +true +ExternalSecret" \
+    "clusterexternalsecrets +ces +external-secrets.io/v1 +false" \
+    "secretstores +ss +external-secrets.io/v1 +true" \
+    "clustersecretstores +css +external-secrets.io/v1 +false" \
     "httproutes +gateway.networking.k8s.io/v1 +true +HTTPRoute"; do
     grep -qE "^$r" "$TMP/api.out" || fail "api-resources lacks: $r"
 done
