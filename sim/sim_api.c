@@ -171,11 +171,18 @@ static bool refill(struct stream *s)
     return true;
 }
 
+static size_t produce_direct(struct stream *s, char *buf, size_t max);
+
 static ssize_t stream_read(void *cls, uint64_t pos, char *buf, size_t max)
 {
     (void)pos;
     struct stream *s = cls;
     if (!s->gzip) {
+        if (s->out_off >= s->out.len) {
+            size_t n = produce_direct(s, buf, max);
+            if (n > 0)
+                return (ssize_t)n;
+        }
         if (!refill(s))
             return s->error_end ? MHD_CONTENT_READER_END_WITH_ERROR
                                 : MHD_CONTENT_READER_END_OF_STREAM;
@@ -253,7 +260,7 @@ static enum MHD_Result queue_stream(struct MHD_Connection *conn, struct stream *
                                     const char *ctype, uint64_t size)
 {
     struct MHD_Response *r = MHD_create_response_from_callback(
-        s->gzip ? MHD_SIZE_UNKNOWN : size, 64 * 1024, stream_read, s, stream_free);
+        s->gzip ? MHD_SIZE_UNKNOWN : size, 256 * 1024, stream_read, s, stream_free);
     MHD_add_response_header(r, "Content-Type", ctype ? ctype : "application/json");
     MHD_add_response_header(r, "Cache-Control", "no-cache, private");
     if (s->gzip) {
@@ -704,6 +711,33 @@ static int produce_list(struct stream *s)
         s->ended = true;
     }
     return 0;
+}
+
+/* The items of a plain list page straight into MHD's buffer, as many whole ones as fit: one copy
+ * of each object instead of two (into s->out, then into buf). Returns the bytes written; 0 when
+ * this does not apply (the list's head or tail, a fault, another format, an item larger than
+ * buf), and produce_list takes over. */
+static size_t produce_direct(struct stream *s, char *buf, size_t max)
+{
+    if (s->produce != produce_list || s->phase != 1 || s->fmt != FMT_FULL || s->drop ||
+        s->truncate || s->invalid)
+        return 0;
+    /* a view over buf that never grows: every item is checked to fit (with its comma and the
+     * NUL sim_buf keeps after the data) before it is written */
+    struct sim_buf view = {buf, 0, max};
+    while (s->idx < s->page.n) {
+        const struct sim_obj *o = s->page.items[s->idx];
+        size_t need = sim_obj_len(o) + (s->idx ? 1 : 0) + 1;
+        if (view.len + need > max)
+            break;
+        if (s->idx)
+            sim_buf_add(&view, ",", 1);
+        sim_obj_emit(o, &view);
+        sim_obj_unref(s->page.items[s->idx]);
+        s->page.items[s->idx] = NULL;
+        s->idx++;
+    }
+    return view.len;
 }
 
 /* ---- WATCH -------------------------------------------------------------------------------- */
