@@ -188,6 +188,8 @@ def read(path, pods_view):
             prompt += act[len("prompt "):]
         elif act in ("back", "clear-filter"):
             k = "clear the filter (Esc)"
+        elif act == "quit" and pods_view:
+            k = "close the view (q: runs the panels' analysis that waited)"
         else:
             k = act
         kinds.setdefault(k, []).append(ms)
