@@ -683,16 +683,56 @@ bool podindex_filter_narrows(const struct podindex_filter *f, const struct podin
            strstr(f->lit, prev->lit) != NULL;
 }
 
-uint32_t podindex_filter_run(const struct podindex_filter *f, const struct podindex *idx,
-                             const uint8_t *within, uint8_t *out)
+static uint32_t run_range(const struct podindex_filter *f, const struct podindex *idx,
+                          const uint8_t *within, uint8_t *out, uint32_t lo, uint32_t hi)
 {
     uint32_t hits = 0;
-    for (uint32_t i = 0; i < idx->n; i++) {
+    for (uint32_t i = lo; i < hi; i++) {
         bool m = (within == NULL || within[i]) && podindex_filter_match(f, idx, i);
         out[i] = m;
         hits += m;
     }
     return hits;
+}
+
+struct run_part {
+    const struct podindex_filter *f;
+    const struct podindex *idx;
+    const uint8_t *within;
+    uint8_t *out;
+    uint32_t lo, hi, hits;
+};
+
+static void *run_part_main(void *arg)
+{
+    struct run_part *p = arg;
+    p->hits = run_range(p->f, p->idx, p->within, p->out, p->lo, p->hi);
+    return NULL;
+}
+
+/* Rows from which a filter run is split between this thread and a helper (two cores). */
+#define RUN_SPLIT_ROWS 65536
+
+uint32_t podindex_filter_run(const struct podindex_filter *f, const struct podindex *idx,
+                             const uint8_t *within, uint8_t *out)
+{
+    if (idx->n < RUN_SPLIT_ROWS || f == NULL)
+        return run_range(f, idx, within, out, 0, idx->n);
+    /* the helper gets a regex of its own: glibc's regexec serialises callers of one regex_t */
+    struct podindex_filter copy = *f;
+    if (f->active && !f->literal &&
+        regcomp(&copy.re, f->invert ? f->expr + 1 : f->expr,
+                REG_EXTENDED | REG_NOSUB | REG_ICASE) != 0)
+        return run_range(f, idx, within, out, 0, idx->n);
+    struct run_part part = {
+        .f = &copy, .idx = idx, .within = within, .out = out, .lo = idx->n / 2, .hi = idx->n};
+    pthread_t t;
+    XPTHREAD(pthread_create(&t, NULL, run_part_main, &part));
+    uint32_t hits = run_range(f, idx, within, out, 0, idx->n / 2);
+    XPTHREAD(pthread_join(t, NULL));
+    if (f->active && !f->literal)
+        regfree(&copy.re);
+    return hits + part.hits;
 }
 
 /* ---- the worker thread ----------------------------------------------------------------------- */

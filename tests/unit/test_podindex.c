@@ -473,6 +473,46 @@ static void test_narrowing(void **state)
     model_cluster_unref(s);
 }
 
+/* Over 65536 rows a filter run is split with a helper thread: the same rows as one by one. */
+static void test_split_run_agrees(void **state)
+{
+    (void)state;
+    struct model_cluster *s = snapfix_new("src", "v1.24.17", NOW);
+    for (int i = 0; i < 70000; i++) {
+        char ns[32], name[48];
+        snprintf(ns, sizeof ns, "ns-%d", i % 13);
+        snprintf(name, sizeof name, "%s-%d-%x", i % 3 ? "svc" : "Web", i / 7, i * 2654435761u);
+        snapfix_pod(s, ns, name, NULL, NULL, NULL, true, 0, NULL, "x");
+    }
+    struct podindex *idx = podindex_build(s, NULL, NULL);
+    assert_true(idx->n >= 65536);
+    static const char *const pats[] = {"web-1", "svc-12", "^ns-1[0-2]/web.*[0-9]$", "!svc",
+                                       "!e.-3"};
+    uint8_t *out = calloc(idx->n, 1), *out2 = calloc(idx->n, 1);
+    for (size_t k = 0; k < sizeof pats / sizeof pats[0]; k++) {
+        struct podindex_filter f;
+        memset(&f, 0, sizeof f);
+        assert_int_equal(podindex_filter_set(&f, pats[k], k == 1 ? "ns-4" : "", NULL, 0), 0);
+        uint32_t hits = podindex_filter_run(&f, idx, NULL, out), want = 0;
+        for (uint32_t i = 0; i < idx->n; i++) {
+            bool m = podindex_filter_match(&f, idx, i);
+            if (m != (bool)out[i])
+                fail_msg("/%s row %u: split run says %d", pats[k], i, out[i]);
+            want += m;
+        }
+        assert_int_equal(hits, want);
+        assert_true(hits > 0 && hits < idx->n);
+        /* and within a previous result */
+        uint32_t h2 = podindex_filter_run(&f, idx, out, out2);
+        assert_int_equal(h2, hits);
+        podindex_filter_fini(&f);
+    }
+    free(out);
+    free(out2);
+    podindex_unref(idx);
+    model_cluster_unref(s);
+}
+
 /* ---- the worker ---------------------------------------------------------------------------- */
 
 static bool wait_byte(int fd, int ms)
@@ -565,6 +605,7 @@ int main(void)
         cmocka_unit_test(test_literal_agrees_with_regex),
         cmocka_unit_test(test_regex_prefilter_agrees),
         cmocka_unit_test(test_narrowing),
+        cmocka_unit_test(test_split_run_agrees),
         cmocka_unit_test(test_worker),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
