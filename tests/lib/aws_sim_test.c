@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 
 #include <cmocka.h>
 
@@ -175,12 +176,9 @@ long aws_sim_test_count(struct sim *sim, const char *field, const char *action)
 
 char *aws_sim_test_zone_id(const char *url, const char *zone_name)
 {
-    struct aws_client_opts o = {.service = "route53", .endpoint = url, .profile = "sim"};
-    struct aws_client *c = NULL;
+    struct aws_client *c = aws_sim_test_r53_client(url);
     struct error err;
     error_clear(&err);
-    if (aws_client_new(&o, &c, &err) < 0)
-        fail_msg("aws_client_new: %s", err.msg);
     struct aws_response resp;
     memset(&resp, 0, sizeof resp);
     if (aws_rest(c, "GET", "ListHostedZones", "/2013-04-01/hostedzone", NULL, NULL, &resp, &err) <
@@ -317,4 +315,61 @@ void aws_sim_test_r53_weights(const char *url, const char *zone, const char *rec
         }
     }
     json_object_put(j);
+}
+
+struct aws_sim_test_r53 *aws_sim_test_r53_start(void)
+{
+    struct aws_sim_test_r53 *f = xcalloc(1, sizeof *f);
+    struct sim_opts opts = {.demo = true, .no_churn = true};
+    struct error err;
+    error_clear(&err);
+    if (sim_start(&opts, &f->sim, &err) < 0)
+        fail_msg("sim_start: %s", err.msg);
+    f->url = aws_sim_test_env(f->sim);
+    f->zone = aws_sim_test_zone_id(f->url, "example.com.");
+    struct traffic_target_cfg *c = &f->st.cfg;
+    c->name = xstrdup("shop-api-dns");
+    c->kind = TRAFFIC_ROUTE53;
+    c->production = true;
+    const int plan[] = {0, 10, 30, 50, 100};
+    memcpy(c->plan, plan, sizeof plan);
+    c->nplan = 5;
+    c->old_id = xstrdup("onprem");
+    c->new_id = xstrdup("eks");
+    c->zone_id = xstrdup(f->zone);
+    c->record_name = xstrdup("api.shop.example.com");
+    c->record_type = xstrdup("A");
+    c->aws_endpoint = xstrdup(f->url);
+    c->aws_profile = xstrdup("sim");
+    struct traffic_provider_env env = {.timeout_ms = 5000, .insync_timeout_ms = 15000};
+    if (traffic_provider_new(c, &env, &f->p, &err) < 0)
+        fail_msg("traffic_provider_new: %s", err.msg);
+    snprintf(f->dir, sizeof f->dir, "/tmp/cutover-test-r53-XXXXXX");
+    assert_non_null(mkdtemp(f->dir));
+    return f;
+}
+
+void aws_sim_test_r53_stop(struct aws_sim_test_r53 *f)
+{
+    traffic_provider_free(f->p);
+    traffic_target_cfg_fini(&f->st.cfg);
+    traffic_reading_fini(&f->st.reading);
+    sim_stop(f->sim);
+    aws_sim_test_rm_rf(f->dir);
+    free(f->url);
+    free(f->zone);
+    free(f);
+}
+
+void aws_sim_test_r53_refresh(struct aws_sim_test_r53 *f)
+{
+    traffic_reading_fini(&f->st.reading);
+    struct error err;
+    error_clear(&err);
+    if (f->p->ops->read(f->p, &f->st.reading, &err) != 0)
+        fail_msg("read: %s", err.msg);
+    f->st.have_reading = true;
+    clock_gettime(CLOCK_REALTIME, &f->st.last_ok);
+    f->st.percent = traffic_percent_of(f->st.reading.side[0].weight, f->st.reading.side[1].weight);
+    f->st.step = traffic_plan_index(&f->st.cfg, f->st.percent);
 }

@@ -17,6 +17,9 @@
 #include <json-c/json.h>
 #include <sys/types.h>
 
+#include "cutover/traffic.h"
+#include "cutover/traffic_provider.h"
+
 struct sim;
 
 /* Points the AWS environment (config, credentials, profile, region) at the files the simulator
@@ -64,5 +67,23 @@ void aws_sim_test_r53_set_weights(const char *url, const char *zone, const char 
  * them (an independent witness); -1 for a missing one. */
 void aws_sim_test_r53_weights(const char *url, const char *zone, const char *record,
                               const char *const *ids, int *w, size_t n);
+
+/* The demo simulator (no churn, AWS environment set) with its weighted Route53 pair as traffic
+ * target "shop-api-dns" (production, plan 0/10/30/50/100, old onprem, new eks, record
+ * api.shop.example.com. A), a provider for it (not read yet) and a temporary directory. */
+struct aws_sim_test_r53 {
+    struct sim *sim;
+    char *url;
+    char *zone;
+    struct traffic_provider *p;
+    struct traffic_target_state st; /* st.cfg is the target; aws_sim_test_r53_refresh() reads */
+    char dir[64];
+};
+/* Starts one (failing the test when something is missing). */
+struct aws_sim_test_r53 *aws_sim_test_r53_start(void);
+/* Stops it and removes its directory. */
+void aws_sim_test_r53_stop(struct aws_sim_test_r53 *f);
+/* A fresh read of the provider into f->st, as the traffic poller publishes it. */
+void aws_sim_test_r53_refresh(struct aws_sim_test_r53 *f);
 
 #endif

@@ -31,89 +31,31 @@
 
 #define RECORD "api.shop.example.com."
 
-struct fx {
-    struct sim *sim;
-    char *url;
-    char *zone;
-    struct traffic_provider *p;
-    struct traffic_target_state st;
-    char dir[64];
-};
-
 static int setup(void **state)
 {
-    struct fx *f = xcalloc(1, sizeof *f);
-    struct sim_opts opts = {.demo = true, .no_churn = true};
-    struct error err;
-    error_clear(&err);
-    if (sim_start(&opts, &f->sim, &err) < 0)
-        fail_msg("sim_start: %s", err.msg);
-    f->url = aws_sim_test_env(f->sim);
-    f->zone = aws_sim_test_zone_id(f->url, "example.com.");
-    struct traffic_target_cfg *c = &f->st.cfg;
-    c->name = xstrdup("shop-api-dns");
-    c->kind = TRAFFIC_ROUTE53;
-    c->production = true;
-    const int plan[] = {0, 10, 30, 50, 100};
-    memcpy(c->plan, plan, sizeof plan);
-    c->nplan = 5;
-    c->old_id = xstrdup("onprem");
-    c->new_id = xstrdup("eks");
-    c->zone_id = xstrdup(f->zone);
-    c->record_name = xstrdup("api.shop.example.com");
-    c->record_type = xstrdup("A");
-    c->aws_endpoint = xstrdup(f->url);
-    c->aws_profile = xstrdup("sim");
-    struct traffic_provider_env env = {.timeout_ms = 5000, .insync_timeout_ms = 15000};
-    if (traffic_provider_new(c, &env, &f->p, &err) < 0)
-        fail_msg("traffic_provider_new: %s", err.msg);
-    snprintf(f->dir, sizeof f->dir, "/tmp/cutover-test-tcj-XXXXXX");
-    assert_non_null(mkdtemp(f->dir));
-    *state = f;
+    *state = aws_sim_test_r53_start();
     return 0;
 }
 
 static int teardown(void **state)
 {
-    struct fx *f = *state;
-    traffic_provider_free(f->p);
-    traffic_target_cfg_fini(&f->st.cfg);
-    traffic_reading_fini(&f->st.reading);
-    sim_stop(f->sim);
-    aws_sim_test_rm_rf(f->dir);
-    free(f->url);
-    free(f->zone);
-    free(f);
+    aws_sim_test_r53_stop(*state);
     return 0;
 }
 
-/* A fresh reading into the target state, as the traffic poller publishes it. */
-static void refresh(struct fx *f)
-{
-    traffic_reading_fini(&f->st.reading);
-    struct error err;
-    error_clear(&err);
-    if (f->p->ops->read(f->p, &f->st.reading, &err) != 0)
-        fail_msg("read: %s", err.msg);
-    f->st.have_reading = true;
-    clock_gettime(CLOCK_REALTIME, &f->st.last_ok);
-    f->st.percent = traffic_percent_of(f->st.reading.side[0].weight, f->st.reading.side[1].weight);
-    f->st.step = traffic_plan_index(&f->st.cfg, f->st.percent);
-}
-
 /* The weights of onprem and eks as the aws CLI lists them. */
-static void cli_weights(const struct fx *f, int w[2])
+static void cli_weights(const struct aws_sim_test_r53 *f, int w[2])
 {
     static const char *const ids[2] = {"onprem", "eks"};
     aws_sim_test_r53_weights(f->url, f->zone, RECORD, ids, w, 2);
 }
 
 /* `]` on a journal that cannot take the intent: refused with why, nothing sent. */
-static void next_step_refused(struct fx *f, struct journal *j, const char *why)
+static void next_step_refused(struct aws_sim_test_r53 *f, struct journal *j, const char *why)
 {
     struct traffic_change *tc = NULL;
     assert_int_equal(traffic_change_new(j, NULL, &tc), 0);
-    refresh(f);
+    aws_sim_test_r53_refresh(f);
     struct traffic_preview *pv = NULL;
     struct error err;
     error_clear(&err);
@@ -143,7 +85,7 @@ static void next_step_refused(struct fx *f, struct journal *j, const char *why)
 
 static void test_disk_full(void **state)
 {
-    struct fx *f = *state;
+    struct aws_sim_test_r53 *f = *state;
     struct journal *j = NULL;
     struct error err;
     error_clear(&err);
@@ -159,7 +101,7 @@ static void test_disk_full(void **state)
 
 static void test_fsync_fails(void **state)
 {
-    struct fx *f = *state;
+    struct aws_sim_test_r53 *f = *state;
     struct journal *j = NULL;
     struct error err;
     error_clear(&err);
@@ -202,7 +144,7 @@ static char *slurp(const char *path, size_t *len)
  * refused, the file is byte for byte what it was, and once it may grow the change is made. */
 static void test_file_may_not_grow(void **state)
 {
-    struct fx *f = *state;
+    struct aws_sim_test_r53 *f = *state;
     char path[128];
     snprintf(path, sizeof path, "%s/journal.jsonl", f->dir);
     struct journal *j = NULL;
@@ -240,7 +182,7 @@ static void test_file_may_not_grow(void **state)
     /* the journal can be written again: the same change goes through, intent and result */
     struct traffic_change *tc = NULL;
     assert_int_equal(traffic_change_new(j, NULL, &tc), 0);
-    refresh(f);
+    aws_sim_test_r53_refresh(f);
     struct traffic_preview *pv = NULL;
     error_clear(&err);
     if (traffic_change_prepare(tc, f->p, &f->st, TRAFFIC_CHANGE_NEXT, 0, &pv, &err) != 0)

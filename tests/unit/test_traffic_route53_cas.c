@@ -32,63 +32,19 @@
 
 static const char *const IDS[2] = {"onprem", "eks"};
 
-struct fx {
-    struct sim *sim;
-    char *url;
-    char *zone;
-    struct traffic_provider *p;
-    struct traffic_target_state st;
-    char dir[64];
-};
-
 static int setup(void **state)
 {
-    struct fx *f = xcalloc(1, sizeof *f);
-    struct sim_opts opts = {.demo = true, .no_churn = true};
-    struct error err;
-    error_clear(&err);
-    if (sim_start(&opts, &f->sim, &err) < 0)
-        fail_msg("sim_start: %s", err.msg);
-    f->url = aws_sim_test_env(f->sim);
-    f->zone = aws_sim_test_zone_id(f->url, "example.com.");
-    struct traffic_target_cfg *c = &f->st.cfg;
-    c->name = xstrdup("shop-api-dns");
-    c->kind = TRAFFIC_ROUTE53;
-    c->production = true;
-    const int plan[] = {0, 10, 30, 50, 100};
-    memcpy(c->plan, plan, sizeof plan);
-    c->nplan = 5;
-    c->old_id = xstrdup("onprem");
-    c->new_id = xstrdup("eks");
-    c->zone_id = xstrdup(f->zone);
-    c->record_name = xstrdup("api.shop.example.com");
-    c->record_type = xstrdup("A");
-    c->aws_endpoint = xstrdup(f->url);
-    c->aws_profile = xstrdup("sim");
-    struct traffic_provider_env env = {.timeout_ms = 5000, .insync_timeout_ms = 15000};
-    if (traffic_provider_new(c, &env, &f->p, &err) < 0)
-        fail_msg("traffic_provider_new: %s", err.msg);
-    snprintf(f->dir, sizeof f->dir, "/tmp/cutover-test-cas-XXXXXX");
-    assert_non_null(mkdtemp(f->dir));
-    *state = f;
+    *state = aws_sim_test_r53_start();
     return 0;
 }
 
 static int teardown(void **state)
 {
-    struct fx *f = *state;
-    traffic_provider_free(f->p);
-    traffic_target_cfg_fini(&f->st.cfg);
-    traffic_reading_fini(&f->st.reading);
-    sim_stop(f->sim);
-    aws_sim_test_rm_rf(f->dir);
-    free(f->url);
-    free(f->zone);
-    free(f);
+    aws_sim_test_r53_stop(*state);
     return 0;
 }
 
-static void weights_are(const struct fx *f, int old_w, int new_w)
+static void weights_are(const struct aws_sim_test_r53 *f, int old_w, int new_w)
 {
     int w[2];
     aws_sim_test_r53_weights(f->url, f->zone, RECORD, IDS, w, 2);
@@ -97,13 +53,13 @@ static void weights_are(const struct fx *f, int old_w, int new_w)
 }
 
 /* Another client sets the weights (its own ChangeResourceRecordSets). */
-static void other_client_sets(const struct fx *f, int old_w, int new_w)
+static void other_client_sets(const struct aws_sim_test_r53 *f, int old_w, int new_w)
 {
     const int w[2] = {old_w, new_w};
     aws_sim_test_r53_set_weights(f->url, f->zone, RECORD, NULL, IDS, w, 2);
 }
 
-static long changes(const struct fx *f)
+static long changes(const struct aws_sim_test_r53 *f)
 {
     return aws_sim_test_count(f->sim, NULL, "route53:ChangeResourceRecordSets");
 }
@@ -111,7 +67,7 @@ static long changes(const struct fx *f)
 /* The provider alone: read, someone changes the weights, apply refuses with a conflict. */
 static void test_apply_after_other_change_conflicts(void **state)
 {
-    struct fx *f = *state;
+    struct aws_sim_test_r53 *f = *state;
     struct traffic_reading r;
     struct error err;
     error_clear(&err);
@@ -168,7 +124,7 @@ static void test_apply_after_other_change_conflicts(void **state)
  * (which alone would have matched) does not land either. */
 static void test_batch_is_atomic(void **state)
 {
-    struct fx *f = *state;
+    struct aws_sim_test_r53 *f = *state;
     struct traffic_reading r;
     struct error err;
     error_clear(&err);
@@ -188,7 +144,7 @@ static void test_batch_is_atomic(void **state)
 /* A record deleted since the read is a conflict too. */
 static void test_record_gone_conflicts(void **state)
 {
-    struct fx *f = *state;
+    struct aws_sim_test_r53 *f = *state;
     struct traffic_reading r;
     struct error err;
     error_clear(&err);
@@ -237,7 +193,7 @@ static void test_record_gone_conflicts(void **state)
  * engine's own re-read and before its ChangeResourceRecordSets (from the progress callback,
  * "applying ..."). */
 struct race {
-    struct fx *f;
+    struct aws_sim_test_r53 *f;
     bool done;
 };
 
@@ -267,22 +223,9 @@ static int count_outcome(const struct journal_record *rec, void *ctx)
     return 0;
 }
 
-static void refresh(struct fx *f)
-{
-    traffic_reading_fini(&f->st.reading);
-    struct error err;
-    error_clear(&err);
-    if (f->p->ops->read(f->p, &f->st.reading, &err) != 0)
-        fail_msg("read: %s", err.msg);
-    f->st.have_reading = true;
-    clock_gettime(CLOCK_REALTIME, &f->st.last_ok);
-    f->st.percent = traffic_percent_of(f->st.reading.side[0].weight, f->st.reading.side[1].weight);
-    f->st.step = traffic_plan_index(&f->st.cfg, f->st.percent);
-}
-
 static void test_engine_conflict_between_preview_and_apply(void **state)
 {
-    struct fx *f = *state;
+    struct aws_sim_test_r53 *f = *state;
     char path[128];
     snprintf(path, sizeof path, "%s/journal.jsonl", f->dir);
     struct journal *j = NULL;
@@ -294,7 +237,7 @@ static void test_engine_conflict_between_preview_and_apply(void **state)
     struct traffic_change *tc = NULL;
     assert_int_equal(traffic_change_new(j, &o, &tc), 0);
 
-    refresh(f);
+    aws_sim_test_r53_refresh(f);
     struct traffic_preview *pv = NULL;
     if (traffic_change_prepare(tc, f->p, &f->st, TRAFFIC_CHANGE_SET, 30, &pv, &err) != 0)
         fail_msg("prepare: %s", err.msg);
@@ -321,7 +264,7 @@ static void test_engine_conflict_between_preview_and_apply(void **state)
     assert_int_equal(traffic_change_last_good(tc, "shop-api-dns", &good, &err), -1);
 
     /* re-read and preview again: done */
-    refresh(f);
+    aws_sim_test_r53_refresh(f);
     if (traffic_change_prepare(tc, f->p, &f->st, TRAFFIC_CHANGE_SET, 30, &pv, &err) != 0)
         fail_msg("prepare again: %s", err.msg);
     assert_int_equal(pv->before.w[0], 80);
