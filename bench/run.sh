@@ -99,7 +99,9 @@ kubectl_time() { # label args... -> "seconds peak-MiB"
     awk '{printf "%.1f s, %.0f MiB", $1, $2 / 1024}' <<<"$out"
 }
 
+loadavg() { cut -d' ' -f1-3 /proc/loadavg; }
 echo "cutover load benchmark, $(date -u +%Y-%m-%dT%H:%MZ), $(nproc) cores, $(uname -m)"
+echo "load average before: $(loadavg)"
 echo
 echo "| pods x nodes per cluster | first rows | whole pair | CPU | peak RSS | received | steady CPU @20 changes/s/cluster | kubectl get pods -A (1 cluster) | --chunk-size=0 | get nodes -o json | ratio (pair vs 1 cluster get pods -A) |"
 echo "|---|---|---|---|---|---|---|---|---|---|---|"
@@ -128,3 +130,6 @@ print(d["first_rows_s"], d["whole_model_s"], d["cpu_s"], d["peak_rss_mib"], d["r
         "$k1" "$k2" "$k3" "$ratio"
     stop_sim
 done
+echo
+echo "load average after: $(loadavg) (the machine is shared: wall times are upper bounds when it is" \
+    "above the core count; CPU seconds are this process's own)"

@@ -22,8 +22,8 @@
 
 #include <cmocka.h>
 
-#define GUARD_PODS 2000 /* 1999 generated and one posted */
-#define GUARD_NODES 100
+#define GUARD_PODS 600 /* 599 generated and one posted */
+#define GUARD_NODES 50
 
 static const char SCENARIO[] =
     "source: guard-source\n"
@@ -37,8 +37,8 @@ static const char SCENARIO[] =
     "    nodes:\n"
     "      - {role: control-plane, zone: us-east-1a, count: 3, instance_type: m5.xlarge}\n"
     "    size:\n"
-    "      nodes: 117\n"
-    "      pods: 1999\n"
+    "      nodes: 57\n"
+    "      pods: 599\n"
     "      namespaces: 7\n"
     "      pods_per_workload: 10\n"
     "      containers_per_pod: 2\n"
@@ -482,28 +482,39 @@ static void assert_served_escapes(struct fx *f, const char *path, const char *es
     free(text);
 }
 
+/* Lists res through the fast path into *store (the caller frees it) and returns the row ns/name,
+ * which must be there. */
+static const struct model_obj *list_one(struct fx *f, enum model_res res, int page_size,
+                                        const char *ns, const char *name,
+                                        struct k8s_informer_store **store)
+{
+    struct k8s_http_conn *c = k8s_http_conn_new(f->http, NULL, NULL);
+    char rv[128];
+    struct error err;
+    error_clear(&err);
+    assert_int_equal(k8s_informer_list(c, res, page_size, store, rv, sizeof rv, NULL, NULL, &err),
+                     0);
+    k8s_http_conn_free(c);
+    const struct model_obj *row = k8s_informer_store_get(*store, ns, name);
+    assert_non_null(row);
+    return row;
+}
+
 static void test_pods_field_by_field(void **state)
 {
     struct fx *f = *state;
     post_nasty_pod(f, "default");
     assert_served_escapes(f, "/api/v1/pods", "\\u0001");
-    /* odd page sizes: items and pages straddle every boundary of the 512 KiB pieces */
+    /* odd page sizes: items and pages straddle the boundaries of the 512 KiB pieces (6 MB of pods)
+     */
     size_t n = compare(f, MODEL_RES_PODS, "/api/v1/pods", 137);
     assert_true(n >= GUARD_PODS);
     assert_int_equal(compare(f, MODEL_RES_PODS, "/api/v1/pods", 5000), n);
 
     /* and the hard strings came through as they were written */
-    struct k8s_http_conn *c = k8s_http_conn_new(f->http, NULL, NULL);
     struct k8s_informer_store *store = NULL;
-    char rv[128];
-    struct error err;
-    error_clear(&err);
-    assert_int_equal(
-        k8s_informer_list(c, MODEL_RES_PODS, 500, &store, rv, sizeof rv, NULL, NULL, &err), 0);
-    k8s_http_conn_free(c);
-    const struct model_pod *p =
-        (const struct model_pod *)k8s_informer_store_get(store, "default", "guard-escapes");
-    assert_non_null(p);
+    const struct model_pod *p = (const struct model_pod *)list_one(
+        f, MODEL_RES_PODS, 500, "default", "guard-escapes", &store);
     assert_string_equal(p->waiting_reason, NASTY_REASON);
     assert_string_equal(p->images, NASTY_IMAGE ",img-\x01-b");
     assert_string_equal(p->owner_name, NASTY_OWNER);
@@ -523,17 +534,9 @@ static void test_nodes_field_by_field(void **state)
     assert_true(n >= GUARD_NODES);
     assert_int_equal(compare(f, MODEL_RES_NODES, "/api/v1/nodes", 500), n);
 
-    struct k8s_http_conn *c = k8s_http_conn_new(f->http, NULL, NULL);
     struct k8s_informer_store *store = NULL;
-    char rv[128];
-    struct error err;
-    error_clear(&err);
-    assert_int_equal(
-        k8s_informer_list(c, MODEL_RES_NODES, 50, &store, rv, sizeof rv, NULL, NULL, &err), 0);
-    k8s_http_conn_free(c);
     const struct model_node *nd =
-        (const struct model_node *)k8s_informer_store_get(store, NULL, "guard-node");
-    assert_non_null(nd);
+        (const struct model_node *)list_one(f, MODEL_RES_NODES, 50, NULL, "guard-node", &store);
     assert_string_equal(nd->zone, NASTY_ZONE);
     assert_string_equal(nd->region, "r\\1");
     assert_string_equal(nd->kubelet_version, NASTY_KUBELET);
