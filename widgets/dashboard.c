@@ -878,12 +878,21 @@ static int allpods_back(struct dashboard *d)
     return ACT_REDRAW;
 }
 
+/* The sort keys go to the Workloads panel: it is focused and nothing covers it. */
+static bool sorts_workloads(const struct dashboard *d)
+{
+    return d->focus == PANEL_WORKLOADS && !d->allpods && !d->drill && !d->help_open &&
+           !d->drift_view && d->lay.panel[PANEL_WORKLOADS].h > 0;
+}
+
 int dashboard_sort_step(struct dashboard *d, int step)
 {
     d->message[0] = '\0';
     if (d->allpods && !d->drill && !d->help_open && !d->drift_view)
         return panel_allpods_sort_step(d->allpods, step);
-    dashboard_message(d, "sorting is in the all-pods view (pods-view)");
+    if (sorts_workloads(d))
+        return panel_workloads_sort_step(d->panel[PANEL_WORKLOADS], step);
+    dashboard_message(d, "sorting is in the Workloads panel and the all-pods view (pods-view)");
     return ACT_REDRAW;
 }
 
@@ -892,7 +901,9 @@ int dashboard_sort_reverse(struct dashboard *d)
     d->message[0] = '\0';
     if (d->allpods && !d->drill && !d->help_open && !d->drift_view)
         return panel_allpods_sort_reverse(d->allpods);
-    dashboard_message(d, "sorting is in the all-pods view (pods-view)");
+    if (sorts_workloads(d))
+        return panel_workloads_sort_reverse(d->panel[PANEL_WORKLOADS]);
+    dashboard_message(d, "sorting is in the Workloads panel and the all-pods view (pods-view)");
     return ACT_REDRAW;
 }
 

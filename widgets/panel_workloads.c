@@ -15,7 +15,98 @@ struct wl_priv {
     /* column widths for the current size */
     int name_w, wait_w;
     bool images;
+    /* the sort (issue #7): severity, as the analysis orders the rows, unless a key chose another */
+    enum panel_workloads_col col;
+    bool desc;
 };
+
+static const char *const col_keys[PANEL_WORKLOADS_COLS] = {
+    [PANEL_WORKLOADS_COL_SEVERITY] = "severity",
+    [PANEL_WORKLOADS_COL_KIND] = "kind",
+    [PANEL_WORKLOADS_COL_NAME] = "name",
+    [PANEL_WORKLOADS_COL_SRC_READY] = "source ready",
+    [PANEL_WORKLOADS_COL_SRC_RESTARTS] = "source restarts",
+    [PANEL_WORKLOADS_COL_TGT_READY] = "target ready",
+    [PANEL_WORKLOADS_COL_TGT_RESTARTS] = "target restarts",
+};
+
+const char *panel_workloads_col_key(enum panel_workloads_col col)
+{
+    return (unsigned)col < PANEL_WORKLOADS_COLS ? col_keys[col] : "?";
+}
+
+/* The value of wp in a numeric column (ready as a fraction, restarts); false for "?". */
+static bool num_value(const struct workload_pair *wp, enum panel_workloads_col col, double *v)
+{
+    int s = col == PANEL_WORKLOADS_COL_TGT_READY || col == PANEL_WORKLOADS_COL_TGT_RESTARTS;
+    if (col == PANEL_WORKLOADS_COL_SRC_RESTARTS || col == PANEL_WORKLOADS_COL_TGT_RESTARTS) {
+        *v = wp->restarts[s];
+        return wp->side[s] != NULL && wp->restarts[s] != MODEL_COUNT_UNKNOWN;
+    }
+    const struct model_workload *m = wp->side[s];
+    if (m == NULL || m->ready == MODEL_COUNT_UNKNOWN || m->desired == MODEL_COUNT_UNKNOWN)
+        return false;
+    *v = m->desired > 0 ? (double)m->ready / m->desired : 1.0;
+    return true;
+}
+
+static const struct analysis *cmp_an; /* the UI thread's, for qsort */
+static enum panel_workloads_col cmp_col;
+static bool cmp_desc;
+
+static int cmp_str(const char *a, const char *b)
+{
+    return strcmp(a ? a : "", b ? b : "");
+}
+
+/* Rows in the chosen order; ties (and the severity column) in the analysis's order; unknown
+ * values last both ways. */
+static int cmp_rows(const void *a, const void *b)
+{
+    size_t i = *(const size_t *)a, j = *(const size_t *)b;
+    const struct workload_pair *x = &cmp_an->workloads[i], *y = &cmp_an->workloads[j];
+    int c = 0;
+    switch (cmp_col) {
+    case PANEL_WORKLOADS_COL_KIND:
+        c = cmp_str(x->kind, y->kind);
+        break;
+    case PANEL_WORKLOADS_COL_NAME:
+        c = cmp_str(x->ns, y->ns);
+        if (c == 0)
+            c = cmp_str(x->name, y->name);
+        break;
+    case PANEL_WORKLOADS_COL_SEVERITY:
+        c = (i > j) - (i < j); /* the analysis's order is the severity order */
+        break;
+    default: {
+        double vx = 0, vy = 0;
+        bool kx = num_value(x, cmp_col, &vx), ky = num_value(y, cmp_col, &vy);
+        if (!kx || !ky)
+            return kx != ky ? (kx ? -1 : 1) : (i > j) - (i < j);
+        c = (vx > vy) - (vx < vy);
+    }
+    }
+    if (cmp_desc)
+        c = -c;
+    return c ? c : (i > j) - (i < j);
+}
+
+static int cmp_index(const void *a, const void *b)
+{
+    size_t i = *(const size_t *)a, j = *(const size_t *)b;
+    return (i > j) - (i < j);
+}
+
+static void sort_rows(struct widget *w)
+{
+    struct wl_priv *p = w->priv;
+    if (p->an == NULL || w->nrows < 2 || (p->col == PANEL_WORKLOADS_COL_SEVERITY && !p->desc))
+        return;
+    cmp_an = p->an;
+    cmp_col = p->col;
+    cmp_desc = p->desc;
+    qsort(p->rows, (size_t)w->nrows, sizeof *p->rows, cmp_rows);
+}
 
 static void wl_layout(struct widget *w, struct rect r)
 {
@@ -63,6 +154,17 @@ static void wl_update(struct widget *w, const struct widget_view *v)
         if (oldkey[0] && strcmp(key, oldkey) == 0)
             keep = w->nrows;
         p->rows[w->nrows++] = i;
+    }
+    if (p->col != PANEL_WORKLOADS_COL_SEVERITY || p->desc) {
+        sort_rows(w);
+        keep = -1;
+        for (int r = 0; r < w->nrows && oldkey[0] && keep < 0; r++) {
+            const struct workload_pair *wp = &v->an->workloads[p->rows[r]];
+            char key[512];
+            snprintf(key, sizeof key, "%s/%s/%s", wp->kind, wp->ns, wp->name);
+            if (strcmp(key, oldkey) == 0)
+                keep = r;
+        }
     }
     if (keep >= 0)
         w->sel = keep; /* the selection follows its workload when the order changes */
@@ -133,6 +235,11 @@ static void wl_draw(struct widget *w, struct canvas *c, const struct widget_view
         snprintf(title, sizeof title, "Workloads %d of %zu", w->nrows, v->an->nworkloads);
     else
         snprintf(title, sizeof title, "Workloads %d", w->nrows);
+    if (p->col != PANEL_WORKLOADS_COL_SEVERITY || p->desc) {
+        size_t tl = strlen(title);
+        snprintf(title + tl, sizeof title - tl, " sorted by %s %s", col_keys[p->col],
+                 p->desc ? "desc" : "asc");
+    }
     canvas_box(c, (struct rect){0, 0, h, wd}, THEME_ROLE_PANEL_BORDER, title,
                focused ? THEME_ROLE_PANEL_TITLE_FOCUS : THEME_ROLE_PANEL_TITLE);
     struct canvas in = canvas_sub(c, (struct rect){1, 1, h - 2, wd - 2});
@@ -264,4 +371,40 @@ bool panel_workloads_take_open(struct widget *w)
     bool o = p->open;
     p->open = false;
     return o;
+}
+
+int panel_workloads_sort_by(struct widget *w, enum panel_workloads_col col, bool desc)
+{
+    struct wl_priv *p = w->priv;
+    if ((unsigned)col >= PANEL_WORKLOADS_COLS)
+        return ACT_NONE;
+    p->col = col;
+    p->desc = desc;
+    /* back to the analysis's order (the filtered rows are indexes into it), then the new one */
+    qsort(p->rows, (size_t)w->nrows, sizeof *p->rows, cmp_index);
+    sort_rows(w);
+    w->sel = 0;
+    w->top = 0;
+    return ACT_REDRAW;
+}
+
+int panel_workloads_sort_step(struct widget *w, int step)
+{
+    struct wl_priv *p = w->priv;
+    int c = ((int)p->col + (step > 0 ? 1 : PANEL_WORKLOADS_COLS - 1)) % PANEL_WORKLOADS_COLS;
+    return panel_workloads_sort_by(w, (enum panel_workloads_col)c, p->desc);
+}
+
+int panel_workloads_sort_reverse(struct widget *w)
+{
+    struct wl_priv *p = w->priv;
+    return panel_workloads_sort_by(w, p->col, !p->desc);
+}
+
+enum panel_workloads_col panel_workloads_sort_col(const struct widget *w, bool *desc)
+{
+    const struct wl_priv *p = w->priv;
+    if (desc)
+        *desc = p->desc;
+    return p->col;
 }

@@ -271,8 +271,28 @@ static void test_enter_opens_the_workload(void **state)
 static void test_sort_keys_outside_the_view(void **state)
 {
     struct fix *f = *state;
+    /* on the Workloads panel the same keys sort it; severity (the analysis's order) by default */
     press(f, ">");
-    expect_on_screen(f, "sorting is in the all-pods view");
+    expect_on_screen(f, "Workloads 3 sorted by kind asc");
+    for (int i = 0; i < 5; i++)
+        press(f, ">");
+    expect_on_screen(f, "sorted by target restarts asc");
+    const char *sa = screen(f);
+    assert_true(strstr(sa, "shop/api") < strstr(sa, "shop/checkout")); /* 0 before 42 */
+    press(f, "I");
+    expect_on_screen(f, "sorted by target restarts desc");
+    /* checkout crash-loops on the target (42 restarts): first, above api and redis */
+    const char *sc = screen(f);
+    const char *co = strstr(sc, "shop/checkout"), *api = strstr(sc, "shop/api");
+    assert_non_null(co);
+    assert_non_null(api);
+    assert_true(co < api);
+    press(f, "<");
+    expect_on_screen(f, "sorted by target ready desc");
+    /* elsewhere the keys say where sorting is */
+    press(f, "Tab");
+    press(f, ">");
+    expect_on_screen(f, "sorting is in the Workloads panel and the all-pods view");
     /* the help screen lists the new actions with their keys */
     size_t n;
     struct panel_help_entry *e = actions_help(f->km, &n);
