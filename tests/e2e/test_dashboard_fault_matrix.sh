@@ -122,7 +122,6 @@ k8s_cell() { # NAME STALE-REGEX SETUP... (the fault is on while SETUP's effect l
     echo "ok: k8s $name: STALE with /$want/, LIVE again ${took}s after the fault ended, server state shown"
 }
 wait_for_src() { poll 60 src_is "$1" || fail "$2: the source did not show '$1': '$(src)'"; }
-fault_id=
 k8s_fault_off() {
     admin DELETE /faults >/dev/null
     echo ok >"$TMP/exec/mode"

@@ -69,7 +69,6 @@ chmod 0700 "$TMP/secrets/exec-plugin.sh"
 KEY_B64=$(base64 -w0 <"$TMP/secrets/client.key")
 KEY_BODY=$(grep -v -- '-----' "$TMP/secrets/client.key" | tr -d '\n')
 # AWS: the profile's static keys, and temporary keys (with a session token) from AssumeRole.
-STATIC_ID=$("${AWSCLI[@]}" --profile "$AWS_PROFILE_SIM" configure get aws_access_key_id)
 STATIC_SECRET=$("${AWSCLI[@]}" --profile "$AWS_PROFILE_SIM" configure get aws_secret_access_key)
 read -r TEMP_ID TEMP_SECRET TEMP_TOKEN < <("${AWSCLI[@]}" --profile "$AWS_PROFILE_SIM" sts assume-role \
     --role-arn arn:aws:iam::111122223333:role/cutover-operator --role-session-name security-test \
