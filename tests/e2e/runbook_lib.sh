@@ -83,3 +83,12 @@ rb_tmux_env() {
     echo "env XDG_STATE_HOME=$XDG_STATE_HOME XDG_CONFIG_HOME=$XDG_CONFIG_HOME" \
         "AWS_CONFIG_FILE=$AWS_CONFIG_FILE AWS_SHARED_CREDENTIALS_FILE=$AWS_SHARED_CREDENTIALS_FILE"
 }
+
+# rb_user_agents: sets FOLLOW_UA and DRIVER_UA, the User-Agent product tokens of the observer and
+# of the driver of this cutover build (for rb_agent).
+rb_user_agents() {
+    local version
+    version=$("$CUTOVER_BIN" --version | awk '{print $2}')
+    FOLLOW_UA="cutover-observer/$version"
+    DRIVER_UA="cutover-runbook/$version"
+}

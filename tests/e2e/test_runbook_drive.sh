@@ -23,9 +23,7 @@ test_init
 tmux_init rbdrive
 rb_start_sim
 
-VERSION=$("$CUTOVER_BIN" --version | awk '{print $2}')
-FOLLOW_UA="cutover-observer/$VERSION"
-DRIVER_UA="cutover-runbook/$VERSION"
+rb_user_agents
 
 RB="$TMP/rb.yaml"
 cat >"$RB" <<'YAML'
@@ -88,7 +86,7 @@ screen_lacks 'traffic-next' || fail "the help lists traffic keys on the guided s
 keys '?'
 wait_gone 'runbook-roll'
 # the Traffic panel is filled by a poller: the live split
-wait_for 'api-dns' 20
+wait_for 'api-dns +route53 +0% to new .*old 100 new 0' 20
 expect_weights "100 0"
 
 # Step 1 (gates only): Enter, the preview says there is no action; y runs it.
@@ -161,6 +159,7 @@ wait_for ' 2\. +done +Send 30% of API traffic' 40
 wait_for '>3\. +(ready|pending) +Scale shop/api on EKS to 5'
 expect_log ' 2\. done +Send 30% of API traffic'
 expect_log 'at step 3 of 4'
+wait_for 'api-dns +route53 +30% to new .*old 70 new 30' 20
 expect_weights "70 30"
 [ "$(rb_changes)" = 3 ] || fail "$(rb_changes) ChangeResourceRecordSets, want 3"
 
@@ -210,7 +209,7 @@ wait_for 'OBSERVER' 30
 wait_for '>4\. +pending +Send all API traffic' 30
 wait_for ' 2\. +done +Send 30% of API traffic'
 wait_for 'Lease is held by' 20
-wait_for '30%' 20
+wait_for 'api-dns +route53 +30% to new .*old 70 new 30' 20
 screen_lacks 'Enter:run step' || fail "the observer is shown the driving keys"
 for k in Enter g a b R Enter Escape; do keys "$k"; sleep 0.2; done
 sleep 1.5
