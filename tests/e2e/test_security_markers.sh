@@ -108,13 +108,14 @@ PY
 tmux_run 100 40 "cd $TMP/crash/dash && ulimit -c unlimited && env CUTOVER_DEBUG=1 \
 XDG_STATE_HOME=$XDG_STATE_HOME XDG_CONFIG_HOME=$XDG_CONFIG_HOME AWS_CONFIG_FILE=$AWS_CONFIG_FILE \
 AWS_SHARED_CREDENTIALS_FILE=$AWS_SHARED_CREDENTIALS_FILE sh -c 'echo \$\$ >$TMP/dash.pid; \
-exec $CUTOVER_BIN --source a --target b' 2>$OUT/dash-crash.err; echo cutover-exit=\$?; sleep 60"
+exec $CUTOVER_BIN --source a --target b' 2>$OUT/dash-crash.err; echo \$? >$TMP/dash.rc; sleep 60"
 wait_for 'SOURCE a' 30
 keys D
 wait_for 'source a: contents hashed +target b: contents hashed' 30
 cap >"$OUT/screen-before.txt"
 kill -ABRT "$(cat "$TMP/dash.pid")"
-wait_for 'cutover-exit=134' 20
+poll 20 test -s "$TMP/dash.rc" || fail "the dashboard did not end on SIGABRT"
+[ "$(cat "$TMP/dash.rc")" = 134 ] || fail "the dashboard exited $(cat "$TMP/dash.rc"), want 134 (SIGABRT)"
 cap >"$OUT/screen-after.txt"
 
 files=("$OUT"/* "$JOURNAL")
