@@ -327,6 +327,8 @@ static void live_set(const struct list_live *live, struct k8s_informer_store *st
  * where a whole one is validated in one tight pass and decoded in place. With 8-13 KB pods most
  * items straddled 16 KiB pieces; with 512 KiB, about one in fifty does. */
 #define LIST_FEED_BYTES (512u * 1024u)
+/* ... except until the list's first rows are in: those go to the screen at once. */
+#define LIST_FEED_FIRST_BYTES (32u * 1024u)
 
 /* The bytes of a page not yet scanned: one buffer per list, reused across its pages. */
 struct feed_buf {
@@ -397,7 +399,9 @@ static int list_body(void *arg, const char *buf, size_t len)
     }
     memcpy(a->p + a->len, buf, len);
     a->len += len;
-    if (a->len < LIST_FEED_BYTES)
+    /* the store is this thread's to write: reading its count needs no lock */
+    size_t want = k8s_informer_store_count(pg->store) > 0 ? LIST_FEED_BYTES : LIST_FEED_FIRST_BYTES;
+    if (a->len < want)
         return 0;
     size_t n = a->len;
     a->len = 0;
