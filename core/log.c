@@ -6,6 +6,7 @@
 #include <limits.h>
 #include <pthread.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -95,53 +96,133 @@ void log_set_level(enum log_level level)
     pthread_mutex_unlock(&log_mu);
 }
 
-/* Replaces the value after each marker (up to whitespace, '&', '"', ',' or ';') with <redacted>. */
+static const char redact_mask[] = "<redacted>";
+
+/* Masks the value v..end in place: "<redacted>" when it is at least as long, else stars (the
+ * line keeps its length). Returns where scanning goes on. */
+static char *mask_span(char *v, char *end)
+{
+    size_t mlen = sizeof redact_mask - 1, vlen = (size_t)(end - v);
+    if (vlen == 0 || strncmp(v, redact_mask, mlen) == 0)
+        return end;
+    if (vlen >= mlen) {
+        memcpy(v, redact_mask, mlen);
+        memmove(v + mlen, end, strlen(end) + 1);
+        return v + mlen;
+    }
+    memset(v, '*', vlen);
+    return end;
+}
+
+static bool value_end(char c)
+{
+    return c == '\0' || isspace((unsigned char)c) || c == '&' || c == '"' || c == ',' || c == ';' ||
+           c == '\'' || c == '}' || c == ']';
+}
+
+/* Replaces the value right after each marker (up to whitespace, '&', '"', ',', ';', quote or a
+ * closing bracket) with <redacted>. */
 static void redact_after(char *s, const char *marker)
 {
     size_t mlen = strlen(marker);
     char *p = s;
     while ((p = strcasestr(p, marker)) != NULL) {
-        char *v = p + mlen;
-        char *end = v;
-        while (*end && !isspace((unsigned char)*end) && *end != '&' && *end != '"' && *end != ',' &&
-               *end != ';' && *end != '\'')
+        char *v = p + mlen, *end = v;
+        while (!value_end(*end))
             end++;
-        static const char mask[] = "<redacted>";
-        if (end - v <= 0 || strncmp(v, mask, sizeof mask - 1) == 0) {
-            p = v;
+        p = mask_span(v, end);
+    }
+}
+
+static bool key_char(char c)
+{
+    return isalnum((unsigned char)c) || c == '_' || c == '-';
+}
+
+/* Masks the value of each `key` as credentials are written in JSON (compact or json-c's spaced
+ * form), YAML, INI files, headers and query strings: the key as a whole word (any case,
+ * optionally quoted), then ':' or '=' with any spaces around, then the value (optionally
+ * quoted). */
+static void redact_key(char *s, const char *key)
+{
+    size_t klen = strlen(key);
+    char *p = s;
+    while ((p = strcasestr(p, key)) != NULL) {
+        char *k = p;
+        p += klen;
+        if ((k > s && key_char(k[-1])) || key_char(*p))
+            continue;
+        char *q = p;
+        if (*q == '"' || *q == '\'')
+            q++;
+        while (*q == ' ' || *q == '\t')
+            q++;
+        if (*q != ':' && *q != '=')
+            continue;
+        q++;
+        while (*q == ' ' || *q == '\t' || *q == '\n' || *q == '\r')
+            q++;
+        if (*q == '"' || *q == '\'')
+            q++;
+        if (*q == '{' || *q == '[')
+            continue; /* an object or list, not a value */
+        char *end = q;
+        while (!value_end(*end))
+            end++;
+        if (end > q && end[-1] == ':') {
+            p = q; /* "token:" after a label "...token:": a key, not a value */
             continue;
         }
-        size_t mlen2 = sizeof mask - 1;
-        size_t tail = strlen(end);
-        if ((size_t)(end - v) >= mlen2) {
-            memcpy(v, mask, mlen2);
-            memmove(v + mlen2, end, tail + 1);
-        } else {
-            /* Shorter than the mask: stars keep the line's length. */
-            memset(v, '*', (size_t)(end - v));
-        }
-        p = v + 1;
+        p = mask_span(q, end);
+    }
+}
+
+/* Masks the password of URLs with user information: scheme://user:PASSWORD@host. */
+static void redact_userinfo(char *s)
+{
+    char *p = s;
+    while ((p = strstr(p, "://")) != NULL) {
+        char *a = p + 3, *e = a;
+        while (*e && *e != '/' && !isspace((unsigned char)*e) && *e != '"')
+            e++;
+        char *at = NULL;
+        for (char *c = a; c < e; c++)
+            if (*c == '@')
+                at = c;
+        char *colon = at ? memchr(a, ':', (size_t)(at - a)) : NULL;
+        p = colon ? mask_span(colon + 1, at) : e;
     }
 }
 
 void log_redact(char *s)
 {
-    static const char *const markers[] = {
-        "Bearer ",
-        "token=",
-        "token\":\"",
-        "password=",
-        "secret=",
-        "X-Amz-Signature=",
-        "X-Amz-Security-Token=",
-        "Signature=",
-        "aws_secret_access_key=",
-        "SecretAccessKey\":\"",
-        "SessionToken\":\"",
-        "k8s-aws-v1.",
+    static const char *const markers[] = {"Bearer ", "Basic ", "k8s-aws-v1."};
+    /* the specific names first: a generic one ("token: ...") could take a specific key that
+     * follows it for its value and leave that key's own value behind */
+    static const char *const keys[] = {
+        "x-amz-sso_bearer_token",
+        "X-Amz-Security-Token",
+        "aws_secret_access_key",
+        "aws_session_token",
+        "X-Amz-Signature",
+        "client-key-data",
+        "SecretAccessKey",
+        "client-secret",
+        "refreshToken",
+        "SessionToken",
+        "accessToken",
+        "id-token",
+        "Signature",
+        "password",
+        "passwd",
+        "secret",
+        "token",
     };
     for (size_t i = 0; i < sizeof markers / sizeof markers[0]; i++)
         redact_after(s, markers[i]);
+    for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++)
+        redact_key(s, keys[i]);
+    redact_userinfo(s);
 }
 
 void log_msg(enum log_level level, const char *fmt, ...)
