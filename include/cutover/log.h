@@ -18,8 +18,11 @@ void log_set_level(enum log_level level);
 void log_msg(enum log_level level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* The path of the open log file, or NULL. */
 const char *log_path(void);
-/* Masks credentials in s in place: "Bearer xyz" -> "Bearer <redacted>", token=, password=,
- * X-Amz-Signature=, X-Amz-Security-Token= and AWS secret-looking values. */
+/* Masks credentials in s in place: "Bearer xyz" -> "Bearer <redacted>" (also Basic and
+ * k8s-aws-v1. tokens), the value of any credential key (token, password, secret,
+ * SecretAccessKey, SessionToken, accessToken, aws_secret_access_key, client-key-data,
+ * X-Amz-Signature, ...) written as JSON, YAML, INI, a header or a query string, and URL
+ * user-info passwords. A value shorter than "<redacted>" becomes stars. */
 void log_redact(char *s);
 
 #define log_debug(...) log_msg(LOG_DEBUG, __VA_ARGS__)
