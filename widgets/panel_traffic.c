@@ -247,9 +247,24 @@ static void draw_block(struct canvas *c, int y, const struct traffic_target_stat
     draw_state(c, y + 5, t, now);
 }
 
-/* One line per target: "> shop-api route53 30% to new step 3/5 old 70 new 30  STALE". */
+/* The error of a target without a leading "<name>: " (the line or block already names it). */
+static const char *error_text(const struct traffic_target_state *t)
+{
+    const char *e = t->error;
+    size_t nl = t->cfg.name ? strlen(t->cfg.name) : 0;
+    if (nl && strncmp(e, t->cfg.name, nl) == 0 && e[nl] == ':' && e[nl + 1] == ' ')
+        e += nl + 2;
+    return e;
+}
+
+/* The fewest columns of an error worth showing on a target's line. */
+#define LINE_ERROR_MIN 16
+
+/* One line per target: "> shop-api route53 30% to new step 3/5 old 70 new 30  BUSY", or with a
+ * failed read "> shop-lb haproxy 10% to new step 2/5 old 90 new 10 STALE 40s connect unix:/t~"
+ * (the step and weights give way when the error would get fewer than LINE_ERROR_MIN columns). */
 static void draw_line(struct canvas *c, int y, const struct traffic_target_state *t, bool sel,
-                      bool focused)
+                      bool focused, int64_t now)
 {
     int w = canvas_width(c);
     unsigned sattr = sel && focused ? CANVAS_REVERSE : 0;
@@ -260,23 +275,46 @@ static void draw_line(struct canvas *c, int y, const struct traffic_target_state
     x += 1;
     x += canvas_text(c, y, x, 8, THEME_ROLE_LABEL, sattr, traffic_kind_name(t->cfg.kind));
     x += 1;
-    char pbuf[64], sbuf[32];
+    bool stale = t->error != NULL && !t->busy;
+    char age[16] = "(no data)";
+    if (stale && t->last_ok.tv_sec > 0)
+        widget_age(now - (int64_t)t->last_ok.tv_sec, age, sizeof age);
+    /* columns the STALE mark, its age and the shortest useful error take after the reading */
+    int stale_w = stale ? 1 + 6 + canvas_str_width(age) + 1 + LINE_ERROR_MIN : 0;
+    char pbuf[64], sbuf[32], wbuf[48];
+    bool obs = observed_off(t);
     if (t->have_reading) {
-        x += canvas_text(c, y, x, -1, THEME_ROLE_VALUE, CANVAS_BOLD | sattr,
-                         percent_text(t, pbuf, sizeof pbuf));
-        x += 1;
-        x += canvas_text(c, y, x, -1, THEME_ROLE_LABEL, sattr, step_text(t, sbuf, sizeof sbuf));
-        x += 1;
-        char wbuf[48];
+        const char *pct = percent_text(t, pbuf, sizeof pbuf);
+        const char *step = step_text(t, sbuf, sizeof sbuf);
         const struct traffic_side *s = t->reading.side;
         snprintf(wbuf, sizeof wbuf, "old %d new %d", s[0].weight, s[1].weight);
-        x += canvas_text(c, y, x, -1, THEME_ROLE_VALUE, sattr, wbuf);
+        int rest = 1 + canvas_str_width(step) + 1 + canvas_str_width(wbuf) + (obs ? 9 : 0);
+        x += canvas_text(c, y, x, -1, THEME_ROLE_VALUE, CANVAS_BOLD | sattr, pct);
+        if (x + rest + stale_w <= w) {
+            x += 1;
+            x += canvas_text(c, y, x, -1, THEME_ROLE_LABEL, sattr, step);
+            x += 1;
+            x += canvas_text(c, y, x, -1, THEME_ROLE_VALUE, sattr, wbuf);
+        } else {
+            obs = obs && x + 9 + stale_w <= w;
+        }
     } else {
         x +=
             canvas_text(c, y, x, -1, THEME_ROLE_DIM, sattr, t->error ? "no reading" : "reading...");
     }
-    if (observed_off(t))
+    if (obs)
         x += 1 + canvas_text(c, y, x + 1, -1, THEME_ROLE_FINDING_WARN, CANVAS_BOLD, "OBS-WARN");
+    if (stale) {
+        /* as the cluster columns do: "STALE age error", the error cut with "~" at the edge */
+        x += 1;
+        if (x < w)
+            x += canvas_textf(c, y, x, -1, THEME_ROLE_STALE, CANVAS_BOLD | CANVAS_REVERSE,
+                              "STALE %s", age);
+        x += 1;
+        if (x < w)
+            canvas_text(c, y, x, w - x, THEME_ROLE_ERROR, 0, error_text(t));
+        return;
+    }
     int role;
     const char *m = state_marker(t, &role);
     if (m && x + 6 <= w)
@@ -330,7 +368,7 @@ static void tr_draw(struct widget *w, struct canvas *c, const struct widget_view
         if (fit > 0)
             draw_block(&in, i * per, t, sel, focused, v->now);
         else
-            draw_line(&in, i, t, sel, focused);
+            draw_line(&in, i, t, sel, focused, v->now);
     }
 }
 
