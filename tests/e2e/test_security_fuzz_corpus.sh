@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Issue #7: "every crash found becomes a regression test". A crash a fuzzer finds is saved as
-# tests/fuzz/corpus/<fuzzer>/regress-<what> (or in the seed dir the harness names, e.g.
-# corpus/drift for fuzz_drift); this test replays every file of every harness's corpus through
+# tests/fuzz/corpus/<fuzzer>/regress-<what>, the one seed dir of a harness (the name .ci/run seeds
+# libFuzzer from, e.g. corpus/fuzz_drift for fuzz_drift); this test replays every file of every harness's corpus through
 # that harness in the suite's own build (gcc, ASan+UBSan, TSan, whatever this build is), so a
 # regression fails ctest and not only the CI fuzz step. Each harness (tests/fuzz/fuzz_*.c) is
 # linked here with a small driver that calls LLVMFuzzerTestOneInput once per file, against this
@@ -69,14 +69,19 @@ for l in tui widgets backends simlib core tui backends core; do libs+=("$BLD/lib
 # shellcheck disable=SC2207
 syslibs=($(pkg-config --libs libcurl json-c yaml-0.1 ncursesw libmicrohttpd libcrypto libssl zlib) -lpthread -lm)
 
+# every corpus dir belongs to a harness of the same name (a dir named otherwise seeds nothing in CI)
+for d in "$SRC"/tests/fuzz/corpus/*/; do
+    d=$(basename "$d")
+    [ -e "$SRC/tests/fuzz/$d.c" ] || fail "tests/fuzz/corpus/$d is no harness's corpus (want tests/fuzz/corpus/fuzz_<name>)"
+done
+
 nharness=0
 nfiles=0
 nregress=0
 for src in "$SRC"/tests/fuzz/fuzz_*.c; do
     name=$(basename "$src" .c)
-    # the corpus dirs: corpus/<name>, corpus/<name without fuzz_>, and any the harness names
-    dirs=("$SRC/tests/fuzz/corpus/$name" "$SRC/tests/fuzz/corpus/${name#fuzz_}")
-    while read -r d; do dirs+=("$SRC/$d"); done < <(grep -oE 'tests/fuzz/corpus/[A-Za-z0-9_-]+' "$src" || true)
+    # the corpus dir: corpus/<name>, the one .ci/run seeds the fuzzer from
+    dirs=("$SRC/tests/fuzz/corpus/$name")
     inputs=()
     for d in "${dirs[@]}"; do
         [ -d "$d" ] || continue

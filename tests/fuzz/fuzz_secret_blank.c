@@ -1,7 +1,7 @@
 /* libFuzzer: drift_secret_text_blank and drift_eso_text_blank on any bytes. They never read or
  * write outside the buffer, never change its length, change only bytes inside strings (to '*'),
  * and text json-c accepted before is still accepted after (blanking keeps JSON valid).
- * Seeds: tests/fuzz/corpus/secret_blank/. */
+ * Seeds: tests/fuzz/corpus/fuzz_secret_blank/. */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
