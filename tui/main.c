@@ -3,6 +3,8 @@
 
 #include <stdio.h>
 #include <string.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
 
 static const char usage[] =
     "usage: cutover [--kubeconfig PATH] --source CONTEXT --target CONTEXT [--theme NAME]\n"
@@ -36,8 +38,20 @@ static const char usage[] =
     "config: $XDG_CONFIG_HOME/cutover/config.yaml   logs: $XDG_STATE_HOME/cutover/\n"
     "In the dashboard, press ? for keys.\n";
 
+/* No core file, and no ptrace or /proc/PID/mem by other users' processes: the drift view holds
+ * Secret values (docs/drift.md, "What is wiped"), and a core file would keep them on disk. */
+static void forbid_core_dumps(void)
+{
+    struct rlimit none = {0, 0};
+    if (setrlimit(RLIMIT_CORE, &none) != 0)
+        perror("cutover: setrlimit(RLIMIT_CORE, 0)");
+    if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) != 0)
+        perror("cutover: prctl(PR_SET_DUMPABLE, 0)");
+}
+
 int main(int argc, char **argv)
 {
+    forbid_core_dumps();
     if (argc >= 2 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 ||
                       strcmp(argv[1], "help") == 0)) {
         fputs(usage, stdout);
