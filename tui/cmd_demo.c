@@ -392,7 +392,10 @@ static int start_haproxy(struct demo *dm, char *addr, size_t alen, char *why, si
     snprintf(cfgpath, sizeof cfgpath, "%s/haproxy.cfg", dm->dir);
     snprintf(logpath, sizeof logpath, "%s/haproxy.log", dm->dir);
     int port[3] = {free_port(), free_port(), free_port()};
-    FILE *f = fopen(cfgpath, "w");
+    int cfd = open(cfgpath, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+    FILE *f = cfd >= 0 ? fdopen(cfd, "w") : NULL;
+    if (f == NULL && cfd >= 0)
+        close(cfd);
     if (f == NULL || port[0] < 0 || port[1] < 0 || port[2] < 0) {
         snprintf(why, wlen, "haproxy: cannot write %.500s", cfgpath);
         if (f)
@@ -514,7 +517,7 @@ static size_t demo_targets(struct demo *dm, const char *haproxy, const char *bac
 static const char demo_usage[] =
     "usage: cutover demo [--observer] [--theme NAME] [--journal PATH] [--scenario FILE]\n"
     "                    [--haproxy ADDRESS --haproxy-backend NAME]\n"
-    "       cutover demo --observer --runbook FILE [--no-tui]\n"
+    "       cutover demo [--observer] --runbook FILE [--no-tui]\n"
     "\n"
     "Starts the simulated cluster pair (onprem-prod -> eks-prod) on loopback, with its AWS\n"
     "endpoint (Route53, ELBv2, STS, SSO, Secrets Manager), starts /usr/sbin/haproxy in a\n"
@@ -529,8 +532,9 @@ static const char demo_usage[] =
     "  --scenario FILE     a simulator scenario instead of the built-in demo (docs/simulator.md)\n"
     "  --haproxy ADDRESS   an HAProxy you started (unix:/path or tcp:host:port) instead of one\n"
     "                      the demo starts; --haproxy-backend names its backend\n"
-    "  --runbook FILE      with --observer: follow that runbook, driven elsewhere with\n"
-    "                      `cutover runbook run FILE` (docs/runbook.md)\n";
+    "  --runbook FILE      drive that runbook on the demo pair (the guided screen), or with\n"
+    "                      --observer follow it, driven elsewhere (docs/runbook.md)\n"
+    "  --no-tui            with --runbook: line mode instead of a screen\n";
 
 int cmd_demo(int argc, char **argv)
 {
@@ -543,7 +547,7 @@ int cmd_demo(int argc, char **argv)
     struct cmd_dashboard_args a = {0};
     const char *scenario = NULL;
     const char *haproxy = NULL, *backend = NULL;
-    const char *runbook = NULL; /* --runbook FILE: the follow screen (with --observer) */
+    const char *runbook = NULL; /* --runbook FILE: the guided screen, or the follow screen */
     bool no_tui = false;
     /* --scenario, --haproxy and --haproxy-backend are the demo's own flags; the rest are the
      * dashboard's */
@@ -575,11 +579,6 @@ int cmd_demo(int argc, char **argv)
                         "... --target ...` for real ones\n");
         return 2;
     }
-    if (runbook != NULL && !a.observer) {
-        fprintf(stderr, "cutover demo: --runbook follows a runbook driven elsewhere and needs "
-                        "--observer (drive it with `cutover runbook run FILE`)\n");
-        return 2;
-    }
     /* What the demo logs while it starts (its Route53 lookup's AWS client says where its
      * credentials came from) goes to the log file like everything after it: a line on stderr
      * now would sit on the terminal under the screen and show after `q`. The demo's own
@@ -607,9 +606,9 @@ int cmd_demo(int argc, char **argv)
         snprintf(journal, sizeof journal, "%s/journal.jsonl", dm.dir);
         a.journal = journal;
     }
-    int code = runbook != NULL
-                   ? cmd_runbook_follow(runbook, dm.kubeconfig, targets, a.ntraffic, no_tui)
-                   : cmd_dashboard_run(&a);
+    int code = runbook != NULL ? cmd_runbook_demo(runbook, dm.kubeconfig, targets, a.ntraffic,
+                                                  a.observer, no_tui, a.journal)
+                               : cmd_dashboard_run(&a);
     demo_cleanup(&dm);
     log_close();
     return code;

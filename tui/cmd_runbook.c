@@ -2063,7 +2063,7 @@ static int runbook_run(int argc, char **argv)
         }
     }
     if (follow_demo.targets != NULL) {
-        /* `cutover demo --observer --runbook FILE`: the demo's targets, not config.yaml's */
+        /* `cutover demo [--observer] --runbook FILE`: the demo's targets, not config.yaml's */
         for (size_t i = 0; i < r.cfg.ntraffic; i++)
             traffic_target_cfg_fini(&r.cfg.traffic[i]);
         free(r.cfg.traffic);
@@ -2294,19 +2294,27 @@ out:
     return code;
 }
 
-int cmd_runbook_follow(const char *file, const char *kubeconfig,
-                       const struct traffic_target_cfg *targets, size_t n, bool no_tui)
+int cmd_runbook_demo(const char *file, const char *kubeconfig, const struct traffic_target_cfg *t,
+                     size_t n, bool observer, bool no_tui, const char *journal)
 {
-    follow_demo.targets = targets;
+    follow_demo.targets = t;
     follow_demo.n = n;
-    char *argv[] = {(char *)"run",
-                    (char *)file,
-                    (char *)"--observer",
-                    (char *)"--kubeconfig",
-                    (char *)kubeconfig,
-                    (char *)"--no-tui",
-                    NULL};
-    int code = runbook_run(no_tui ? 6 : 5, argv);
+    char *argv[10];
+    int argc = 0;
+    argv[argc++] = (char *)"run";
+    argv[argc++] = (char *)file;
+    argv[argc++] = (char *)"--kubeconfig";
+    argv[argc++] = (char *)kubeconfig;
+    if (observer)
+        argv[argc++] = (char *)"--observer";
+    else if (journal != NULL) {
+        argv[argc++] = (char *)"--journal";
+        argv[argc++] = (char *)journal;
+    }
+    if (no_tui)
+        argv[argc++] = (char *)"--no-tui";
+    argv[argc] = NULL;
+    int code = runbook_run(argc, argv);
     follow_demo.targets = NULL;
     follow_demo.n = 0;
     return code;

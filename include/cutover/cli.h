@@ -22,10 +22,11 @@ int cmd_runbook(int argc, char **argv);
 
 struct traffic_target_cfg;
 
-/* `cutover demo --observer --runbook FILE`: `runbook run FILE --observer` on kubeconfig with the
- * traffic targets t[n] (the demo's) in place of config.yaml's; the follow screen on a terminal
- * unless no_tui. Returns the exit code. */
-int cmd_runbook_follow(const char *file, const char *kubeconfig, const struct traffic_target_cfg *t,
-                       size_t n, bool no_tui);
+/* `cutover demo [--observer] --runbook FILE`: `runbook run FILE` on kubeconfig with the traffic
+ * targets t[n] (the demo's) in place of config.yaml's: with observer the follow screen, else the
+ * guided screen driving it with journal (NULL: the default); line mode without a terminal or with
+ * no_tui. Returns the exit code. */
+int cmd_runbook_demo(const char *file, const char *kubeconfig, const struct traffic_target_cfg *t,
+                     size_t n, bool observer, bool no_tui, const char *journal);
 
 #endif
