@@ -491,15 +491,17 @@ static int outcome_role(enum traffic_outcome_status s)
     }
 }
 
-static const char *outcome_title(enum traffic_outcome_status s)
+/* A refusal after the intent was written is a conflict the provider rejected whole (the records
+ * changed since the read): something was sent, nothing changed. */
+static const char *outcome_title(const struct traffic_outcome *o)
 {
-    switch (s) {
+    switch (o->status) {
     case TRAFFIC_OUTCOME_DONE:
         return "done (read back)";
     case TRAFFIC_OUTCOME_FAILED:
         return "FAILED: nothing changed";
     case TRAFFIC_OUTCOME_REFUSED:
-        return "refused: nothing sent";
+        return o->intent_id != NULL ? "refused: nothing changed" : "refused: nothing sent";
     case TRAFFIC_OUTCOME_PARTIAL:
         return "PARTIAL: mixed state live";
     default:
@@ -511,7 +513,7 @@ static void show_outcome(struct traffic_worker *tw, struct dashboard *d, struct 
 {
     const struct traffic_outcome *o = &j->outcome;
     char title[400];
-    snprintf(title, sizeof title, "%s: %s", tw->target, outcome_title(o->status));
+    snprintf(title, sizeof title, "%s: %s", tw->target, outcome_title(o));
     struct dialog *dlg = dialog_new(title);
     if (j->pv && j->pv->title)
         dialog_line(dlg, THEME_ROLE_DIM, 0, "%s", j->pv->title);

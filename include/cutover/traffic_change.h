@@ -117,7 +117,9 @@ int traffic_change_prepare(struct traffic_change *tc, struct traffic_provider *p
 bool traffic_preview_confirmed(const struct traffic_preview *pv, const char *typed);
 
 enum traffic_outcome_status {
-    TRAFFIC_OUTCOME_REFUSED, /* nothing was sent (read-only, busy, weights moved, journal) */
+    TRAFFIC_OUTCOME_REFUSED, /* nothing changed: nothing was sent (read-only, busy, weights moved,
+                               journal), or the provider rejected the batch whole because the
+                               records changed since the read (intent_id set) */
     TRAFFIC_OUTCOME_DONE,    /* read-back equals the intended weights */
     TRAFFIC_OUTCOME_FAILED,  /* read-back equals the weights before: nothing changed */
     TRAFFIC_OUTCOME_PARTIAL, /* read-back is neither: live holds what is live now */
