@@ -257,12 +257,40 @@ static const char *error_text(const struct traffic_target_state *t)
     return e;
 }
 
+/* The error for the one-line layout, where columns are few, into buf: without the provider's
+ * kind ("route53 ", the line names it) and the API operation ("ListResourceRecordSets: "), and
+ * an AWS answer's trailing "(HTTP n)" moved to the front, so that what went wrong (the status,
+ * the code, "connection refused") comes before the cut. */
+static const char *short_error_text(const struct traffic_target_state *t, char *buf, size_t len)
+{
+    const char *e = error_text(t), *kind = traffic_kind_name(t->cfg.kind);
+    size_t kl = strlen(kind);
+    if (strncmp(e, kind, kl) == 0 && e[kl] == ' ')
+        e += kl + 1;
+    size_t w = 0;
+    while ((e[w] >= 'A' && e[w] <= 'Z') || (e[w] >= 'a' && e[w] <= 'z'))
+        w++;
+    if (w > 0 && e[w] == ':' && e[w + 1] == ' ' && e[w + 2] != '\0')
+        e += w + 2;
+    size_t n = strlen(e);
+    const char *http = n > 8 && e[n - 1] == ')' ? strstr(e, " (HTTP ") : NULL;
+    while (http && strstr(http + 1, " (HTTP "))
+        http = strstr(http + 1, " (HTTP ");
+    if (http && http + 8 < e + n &&
+        strspn(http + 7, "0123456789") == (size_t)(e + n - 1 - (http + 7)))
+        snprintf(buf, len, "HTTP %.*s %.*s", (int)(e + n - 1 - (http + 7)), http + 7,
+                 (int)(http - e), e);
+    else
+        snprintf(buf, len, "%s", e);
+    return buf;
+}
+
 /* The fewest columns of an error worth showing on a target's line. */
 #define LINE_ERROR_MIN 16
 
 /* One line per target: "> shop-api route53 30% to new step 3/5 old 70 new 30  BUSY", or with a
  * failed read "> shop-lb haproxy 10% to new step 2/5 old 90 new 10 STALE 40s connect unix:/t~"
- * (the step and weights give way when the error would get fewer than LINE_ERROR_MIN columns). */
+ * (the step and weights give way when the error would not fit whole). */
 static void draw_line(struct canvas *c, int y, const struct traffic_target_state *t, bool sel,
                       bool focused, int64_t now)
 {
@@ -279,8 +307,11 @@ static void draw_line(struct canvas *c, int y, const struct traffic_target_state
     char age[16] = "(no data)";
     if (stale && t->last_ok.tv_sec > 0)
         widget_age(now - (int64_t)t->last_ok.tv_sec, age, sizeof age);
-    /* columns the STALE mark, its age and the shortest useful error take after the reading */
-    int stale_w = stale ? 1 + 6 + canvas_str_width(age) + 1 + LINE_ERROR_MIN : 0;
+    /* columns the STALE mark, its age and the error take after the reading: the step and the
+     * weights stay only when the whole error fits beside them */
+    char ebuf[512];
+    const char *etext = stale ? short_error_text(t, ebuf, sizeof ebuf) : NULL;
+    int stale_w = stale ? 1 + 6 + canvas_str_width(age) + 1 + canvas_str_width(etext) : 0;
     char pbuf[64], sbuf[32], wbuf[48];
     bool obs = observed_off(t);
     if (t->have_reading) {
@@ -290,13 +321,13 @@ static void draw_line(struct canvas *c, int y, const struct traffic_target_state
         snprintf(wbuf, sizeof wbuf, "old %d new %d", s[0].weight, s[1].weight);
         int rest = 1 + canvas_str_width(step) + 1 + canvas_str_width(wbuf) + (obs ? 9 : 0);
         x += canvas_text(c, y, x, -1, THEME_ROLE_VALUE, CANVAS_BOLD | sattr, pct);
-        if (x + rest + stale_w <= w) {
+        if (!stale || x + rest + stale_w <= w) {
             x += 1;
             x += canvas_text(c, y, x, -1, THEME_ROLE_LABEL, sattr, step);
             x += 1;
             x += canvas_text(c, y, x, -1, THEME_ROLE_VALUE, sattr, wbuf);
         } else {
-            obs = obs && x + 9 + stale_w <= w;
+            obs = obs && x + 9 + 1 + 6 + LINE_ERROR_MIN <= w; /* still room for some error */
         }
     } else {
         x +=
@@ -312,7 +343,7 @@ static void draw_line(struct canvas *c, int y, const struct traffic_target_state
                               "STALE %s", age);
         x += 1;
         if (x < w)
-            canvas_text(c, y, x, w - x, THEME_ROLE_ERROR, 0, error_text(t));
+            canvas_text(c, y, x, w - x, THEME_ROLE_ERROR, 0, etext);
         return;
     }
     int role;

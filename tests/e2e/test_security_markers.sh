@@ -113,6 +113,9 @@ wait_for 'SOURCE a' 30
 keys D
 wait_for 'source a: contents hashed +target b: contents hashed' 30
 cap >"$OUT/screen-before.txt"
+# the shell allowed core files of any size; cutover itself took that back
+grep -qE '^Max core file size +0 +0 ' "/proc/$(cat "$TMP/dash.pid")/limits" ||
+    fail "the dashboard may write a core file: $(grep 'core file' "/proc/$(cat "$TMP/dash.pid")/limits")"
 kill -ABRT "$(cat "$TMP/dash.pid")"
 poll 20 test -s "$TMP/dash.rc" || fail "the dashboard did not end on SIGABRT"
 [ "$(cat "$TMP/dash.rc")" = 134 ] || fail "the dashboard exited $(cat "$TMP/dash.rc"), want 134 (SIGABRT)"
@@ -121,6 +124,7 @@ cap >"$OUT/screen-after.txt"
 files=("$OUT"/* "$JOURNAL")
 while IFS= read -r -d '' f; do files+=("$f"); done < <(find "$XDG_STATE_HOME" "$TMP/crash" -type f -print0)
 cores=$(find "$TMP/crash" -type f -name 'core*' -printf '%P ')
+[ -z "$cores" ] || fail "the crash wrote a core file ($cores): cutover must not dump its memory"
 echo "searching ${#files[@]} files (core files: ${cores:-none}) for ${#MARKERS[@]} markers"
 markers_absent "${files[@]}"
 echo "no marker in the journal, the mirror, the logs, the crash output or a core file"

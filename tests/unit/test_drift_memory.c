@@ -20,6 +20,7 @@
 #include "cutover/xalloc.h"
 
 #include <fcntl.h>
+#include <openssl/evp.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -60,22 +61,10 @@ static void marker(int i, char *buf, size_t len)
     snprintf(buf, len, "MARKER%dx%sx%s", i + 1, run_id, suffix[i]);
 }
 
+/* Standard base64 of s into out (at least 4 * ceil(strlen(s) / 3) + 1 bytes). */
 static void b64(const char *s, char *out)
 {
-    static const char tb[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-    size_t n = strlen(s), o = 0;
-    for (size_t i = 0; i < n; i += 3) {
-        unsigned v = (unsigned char)s[i] << 16;
-        if (i + 1 < n)
-            v |= (unsigned char)s[i + 1] << 8;
-        if (i + 2 < n)
-            v |= (unsigned char)s[i + 2];
-        out[o++] = tb[(v >> 18) & 63];
-        out[o++] = tb[(v >> 12) & 63];
-        out[o++] = i + 1 < n ? tb[(v >> 6) & 63] : '=';
-        out[o++] = i + 2 < n ? tb[v & 63] : '=';
-    }
-    out[o] = '\0';
+    EVP_EncodeBlock((unsigned char *)out, (const unsigned char *)s, (int)strlen(s));
 }
 
 static void make_needles(void)
@@ -210,6 +199,8 @@ static int scan_memory(char *report, size_t len)
         if (perms[0] != 'r' || (uintptr_t)lo == (uintptr_t)buf || strstr(name, "[vvar") ||
             strstr(name, "[vsyscall"))
             continue;
+        if (hi - lo > 1ul << 34)
+            continue; /* a sanitizer's shadow memory (terabytes reserved), not this program's */
         for (unsigned long at = lo; at < hi; at += CHUNK) {
             size_t n = hi - at < CHUNK + OVERLAP ? hi - at : CHUNK + OVERLAP;
             ssize_t got = pread(mem, buf, n, (off_t)at);
