@@ -469,8 +469,9 @@ static int send_once(const struct aws_req *req, struct aws_response *resp, struc
         if (st.too_big)
             error_set(err, "%s: answer larger than %u bytes", req->op, AWS_MAX_BODY);
         else
-            error_set(err, "%s: %s: %s%s", req->op, curl_easy_strerror(cc),
-                      errbuf[0] ? errbuf : "no detail",
+            /* as curl(1) says it: the detail ("Empty reply from server", "Failed to connect
+             * to ... Connection refused") when there is one, it is what a short line keeps */
+            error_set(err, "%s: %s%s", req->op, errbuf[0] ? errbuf : curl_easy_strerror(cc),
                       req->mutating ? " (a change: its outcome is unknown)" : "");
         rc = -1;
     } else {
