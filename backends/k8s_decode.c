@@ -9,6 +9,8 @@
 #include "cutover/k8s_decode.h"
 
 #include "cutover/json_scan.h"
+#include "cutover/log.h"
+#include "cutover/quantity.h"
 #include "cutover/xalloc.h"
 
 #include <stdbool.h>
@@ -779,6 +781,120 @@ static const char *first_waiting(struct jtok *statuses, const char *skip)
     return NULL;
 }
 
+/* ---- pod resources --------------------------------------------------------------------------- */
+
+enum { RES_CPU_REQ, RES_CPU_LIM, RES_MEM_REQ, RES_MEM_LIM, RES_COUNT };
+
+/* One quantity of a resources object: MODEL_QTY_NONE when absent, MODEL_QTY_UNKNOWN (logged
+ * with the pod and container named) when it does not parse or is negative. */
+static int64_t res_quantity(struct jtok *list, const char *key, int scale10, const struct meta *m,
+                            const char *container, const char *what)
+{
+    struct jtok *v = get(list, key);
+    if (v == NULL)
+        return MODEL_QTY_NONE;
+    struct error err = {0};
+    int64_t q = 0;
+    int rc = -1;
+    if (tok_is(v, JT_STR)) {
+        const char *text = tok_str(v);
+        rc = quantity_parse(text, strlen(text), scale10, &q, &err);
+    } else if (tok_is(v, JT_NUM)) {
+        rc = quantity_parse(v->doc->buf + v->start, v->len, scale10, &q, &err);
+    } else {
+        error_set(&err, "not a string");
+    }
+    if (rc == 0 && q < 0) {
+        error_set(&err, "negative");
+        rc = -1;
+    }
+    if (rc < 0) {
+        char buf[256];
+        log_warn("pod %s/%s container %s: resources.%s.%s: %s", m->ns ? m->ns : "",
+                 m->name ? m->name : "", container ? container : "?", what, key,
+                 error_format(&err, buf, sizeof buf));
+        error_clear(&err);
+        return MODEL_QTY_UNKNOWN;
+    }
+    return q;
+}
+
+/* A container's four quantities (requests and limits of cpu and memory). */
+static void container_resources(struct jtok *c, const struct meta *m, int64_t out[RES_COUNT])
+{
+    struct jtok *res = get_obj(c, "resources");
+    struct jtok *req = get_obj(res, "requests");
+    struct jtok *lim = get_obj(res, "limits");
+    const char *name = get_str(c, "name");
+    out[RES_CPU_REQ] = res_quantity(req, "cpu", 3, m, name, "requests");
+    out[RES_CPU_LIM] = res_quantity(lim, "cpu", 3, m, name, "limits");
+    out[RES_MEM_REQ] = res_quantity(req, "memory", 0, m, name, "requests");
+    out[RES_MEM_LIM] = res_quantity(lim, "memory", 0, m, name, "limits");
+}
+
+/* a + b where either may be MODEL_QTY_NONE (adds nothing) or MODEL_QTY_UNKNOWN (poisons). */
+static int64_t qty_add(int64_t a, int64_t b)
+{
+    if (a == MODEL_QTY_UNKNOWN || b == MODEL_QTY_UNKNOWN)
+        return MODEL_QTY_UNKNOWN;
+    if (a < 0)
+        return b;
+    if (b < 0)
+        return a;
+    return a > INT64_MAX - b ? INT64_MAX : a + b;
+}
+
+static int64_t qty_max(int64_t a, int64_t b)
+{
+    if (a == MODEL_QTY_UNKNOWN || b == MODEL_QTY_UNKNOWN)
+        return MODEL_QTY_UNKNOWN;
+    return a > b ? a : b; /* MODEL_QTY_NONE (-1) is below every value */
+}
+
+/* The pod's effective requests and limits (see struct model_pod): regular containers run
+ * together with the sidecars (init containers with restartPolicy Always); each ordinary init
+ * container runs alone with the sidecars started before it. */
+static void pod_resources(struct jtok *spec, const struct meta *m, struct model_pod *pod)
+{
+    int64_t sum[RES_COUNT], side[RES_COUNT], init[RES_COUNT], c[RES_COUNT];
+    for (int k = 0; k < RES_COUNT; k++)
+        sum[k] = side[k] = init[k] = MODEL_QTY_NONE;
+    struct jtok *cs = get_arr(spec, "containers");
+    size_t n = arr_len(cs);
+    struct jtok *base = cs ? cs->doc->t : NULL;
+    uint32_t k0 = cs ? (uint32_t)(cs - base) + 1 : 0;
+    for (size_t i = 0; i < n; i++, k0 = base[k0].next) {
+        container_resources(&base[k0], m, c);
+        for (int k = 0; k < RES_COUNT; k++)
+            sum[k] = qty_add(sum[k], c[k]);
+    }
+    struct jtok *ics = get_arr(spec, "initContainers");
+    n = arr_len(ics);
+    base = ics ? ics->doc->t : NULL;
+    k0 = ics ? (uint32_t)(ics - base) + 1 : 0;
+    for (size_t i = 0; i < n; i++, k0 = base[k0].next) {
+        struct jtok *ic = &base[k0];
+        const char *policy = get_str(ic, "restartPolicy");
+        bool sidecar = policy && strcmp(policy, "Always") == 0;
+        container_resources(ic, m, c);
+        for (int k = 0; k < RES_COUNT; k++) {
+            if (sidecar) {
+                side[k] = qty_add(side[k], c[k]);
+                init[k] = qty_max(init[k], side[k]);
+            } else {
+                init[k] = qty_max(init[k], qty_add(c[k], side[k]));
+            }
+        }
+    }
+    int64_t eff[RES_COUNT];
+    for (int k = 0; k < RES_COUNT; k++)
+        eff[k] = qty_max(qty_add(sum[k], side[k]), init[k]);
+    pod->cpu_request_m = eff[RES_CPU_REQ];
+    pod->cpu_limit_m = eff[RES_CPU_LIM];
+    pod->mem_request = eff[RES_MEM_REQ];
+    pod->mem_limit = eff[RES_MEM_LIM];
+}
+
 static struct model_obj *decode_pod(struct jtok *obj, const struct meta *m)
 {
     struct jtok *spec = get_obj(obj, "spec");
@@ -828,6 +944,7 @@ static struct model_obj *decode_pod(struct jtok *obj, const struct meta *m)
         }
     }
     pod->ready = status ? condition(status, "Ready") : MODEL_UNKNOWN;
+    pod_resources(spec, m, pod);
     return &pod->obj;
 }
 
@@ -1155,6 +1272,9 @@ static struct model_obj *table_pod(const char *const *cols, size_t ncols, struct
                          : MODEL_FALSE;
     else
         pod->ready = MODEL_UNKNOWN;
+    /* a Table row has no resources */
+    pod->cpu_request_m = pod->cpu_limit_m = MODEL_QTY_UNKNOWN;
+    pod->mem_request = pod->mem_limit = MODEL_QTY_UNKNOWN;
     return &pod->obj;
 }
 
@@ -1250,7 +1370,7 @@ static const struct jskip_rule pod_skip[] = {
     JSKIP(3, "containers", "env"),
     JSKIP(3, "containers", "envFrom"),
     JSKIP(3, "containers", "ports"),
-    JSKIP(3, "containers", "resources"),
+    JSKIP(4, "resources", "claims"), /* of resources, only requests and limits are read */
     JSKIP(3, "containers", "volumeMounts"),
     JSKIP(3, "containers", "livenessProbe"),
     JSKIP(3, "containers", "readinessProbe"),
@@ -1261,6 +1381,9 @@ static const struct jskip_rule pod_skip[] = {
     JSKIP(3, "containers", "command"),
     JSKIP(3, "initContainers", "env"),
     JSKIP(3, "initContainers", "volumeMounts"),
+    JSKIP(3, "initContainers", "ports"),
+    JSKIP(3, "initContainers", "command"),
+    JSKIP(3, "initContainers", "args"),
     JSKIP(3, "containerStatuses", "lastState"),
     JSKIP(3, "containerStatuses", "imageID"),
     JSKIP(3, "containerStatuses", "containerID"),

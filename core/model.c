@@ -66,6 +66,11 @@ void *model_row_pack(enum model_res res, size_t size, size_t n, const size_t *of
     struct model_obj *obj = (struct model_obj *)row;
     atomic_init(&obj->refs, 1);
     obj->res = (uint8_t)res;
+    if (res == MODEL_RES_PODS && size >= sizeof(struct model_pod)) {
+        struct model_pod *pod = (struct model_pod *)row;
+        pod->cpu_request_m = pod->cpu_limit_m = MODEL_QTY_NONE; /* zero would read as "0" */
+        pod->mem_request = pod->mem_limit = MODEL_QTY_NONE;
+    }
     return row;
 }
 

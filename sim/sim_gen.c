@@ -380,6 +380,27 @@ struct wl {
     time_t created;
 };
 
+/* Realistic, varied requests and limits, the same for every pod of a workload (chosen by the
+ * image and the container's position): CPU in the forms teams write ("50m", "0.5", "1",
+ * "1500m"), sometimes no CPU limit (the common advice), memory limit = request or twice it. */
+static void container_resources_json(struct sim_buf *b, const struct sim_container *c, int i)
+{
+    static const char *const cpu_req[] = {"50m", "100m", "250m", "0.5", "1", "1500m", "2", "100m"};
+    static const char *const cpu_lim[] = {NULL, "500m", "1", "1", NULL, "2", "4", NULL};
+    static const char *const mem_req[] = {"128Mi", "256Mi", "512Mi", "1Gi"};
+    static const char *const mem_lim[] = {"256Mi", "512Mi", "512Mi", "2Gi"};
+    uint32_t h = 2166136261u;
+    for (const char *p = c->image ? c->image : ""; *p; p++)
+        h = (h ^ (uint8_t)*p) * 16777619u;
+    h += (uint32_t)i * 7u;
+    unsigned k = (h >> 3) % 8, m = (h >> 11) % 4;
+    sim_buf_addf(b, "\"resources\":{\"limits\":{");
+    if (cpu_lim[k])
+        sim_buf_addf(b, "\"cpu\":\"%s\",", cpu_lim[k]);
+    sim_buf_addf(b, "\"memory\":\"%s\"},\"requests\":{\"cpu\":\"%s\",\"memory\":\"%s\"}},",
+                 mem_lim[m], cpu_req[k], mem_req[m]);
+}
+
 static void container_json(struct sim_buf *b, const struct sim_container *c, int i)
 {
     sim_buf_adds(b, "{\"name\":");
@@ -405,9 +426,9 @@ static void container_json(struct sim_buf *b, const struct sim_container *c, int
     sim_buf_adds(b, ",{\"name\":\"POD_NAME\",\"valueFrom\":{\"fieldRef\":{\"apiVersion\":\"v1\","
                     "\"fieldPath\":\"metadata.name\"}}},{\"name\":\"POD_IP\",\"valueFrom\":{"
                     "\"fieldRef\":{\"apiVersion\":\"v1\",\"fieldPath\":\"status.podIP\"}}}],");
+    container_resources_json(b, c, i);
     sim_buf_addf(b,
-                 "\"resources\":{\"limits\":{\"memory\":\"512Mi\"},\"requests\":{\"cpu\":\"100m\","
-                 "\"memory\":\"256Mi\"}},\"volumeMounts\":[{\"name\":\"config\",\"readOnly\":true,"
+                 "\"volumeMounts\":[{\"name\":\"config\",\"readOnly\":true,"
                  "\"mountPath\":\"/etc/app\"},{\"name\":\"kube-api-access\",\"readOnly\":true,"
                  "\"mountPath\":\"/var/run/secrets/kubernetes.io/serviceaccount\"}],"
                  "\"livenessProbe\":{\"httpGet\":{\"path\":\"/healthz\",\"port\":%d,\"scheme\":"

@@ -80,7 +80,21 @@ struct model_pod {
     int32_t containers_ready; /* from containerStatuses; MODEL_COUNT_UNKNOWN when absent */
     int32_t restarts;         /* sum of restartCount; MODEL_COUNT_UNKNOWN when absent */
     uint8_t ready;            /* enum model_tri: the Ready condition */
+    /* Resources (ADDED for the all-pods view): the pod's effective request and limit, by the
+     * Kubernetes rule max(sum(containers) + sum(sidecars), max over init containers of (init +
+     * sidecars started before it)), where a sidecar is an init container with restartPolicy
+     * Always. A container without the value adds nothing; MODEL_QTY_NONE when no container sets
+     * it, MODEL_QTY_UNKNOWN when not read (the Table format) or unreadable. */
+    int64_t cpu_request_m; /* millicores */
+    int64_t cpu_limit_m;
+    int64_t mem_request; /* bytes */
+    int64_t mem_limit;
 };
+
+/* model_pod resources: no container sets the value. */
+#define MODEL_QTY_NONE (-1)
+/* model_pod resources: not read (the Table format) or a quantity that did not parse. */
+#define MODEL_QTY_UNKNOWN (-2)
 
 /* Deployments, StatefulSets, DaemonSets and ReplicaSets. */
 struct model_workload {

@@ -162,6 +162,101 @@ static void test_pod_fixture(void **state)
     assert_int_equal(p->containers_ready, 1);
     assert_int_equal(p->restarts, 10); /* 5 in the container + 5 in the init container */
     assert_int_equal(p->ready, MODEL_UNKNOWN);
+    /* resources with only "limitsKey"/"requestsKey" (no cpu, no memory) and claims: none set */
+    assert_int_equal(p->cpu_request_m, MODEL_QTY_NONE);
+    assert_int_equal(p->cpu_limit_m, MODEL_QTY_NONE);
+    assert_int_equal(p->mem_request, MODEL_QTY_NONE);
+    assert_int_equal(p->mem_limit, MODEL_QTY_NONE);
+    model_obj_unref(&p->obj);
+}
+
+static struct model_pod *decode_pod_text(const char *text)
+{
+    struct error err = {0};
+    struct model_pod *p = (struct model_pod *)decode_text(MODEL_RES_PODS, text, &err);
+    if (p == NULL)
+        fail_msg("%s", err.msg);
+    return p;
+}
+
+/* Requests and limits sum over containers, in every quantity form a user writes. */
+static void test_pod_resources_sum(void **state)
+{
+    (void)state;
+    struct model_pod *p = decode_pod_text(
+        "{\"metadata\":{\"name\":\"a\",\"namespace\":\"n\",\"uid\":\"u\"},\"spec\":{"
+        "\"containers\":[{\"name\":\"x\",\"resources\":{\"claims\":[{\"name\":\"gpu\"}],"
+        "\"requests\":{\"cpu\":\"250m\",\"memory\":\"128Mi\",\"ephemeral-storage\":\"1Gi\"},"
+        "\"limits\":{\"cpu\":\"0.5\",\"memory\":\"1G\"}}},"
+        "{\"name\":\"y\",\"resources\":{\"requests\":{\"cpu\":\"1\",\"memory\":\"64Ki\"},"
+        "\"limits\":{\"memory\":\"2e3\"}}},"
+        "{\"name\":\"z\",\"resources\":{\"requests\":{\"cpu\":\"1e-3\"}}},"
+        "{\"name\":\"w\"}]}}");
+    assert_int_equal(p->cpu_request_m, 1251);
+    assert_int_equal(p->cpu_limit_m, 500); /* only x sets a CPU limit */
+    assert_int_equal(p->mem_request, 128 * 1048576 + 64 * 1024);
+    assert_int_equal(p->mem_limit, 1000000000 + 2000);
+    model_obj_unref(&p->obj);
+}
+
+/* Init containers: max(sum(containers) + sidecars, max over init of (init + earlier sidecars)). */
+static void test_pod_resources_init(void **state)
+{
+    (void)state;
+    /* an ordinary init container bigger than the containers wins */
+    struct model_pod *p = decode_pod_text(
+        "{\"metadata\":{\"name\":\"a\",\"namespace\":\"n\"},\"spec\":{"
+        "\"initContainers\":[{\"name\":\"i1\",\"resources\":{\"requests\":{\"cpu\":\"2\"}}},"
+        "{\"name\":\"i2\",\"resources\":{\"requests\":{\"cpu\":\"500m\"}}}],"
+        "\"containers\":[{\"name\":\"c\",\"resources\":{\"requests\":{\"cpu\":\"300m\","
+        "\"memory\":\"1Gi\"}}},{\"name\":\"d\",\"resources\":{\"requests\":{\"cpu\":\"300m\"}}}]}"
+        "}");
+    assert_int_equal(p->cpu_request_m, 2000);
+    assert_int_equal(p->mem_request, 1073741824);
+    assert_int_equal(p->cpu_limit_m, MODEL_QTY_NONE);
+    model_obj_unref(&p->obj);
+    /* a sidecar (restartPolicy Always) runs with the containers and with later init containers */
+    p = decode_pod_text(
+        "{\"metadata\":{\"name\":\"a\",\"namespace\":\"n\"},\"spec\":{"
+        "\"initContainers\":[{\"name\":\"proxy\",\"restartPolicy\":\"Always\","
+        "\"resources\":{\"requests\":{\"cpu\":\"200m\"},\"limits\":{\"cpu\":\"1\"}}},"
+        "{\"name\":\"migrate\",\"resources\":{\"requests\":{\"cpu\":\"1\"},"
+        "\"limits\":{\"cpu\":\"1\"}}}],"
+        "\"containers\":[{\"name\":\"app\",\"resources\":{\"requests\":{\"cpu\":\"500m\"},"
+        "\"limits\":{\"cpu\":\"500m\"}}}]}}");
+    assert_int_equal(p->cpu_request_m, 1200); /* migrate 1 + proxy 200m > app 500m + proxy 200m */
+    assert_int_equal(p->cpu_limit_m, 2000);   /* migrate 1 + proxy 1 > app 500m + proxy 1 */
+    model_obj_unref(&p->obj);
+}
+
+/* A quantity that does not parse makes the value unknown ("?"), never a crash or a wrong sum;
+ * the other values of the pod are still read. */
+static void test_pod_resources_invalid(void **state)
+{
+    (void)state;
+    static const char *const bad[] = {"\"1e3m\"", "\"abc\"", "\"\"",
+                                      "\"-1\"",   "true",    "\"99999999999999999999\"",
+                                      "\"1 \"",   "{}"};
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        char text[512];
+        snprintf(text, sizeof text,
+                 "{\"metadata\":{\"name\":\"bad\",\"namespace\":\"n\"},\"spec\":{"
+                 "\"containers\":[{\"name\":\"c\",\"resources\":{\"requests\":{\"cpu\":%s,"
+                 "\"memory\":\"1Mi\"}}},{\"name\":\"d\",\"resources\":{\"requests\":{"
+                 "\"cpu\":\"1\"}}}]}}",
+                 bad[i]);
+        struct model_pod *p = decode_pod_text(text);
+        if (p->cpu_request_m != MODEL_QTY_UNKNOWN)
+            fail_msg("cpu %s: %lld", bad[i], (long long)p->cpu_request_m);
+        assert_int_equal(p->mem_request, 1048576);
+        assert_int_equal(p->cpu_limit_m, MODEL_QTY_NONE);
+        model_obj_unref(&p->obj);
+    }
+    /* a JSON number is read as the quantity it spells */
+    struct model_pod *p = decode_pod_text(
+        "{\"metadata\":{\"name\":\"a\",\"namespace\":\"n\"},\"spec\":{\"containers\":["
+        "{\"name\":\"c\",\"resources\":{\"requests\":{\"cpu\":2.5}}}]}}");
+    assert_int_equal(p->cpu_request_m, 2500);
     model_obj_unref(&p->obj);
 }
 
@@ -683,6 +778,11 @@ static void test_wire_pods(void **state)
             assert_int_equal(p->containers_ready, 1);
             assert_int_equal(p->ready, MODEL_TRUE);
             assert_null(p->waiting_reason);
+            /* the real list: every container requests 100m and 128Mi and sets no limit */
+            assert_int_equal(p->cpu_request_m, table ? MODEL_QTY_UNKNOWN : 100);
+            assert_int_equal(p->mem_request, table ? MODEL_QTY_UNKNOWN : 128 * 1048576);
+            assert_int_equal(p->cpu_limit_m, table ? MODEL_QTY_UNKNOWN : MODEL_QTY_NONE);
+            assert_int_equal(p->mem_limit, table ? MODEL_QTY_UNKNOWN : MODEL_QTY_NONE);
             if (table)
                 assert_null(p->images); /* a Table does not carry images */
             else
@@ -1043,6 +1143,9 @@ int main(void)
         cmocka_unit_test(test_decode_json_raw),
         cmocka_unit_test(test_fast_path_matches_jsonc),
         cmocka_unit_test(test_threads),
+        cmocka_unit_test(test_pod_resources_sum),
+        cmocka_unit_test(test_pod_resources_init),
+        cmocka_unit_test(test_pod_resources_invalid),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
