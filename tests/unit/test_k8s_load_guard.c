@@ -9,6 +9,7 @@
 
 #include "cutover/k8s_decode.h"
 #include "cutover/model.h"
+#include "cutover/quantity.h"
 #include "cutover/xalloc.h"
 
 #include <json-c/json.h>
@@ -126,6 +127,30 @@ static json_object *container(const char *name, const char *image)
     return c;
 }
 
+/* A resources object; NULL values are left out. Its claims hold brackets in strings, which the
+ * decoder skips. */
+static json_object *resources(const char *cpu_req, const char *cpu_lim, const char *mem_req,
+                              const char *mem_lim)
+{
+    json_object *r = json_object_new_object(), *req = json_object_new_object(),
+                *lim = json_object_new_object();
+    if (cpu_req)
+        json_object_object_add(req, "cpu", jstr(cpu_req));
+    if (mem_req)
+        json_object_object_add(req, "memory", jstr(mem_req));
+    if (cpu_lim)
+        json_object_object_add(lim, "cpu", jstr(cpu_lim));
+    if (mem_lim)
+        json_object_object_add(lim, "memory", jstr(mem_lim));
+    json_object *claims = json_object_new_array(), *claim = json_object_new_object();
+    json_object_object_add(claim, "name", jstr("]}\"{["));
+    json_object_array_add(claims, claim);
+    json_object_object_add(r, "claims", claims);
+    json_object_object_add(r, "requests", req);
+    json_object_object_add(r, "limits", lim);
+    return r;
+}
+
 static json_object *status_of(const char *name, bool ready, int restarts, const char *waiting)
 {
     json_object *s = json_object_new_object();
@@ -168,9 +193,20 @@ static void post_nasty_pod(struct fx *f, const char *ns)
     json_object *spec = json_object_new_object();
     json_object_object_add(spec, "nodeName", jstr(NASTY_NODE));
     json_object *cs = json_object_new_array();
-    json_object_array_add(cs, container("a", NASTY_IMAGE));
-    json_object_array_add(cs, container("b", "img-\x01-b"));
+    json_object *ca = container("a", NASTY_IMAGE), *cb = container("b", "img-\x01-b");
+    json_object_object_add(ca, "resources", resources("250m", "0.5", "128Mi", NULL));
+    json_object_object_add(cb, "resources", resources("1.5", NULL, "1Gi", "2Gi"));
+    json_object_array_add(cs, ca);
+    json_object_array_add(cs, cb);
     json_object_object_add(spec, "containers", cs);
+    json_object *ics = json_object_new_array();
+    json_object *sidecar = container("proxy", "envoy"), *init = container("migrate", "m");
+    json_object_object_add(sidecar, "restartPolicy", jstr("Always"));
+    json_object_object_add(sidecar, "resources", resources("100m", "1", "64Mi", "64Mi"));
+    json_object_object_add(init, "resources", resources("3", "3", "16Mi", NULL));
+    json_object_array_add(ics, sidecar);
+    json_object_array_add(ics, init);
+    json_object_object_add(spec, "initContainers", ics);
     json_object_object_add(pod, "spec", spec);
 
     json_object *status = json_object_new_object();
@@ -335,6 +371,48 @@ static const char *first_waiting(json_object *statuses, const char *skip)
     return NULL;
 }
 
+/* One quantity of a container as the test reads it: -1 absent. */
+static long long res_of(json_object *c, const char *which, const char *name, int scale10)
+{
+    const char *text = str_at(at(at(c, "resources"), which), name);
+    if (text == NULL)
+        return -1;
+    int64_t v;
+    struct error err = {0};
+    if (quantity_parse(text, strlen(text), scale10, &v, &err) < 0)
+        fail_msg("the simulator served %s: %s", text, err.msg);
+    return v;
+}
+
+/* The effective pod value by the Kubernetes rule, computed here from the served JSON. */
+static long long pod_res(json_object *spec, const char *which, const char *name, int scale10)
+{
+    long long sum = -1, side = -1, init = -1;
+    json_object *cs = arr_at(spec, "containers"), *ics = arr_at(spec, "initContainers");
+    for (size_t i = 0; cs && i < json_object_array_length(cs); i++) {
+        long long v = res_of(json_object_array_get_idx(cs, i), which, name, scale10);
+        if (v >= 0)
+            sum = (sum < 0 ? 0 : sum) + v;
+    }
+    for (size_t i = 0; ics && i < json_object_array_length(ics); i++) {
+        json_object *c = json_object_array_get_idx(ics, i);
+        long long v = res_of(c, which, name, scale10);
+        const char *policy = str_at(c, "restartPolicy");
+        if (policy && strcmp(policy, "Always") == 0) {
+            if (v >= 0)
+                side = (side < 0 ? 0 : side) + v;
+            if (side > init)
+                init = side;
+        } else if (v >= 0 || side >= 0) {
+            long long t = (v < 0 ? 0 : v) + (side < 0 ? 0 : side);
+            if (t > init)
+                init = t;
+        }
+    }
+    long long run = sum < 0 && side < 0 ? -1 : (sum < 0 ? 0 : sum) + (side < 0 ? 0 : side);
+    return run > init ? run : init;
+}
+
 static void check_pod(const char *key, json_object *item, const struct model_pod *p)
 {
     check_meta(key, item, &p->obj);
@@ -389,6 +467,10 @@ static void check_pod(const char *key, json_object *item, const struct model_pod
     check_int("containers ready", key, ready, p->containers_ready);
     check_int("restarts", key, restarts, p->restarts);
     check_int("Ready", key, status ? cond(status, "Ready") : MODEL_UNKNOWN, p->ready);
+    check_int("cpu request", key, pod_res(spec, "requests", "cpu", 3), p->cpu_request_m);
+    check_int("cpu limit", key, pod_res(spec, "limits", "cpu", 3), p->cpu_limit_m);
+    check_int("memory request", key, pod_res(spec, "requests", "memory", 0), p->mem_request);
+    check_int("memory limit", key, pod_res(spec, "limits", "memory", 0), p->mem_limit);
 }
 
 static const char *label2(json_object *labels, const char *a, const char *b)
@@ -522,6 +604,11 @@ static void test_pods_field_by_field(void **state)
     assert_int_equal(p->restarts, 5);
     assert_int_equal(p->containers_ready, 1);
     assert_int_equal(p->ready, MODEL_FALSE);
+    /* containers 250m + 1500m, with the sidecar's 100m; the migration runs with the sidecar */
+    assert_int_equal(p->cpu_request_m, 3100);
+    assert_int_equal(p->cpu_limit_m, 4000); /* migrate 3 + proxy 1 > a 500m + proxy 1 */
+    assert_int_equal(p->mem_request, (128 + 1024 + 64) * 1048576LL);
+    assert_int_equal(p->mem_limit, (2048 + 64) * 1048576LL);
     k8s_informer_store_free(store);
 }
 
