@@ -116,14 +116,18 @@ struct loop {
     bool redraw;
 };
 
-static void take_snapshots(struct loop *l)
+/* Returns true when an analysis the worker finished was installed. */
+static bool take_snapshots(struct loop *l)
 {
+    /* the pair goes to the analysis worker (two references: cheap); an analysis it finished
+     * is installed here (swapping pointers and the panels' rows) */
     struct model_cluster *s = model_publisher_get(l->o->pub[0]);
     struct model_cluster *t = model_publisher_get(l->o->pub[1]);
-    int act = dashboard_set_snapshots(l->dash, s, t, (int64_t)time(NULL));
+    dashboard_submit_snapshots(l->dash, s, t, (int64_t)time(NULL));
     model_cluster_unref(s);
     model_cluster_unref(t);
-    if (act)
+    bool analysed = dashboard_analysis_poll(l->dash) != 0;
+    if (analysed)
         l->redraw = true;
     if (l->o->traffic) {
         struct traffic_snapshot *ts = traffic_poller_get(l->o->traffic);
@@ -152,6 +156,7 @@ static void take_snapshots(struct loop *l)
         l->redraw = true;
     if (l->o->runbook_drive && runbook_drive_take(l->o->runbook_drive, l->dash))
         l->redraw = true;
+    return analysed;
 }
 
 /* Secret contents are asked of the reader exactly while the drift view is open. */
@@ -374,7 +379,8 @@ int tui_run(const struct tui_opts *o, struct error *err)
     if (o->config && o->config->zone_spread_ratio > 1.0)
         dopts.analysis.zone_spread_ratio = o->config->zone_spread_ratio;
     l.dash = dashboard_new(&dopts);
-    dashboard_set_index_worker(l.dash, o->traffic_wake_fd); /* the all-pods view's sort orders */
+    dashboard_set_index_worker(l.dash, o->traffic_wake_fd);    /* the all-pods view's sort orders */
+    dashboard_set_analysis_worker(l.dash, o->traffic_wake_fd); /* the panels' analysis */
     l.actx =
         (struct action_ctx){.dash = l.dash, .refresh = o->refresh, .refresh_arg = o->refresh_arg};
     if (!l.observer && o->traffic && !o->runbook_drive) {
@@ -486,10 +492,11 @@ int tui_run(const struct tui_opts *o, struct error *err)
         if (n > 0 && (pfd[1].revents & POLLIN)) {
             double t0 = lat_now_ms();
             drain(o->wake_fd);
-            take_snapshots(&l);
+            bool analysed = take_snapshots(&l);
             if (dashboard_allpods_poll(l.dash)) /* an all-pods index built off this thread */
                 l.redraw = true;
-            lat_span(t0, "snapshot");
+            /* "analysis": the wake-up installed an analysis (the panels' rows were updated) */
+            lat_span(t0, analysed ? "analysis" : "snapshot");
         }
         if (n > 0 && (pfd[0].revents & (POLLIN | POLLHUP | POLLERR))) {
             if (pfd[0].revents & (POLLHUP | POLLERR) && !(pfd[0].revents & POLLIN))

@@ -1,6 +1,8 @@
 /* The dashboard: state, headers, panels, overlays, prompt and status bar. */
 #include "cutover/dashboard.h"
 
+#include "cutover/analysis_worker.h"
+
 #include "cutover/dialog.h"
 #include "cutover/drift_view.h"
 #include "cutover/keymap.h"
@@ -71,6 +73,11 @@ struct dashboard {
      * alive here (references) because the panels still point into it. */
     struct model_cluster *an_snap[2];
     bool an_deferred;
+    struct analysis *an_pending; /* the worker's analysis of snap, waiting for the view to close */
+
+    /* The analysis off the UI thread (issue #7): NULL: dashboard_set_snapshots analyses here. The
+     * worker has its own lock; every field of the dashboard is the UI thread's alone. */
+    struct analysis_worker *anworker;
 };
 
 /* All pods view (issue #7): the hooks below are defined with the rest of it at the end. */
@@ -81,7 +88,7 @@ static int allpods_cmd(struct dashboard *d, enum widget_cmd cmd);
 static int allpods_back(struct dashboard *d);
 static void allpods_close(struct dashboard *d);
 static bool allpods_defer(struct dashboard *d, const struct model_cluster *source,
-                          const struct model_cluster *target, int64_t now);
+                          const struct model_cluster *target, int64_t now, struct analysis *an);
 
 static struct widget_view view_of(const struct dashboard *d)
 {
@@ -127,6 +134,7 @@ void dashboard_free(struct dashboard *d)
     widget_free(d->drill);
     widget_free(d->drift_view);
     widget_free(d->runbook);
+    analysis_worker_free(d->anworker); /* before the snapshots: it may hold references */
     allpods_free(d);
     free(d->drift_hints);
     free(d->drift_panel_hints);
@@ -193,29 +201,32 @@ static void place(struct dashboard *d)
         widget_layout(d->allpods, d->lay.body);
 }
 
-int dashboard_set_snapshots(struct dashboard *d, const struct model_cluster *source,
-                            const struct model_cluster *target, int64_t now)
+/* Installs an analysed pair, taking over the references in s and t and the analysis an: the
+ * widgets move to it, then what they pointed into is let go (with a pair the all-pods view kept
+ * while the analysis waited). */
+static int install(struct dashboard *d, struct model_cluster *s, struct model_cluster *t,
+                   struct analysis *an, int64_t now)
 {
-    if (d->an && source == d->snap[0] && target == d->snap[1]) {
-        d->now = now; /* the same snapshots: nothing to analyse again */
-        return ACT_REDRAW;
+    struct model_cluster *old[4] = {d->snap[0], d->snap[1], NULL, NULL};
+    if (d->an_deferred) {
+        old[2] = d->an_snap[0];
+        old[3] = d->an_snap[1];
+        d->an_snap[0] = d->an_snap[1] = NULL;
+        d->an_deferred = false;
     }
-    if (allpods_defer(d, source, target, now))
-        return ACT_REDRAW;
-    struct model_cluster *old[2] = {d->snap[0], d->snap[1]};
+    analysis_free(d->an_pending);
+    d->an_pending = NULL;
     struct analysis *old_an = d->an;
-    d->snap[0] = source ? model_cluster_ref(source) : NULL;
-    d->snap[1] = target ? model_cluster_ref(target) : NULL;
+    d->snap[0] = s;
+    d->snap[1] = t;
     d->now = now;
-    struct analysis_config cfg = d->acfg;
-    cfg.now = now;
-    d->an = analysis_run(d->snap[0], d->snap[1], &cfg);
+    d->an = an;
     /* widgets still point into the old analysis until they are updated */
     update_all(d);
     allpods_snapshots(d);
     analysis_free(old_an);
-    model_cluster_unref(old[0]);
-    model_cluster_unref(old[1]);
+    for (int i = 0; i < 4; i++)
+        model_cluster_unref(old[i]);
     struct widget_view v = view_of(d);
     int rows = panel_nodes_rows(&v, d->w);
     int wrows = d->an ? (int)d->an->nworkloads : 0;
@@ -228,6 +239,95 @@ int dashboard_set_snapshots(struct dashboard *d, const struct model_cluster *sou
         act |= ACT_RELAYOUT;
     }
     return act;
+}
+
+int dashboard_set_snapshots(struct dashboard *d, const struct model_cluster *source,
+                            const struct model_cluster *target, int64_t now)
+{
+    if (d->an && !d->an_deferred && source == d->snap[0] && target == d->snap[1]) {
+        d->now = now; /* the same snapshots: nothing to analyse again */
+        return ACT_REDRAW;
+    }
+    if (allpods_defer(d, source, target, now, NULL))
+        return ACT_REDRAW;
+    struct model_cluster *s = source ? model_cluster_ref(source) : NULL;
+    struct model_cluster *t = target ? model_cluster_ref(target) : NULL;
+    struct analysis_config cfg = d->acfg;
+    cfg.now = now;
+    return install(d, s, t, analysis_run(s, t, &cfg), now);
+}
+
+int dashboard_set_analysed(struct dashboard *d, struct analysis_result *r)
+{
+    struct analysis *an = r->an;
+    r->an = NULL;
+    if (allpods_defer(d, r->snap[0], r->snap[1], r->now, an)) {
+        analysis_result_fini(r);
+        return ACT_REDRAW;
+    }
+    struct model_cluster *s = r->snap[0], *t = r->snap[1];
+    int64_t now = r->now > d->now ? r->now : d->now; /* the clock moved while it ran */
+    memset(r, 0, sizeof *r);
+    return install(d, s, t, an, now);
+}
+
+void dashboard_set_analysis_worker(struct dashboard *d, int wake_fd)
+{
+    if (d->anworker == NULL) {
+        struct analysis_worker_opts o = {.wake_fd = wake_fd};
+        d->anworker = analysis_worker_new(&o);
+    }
+}
+
+bool dashboard_submit_snapshots(struct dashboard *d, const struct model_cluster *source,
+                                const struct model_cluster *target, int64_t now)
+{
+    if (d->anworker == NULL) {
+        dashboard_set_snapshots(d, source, target, now);
+        return false;
+    }
+    struct analysis_config cfg = d->acfg;
+    cfg.now = now;
+    return analysis_worker_submit(d->anworker, source, target, &cfg);
+}
+
+int dashboard_analysis_poll(struct dashboard *d)
+{
+    struct analysis_result r;
+    if (d->anworker == NULL || !analysis_worker_take(d->anworker, &r))
+        return ACT_NONE;
+    return dashboard_set_analysed(d, &r);
+}
+
+bool dashboard_analysis_busy(const struct dashboard *d)
+{
+    return d->anworker != NULL && analysis_worker_busy(d->anworker);
+}
+
+const struct analysis_config *dashboard_analysis_config(const struct dashboard *d)
+{
+    return &d->acfg;
+}
+
+int dashboard_set_analysis_config(struct dashboard *d, const struct analysis_config *cfg)
+{
+    int64_t now = d->acfg.now;
+    d->acfg = *cfg;
+    d->acfg.now = now;
+    /* the pair shown (or, while the all-pods view defers, the latest) again with the new config */
+    if (d->anworker) {
+        dashboard_submit_snapshots(d, d->snap[0], d->snap[1], d->now);
+        return ACT_NONE;
+    }
+    if (d->an == NULL)
+        return ACT_NONE;
+    if (allpods_defer(d, d->snap[0], d->snap[1], d->now, NULL))
+        return ACT_REDRAW;
+    struct model_cluster *s = d->snap[0] ? model_cluster_ref(d->snap[0]) : NULL;
+    struct model_cluster *t = d->snap[1] ? model_cluster_ref(d->snap[1]) : NULL;
+    struct analysis_config c = d->acfg;
+    c.now = d->now;
+    return install(d, s, t, analysis_run(s, t, &c), d->now);
 }
 
 void dashboard_set_now(struct dashboard *d, int64_t now)
@@ -718,6 +818,7 @@ static void allpods_free(struct dashboard *d)
     d->allpods = NULL;
     model_cluster_unref(d->an_snap[0]);
     model_cluster_unref(d->an_snap[1]);
+    analysis_free(d->an_pending);
     podindex_worker_free(d->podworker);
     d->podworker = NULL;
     free(d->allpods_hints);
@@ -761,11 +862,15 @@ static bool allpods_filter(struct dashboard *d)
     return true;
 }
 
+/* While the view is open a new pair reaches only it and the headers; the analysis made of it
+ * (an, taken over; NULL: none yet) waits in an_pending for the view to close. */
 static bool allpods_defer(struct dashboard *d, const struct model_cluster *source,
-                          const struct model_cluster *target, int64_t now)
+                          const struct model_cluster *target, int64_t now, struct analysis *an)
 {
     if (d->allpods == NULL || d->an == NULL)
         return false;
+    struct model_cluster *cur[2] = {source ? model_cluster_ref(source) : NULL,
+                                    target ? model_cluster_ref(target) : NULL};
     if (!d->an_deferred) {
         /* the analysis's pair: its references move here */
         d->an_snap[0] = d->snap[0];
@@ -775,9 +880,11 @@ static bool allpods_defer(struct dashboard *d, const struct model_cluster *sourc
         model_cluster_unref(d->snap[0]);
         model_cluster_unref(d->snap[1]);
     }
-    d->snap[0] = source ? model_cluster_ref(source) : NULL;
-    d->snap[1] = target ? model_cluster_ref(target) : NULL;
+    d->snap[0] = cur[0];
+    d->snap[1] = cur[1];
     d->now = now;
+    analysis_free(d->an_pending); /* made of an older pair (or none when an is NULL) */
+    d->an_pending = an;
     allpods_snapshots(d);
     return true;
 }
@@ -790,7 +897,18 @@ static void allpods_close(struct dashboard *d)
     d->allpods = NULL;
     if (d->podworker)
         podindex_worker_submit(d->podworker, NULL, NULL); /* its memory goes with the view */
-    if (d->an_deferred) {
+    if (d->an_deferred && d->an_pending) {
+        /* the worker's analysis of the latest pair waited: installed now */
+        struct analysis *an = d->an_pending;
+        d->an_pending = NULL;
+        struct model_cluster *s = d->snap[0] ? model_cluster_ref(d->snap[0]) : NULL;
+        struct model_cluster *t = d->snap[1] ? model_cluster_ref(d->snap[1]) : NULL;
+        install(d, s, t, an, d->now);
+    } else if (d->an_deferred && d->anworker) {
+        /* the worker has the latest pair (submitted, or still running): its result, when taken,
+         * installs it; the panels keep the analysis they have until then */
+        d->panels_stale = true;
+    } else if (d->an_deferred) {
         /* the analysis that waited: from the pair it was built from to the latest */
         struct model_cluster *cur[2] = {d->snap[0], d->snap[1]};
         d->snap[0] = d->an_snap[0];

@@ -41,6 +41,33 @@ void dashboard_set_hints(struct dashboard *d, const char *hints);
  * change (e.g. another zone appeared). */
 int dashboard_set_snapshots(struct dashboard *d, const struct model_cluster *source,
                             const struct model_cluster *target, int64_t now);
+/* ---- the analysis off the UI thread (issue #7) ------------------------------------------ */
+
+struct analysis_result;
+
+/* Installs a pair analysed elsewhere (analysis_worker.h): takes over r's references and
+ * analysis (r is zeroed) and updates the widgets, whose filter, namespace and sort stay as set.
+ * Returns ACT_* flags as dashboard_set_snapshots. */
+int dashboard_set_analysed(struct dashboard *d, struct analysis_result *r);
+/* Starts the dashboard's analysis worker, which writes a byte to wake_fd (may be -1) when an
+ * analysis is ready; without this call dashboard_submit_snapshots analyses on the caller's
+ * thread, as tests want. */
+void dashboard_set_analysis_worker(struct dashboard *d, int wake_fd);
+/* Hands the latest snapshots to the analysis worker with the dashboard's analysis config at
+ * `now` (only the newest pair waiting is analysed); without a worker, dashboard_set_snapshots.
+ * Returns true when the worker will analyse the pair (false: same pair and config as the last). */
+bool dashboard_submit_snapshots(struct dashboard *d, const struct model_cluster *source,
+                                const struct model_cluster *target, int64_t now);
+/* Installs the analysis the worker finished, if any. Returns ACT_* flags (ACT_NONE: none). */
+int dashboard_analysis_poll(struct dashboard *d);
+/* True while the worker has a pair to analyse or a result not yet installed. */
+bool dashboard_analysis_busy(const struct dashboard *d);
+/* The analysis config in use (now: the last analysis's). */
+const struct analysis_config *dashboard_analysis_config(const struct dashboard *d);
+/* Changes the analysis config (zone spread ratio etc.; cfg->now is ignored): the pair shown is
+ * analysed again with it, by the worker when there is one. Returns ACT_* flags. */
+int dashboard_set_analysis_config(struct dashboard *d, const struct analysis_config *cfg);
+
 /* Moves the clock used for ages without a new analysis. */
 void dashboard_set_now(struct dashboard *d, int64_t now);
 
