@@ -18,6 +18,8 @@ static const char *const col_names[PODINDEX_COL_COUNT][2] = {
     [PODINDEX_COL_READY] = {"READY", "ready"},
     [PODINDEX_COL_STATUS] = {"STATUS", "status"},
     [PODINDEX_COL_RESTARTS] = {"RESTARTS", "restarts"},
+    [PODINDEX_COL_CPU_REQ] = {"CPU REQ", "cpu-request"},
+    [PODINDEX_COL_CPU_LIM] = {"CPU LIM", "cpu-limit"},
     [PODINDEX_COL_NODE] = {"NODE", "node"},
     [PODINDEX_COL_ZONE] = {"ZONE", "zone"},
     [PODINDEX_COL_AGE] = {"AGE", "age"},
@@ -266,6 +268,12 @@ static uint64_t col_value(const struct podindex *idx, const struct build_ids *b,
     case PODINDEX_COL_RESTARTS:
         *known = p->restarts != MODEL_COUNT_UNKNOWN && p->restarts >= 0;
         return *known ? (uint64_t)p->restarts : 0;
+    case PODINDEX_COL_CPU_REQ:
+    case PODINDEX_COL_CPU_LIM: {
+        int64_t m = col == PODINDEX_COL_CPU_REQ ? p->cpu_request_m : p->cpu_limit_m;
+        *known = m >= 0 || m == MODEL_QTY_NONE;
+        return m >= 0 ? (uint64_t)m + 1 : 0; /* none set sorts below every value */
+    }
     case PODINDEX_COL_NODE:
         return ranked(b->node[i], b->node_rank, known);
     case PODINDEX_COL_ZONE:

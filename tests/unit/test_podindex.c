@@ -132,6 +132,45 @@ static void test_status_zone_age_ready(void **state)
 
 /* ---- every order against a comparison sort on random pods --------------------------------- */
 
+/* CPU REQ and CPU LIM: by millicores; a pod that sets none ("-") is below every value and an
+ * unknown one ("?", a Table row) last in both directions. */
+static void test_cpu_columns(void **state)
+{
+    (void)state;
+    struct model_cluster *s = snapfix_new("src", "v1.24.17", NOW);
+    struct model_cluster *t = snapfix_new("tgt", "v1.29.6", NOW);
+    struct model_pod *p;
+    p = snapfix_pod(s, "ns", "big", NULL, NULL, NULL, true, 0, NULL, "x");
+    p->cpu_request_m = 2000;
+    p->cpu_limit_m = 4000;
+    p = snapfix_pod(s, "ns", "small", NULL, NULL, NULL, true, 0, NULL, "x");
+    p->cpu_request_m = 250;
+    p = snapfix_pod(s, "ns", "bare", NULL, NULL, NULL, true, 0, NULL, "x"); /* none set */
+    p = snapfix_pod(t, "ns", "table", NULL, NULL, NULL, true, 0, NULL, "x");
+    p->cpu_request_m = p->cpu_limit_m = MODEL_QTY_UNKNOWN;
+    p = snapfix_pod(t, "ns", "small", NULL, NULL, NULL, true, 0, NULL, "x");
+    p->cpu_request_m = 250; /* a tie with the source's: source first both ways */
+    p->cpu_limit_m = 500;
+    assert_int_equal(
+        snapfix_pod(s, "ns", "fresh", NULL, NULL, NULL, true, 0, NULL, "x")->cpu_request_m,
+        MODEL_QTY_NONE); /* a row packed without resources reads as none set */
+    struct podindex *idx = podindex_build(s, t, NULL);
+    static const char *const req[] = {"ns/bare@src",  "ns/fresh@src", "ns/small@src",
+                                      "ns/small@tgt", "ns/big@src",   "ns/table@tgt"};
+    expect_order(idx, PODINDEX_COL_CPU_REQ, false, req, 6);
+    static const char *const req_desc[] = {"ns/big@src",  "ns/small@src", "ns/small@tgt",
+                                           "ns/bare@src", "ns/fresh@src", "ns/table@tgt"};
+    expect_order(idx, PODINDEX_COL_CPU_REQ, true, req_desc, 6);
+    static const char *const lim_desc[] = {"ns/big@src",   "ns/small@tgt", "ns/bare@src",
+                                           "ns/fresh@src", "ns/small@src", "ns/table@tgt"};
+    expect_order(idx, PODINDEX_COL_CPU_LIM, true, lim_desc, 6);
+    assert_string_equal(podindex_col_name(PODINDEX_COL_CPU_REQ), "CPU REQ");
+    assert_int_equal(podindex_col_from_name("cpu-limit"), PODINDEX_COL_CPU_LIM);
+    podindex_unref(idx);
+    model_cluster_unref(s);
+    model_cluster_unref(t);
+}
+
 static const struct podindex *cmp_idx;
 static enum podindex_col cmp_col;
 static bool cmp_desc;
@@ -204,6 +243,14 @@ static int ref_cmp(const void *a, const void *b)
         c = cmp_known(ka, kb, fa, fb, d);
         break;
     }
+    case PODINDEX_COL_CPU_REQ:
+    case PODINDEX_COL_CPU_LIM: {
+        /* none set (-1) below every value, unknown (-2) last */
+        long long ma = cmp_col == PODINDEX_COL_CPU_REQ ? p->cpu_request_m : p->cpu_limit_m;
+        long long mb = cmp_col == PODINDEX_COL_CPU_REQ ? q->cpu_request_m : q->cpu_limit_m;
+        c = cmp_known(ma != MODEL_QTY_UNKNOWN, mb != MODEL_QTY_UNKNOWN, ma, mb, d);
+        break;
+    }
     case PODINDEX_COL_AGE:
         /* youngest first: a later creation time sorts first */
         c = cmp_known(p->obj.created > 0, q->obj.created > 0, -p->obj.created, -q->obj.created, d);
@@ -242,6 +289,10 @@ static void test_orders_match_comparison_sort(void **state)
         p->obj.created = rand() % 8 == 0 ? 0 : NOW - rand() % 500;
         if (rand() % 12 == 0)
             p->phase = NULL;
+        static const int64_t cpus[] = {
+            MODEL_QTY_NONE, MODEL_QTY_UNKNOWN, 0, 1, 100, 250, 1000, 1500, 64000, INT64_MAX};
+        p->cpu_request_m = cpus[rand() % 10];
+        p->cpu_limit_m = cpus[rand() % 10];
     }
     struct podindex *idx = podindex_build(side[0], side[1], NULL);
     assert_int_equal(idx->n, 3000);
@@ -612,6 +663,7 @@ int main(void)
         cmocka_unit_test(test_restarts_ties_unknown_reverse),
         cmocka_unit_test(test_status_zone_age_ready),
         cmocka_unit_test(test_orders_match_comparison_sort),
+        cmocka_unit_test(test_cpu_columns),
         cmocka_unit_test(test_filter_literal_regex_case),
         cmocka_unit_test(test_literal_agrees_with_regex),
         cmocka_unit_test(test_regex_prefilter_agrees),
