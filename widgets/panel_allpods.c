@@ -1,5 +1,6 @@
 /* The all-pods view: every pod of both clusters, sorted and filtered through a podindex. */
 #include "cutover/panel_allpods.h"
+#include "cutover/quantity.h"
 
 #include "cutover/xalloc.h"
 
@@ -29,10 +30,10 @@ struct ap_priv {
     uint32_t sel_row;
     bool open;
     /* column widths for the current size */
-    int ns_w, name_w, node_w, zone_w, status_w;
+    int ns_w, name_w, node_w, zone_w, status_w, cpu_w; /* cpu_w: each CPU column, 0 hidden */
 };
 
-enum { CLUSTER_W = 8, READY_W = 6, RST_W = 10, AGE_W = 7 };
+enum { CLUSTER_W = 8, READY_W = 6, RST_W = 10, AGE_W = 7, CPU_W = 9 };
 
 static void ap_layout(struct widget *w, struct rect r)
 {
@@ -45,6 +46,9 @@ static void ap_layout(struct widget *w, struct rect r)
         rest += p->zone_w;
         p->zone_w = 0;
     }
+    /* CPU REQ and CPU LIM when the namespace and name keep room (not at 80 columns) */
+    p->cpu_w = rest - 2 * CPU_W >= 44 ? CPU_W : 0;
+    rest -= 2 * p->cpu_w;
     if (rest < 40) {
         rest += p->status_w - 12;
         p->status_w = 12;
@@ -320,13 +324,15 @@ static void places(const struct ap_priv *p, struct col_place pl[PODINDEX_COL_COU
         [PODINDEX_COL_CLUSTER] = CLUSTER_W,  [PODINDEX_COL_NAMESPACE] = p->ns_w,
         [PODINDEX_COL_NAME] = p->name_w,     [PODINDEX_COL_READY] = READY_W,
         [PODINDEX_COL_STATUS] = p->status_w, [PODINDEX_COL_RESTARTS] = RST_W,
+        [PODINDEX_COL_CPU_REQ] = p->cpu_w,   [PODINDEX_COL_CPU_LIM] = p->cpu_w,
         [PODINDEX_COL_NODE] = p->node_w,     [PODINDEX_COL_ZONE] = p->zone_w,
         [PODINDEX_COL_AGE] = AGE_W,
     };
     for (int c = 0; c < PODINDEX_COL_COUNT; c++) {
         pl[c].x = x;
         pl[c].w = widths[c];
-        pl[c].right = c == PODINDEX_COL_RESTARTS || c == PODINDEX_COL_AGE;
+        pl[c].right = c == PODINDEX_COL_RESTARTS || c == PODINDEX_COL_AGE ||
+                      c == PODINDEX_COL_CPU_REQ || c == PODINDEX_COL_CPU_LIM;
         x += widths[c];
     }
 }
@@ -420,6 +426,15 @@ static void ap_draw(struct widget *w, struct canvas *c, const struct widget_view
         canvas_text_right(&in, y, pl[PODINDEX_COL_RESTARTS].x + RST_W - 1, RST_W - 1,
                           sel || stale >= 0 || pod->restarts <= 5 ? plain : THEME_ROLE_VALUE_WARN,
                           attr, buf);
+        for (int k = PODINDEX_COL_CPU_REQ; p->cpu_w > 0 && k <= PODINDEX_COL_CPU_LIM; k++) {
+            int64_t m = k == PODINDEX_COL_CPU_REQ ? pod->cpu_request_m : pod->cpu_limit_m;
+            if (m == MODEL_QTY_UNKNOWN)
+                snprintf(buf, sizeof buf, "?");
+            else
+                quantity_format_milli(m, buf, sizeof buf);
+            canvas_text_right(&in, y, pl[k].x + p->cpu_w - 1, p->cpu_w - 1,
+                              m < 0 && !sel && stale < 0 ? THEME_ROLE_DIM : plain, attr, buf);
+        }
         if (p->node_w > 0)
             canvas_text(&in, y, pl[PODINDEX_COL_NODE].x, p->node_w - 1, plain, attr,
                         pod->node ? pod->node : "?");

@@ -322,6 +322,79 @@ static void test_sort_keys_outside_the_view(void **state)
     expect_on_screen(f, "sorted by name asc");
 }
 
+/* CPU REQ and CPU LIM: drawn as kubectl writes them ("250m", "2", "-" none, "?" unknown),
+ * sortable with > and I like every column, and left out at 80x24 where the essential columns
+ * keep their room. */
+static void test_cpu_columns(void **state)
+{
+    struct fix *f = *state;
+    struct model_cluster *s = snapfix_new("onprem-prod", "v1.24.17", NOW);
+    struct model_pod *p;
+    p = snapfix_pod(s, "shop", "api-small", NULL, NULL, NULL, true, 0, NULL, "x");
+    p->cpu_request_m = 250;
+    p->cpu_limit_m = 500;
+    p = snapfix_pod(s, "shop", "api-big", NULL, NULL, NULL, true, 0, NULL, "x");
+    p->cpu_request_m = 2000;
+    p->cpu_limit_m = 1500;
+    snapfix_pod(s, "shop", "api-bare", NULL, NULL, NULL, true, 0, NULL, "x");
+    p = snapfix_pod(s, "shop", "api-table", NULL, NULL, NULL, true, 0, NULL, "x");
+    p->cpu_request_m = p->cpu_limit_m = MODEL_QTY_UNKNOWN;
+    struct model_cluster *t = snapfix_new("eks-prod", "v1.29.6", NOW);
+    dashboard_set_snapshots(f->d, s, t, NOW + 1);
+    press(f, "P");
+    expect_on_screen(f, "CPU REQ");
+    expect_on_screen(f, "CPU LIM");
+    /* the rows in namespace/name order: bare, big, small, table */
+    int y, x;
+    screen(f);
+    assert_int_equal(canvas_grid_find(f->grid, "api-big", &y, &x), 0);
+    char line[400];
+    canvas_grid_row(f->grid, y, line, sizeof line);
+    if (strstr(line, " 2    1500m ") == NULL)
+        fail_msg("api-big row: %s", line);
+    assert_int_equal(canvas_grid_find(f->grid, "api-small", &y, &x), 0);
+    canvas_grid_row(f->grid, y, line, sizeof line);
+    if (strstr(line, " 250m     500m ") == NULL)
+        fail_msg("api-small row: %s", line);
+    assert_int_equal(canvas_grid_find(f->grid, "api-bare", &y, &x), 0);
+    canvas_grid_row(f->grid, y, line, sizeof line);
+    if (strstr(line, " -        - ") == NULL)
+        fail_msg("api-bare row: %s", line);
+    assert_int_equal(canvas_grid_find(f->grid, "api-table", &y, &x), 0);
+    canvas_grid_row(f->grid, y, line, sizeof line);
+    if (strstr(line, " ?        ? ") == NULL)
+        fail_msg("api-table row: %s", line);
+    /* > past restarts reaches the CPU columns */
+    for (int i = 0; i < 5; i++)
+        press(f, ">");
+    expect_on_screen(f, "sorted by cpu-request asc");
+    expect_on_screen(f, "CPU REQ+");
+    assert_string_equal(first_row_name(f), "api-bare"); /* none set is the lowest */
+    press(f, "I");
+    expect_on_screen(f, "CPU REQ-");
+    assert_string_equal(first_row_name(f), "api-big");
+    press(f, ">");
+    expect_on_screen(f, "sorted by cpu-limit desc");
+    assert_string_equal(first_row_name(f), "api-big");
+    press(f, "I");
+    assert_string_equal(first_row_name(f), "api-bare");
+    const struct podindex_row *last = panel_allpods_row(dashboard_allpods(f->d), 3);
+    assert_string_equal(last->pod->obj.name, "api-table"); /* unknown last */
+    /* 80x24: the CPU columns give way; the essential columns stay */
+    canvas_grid_free(f->grid);
+    f->grid = canvas_grid_new(24, 80, true, &f->canvas);
+    dashboard_resize(f->d, 24, 80);
+    const char *scr = screen(f);
+    assert_null(strstr(scr, "CPU REQ"));
+    assert_null(strstr(scr, "CPU LIM"));
+    static const char *const essential[] = {"CLUSTER", "NAMESPACE", "NAME", "READY",
+                                            "STATUS",  "RESTARTS",  "AGE",  "api-big"};
+    for (size_t i = 0; i < sizeof essential / sizeof essential[0]; i++)
+        expect_on_screen(f, essential[i]);
+    model_cluster_unref(s);
+    model_cluster_unref(t);
+}
+
 static void test_worker_index_arrives(void **state)
 {
     struct fix *f = *state;
@@ -363,6 +436,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_enter_opens_the_workload, setup, teardown),
         cmocka_unit_test_setup_teardown(test_sort_keys_outside_the_view, setup, teardown),
         cmocka_unit_test_setup_teardown(test_worker_index_arrives, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_cpu_columns, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
