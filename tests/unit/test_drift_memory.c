@@ -199,7 +199,7 @@ static int scan_memory(char *report, size_t len)
         if (perms[0] != 'r' || (uintptr_t)lo == (uintptr_t)buf || strstr(name, "[vvar") ||
             strstr(name, "[vsyscall"))
             continue;
-        if (hi - lo > 1ul << 34)
+        if (hi - lo > 1ul << 32)
             continue; /* a sanitizer's shadow memory (terabytes reserved), not this program's */
         for (unsigned long at = lo; at < hi; at += CHUNK) {
             size_t n = hi - at < CHUNK + OVERLAP ? hi - at : CHUNK + OVERLAP;
