@@ -11,7 +11,8 @@
 # typing a filter (each key at the / prompt), applying a filter (Enter: a new regex over every
 # row), clearing it (Esc); then in the all-pods view (P, every pod of both clusters): scrolling,
 # a new sort (> and I), a new literal filter and a new regex filter (Enter), clearing it (Esc).
-# Also the UI thread's time per snapshot taken and the index builds off it (from the log).
+# Also the UI thread's time per wake-up (handing snapshots to the analysis worker, installing a
+# finished analysis) and the analyses and index builds off it (from the log).
 # Needs a build in $BUILD_DIR (default build) and tmux. LATENCY_WRAP="perf record -g -o
 # /tmp/ui.perf" runs the dashboard under a profiler.
 set -euo pipefail
@@ -26,7 +27,7 @@ while [ $# -gt 0 ]; do
     case "$1" in
     --quick) size="10000:500"; rounds=${ROUNDS:-8}; pause=0.05 ;;
     --sizes) size=$2; shift ;;
-    -h | --help) sed -n '2,15p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h | --help) sed -n '2,17p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "bench/latency.sh: unknown option $1" >&2; exit 2 ;;
     esac
     shift
@@ -173,7 +174,9 @@ def read(path, pods_view):
         act = act.strip()
         ms = float(f) - float(r)
         if act == "snapshot":
-            k = "(snapshot taken on the UI thread, not a key)"
+            k = "(a wake-up on the UI thread: snapshots handed to the analysis worker, not a key)"
+        elif act == "analysis":
+            k = "(an analysis installed on the UI thread: pointer swap, panels' rows; not a key)"
         elif act in ("down", "up", "page-down", "page-up", "top", "bottom"):
             k = "scroll (j k PgDn PgUp G g)"
         elif act in ("sort-next", "sort-prev", "sort-reverse"):
@@ -208,5 +211,14 @@ for log in glob.glob(os.path.join(state, "**", "*.log"), recursive=True):
 if builds:
     print(f"\nindex builds off the UI thread (worker): {len(builds)}, p50 {pct(builds, 50):.0f} ms, "
           f"max {max(builds):.0f} ms")
+runs = []
+for log in glob.glob(os.path.join(state, "**", "*.log"), recursive=True):
+    for line in open(log, errors="replace"):
+        m = re.search(r"analysis: (\d+) workloads analysed in ([0-9.]+) ms", line)
+        if m:
+            runs.append(float(m.group(2)))
+if runs:
+    print(f"analyses off the UI thread (worker): {len(runs)}, p50 {pct(runs, 50):.0f} ms, "
+          f"p99 {pct(runs, 99):.0f} ms, max {max(runs):.0f} ms")
 print(f"load average after the run: {open('/proc/loadavg').read().strip()}")
 PY

@@ -116,19 +116,15 @@ struct loop {
     bool redraw;
 };
 
-/* Returns true when an analysis the worker finished was installed. */
-static bool take_snapshots(struct loop *l)
+static void take_snapshots(struct loop *l)
 {
-    /* the pair goes to the analysis worker (two references: cheap); an analysis it finished
-     * is installed here (swapping pointers and the panels' rows) */
+    /* the pair goes to the analysis worker (two references: cheap); what it finishes is
+     * installed when its own pipe wakes the loop (take_analysis) */
     struct model_cluster *s = model_publisher_get(l->o->pub[0]);
     struct model_cluster *t = model_publisher_get(l->o->pub[1]);
     dashboard_submit_snapshots(l->dash, s, t, (int64_t)time(NULL));
     model_cluster_unref(s);
     model_cluster_unref(t);
-    bool analysed = dashboard_analysis_poll(l->dash) != 0;
-    if (analysed)
-        l->redraw = true;
     if (l->o->traffic) {
         struct traffic_snapshot *ts = traffic_poller_get(l->o->traffic);
         dashboard_set_traffic(l->dash, ts);
@@ -156,7 +152,13 @@ static bool take_snapshots(struct loop *l)
         l->redraw = true;
     if (l->o->runbook_drive && runbook_drive_take(l->o->runbook_drive, l->dash))
         l->redraw = true;
-    return analysed;
+}
+
+/* Installs the analysis the worker finished (swapping pointers, updating the panels' rows). */
+static void take_analysis(struct loop *l)
+{
+    if (dashboard_analysis_poll(l->dash))
+        l->redraw = true;
 }
 
 /* Secret contents are asked of the reader exactly while the drift view is open. */
@@ -299,6 +301,13 @@ static void read_keys(struct loop *l)
     }
 }
 
+static void close_pipe(int fds[2])
+{
+    for (int i = 0; i < 2; i++)
+        if (fds[i] >= 0)
+            close(fds[i]);
+}
+
 static void drain(int fd)
 {
     char buf[256];
@@ -379,8 +388,12 @@ int tui_run(const struct tui_opts *o, struct error *err)
     if (o->config && o->config->zone_spread_ratio > 1.0)
         dopts.analysis.zone_spread_ratio = o->config->zone_spread_ratio;
     l.dash = dashboard_new(&dopts);
-    dashboard_set_index_worker(l.dash, o->traffic_wake_fd);    /* the all-pods view's sort orders */
-    dashboard_set_analysis_worker(l.dash, o->traffic_wake_fd); /* the panels' analysis */
+    dashboard_set_index_worker(l.dash, o->traffic_wake_fd); /* the all-pods view's sort orders */
+    /* the panels' analysis, on a worker with a pipe of its own (some screens have no
+     * traffic_wake_fd); no pipe: analysed on this thread */
+    int anpipe[2] = {-1, -1};
+    if (tui_wake_pipe(anpipe) == 0)
+        dashboard_set_analysis_worker(l.dash, anpipe[1]);
     l.actx =
         (struct action_ctx){.dash = l.dash, .refresh = o->refresh, .refresh_arg = o->refresh_arg};
     if (!l.observer && o->traffic && !o->runbook_drive) {
@@ -434,6 +447,7 @@ int tui_run(const struct tui_opts *o, struct error *err)
         traffic_worker_free(l.traffic);
         drift_worker_free(l.drift);
         dashboard_free(l.dash);
+        close_pipe(anpipe); /* after the worker stopped */
         drift_snapshot_unref(l.drift_snap);
         keymap_free(l.km);
         if (opened_log)
@@ -477,12 +491,13 @@ int tui_run(const struct tui_opts *o, struct error *err)
             lat_flushed();
             l.redraw = false;
         }
-        struct pollfd pfd[3] = {
+        struct pollfd pfd[4] = {
             {.fd = STDIN_FILENO, .events = POLLIN},
             {.fd = o->wake_fd, .events = POLLIN},
             {.fd = sigpipe[0], .events = POLLIN},
+            {.fd = anpipe[0], .events = POLLIN}, /* -1: ignored by poll */
         };
-        int n = poll(pfd, 3, 1000);
+        int n = poll(pfd, 4, 1000);
         if (n < 0 && errno != EINTR)
             fatal("tui: poll: %s", strerror(errno));
         if (n <= 0) {
@@ -492,11 +507,16 @@ int tui_run(const struct tui_opts *o, struct error *err)
         if (n > 0 && (pfd[1].revents & POLLIN)) {
             double t0 = lat_now_ms();
             drain(o->wake_fd);
-            bool analysed = take_snapshots(&l);
+            take_snapshots(&l);
             if (dashboard_allpods_poll(l.dash)) /* an all-pods index built off this thread */
                 l.redraw = true;
-            /* "analysis": the wake-up installed an analysis (the panels' rows were updated) */
-            lat_span(t0, analysed ? "analysis" : "snapshot");
+            lat_span(t0, "snapshot");
+        }
+        if (n > 0 && (pfd[3].revents & POLLIN)) {
+            double t0 = lat_now_ms();
+            drain(anpipe[0]);
+            take_analysis(&l);
+            lat_span(t0, "analysis"); /* the UI thread's share of an analysis */
         }
         if (n > 0 && (pfd[0].revents & (POLLIN | POLLHUP | POLLERR))) {
             if (pfd[0].revents & (POLLHUP | POLLERR) && !(pfd[0].revents & POLLIN))
@@ -529,6 +549,7 @@ int tui_run(const struct tui_opts *o, struct error *err)
     traffic_worker_free(l.traffic);
     drift_worker_free(l.drift);
     dashboard_free(l.dash);
+    close_pipe(anpipe); /* after the worker stopped */
     drift_snapshot_unref(l.drift_snap);
     if (l.drift_contents)
         drift_reader_want_contents(o->drift, false);

@@ -905,8 +905,9 @@ static void allpods_close(struct dashboard *d)
         struct model_cluster *t = d->snap[1] ? model_cluster_ref(d->snap[1]) : NULL;
         install(d, s, t, an, d->now);
     } else if (d->an_deferred && d->anworker) {
-        /* the worker has the latest pair (submitted, or still running): its result, when taken,
-         * installs it; the panels keep the analysis they have until then */
+        /* the worker has the latest pair (or gets it here; the same pair is not analysed
+         * twice): its result, when taken, installs it; the panels keep theirs until then */
+        dashboard_submit_snapshots(d, d->snap[0], d->snap[1], d->now);
         d->panels_stale = true;
     } else if (d->an_deferred) {
         /* the analysis that waited: from the pair it was built from to the latest */
