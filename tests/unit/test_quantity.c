@@ -14,25 +14,23 @@
 #include <stdlib.h>
 #include <string.h>
 
-static void milli_is(const char *s, int64_t want)
+/* s parses, scaled by 10^scale10, as want. */
+static void parsed_is(const char *s, int scale10, int64_t want)
 {
     struct error err = {0};
     int64_t v = -12345;
-    if (quantity_milli(s, &v, &err) < 0)
+    if (quantity_parse(s, strlen(s), scale10, &v, &err) < 0)
         fail_msg("\"%s\": %s", s, err.msg);
     if (v != want)
-        fail_msg("\"%s\": %lld millis, want %lld", s, (long long)v, (long long)want);
+        fail_msg("\"%s\" at 10^%d: %lld, want %lld", s, scale10, (long long)v, (long long)want);
+    /* the NUL-terminated forms agree */
+    int64_t w = -12345;
+    assert_int_equal(scale10 == 3 ? quantity_milli(s, &w, &err) : quantity_value(s, &w, &err), 0);
+    assert_int_equal(w, v);
 }
 
-static void value_is(const char *s, int64_t want)
-{
-    struct error err = {0};
-    int64_t v = -12345;
-    if (quantity_value(s, &v, &err) < 0)
-        fail_msg("\"%s\": %s", s, err.msg);
-    if (v != want)
-        fail_msg("\"%s\": %lld, want %lld", s, (long long)v, (long long)want);
-}
+#define milli_is(s, want) parsed_is((s), 3, (want))
+#define value_is(s, want) parsed_is((s), 0, (want))
 
 static void invalid(const char *s, size_t len, const char *why)
 {
@@ -140,6 +138,28 @@ static void test_invalid(void **state)
     assert_non_null(strstr(err.msg, "..."));
 }
 
+/* Parses every string value of `key` in text; returns how many there were. */
+static int fixture_quantities(const char *file, const char *text, const char *key, int scale10)
+{
+    int found = 0;
+    for (const char *p = text; (p = strstr(p, key)) != NULL;) {
+        p += strlen(key);
+        while (*p == ' ')
+            p++;
+        if (*p != '"')
+            continue;
+        const char *end = strchr(p + 1, '"');
+        assert_non_null(end);
+        int64_t v;
+        struct error err = {0};
+        if (quantity_parse(p + 1, (size_t)(end - p - 1), scale10, &v, &err) < 0)
+            fail_msg("%s: %s", file, err.msg);
+        assert_true(v > 0);
+        found++;
+    }
+    return found;
+}
+
 /* Every cpu and memory quantity in the upstream fixtures parses, and the known ones are exact. */
 static void test_fixture_values(void **state)
 {
@@ -149,35 +169,8 @@ static void test_fixture_values(void **state)
     int found = 0;
     for (size_t f = 0; f < sizeof files / sizeof files[0]; f++) {
         char *text = test_fixture_read(files[f], NULL);
-        for (const char *p = text; (p = strstr(p, "\"cpu\":")) != NULL;) {
-            p += 6;
-            while (*p == ' ')
-                p++;
-            if (*p != '"')
-                continue;
-            const char *end = strchr(p + 1, '"');
-            assert_non_null(end);
-            int64_t v;
-            struct error err = {0};
-            if (quantity_parse(p + 1, (size_t)(end - p - 1), 3, &v, &err) < 0)
-                fail_msg("%s: %s", files[f], err.msg);
-            assert_true(v > 0);
-            found++;
-        }
-        for (const char *p = text; (p = strstr(p, "\"memory\":")) != NULL;) {
-            p += 9;
-            while (*p == ' ')
-                p++;
-            if (*p != '"')
-                continue;
-            const char *end = strchr(p + 1, '"');
-            int64_t v;
-            struct error err = {0};
-            if (quantity_parse(p + 1, (size_t)(end - p - 1), 0, &v, &err) < 0)
-                fail_msg("%s: %s", files[f], err.msg);
-            assert_true(v > 0);
-            found++;
-        }
+        found += fixture_quantities(files[f], text, "\"cpu\":", 3);
+        found += fixture_quantities(files[f], text, "\"memory\":", 0);
         free(text);
     }
     assert_true(found >= 10);
