@@ -32,11 +32,11 @@ enum podindex_col {
     PODINDEX_COL_READY,    /* ready containers / containers, as a fraction */
     PODINDEX_COL_STATUS,   /* the waiting reason, else the phase */
     PODINDEX_COL_RESTARTS, /* sum of restartCount */
-    PODINDEX_COL_CPU_REQ,  /* effective CPU request: none set ("-") lowest, unknown last */
-    PODINDEX_COL_CPU_LIM,  /* effective CPU limit, the same way */
     PODINDEX_COL_NODE,
-    PODINDEX_COL_ZONE, /* of the pod's node */
-    PODINDEX_COL_AGE,  /* youngest first */
+    PODINDEX_COL_ZONE,    /* of the pod's node */
+    PODINDEX_COL_AGE,     /* youngest first */
+    PODINDEX_COL_CPU_REQ, /* effective CPU request: none set ("-") lowest, unknown last */
+    PODINDEX_COL_CPU_LIM, /* effective CPU limit, the same way */
     PODINDEX_COL_COUNT
 };
 
