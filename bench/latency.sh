@@ -202,21 +202,20 @@ print(f"\nWorkloads panel ({rows} rows)")
 table(read(wl_path, False))
 print(f"\nAll-pods view ({allpods} rows; literal filters /{stem}-N, regex filters /^[a-z0-9-]+/{stem}.*N$)")
 table(read(ap_path, True))
-builds = []
-for log in glob.glob(os.path.join(state, "**", "*.log"), recursive=True):
-    for line in open(log, errors="replace"):
-        m = re.search(r"podindex: (\d+) pods indexed in ([0-9.]+) ms", line)
-        if m:
-            builds.append(float(m.group(2)))
+def worker_ms(pattern):
+    """The ms of every log line the worker threads wrote matching pattern (its group 1)."""
+    out = []
+    for log in glob.glob(os.path.join(state, "**", "*.log"), recursive=True):
+        for line in open(log, errors="replace"):
+            m = re.search(pattern, line)
+            if m:
+                out.append(float(m.group(1)))
+    return out
+builds = worker_ms(r"podindex: \d+ pods indexed in ([0-9.]+) ms")
 if builds:
     print(f"\nindex builds off the UI thread (worker): {len(builds)}, p50 {pct(builds, 50):.0f} ms, "
           f"max {max(builds):.0f} ms")
-runs = []
-for log in glob.glob(os.path.join(state, "**", "*.log"), recursive=True):
-    for line in open(log, errors="replace"):
-        m = re.search(r"analysis: (\d+) workloads analysed in ([0-9.]+) ms", line)
-        if m:
-            runs.append(float(m.group(2)))
+runs = worker_ms(r"analysis: \d+ workloads analysed in ([0-9.]+) ms")
 if runs:
     print(f"analyses off the UI thread (worker): {len(runs)}, p50 {pct(runs, 50):.0f} ms, "
           f"p99 {pct(runs, 99):.0f} ms, max {max(runs):.0f} ms")
