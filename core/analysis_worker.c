@@ -25,6 +25,8 @@ struct analysis_worker {
     bool have_last;
     struct analysis_result result; /* newest finished, not taken yet (result.an NULL: none) */
     bool have_result;
+    struct analysis_result *release; /* handed back to be freed on this thread */
+    size_t nrelease, caprelease;
     bool stop;
     struct analysis_worker_stats st;
 };
@@ -51,10 +53,24 @@ static void *worker_main(void *arg)
     struct analysis_worker *w = arg;
     XPTHREAD(pthread_mutex_lock(&w->mu));
     for (;;) {
-        while (!w->pending && !w->stop)
+        while (!w->pending && !w->stop && w->nrelease == 0)
             XPTHREAD(pthread_cond_wait(&w->cv, &w->mu));
         if (w->stop)
             break;
+        if (w->nrelease > 0) {
+            /* the references and analyses the UI let go of: dropping a snapshot's last
+             * reference walks every row, tens of ms at 150k pods */
+            struct analysis_result *rel = w->release;
+            size_t n = w->nrelease;
+            w->release = NULL;
+            w->nrelease = w->caprelease = 0;
+            XPTHREAD(pthread_mutex_unlock(&w->mu));
+            for (size_t i = 0; i < n; i++)
+                analysis_result_fini(&rel[i]);
+            free(rel);
+            XPTHREAD(pthread_mutex_lock(&w->mu));
+            continue;
+        }
         struct analysis_result r = {.snap = {w->want[0], w->want[1]}, .now = w->want_cfg.now};
         struct analysis_config cfg = w->want_cfg;
         w->want[0] = w->want[1] = NULL;
@@ -122,6 +138,9 @@ void analysis_worker_free(struct analysis_worker *w)
     model_cluster_unref(w->want[0]);
     model_cluster_unref(w->want[1]);
     analysis_result_fini(&w->result);
+    for (size_t i = 0; i < w->nrelease; i++)
+        analysis_result_fini(&w->release[i]);
+    free(w->release);
     XPTHREAD(pthread_cond_destroy(&w->cv));
     XPTHREAD(pthread_mutex_destroy(&w->mu));
     free(w);
@@ -180,6 +199,21 @@ bool analysis_worker_take(struct analysis_worker *w, struct analysis_result *out
     }
     XPTHREAD(pthread_mutex_unlock(&w->mu));
     return have;
+}
+
+void analysis_worker_release(struct analysis_worker *w, struct analysis_result *r)
+{
+    if (r->an == NULL && r->snap[0] == NULL && r->snap[1] == NULL)
+        return;
+    XPTHREAD(pthread_mutex_lock(&w->mu));
+    if (w->nrelease == w->caprelease) {
+        w->caprelease = w->caprelease ? 2 * w->caprelease : 4;
+        w->release = xreallocarray(w->release, w->caprelease, sizeof *w->release);
+    }
+    w->release[w->nrelease++] = *r;
+    XPTHREAD(pthread_cond_signal(&w->cv));
+    XPTHREAD(pthread_mutex_unlock(&w->mu));
+    memset(r, 0, sizeof *r);
 }
 
 bool analysis_worker_busy(struct analysis_worker *w)

@@ -214,7 +214,7 @@ static int install(struct dashboard *d, struct model_cluster *s, struct model_cl
         d->an_snap[0] = d->an_snap[1] = NULL;
         d->an_deferred = false;
     }
-    analysis_free(d->an_pending);
+    struct analysis *old_pending = d->an_pending;
     d->an_pending = NULL;
     struct analysis *old_an = d->an;
     d->snap[0] = s;
@@ -224,9 +224,18 @@ static int install(struct dashboard *d, struct model_cluster *s, struct model_cl
     /* widgets still point into the old analysis until they are updated */
     update_all(d);
     allpods_snapshots(d);
-    analysis_free(old_an);
-    for (int i = 0; i < 4; i++)
-        model_cluster_unref(old[i]);
+    if (d->anworker) {
+        /* dropping the old pair's last references walks all its rows: on the worker */
+        struct analysis_result rel[2] = {{{old[0], old[1]}, old_an, 0, 0},
+                                         {{old[2], old[3]}, old_pending, 0, 0}};
+        analysis_worker_release(d->anworker, &rel[0]);
+        analysis_worker_release(d->anworker, &rel[1]);
+    } else {
+        analysis_free(old_an);
+        analysis_free(old_pending);
+        for (int i = 0; i < 4; i++)
+            model_cluster_unref(old[i]);
+    }
     struct widget_view v = view_of(d);
     int rows = panel_nodes_rows(&v, d->w);
     int wrows = d->an ? (int)d->an->nworkloads : 0;

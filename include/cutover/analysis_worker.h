@@ -56,6 +56,9 @@ bool analysis_worker_submit(struct analysis_worker *w, const struct model_cluste
 /* Takes the newest finished result into *out (the caller owns it). Returns true when there
  * was one; false leaves *out zeroed. A result is dropped when a newer one finishes first. */
 bool analysis_worker_take(struct analysis_worker *w, struct analysis_result *out);
+/* Hands r (what the UI let go of: an old analysis, old snapshot references) to the worker to
+ * free on its thread, off the UI's; r is zeroed. */
+void analysis_worker_release(struct analysis_worker *w, struct analysis_result *r);
 /* True while a submitted pair is waiting, being analysed or finished but not taken. */
 bool analysis_worker_busy(struct analysis_worker *w);
 /* The counters so far. */

@@ -130,8 +130,12 @@ static void test_matches_analysis_run(void **state)
     assert_true(has_finding(r.an, "workload-missing") || r.an->nfindings > 0);
     assert_int_equal(r.an->nworkloads, 40);
     analysis_free(want);
-    analysis_result_fini(&r);
+    /* handed back to be freed on the worker: r is emptied, the pair stays the test's */
+    analysis_worker_release(w, &r);
     assert_null(r.an);
+    assert_null(r.snap[0]);
+    assert_string_equal(s->context, "onprem-prod");
+    analysis_result_fini(&r);
     /* the pair still analysed is not again; the same pair with another ratio is */
     assert_false(analysis_worker_submit(w, s, t, &cfg));
     cfg.now = NOW + 5;
