@@ -9,6 +9,7 @@
 #include <errno.h>
 #include <json-c/json.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -38,6 +39,13 @@ struct k8s_http {
     pthread_mutex_t auth_mu;    /* guards cred, have_cred */
     struct kube_exec_cred cred; /* guarded by auth_mu: cached ExecCredential */
     bool have_cred;             /* guarded by auth_mu */
+    /* A plugin that fails or hangs is run once for every request waiting at that moment, not
+     * once each: a request that waited on auth_mu while a run ended in failure takes that
+     * failure instead of starting another (a hang would otherwise cost exec_timeout_ms per
+     * waiting request, one after the other). */
+    atomic_ulong exec_gen;    /* runs finished; read before locking auth_mu, bumped under it */
+    struct error exec_failed; /* guarded by auth_mu: the last run's error when it failed */
+    bool exec_last_failed;    /* guarded by auth_mu */
 
     pthread_mutex_t stats_mu;    /* guards stats */
     struct k8s_http_stats stats; /* guarded by stats_mu */
@@ -358,6 +366,7 @@ static int creds_get(struct k8s_http *h, bool force_exec, struct creds *cr, stru
     memset(cr, 0, sizeof *cr);
     const struct kube_context *ctx = &h->ctx;
     if (ctx->auth == KUBE_AUTH_EXEC && ctx->exec) {
+        unsigned long seen = atomic_load(&h->exec_gen);
         XPTHREAD(pthread_mutex_lock(&h->auth_mu));
         time_t now = time(NULL);
         if (h->have_cred && (force_exec || (h->cred.expires != 0 &&
@@ -366,16 +375,28 @@ static int creds_get(struct k8s_http *h, bool force_exec, struct creds *cr, stru
             h->have_cred = false;
         }
         int rc = 0;
-        if (!h->have_cred) {
+        if (!h->have_cred && h->exec_last_failed && atomic_load(&h->exec_gen) != seen) {
+            /* a run ended in failure while this request waited for it */
+            if (err)
+                *err = h->exec_failed;
+            rc = -1;
+        } else if (!h->have_cred) {
             struct kube_exec_cred cred = {0};
-            rc = kube_exec_run(ctx, h->exec_timeout_ms, &cred, err);
+            struct error e;
+            error_clear(&e);
+            rc = kube_exec_run(ctx, h->exec_timeout_ms, &cred, &e);
             XPTHREAD(pthread_mutex_lock(&h->stats_mu));
             h->stats.exec_runs++;
             XPTHREAD(pthread_mutex_unlock(&h->stats_mu));
+            h->exec_last_failed = rc != 0;
+            h->exec_failed = e;
+            if (err)
+                *err = e;
             if (rc == 0) {
                 h->cred = cred;
                 h->have_cred = true;
             }
+            atomic_fetch_add(&h->exec_gen, 1);
         }
         if (rc == 0) {
             if (h->cred.token)

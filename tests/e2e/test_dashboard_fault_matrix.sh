@@ -99,8 +99,9 @@ k8s_cell() { # NAME STALE-REGEX SETUP... (the fault is on while SETUP's effect l
     n=$((n + 1))
     "$@"
     keys r # relist now: the LIST meets the fault (open watches would not)
-    # a hanging plugin: k8s_http runs it once per request waiting for a credential (30 s each,
-    # one after another), so the error the header shows can come from the second run
+    # a hanging plugin: k8s_http runs it once for all the requests waiting for a credential
+    # (unit/test_k8s_http), but a request that starts after that run failed runs it again, so
+    # the error the header shows can come from a second run
     local wait=60
     case $name in *hangs*) wait=$((2 * EXEC_TIMEOUT + 20)) ;; esac
     wait_for_src "STALE [0-9]+[smh] .*($want)" "$name" "$wait"

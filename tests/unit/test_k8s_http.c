@@ -429,6 +429,75 @@ static void test_exec_credential_cached_until_expiry(void **state)
     assert_int_equal(exec_runs_for(f, "+1 hour", 3), 1);
 }
 
+/* A plugin that hangs is killed after the exec timeout; the requests that were waiting for the
+ * credential meanwhile take that failure instead of running the plugin again one after the
+ * other (four requests: one run and one timeout, not four). */
+struct hang_req {
+    struct k8s_http *h;
+    int rc;
+    struct error err;
+};
+
+static void *hang_get(void *arg)
+{
+    struct hang_req *r = arg;
+    struct body *b = xmalloc(sizeof *b);
+    struct k8s_http_resp resp;
+    r->rc = get(r->h, "/version", b, &resp, &r->err);
+    free(b);
+    return NULL;
+}
+
+static void test_exec_hang_runs_once_for_waiting_requests(void **state)
+{
+    struct fx *f = *state;
+    char script[128], count[128];
+    snprintf(script, sizeof script, "%s/plugin-hang.sh", f->dir);
+    snprintf(count, sizeof count, "%s/hang-runs", f->dir);
+    FILE *fp = fopen(script, "w");
+    assert_non_null(fp);
+    fprintf(fp, "#!/bin/sh\necho run >> %s\nexec sleep 30\n", count);
+    fclose(fp);
+    assert_int_equal(chmod(script, 0700), 0);
+    char *args[] = {NULL};
+    struct kube_exec ex = {.api_version = "client.authentication.k8s.io/v1",
+                           .command = script,
+                           .args = args,
+                           .interactive_mode = "Never"};
+    struct kube_context ctx = f->ctx;
+    ctx.token = NULL;
+    ctx.token_file = NULL;
+    ctx.auth = KUBE_AUTH_EXEC;
+    ctx.exec = &ex;
+    struct k8s_http_opts o = {.exec_timeout_ms = 700};
+    struct k8s_http *h = NULL;
+    struct error err;
+    error_clear(&err);
+    assert_int_equal(k8s_http_new(&ctx, &o, &h, &err), 0);
+    enum { N = 4 };
+    struct hang_req r[N];
+    pthread_t th[N];
+    for (int i = 0; i < N; i++) {
+        r[i] = (struct hang_req){.h = h};
+        error_clear(&r[i].err);
+        assert_int_equal(pthread_create(&th[i], NULL, hang_get, &r[i]), 0);
+    }
+    for (int i = 0; i < N; i++) {
+        pthread_join(th[i], NULL);
+        assert_int_not_equal(r[i].rc, 0);
+        if (strstr(r[i].err.msg, "exec") == NULL)
+            fail_msg("request %d: the error does not name the plugin: %s", i, r[i].err.msg);
+    }
+    struct k8s_http_stats st;
+    k8s_http_get_stats(h, &st);
+    k8s_http_free(h);
+    /* the threads may not all be waiting before the first run ends: at most two runs */
+    if (st.exec_runs > 2)
+        fail_msg("the hanging plugin ran %lu times for %d concurrent requests",
+                 (unsigned long)st.exec_runs, N);
+    assert_int_equal(st.requests, 0); /* nothing was sent without a credential */
+}
+
 static void test_503_retried_with_backoff(void **state)
 {
     struct fx *f = *state;
@@ -669,6 +738,7 @@ int main(void)
         cmocka_unit_test_teardown(test_token_file_reread, clear_faults),
         cmocka_unit_test_teardown(test_exec_credential_rerun_after_401, clear_faults),
         cmocka_unit_test_teardown(test_exec_credential_cached_until_expiry, clear_faults),
+        cmocka_unit_test_teardown(test_exec_hang_runs_once_for_waiting_requests, clear_faults),
         cmocka_unit_test_teardown(test_503_retried_with_backoff, clear_faults),
         cmocka_unit_test_teardown(test_wake_cancels_open_watch, clear_faults),
         cmocka_unit_test_teardown(test_proxy_url_tunnels_verified_tls, clear_faults),
