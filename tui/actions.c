@@ -424,23 +424,39 @@ void actions_help_free(struct panel_help_entry *e, size_t n)
     free(e);
 }
 
+/* Appends "key:label" for each action in shown[] that has a key, two spaces apart, at buf + off
+ * (a separator first when off > 0); up to max_keys keys an action, joined by "/". observer drops
+ * the mutating actions. Truncates at len like snprintf. */
+static void hint_line(const struct keymap *km, const char *const (*shown)[2], size_t n,
+                      bool observer, size_t max_keys, char *buf, size_t len, size_t off)
+{
+    for (size_t i = 0; i < n && off < len; i++) {
+        int keys[4];
+        if (observer && actions_mutating(shown[i][0]))
+            continue;
+        size_t nk = keymap_keys_for(km, shown[i][0], keys, 4);
+        if (nk == 0)
+            continue;
+        off += (size_t)snprintf(buf + off, len - off, "%s", off ? "  " : "");
+        for (size_t k = 0; k < nk && k < max_keys && off < len; k++) {
+            char kn[32];
+            keymap_key_name(keys[k], kn, sizeof kn);
+            off += (size_t)snprintf(buf + off, len - off, "%s%s", k ? "/" : "", kn);
+        }
+        if (off < len)
+            off += (size_t)snprintf(buf + off, len - off, ":%s", shown[i][1]);
+    }
+}
+
 const char *actions_hints(const struct keymap *km, char *buf, size_t len)
 {
     static const char *const shown[][2] = {
         {"help", "help"},   {"command", "command"}, {"filter", "filter"}, {"next-panel", "panel"},
         {"select", "pods"}, {"refresh", "refresh"}, {"quit", "quit"},
     };
-    size_t off = 0;
     if (len)
         buf[0] = '\0';
-    for (size_t i = 0; i < sizeof shown / sizeof shown[0] && off < len; i++) {
-        int key;
-        if (keymap_keys_for(km, shown[i][0], &key, 1) == 0)
-            continue;
-        char kn[32];
-        keymap_key_name(key, kn, sizeof kn);
-        off += (size_t)snprintf(buf + off, len - off, "%s%s:%s", off ? "  " : "", kn, shown[i][1]);
-    }
+    hint_line(km, shown, sizeof shown / sizeof shown[0], false, 1, buf, len, 0);
     return buf;
 }
 
@@ -452,17 +468,9 @@ const char *actions_traffic_hints(const struct keymap *km, char *buf, size_t len
         {"traffic-set", "set %"},
         {"traffic-rollback", "rollback"},
     };
-    size_t off = 0;
     if (len)
         buf[0] = '\0';
-    for (size_t i = 0; i < sizeof shown / sizeof shown[0] && off < len; i++) {
-        int key;
-        if (keymap_keys_for(km, shown[i][0], &key, 1) == 0)
-            continue;
-        char kn[32];
-        keymap_key_name(key, kn, sizeof kn);
-        off += (size_t)snprintf(buf + off, len - off, "%s%s:%s", off ? "  " : "", kn, shown[i][1]);
-    }
+    hint_line(km, shown, sizeof shown / sizeof shown[0], false, 1, buf, len, 0);
     return buf;
 }
 
@@ -474,19 +482,9 @@ const char *actions_drift_hints(const struct keymap *km, bool observer, char *bu
         {"refresh", "read again"},
         {"back", "close"},
     };
-    size_t off = 0;
     if (len)
         buf[0] = '\0';
-    for (size_t i = 0; i < sizeof shown / sizeof shown[0] && off < len; i++) {
-        int key;
-        if (observer && actions_mutating(shown[i][0]))
-            continue;
-        if (keymap_keys_for(km, shown[i][0], &key, 1) == 0)
-            continue;
-        char kn[32];
-        keymap_key_name(key, kn, sizeof kn);
-        off += (size_t)snprintf(buf + off, len - off, "%s%s:%s", off ? "  " : "", kn, shown[i][1]);
-    }
+    hint_line(km, shown, sizeof shown / sizeof shown[0], observer, 1, buf, len, 0);
     return buf;
 }
 
@@ -548,23 +546,9 @@ const char *actions_runbook_hints(const struct keymap *km, char *buf, size_t len
         {"quit", "quit"},
         {"help", "help"},
     };
-    size_t off = 0;
     if (len)
         buf[0] = '\0';
-    for (size_t i = 0; i < sizeof shown / sizeof shown[0] && off < len; i++) {
-        int keys[4];
-        size_t nk = keymap_keys_for(km, shown[i][0], keys, 4);
-        if (nk == 0)
-            continue;
-        off += (size_t)snprintf(buf + off, len - off, "%s", off ? "  " : "");
-        for (size_t k = 0; k < nk && k < 2 && off < len; k++) {
-            char kn[32];
-            keymap_key_name(keys[k], kn, sizeof kn);
-            off += (size_t)snprintf(buf + off, len - off, "%s%s", k ? "/" : "", kn);
-        }
-        if (off < len)
-            off += (size_t)snprintf(buf + off, len - off, ":%s", shown[i][1]);
-    }
+    hint_line(km, shown, sizeof shown / sizeof shown[0], false, 2, buf, len, 0);
     return buf;
 }
 
@@ -590,13 +574,6 @@ const char *actions_allpods_hints(const struct keymap *km, char *buf, size_t len
         keymap_key_name(next, kx, sizeof kx);
         off += (size_t)snprintf(buf, len, "%s%s:sort column", kp, kx);
     }
-    for (size_t i = 0; i < sizeof shown / sizeof shown[0] && off < len; i++) {
-        int key;
-        if (keymap_keys_for(km, shown[i][0], &key, 1) == 0)
-            continue;
-        char kn[32];
-        keymap_key_name(key, kn, sizeof kn);
-        off += (size_t)snprintf(buf + off, len - off, "%s%s:%s", off ? "  " : "", kn, shown[i][1]);
-    }
+    hint_line(km, shown, sizeof shown / sizeof shown[0], false, 1, buf, len, off);
     return buf;
 }
