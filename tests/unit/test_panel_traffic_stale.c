@@ -15,35 +15,21 @@
 #include "cutover/panel_traffic.h"
 #include "cutover/traffic.h"
 #include "cutover/xalloc.h"
+#include "../lib/traffic_fixture.h"
 
 #include <stdlib.h>
 #include <string.h>
 
 #define NOW 1750000000
 
+/* A Route53 target onprem/eks, not production and with no tolerance set, last read fine 12 s
+ * ago, whose last read failed with error (NULL: it did not). */
 static void set_target(struct traffic_target_state *t, const char *name, int old_w, int new_w,
                        const char *error)
 {
-    struct traffic_target_cfg c = {
-        .name = (char *)name,
-        .kind = TRAFFIC_ROUTE53,
-        .plan = {0, 10, 30, 50, 100},
-        .nplan = 5,
-        .old_id = (char *)"onprem",
-        .new_id = (char *)"eks",
-    };
-    traffic_target_cfg_copy(&t->cfg, &c);
-    t->have_reading = true;
-    for (int s = 0; s < 2; s++) {
-        t->reading.side[s].present = true;
-        t->reading.side[s].health = TRAFFIC_HEALTH_UP;
-        t->reading.side[s].observed_rps = -1;
-    }
-    t->reading.side[0].weight = old_w;
-    t->reading.side[1].weight = new_w;
-    t->percent = traffic_percent_of(old_w, new_w);
-    t->step = traffic_plan_index(&t->cfg, t->percent);
-    t->last_ok.tv_sec = NOW - 12;
+    traffic_fixture_target(t, name, TRAFFIC_ROUTE53, "onprem", "eks", old_w, new_w, NOW - 12);
+    t->cfg.production = false;
+    t->cfg.tolerance_pct = 0;
     t->error = error ? xstrdup(error) : NULL;
 }
 
