@@ -373,3 +373,36 @@ void aws_sim_test_r53_refresh(struct aws_sim_test_r53 *f)
     f->st.percent = traffic_percent_of(f->st.reading.side[0].weight, f->st.reading.side[1].weight);
     f->st.step = traffic_plan_index(&f->st.cfg, f->st.percent);
 }
+
+void aws_sim_test_r53_read(struct aws_sim_test_r53 *f)
+{
+    struct traffic_reading r;
+    struct error err;
+    error_clear(&err);
+    if (f->p->ops->read(f->p, &r, &err) != 0)
+        fail_msg("read: %s", err.msg);
+    traffic_reading_fini(&r);
+}
+
+int aws_sim_test_r53_setup(void **state)
+{
+    *state = aws_sim_test_r53_start();
+    return 0;
+}
+
+int aws_sim_test_r53_teardown(void **state)
+{
+    aws_sim_test_r53_stop(*state);
+    return 0;
+}
+
+void aws_sim_test_r53_pair_weights(const struct aws_sim_test_r53 *f, int w[2])
+{
+    static const char *const ids[2] = {"onprem", "eks"};
+    aws_sim_test_r53_weights(f->url, f->zone, "api.shop.example.com.", ids, w, 2);
+}
+
+long aws_sim_test_r53_changes(const struct aws_sim_test_r53 *f)
+{
+    return aws_sim_test_count(f->sim, NULL, "route53:ChangeResourceRecordSets");
+}

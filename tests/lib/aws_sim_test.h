@@ -85,5 +85,17 @@ struct aws_sim_test_r53 *aws_sim_test_r53_start(void);
 void aws_sim_test_r53_stop(struct aws_sim_test_r53 *f);
 /* A fresh read of the provider into f->st, as the traffic poller publishes it. */
 void aws_sim_test_r53_refresh(struct aws_sim_test_r53 *f);
+/* A read by the provider whose reading is dropped (the provider remembers what it read); fails
+ * the test when it fails. */
+void aws_sim_test_r53_read(struct aws_sim_test_r53 *f);
+/* cmocka setup: *state = aws_sim_test_r53_start(). */
+int aws_sim_test_r53_setup(void **state);
+/* cmocka teardown: aws_sim_test_r53_stop(*state). */
+int aws_sim_test_r53_teardown(void **state);
+/* The weights of onprem (w[0]) and eks (w[1]) of the target's record as the aws CLI lists them;
+ * -1 for a missing one. */
+void aws_sim_test_r53_pair_weights(const struct aws_sim_test_r53 *f, int w[2]);
+/* How many ChangeResourceRecordSets the simulator answered (anyone's). */
+long aws_sim_test_r53_changes(const struct aws_sim_test_r53 *f);
 
 #endif

@@ -29,27 +29,6 @@
 
 #include <cmocka.h>
 
-#define RECORD "api.shop.example.com."
-
-static int setup(void **state)
-{
-    *state = aws_sim_test_r53_start();
-    return 0;
-}
-
-static int teardown(void **state)
-{
-    aws_sim_test_r53_stop(*state);
-    return 0;
-}
-
-/* The weights of onprem and eks as the aws CLI lists them. */
-static void cli_weights(const struct aws_sim_test_r53 *f, int w[2])
-{
-    static const char *const ids[2] = {"onprem", "eks"};
-    aws_sim_test_r53_weights(f->url, f->zone, RECORD, ids, w, 2);
-}
-
 /* `]` on a journal that cannot take the intent: refused with why, nothing sent. */
 static void next_step_refused(struct aws_sim_test_r53 *f, struct journal *j, const char *why)
 {
@@ -63,7 +42,7 @@ static void next_step_refused(struct aws_sim_test_r53 *f, struct journal *j, con
         fail_msg("prepare: %s", err.msg);
     assert_int_equal(pv->after.w[1], 10);
     long mutating = aws_sim_test_count(f->sim, "mutating", NULL);
-    long changes = aws_sim_test_count(f->sim, NULL, "route53:ChangeResourceRecordSets");
+    long changes = aws_sim_test_r53_changes(f);
     struct traffic_outcome out;
     error_clear(&err);
     assert_int_equal(traffic_change_execute(tc, f->p, pv, "sre@box", &out, &err), -1);
@@ -77,7 +56,7 @@ static void next_step_refused(struct aws_sim_test_r53 *f, struct journal *j, con
     assert_non_null(strstr(err.msg, why));
     /* the simulator saw no mutating call at all, and the records are as they were */
     assert_int_equal(aws_sim_test_count(f->sim, "mutating", NULL), mutating);
-    assert_int_equal(aws_sim_test_count(f->sim, NULL, "route53:ChangeResourceRecordSets"), changes);
+    assert_int_equal(aws_sim_test_r53_changes(f), changes);
     traffic_outcome_fini(&out);
     traffic_preview_free(pv);
     traffic_change_free(tc);
@@ -93,7 +72,7 @@ static void test_disk_full(void **state)
         fail_msg("journal_open /dev/full: %s", err.msg);
     next_step_refused(f, j, "No space left on device");
     int w[2];
-    cli_weights(f, w);
+    aws_sim_test_r53_pair_weights(f, w);
     assert_int_equal(w[0], 100);
     assert_int_equal(w[1], 0);
     journal_free(j);
@@ -110,7 +89,7 @@ static void test_fsync_fails(void **state)
     /* write() succeeds (the bytes go nowhere), fsync() fails: not on disk, so not applied */
     next_step_refused(f, j, "fsync: Invalid argument");
     int w[2];
-    cli_weights(f, w);
+    aws_sim_test_r53_pair_weights(f, w);
     assert_int_equal(w[0], 100);
     assert_int_equal(w[1], 0);
     journal_free(j);
@@ -175,7 +154,7 @@ static void test_file_may_not_grow(void **state)
     assert_memory_equal(after, before, len0);
     free(after);
     int w[2];
-    cli_weights(f, w);
+    aws_sim_test_r53_pair_weights(f, w);
     assert_int_equal(w[0], 100);
     assert_int_equal(w[1], 0);
 
@@ -195,7 +174,7 @@ static void test_file_may_not_grow(void **state)
     traffic_outcome_fini(&out);
     traffic_preview_free(pv);
     traffic_change_free(tc);
-    cli_weights(f, w);
+    aws_sim_test_r53_pair_weights(f, w);
     assert_int_equal(w[0], 90);
     assert_int_equal(w[1], 10);
 
@@ -218,9 +197,12 @@ static void test_file_may_not_grow(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup_teardown(test_disk_full, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_fsync_fails, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_file_may_not_grow, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_disk_full, aws_sim_test_r53_setup,
+                                        aws_sim_test_r53_teardown),
+        cmocka_unit_test_setup_teardown(test_fsync_fails, aws_sim_test_r53_setup,
+                                        aws_sim_test_r53_teardown),
+        cmocka_unit_test_setup_teardown(test_file_may_not_grow, aws_sim_test_r53_setup,
+                                        aws_sim_test_r53_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -32,22 +32,10 @@
 
 static const char *const IDS[2] = {"onprem", "eks"};
 
-static int setup(void **state)
-{
-    *state = aws_sim_test_r53_start();
-    return 0;
-}
-
-static int teardown(void **state)
-{
-    aws_sim_test_r53_stop(*state);
-    return 0;
-}
-
 static void weights_are(const struct aws_sim_test_r53 *f, int old_w, int new_w)
 {
     int w[2];
-    aws_sim_test_r53_weights(f->url, f->zone, RECORD, IDS, w, 2);
+    aws_sim_test_r53_pair_weights(f, w);
     if (w[0] != old_w || w[1] != new_w)
         fail_msg("the aws CLI reads %d/%d, expected %d/%d", w[0], w[1], old_w, new_w);
 }
@@ -57,11 +45,6 @@ static void other_client_sets(const struct aws_sim_test_r53 *f, int old_w, int n
 {
     const int w[2] = {old_w, new_w};
     aws_sim_test_r53_set_weights(f->url, f->zone, RECORD, NULL, IDS, w, 2);
-}
-
-static long changes(const struct aws_sim_test_r53 *f)
-{
-    return aws_sim_test_count(f->sim, NULL, "route53:ChangeResourceRecordSets");
 }
 
 /* The provider alone: read, someone changes the weights, apply refuses with a conflict. */
@@ -89,7 +72,7 @@ static void test_apply_after_other_change_conflicts(void **state)
     free(lines);
 
     other_client_sets(f, 90, 10);
-    long before = changes(f);
+    long before = aws_sim_test_r53_changes(f);
     struct traffic_apply_result res;
     error_clear(&err);
     assert_int_equal(f->p->ops->apply(f->p, &to, &res, &err), -1);
@@ -101,12 +84,11 @@ static void test_apply_after_other_change_conflicts(void **state)
     assert_non_null(strstr(err.msg, "InvalidChangeBatch"));
     assert_non_null(strstr(err.msg, "do not match the current values"));
     traffic_apply_result_fini(&res);
-    assert_int_equal(changes(f), before + 1); /* sent once, not retried */
-    weights_are(f, 90, 10);                   /* the other client's weights stand */
+    assert_int_equal(aws_sim_test_r53_changes(f), before + 1); /* sent once, not retried */
+    weights_are(f, 90, 10); /* the other client's weights stand */
 
     /* re-read: the apply now holds the new values and goes through */
-    assert_int_equal(f->p->ops->read(f->p, &r, &err), 0);
-    traffic_reading_fini(&r);
+    aws_sim_test_r53_read(f);
     if (f->p->ops->apply(f->p, &to, &res, &err) != 0)
         fail_msg("apply after a re-read: %s", err.msg);
     assert_false(res.conflict);
@@ -125,11 +107,9 @@ static void test_apply_after_other_change_conflicts(void **state)
 static void test_batch_is_atomic(void **state)
 {
     struct aws_sim_test_r53 *f = *state;
-    struct traffic_reading r;
+    aws_sim_test_r53_read(f);
     struct error err;
     error_clear(&err);
-    assert_int_equal(f->p->ops->read(f->p, &r, &err), 0);
-    traffic_reading_fini(&r);
     const char *const eks[1] = {"eks"};
     const int five[1] = {5};
     aws_sim_test_r53_set_weights(f->url, f->zone, RECORD, NULL, eks, five, 1);
@@ -145,11 +125,9 @@ static void test_batch_is_atomic(void **state)
 static void test_record_gone_conflicts(void **state)
 {
     struct aws_sim_test_r53 *f = *state;
-    struct traffic_reading r;
+    aws_sim_test_r53_read(f);
     struct error err;
     error_clear(&err);
-    assert_int_equal(f->p->ops->read(f->p, &r, &err), 0);
-    traffic_reading_fini(&r);
     /* the other client: eks DELETEd (exactly as listed), so the record is gone */
     char *listed = aws_sim_test_r53_list(f->url, f->zone, RECORD);
     const char *a = strstr(listed, "<SetIdentifier>eks</SetIdentifier>");
@@ -241,7 +219,7 @@ static void test_engine_conflict_between_preview_and_apply(void **state)
     struct traffic_preview *pv = NULL;
     if (traffic_change_prepare(tc, f->p, &f->st, TRAFFIC_CHANGE_SET, 30, &pv, &err) != 0)
         fail_msg("prepare: %s", err.msg);
-    long before = changes(f);
+    long before = aws_sim_test_r53_changes(f);
     struct traffic_outcome out;
     error_clear(&err);
     assert_int_equal(traffic_change_execute(tc, f->p, pv, "sre@box", &out, &err), -1);
@@ -257,7 +235,7 @@ static void test_engine_conflict_between_preview_and_apply(void **state)
     traffic_outcome_fini(&out);
     traffic_preview_free(pv);
     /* the other client's change and ours (refused): never retried */
-    assert_int_equal(changes(f), before + 2);
+    assert_int_equal(aws_sim_test_r53_changes(f), before + 2);
     weights_are(f, 80, 20);
     /* R has nothing to return to: the refused change moved nothing */
     struct traffic_weights good;
@@ -288,11 +266,14 @@ static void test_engine_conflict_between_preview_and_apply(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup_teardown(test_apply_after_other_change_conflicts, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_batch_is_atomic, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_record_gone_conflicts, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_engine_conflict_between_preview_and_apply, setup,
-                                        teardown),
+        cmocka_unit_test_setup_teardown(test_apply_after_other_change_conflicts,
+                                        aws_sim_test_r53_setup, aws_sim_test_r53_teardown),
+        cmocka_unit_test_setup_teardown(test_batch_is_atomic, aws_sim_test_r53_setup,
+                                        aws_sim_test_r53_teardown),
+        cmocka_unit_test_setup_teardown(test_record_gone_conflicts, aws_sim_test_r53_setup,
+                                        aws_sim_test_r53_teardown),
+        cmocka_unit_test_setup_teardown(test_engine_conflict_between_preview_and_apply,
+                                        aws_sim_test_r53_setup, aws_sim_test_r53_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
