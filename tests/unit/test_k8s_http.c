@@ -337,6 +337,37 @@ static void test_token_file_reread(void **state)
 
 /* An exec plugin that hands out a wrong token first, then the right one: the client must run
  * it again after the 401, and cache the good credential afterwards. */
+/* For the exec plugin tests: writes the plugin script (fmt, ...: its text) with mode 0700 and
+ * makes *ctx f's context authenticating only by running it (*ex: api_version, no arguments,
+ * interactive_mode); ex and ctx must outlive the client made from ctx. */
+static void exec_plugin_ctx(const struct fx *f, const char *script, const char *api_version,
+                            const char *interactive_mode, struct kube_exec *ex,
+                            struct kube_context *ctx, const char *fmt, ...)
+    __attribute__((format(printf, 7, 8)));
+static void exec_plugin_ctx(const struct fx *f, const char *script, const char *api_version,
+                            const char *interactive_mode, struct kube_exec *ex,
+                            struct kube_context *ctx, const char *fmt, ...)
+{
+    static char *no_args[] = {NULL};
+    FILE *fp = fopen(script, "w");
+    assert_non_null(fp);
+    va_list ap;
+    va_start(ap, fmt);
+    vfprintf(fp, fmt, ap);
+    va_end(ap);
+    fclose(fp);
+    assert_int_equal(chmod(script, 0700), 0);
+    *ex = (struct kube_exec){.api_version = (char *)api_version,
+                             .command = (char *)script,
+                             .args = no_args,
+                             .interactive_mode = (char *)interactive_mode};
+    *ctx = f->ctx;
+    ctx->token = NULL;
+    ctx->token_file = NULL;
+    ctx->auth = KUBE_AUTH_EXEC;
+    ctx->exec = ex;
+}
+
 static void test_exec_credential_rerun_after_401(void **state)
 {
     struct fx *f = *state;
@@ -344,28 +375,16 @@ static void test_exec_credential_rerun_after_401(void **state)
     snprintf(script, sizeof script, "%s/plugin.sh", f->dir);
     snprintf(count, sizeof count, "%s/runs", f->dir);
     const char *token = f->ctx.token ? f->ctx.token : sim_token(f->sim, "onprem-prod");
-    FILE *fp = fopen(script, "w");
-    assert_non_null(fp);
-    fprintf(fp,
-            "#!/bin/sh\n"
-            "echo run >> %s\n"
-            "if [ $(wc -l < %s) -eq 1 ]; then tok=wrong; else tok=%s; fi\n"
-            "printf '{\"apiVersion\":\"client.authentication.k8s.io/v1\","
-            "\"kind\":\"ExecCredential\",\"status\":{\"token\":\"%%s\","
-            "\"expirationTimestamp\":\"2999-01-01T00:00:00Z\"}}' $tok\n",
-            count, count, token);
-    fclose(fp);
-    assert_int_equal(chmod(script, 0700), 0);
-    struct kube_exec ex = {.api_version = "client.authentication.k8s.io/v1",
-                           .command = script,
-                           .interactive_mode = "Never"};
-    char *args[] = {NULL};
-    ex.args = args;
-    struct kube_context ctx = f->ctx;
-    ctx.token = NULL;
-    ctx.token_file = NULL;
-    ctx.auth = KUBE_AUTH_EXEC;
-    ctx.exec = &ex;
+    struct kube_exec ex;
+    struct kube_context ctx;
+    exec_plugin_ctx(f, script, "client.authentication.k8s.io/v1", "Never", &ex, &ctx,
+                    "#!/bin/sh\n"
+                    "echo run >> %s\n"
+                    "if [ $(wc -l < %s) -eq 1 ]; then tok=wrong; else tok=%s; fi\n"
+                    "printf '{\"apiVersion\":\"client.authentication.k8s.io/v1\","
+                    "\"kind\":\"ExecCredential\",\"status\":{\"token\":\"%%s\","
+                    "\"expirationTimestamp\":\"2999-01-01T00:00:00Z\"}}' $tok\n",
+                    count, count, token);
     struct k8s_http *h = informer_http(&ctx, false);
     struct body b;
     struct k8s_http_resp resp;
@@ -387,27 +406,15 @@ static unsigned exec_runs_for(struct fx *f, const char *expiry_shell, int reques
     char script[128];
     snprintf(script, sizeof script, "%s/plugin-exp.sh", f->dir);
     const char *token = f->ctx.token ? f->ctx.token : sim_token(f->sim, "onprem-prod");
-    FILE *fp = fopen(script, "w");
-    assert_non_null(fp);
-    fprintf(fp,
-            "#!/bin/sh\n"
-            "exp=$(date -u -d '%s' +%%Y-%%m-%%dT%%H:%%M:%%SZ)\n"
-            "printf '{\"apiVersion\":\"client.authentication.k8s.io/v1beta1\","
-            "\"kind\":\"ExecCredential\",\"status\":{\"token\":\"%s\","
-            "\"expirationTimestamp\":\"%%s\"}}' $exp\n",
-            expiry_shell, token);
-    fclose(fp);
-    assert_int_equal(chmod(script, 0700), 0);
-    char *args[] = {NULL};
-    struct kube_exec ex = {.api_version = "client.authentication.k8s.io/v1beta1",
-                           .command = script,
-                           .args = args,
-                           .interactive_mode = "IfAvailable"};
-    struct kube_context ctx = f->ctx;
-    ctx.token = NULL;
-    ctx.token_file = NULL;
-    ctx.auth = KUBE_AUTH_EXEC;
-    ctx.exec = &ex;
+    struct kube_exec ex;
+    struct kube_context ctx;
+    exec_plugin_ctx(f, script, "client.authentication.k8s.io/v1beta1", "IfAvailable", &ex, &ctx,
+                    "#!/bin/sh\n"
+                    "exp=$(date -u -d '%s' +%%Y-%%m-%%dT%%H:%%M:%%SZ)\n"
+                    "printf '{\"apiVersion\":\"client.authentication.k8s.io/v1beta1\","
+                    "\"kind\":\"ExecCredential\",\"status\":{\"token\":\"%s\","
+                    "\"expirationTimestamp\":\"%%s\"}}' $exp\n",
+                    expiry_shell, token);
     struct k8s_http *h = informer_http(&ctx, false);
     struct body b;
     struct k8s_http_resp resp;
@@ -454,21 +461,10 @@ static void test_exec_hang_runs_once_for_waiting_requests(void **state)
     char script[128], count[128];
     snprintf(script, sizeof script, "%s/plugin-hang.sh", f->dir);
     snprintf(count, sizeof count, "%s/hang-runs", f->dir);
-    FILE *fp = fopen(script, "w");
-    assert_non_null(fp);
-    fprintf(fp, "#!/bin/sh\necho run >> %s\nexec sleep 30\n", count);
-    fclose(fp);
-    assert_int_equal(chmod(script, 0700), 0);
-    char *args[] = {NULL};
-    struct kube_exec ex = {.api_version = "client.authentication.k8s.io/v1",
-                           .command = script,
-                           .args = args,
-                           .interactive_mode = "Never"};
-    struct kube_context ctx = f->ctx;
-    ctx.token = NULL;
-    ctx.token_file = NULL;
-    ctx.auth = KUBE_AUTH_EXEC;
-    ctx.exec = &ex;
+    struct kube_exec ex;
+    struct kube_context ctx;
+    exec_plugin_ctx(f, script, "client.authentication.k8s.io/v1", "Never", &ex, &ctx,
+                    "#!/bin/sh\necho run >> %s\nexec sleep 30\n", count);
     struct k8s_http_opts o = {.exec_timeout_ms = 700};
     struct k8s_http *h = NULL;
     struct error err;
