@@ -56,6 +56,16 @@ char *aws_sim_test_start(const char *scenario_yaml, struct sim **sim)
     return s;
 }
 
+char *aws_sim_test_demo(struct sim **sim)
+{
+    struct sim_opts opts = {.demo = true, .no_churn = true};
+    struct error err;
+    error_clear(&err);
+    if (sim_start(&opts, sim, &err) < 0)
+        fail_msg("sim_start: %s", err.msg);
+    return aws_sim_test_env(*sim);
+}
+
 static const char *const env_names[] = {"AWS_ACCESS_KEY_ID",
                                         "AWS_SECRET_ACCESS_KEY",
                                         "AWS_SESSION_TOKEN",
@@ -320,12 +330,7 @@ void aws_sim_test_r53_weights(const char *url, const char *zone, const char *rec
 struct aws_sim_test_r53 *aws_sim_test_r53_start(void)
 {
     struct aws_sim_test_r53 *f = xcalloc(1, sizeof *f);
-    struct sim_opts opts = {.demo = true, .no_churn = true};
-    struct error err;
-    error_clear(&err);
-    if (sim_start(&opts, &f->sim, &err) < 0)
-        fail_msg("sim_start: %s", err.msg);
-    f->url = aws_sim_test_env(f->sim);
+    f->url = aws_sim_test_demo(&f->sim);
     f->zone = aws_sim_test_zone_id(f->url, "example.com.");
     struct traffic_target_cfg *c = &f->st.cfg;
     c->name = xstrdup("shop-api-dns");
@@ -342,6 +347,8 @@ struct aws_sim_test_r53 *aws_sim_test_r53_start(void)
     c->aws_endpoint = xstrdup(f->url);
     c->aws_profile = xstrdup("sim");
     struct traffic_provider_env env = {.timeout_ms = 5000, .insync_timeout_ms = 15000};
+    struct error err;
+    error_clear(&err);
     if (traffic_provider_new(c, &env, &f->p, &err) < 0)
         fail_msg("traffic_provider_new: %s", err.msg);
     snprintf(f->dir, sizeof f->dir, "/tmp/cutover-test-r53-XXXXXX");

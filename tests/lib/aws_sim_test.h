@@ -28,6 +28,9 @@ char *aws_sim_test_env(struct sim *sim);
 /* Starts a simulator on scenario_yaml (no churn) into *sim and returns its loopback AWS URL
  * (caller frees). */
 char *aws_sim_test_start(const char *scenario_yaml, struct sim **sim);
+/* Starts the demo simulator (no churn) into *sim, points the AWS environment at it
+ * (aws_sim_test_env) and returns its AWS URL (caller frees). */
+char *aws_sim_test_demo(struct sim **sim);
 /* An empty AWS world in dir: HOME=dir, empty dir/config and dir/credentials as
  * AWS_CONFIG_FILE and AWS_SHARED_CREDENTIALS_FILE, no AWS_* key, profile, region, role or proxy
  * variable, no instance metadata. */

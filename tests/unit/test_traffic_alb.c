@@ -129,12 +129,7 @@ static bool forwards_to(const struct xml_node *actions, const char *arn)
 static int setup(void **state)
 {
     struct fx *f = xcalloc(1, sizeof *f);
-    struct sim_opts opts = {.demo = true, .no_churn = true};
-    struct error err;
-    error_clear(&err);
-    if (sim_start(&opts, &f->sim, &err) < 0)
-        fail_msg("sim_start: %s", err.msg);
-    f->url = aws_sim_test_env(f->sim);
+    f->url = aws_sim_test_demo(&f->sim);
     struct xml_node *tgs = elb(f, "DescribeTargetGroups", NULL, NULL);
     const struct xml_node *list = xml_find(tgs, "TargetGroups");
     for (const struct xml_node *g = xml_child(list, "member"); g; g = xml_next(g, "member")) {

@@ -47,12 +47,7 @@ struct fx {
 static int setup(void **state)
 {
     struct fx *f = xcalloc(1, sizeof *f);
-    struct sim_opts opts = {.demo = true, .no_churn = true};
-    struct error err;
-    error_clear(&err);
-    if (sim_start(&opts, &f->sim, &err) < 0)
-        fail_msg("sim_start: %s", err.msg);
-    f->url = aws_sim_test_env(f->sim);
+    f->url = aws_sim_test_demo(&f->sim);
     f->zone = aws_sim_test_zone_id(f->url, "example.com.");
     assert_int_equal(pipe(f->pipe), 0);
     fcntl(f->pipe[0], F_SETFL, O_NONBLOCK);

@@ -83,12 +83,7 @@ static const char *const SIDES[2] = {"onprem", "eks"};
 static int setup(void **state)
 {
     struct fx *f = xcalloc(1, sizeof *f);
-    struct sim_opts opts = {.demo = true, .no_churn = true};
-    struct error err;
-    error_clear(&err);
-    if (sim_start(&opts, &f->sim, &err) < 0)
-        fail_msg("sim_start: %s", err.msg);
-    f->url = aws_sim_test_env(f->sim);
+    f->url = aws_sim_test_demo(&f->sim);
     f->zone = aws_sim_test_zone_id(f->url, "example.com.");
     *state = f;
     return 0;
