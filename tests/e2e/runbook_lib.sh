@@ -67,6 +67,23 @@ import json, sys
 print(json.load(sys.stdin).get("by_agent", {}).get(sys.argv[1], {}).get(sys.argv[2], 0))' "$1" "$2"
 }
 
+# rb_run_fail MESSAGE: a fail() for the line-mode tests: the message and every $TMP/run*.out,
+# then exit 1.
+rb_run_fail() {
+    echo "FAIL: $*" >&2
+    for f in "$TMP"/run*.out; do [ -f "$f" ] && { echo "--- $f" >&2; cat "$f" >&2; }; done
+    exit 1
+}
+
+# rb_runbook NAME: writes $RB, the runbook NAME from onprem-prod to eks-prod whose steps: list is
+# read from stdin.
+rb_runbook() {
+    {
+        printf 'name: %s\nsource: onprem-prod\ntarget: eks-prod\nsteps:\n' "$1"
+        cat
+    } >"$RB"
+}
+
 # rb_screen_fail MESSAGE: a fail() for the tmux tests: the message, the pane's screen and every
 # $TMP/*.out and $TMP/*.err, then exit 1.
 rb_screen_fail() {

@@ -10,11 +10,7 @@ set -euo pipefail
 
 . "$(dirname "$0")/../lib/common.sh"
 . "$(dirname "$0")/runbook_lib.sh"
-fail() {
-    echo "FAIL: $*" >&2
-    for f in "$TMP"/run*.out; do [ -f "$f" ] && { echo "--- $f" >&2; cat "$f" >&2; }; done
-    exit 1
-}
+fail() { rb_run_fail "$@"; }
 test_init
 rb_start_sim
 KC=(/usr/bin/kubectl --kubeconfig "$TMP/kubeconfig")
@@ -22,11 +18,7 @@ NODE=$("${KC[@]}" --context onprem-prod get nodes -o name | grep -v control | he
 [ -n "$NODE" ] || fail "no worker node on the source"
 
 RB="$TMP/rb.yaml"
-cat >"$RB" <<YAML
-name: actions-test
-source: onprem-prod
-target: eks-prod
-steps:
+rb_runbook actions-test <<YAML
   - title: Scale api on EKS to full size
     action: {do: scale, workload: Deployment/shop/api, replicas: 7}
     rollback: {do: scale, workload: Deployment/shop/api, replicas: 6}

@@ -26,11 +26,7 @@ rb_start_sim
 rb_user_agents
 
 RB="$TMP/rb.yaml"
-cat >"$RB" <<'YAML'
-name: drive-test
-source: onprem-prod
-target: eks-prod
-steps:
+rb_runbook drive-test <<'YAML'
   - title: Target cluster is ready
     description: EKS spreads its workers over three zones and runs 1.28 or later.
     checks:

@@ -14,13 +14,7 @@ set -euo pipefail
 . "$(dirname "$0")/../lib/common.sh"
 . "$(dirname "$0")/runbook_lib.sh"
 DRIVER_PID=
-fail() {
-    echo "FAIL: $*" >&2
-    echo "--- screen ---" >&2
-    cap >&2 || true
-    for f in "$TMP"/*.out "$TMP"/*.err; do [ -f "$f" ] && { echo "--- $f" >&2; cat "$f" >&2; }; done
-    exit 1
-}
+fail() { rb_screen_fail "$@"; }
 test_init
 tmux_init rbfollow
 rb_start_sim
@@ -30,11 +24,7 @@ FOLLOW_UA="cutover-observer/$VERSION"
 DRIVER_UA="cutover-runbook/$VERSION"
 
 RB="$TMP/rb.yaml"
-cat >"$RB" <<'YAML'
-name: follow-test
-source: onprem-prod
-target: eks-prod
-steps:
+rb_runbook follow-test <<'YAML'
   - title: Target cluster is ready
     checks:
       - {check: worker_zones, min: 3}

@@ -14,11 +14,7 @@ test_init
 rb_start_sim
 
 RB="$TMP/rb.yaml"
-cat >"$RB" <<'YAML'
-name: gates-test
-source: onprem-prod
-target: eks-prod
-steps:
+rb_runbook gates-test <<'YAML'
   - title: Secrets and clusters ready
     checks:
       - {check: worker_zones, min: 3}

@@ -13,19 +13,11 @@ set -euo pipefail
 
 . "$(dirname "$0")/../lib/common.sh"
 . "$(dirname "$0")/runbook_lib.sh"
-fail() {
-    echo "FAIL: $*" >&2
-    for f in "$TMP"/run*.out; do [ -f "$f" ] && { echo "--- $f" >&2; cat "$f" >&2; }; done
-    exit 1
-}
+fail() { rb_run_fail "$@"; }
 test_init
 
 RB="$TMP/rb.yaml"
-cat >"$RB" <<'YAML'
-name: journal-fails
-source: onprem-prod
-target: eks-prod
-steps:
+rb_runbook journal-fails <<'YAML'
   - title: Send 30% of API traffic to EKS
     action: {do: set_weights, target: api-dns, percent: 30}
   - title: Send all API traffic to EKS

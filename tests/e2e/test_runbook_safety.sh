@@ -32,11 +32,7 @@ R0=$(replicas)
 J="$TMP/journal.jsonl"
 
 RB="$TMP/rb.yaml"
-cat >"$RB" <<YAML
-name: safety-test
-source: onprem-prod
-target: eks-prod
-steps:
+rb_runbook safety-test <<YAML
   - title: Scale api on EKS
     action: {do: scale, workload: Deployment/shop/api, replicas: 5}
     rollback: auto
