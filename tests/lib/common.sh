@@ -37,6 +37,9 @@ test_cleanup() {
 # stderr in $TMP/sim.err) and waits up to 30 s for its ready line; sets SIM_PID, SIM_READY (the
 # line) and ADMIN (its admin URL).
 sim_start_demo() {
+    # emptied here, not only by the background job's redirection: a restart's wait below could
+    # otherwise read the previous simulator's ready line before the new one truncates the file
+    : >"$TMP/sim.out"
     "$CUTOVER_SIM" --demo --write-kubeconfig "$TMP/kubeconfig" >"$TMP/sim.out" 2>"$TMP/sim.err" &
     SIM_PID=$!
     local deadline=$((SECONDS + 30))
