@@ -27,7 +27,7 @@ void k8s_body_fini(struct k8s_body *b)
 /* Room for need bytes; with wipe the data moves to a new block and the old one is wiped. */
 static void body_reserve(struct k8s_body *b, size_t need)
 {
-    if (need <= b->cap)
+    if (need <= b->cap && b->data != NULL)
         return;
     size_t cap = b->cap ? b->cap : 8192;
     while (cap < need)
@@ -36,7 +36,7 @@ static void body_reserve(struct k8s_body *b, size_t need)
         b->data = xrealloc(b->data, cap);
     } else {
         char *n = xmalloc(cap); /* never realloc: the old block is wiped before it is freed */
-        if (b->len)
+        if (b->len && b->data != NULL)
             memcpy(n, b->data, b->len);
         if (b->data != NULL) {
             secret_hash_wipe(b->data, b->cap);

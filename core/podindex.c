@@ -81,9 +81,9 @@ static void intern_init(struct intern *t, size_t expect)
     t->slots = xcalloc(cap, sizeof *t->slots);
     t->mask = cap - 1;
     t->n = 0;
-    t->cap = 0;
-    t->strs = NULL;
-    t->vals = NULL;
+    t->cap = 64; /* the arrays always exist: an id in slots always has its string */
+    t->strs = xcalloc(t->cap, sizeof *t->strs);
+    t->vals = xcalloc(t->cap, sizeof *t->vals);
 }
 
 static void intern_fini(struct intern *t)
@@ -118,7 +118,7 @@ static uint32_t intern_id(struct intern *t, const char *s, const void *val)
         if (strcmp(t->strs[t->slots[i] - 1], s) == 0)
             return t->slots[i] - 1;
     if (t->n == t->cap) {
-        t->cap = t->cap ? t->cap * 2 : 64;
+        t->cap *= 2;
         t->strs = xreallocarray(t->strs, t->cap, sizeof *t->strs);
         t->vals = xreallocarray(t->vals, t->cap, sizeof *t->vals);
     }
