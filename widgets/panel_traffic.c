@@ -425,9 +425,11 @@ static void tr_summary(struct widget *w, const struct widget_view *v, char *buf,
         char pbuf[64];
         int role;
         const char *m = state_marker(t, &role);
-        off += (size_t)snprintf(buf + off, len - off, "%s %s %s%s%s", i ? ";" : "", t->cfg.name,
+        /* a failed read says why, as the unfolded panel does ("STALE: connect ... refused") */
+        bool why = m && !t->busy && t->error;
+        off += (size_t)snprintf(buf + off, len - off, "%s %s %s%s%s%s%s", i ? ";" : "", t->cfg.name,
                                 t->have_reading ? percent_text(t, pbuf, sizeof pbuf) : "?",
-                                m ? " " : "", m ? m : "");
+                                m ? " " : "", m ? m : "", why ? ": " : "", why ? t->error : "");
     }
 }
 
