@@ -1468,8 +1468,8 @@ static void len_close(struct k8s_pbuf *b, size_t start)
     put_varint(b->p + start - 1, n);
 }
 
-void k8s_proto_envelope(struct k8s_pbuf *out, const char *api_version, const char *kind,
-                        const unsigned char *raw, size_t rawlen)
+void k8s_proto_envelope_head(struct k8s_pbuf *out, const char *api_version, const char *kind,
+                             size_t rawlen)
 {
     k8s_pbuf_add(out, K8S_PROTO_MAGIC, K8S_PROTO_MAGIC_LEN);
     size_t av = strlen(api_version), kl = strlen(kind);
@@ -1477,9 +1477,17 @@ void k8s_proto_envelope(struct k8s_pbuf *out, const char *api_version, const cha
     k8s_pbuf_varint(out, 1 + k8s_proto_varint_len(av) + av + 1 + k8s_proto_varint_len(kl) + kl);
     k8s_pbuf_bytes_field(out, 1, api_version, av);
     k8s_pbuf_bytes_field(out, 2, kind, kl);
-    k8s_pbuf_bytes_field(out, 2, raw, rawlen); /* raw */
-    k8s_pbuf_bytes_field(out, 3, "", 0);       /* contentEncoding */
-    k8s_pbuf_bytes_field(out, 4, "", 0);       /* contentType */
+    put_tag(out, 2, 2); /* raw */
+    k8s_pbuf_varint(out, rawlen);
+}
+
+void k8s_proto_envelope(struct k8s_pbuf *out, const char *api_version, const char *kind,
+                        const unsigned char *raw, size_t rawlen)
+{
+    k8s_proto_envelope_head(out, api_version, kind, rawlen);
+    k8s_pbuf_add(out, raw, rawlen);
+    k8s_pbuf_add(out, K8S_PROTO_ENVELOPE_TAIL, K8S_PROTO_ENVELOPE_TAIL_LEN); /* contentEncoding,
+                                                                                contentType */
 }
 
 /* ---- zero values of every message (what gogo writes for an all-zero Go struct) ---- */

@@ -39,6 +39,15 @@ int k8s_proto_from_json(const char *kind, const char *json, size_t len, struct k
 void k8s_proto_envelope(struct k8s_pbuf *out, const char *api_version, const char *kind,
                         const unsigned char *raw, size_t rawlen);
 
+/* Appends the envelope's head for a raw message of rawlen bytes: "k8s\0", typeMeta and the
+ * tag and length of raw; the message, then K8S_PROTO_ENVELOPE_TAIL, complete it (for bodies
+ * streamed without holding the message). */
+void k8s_proto_envelope_head(struct k8s_pbuf *out, const char *api_version, const char *kind,
+                             size_t rawlen);
+/* The envelope's end after raw: empty contentEncoding and contentType. */
+#define K8S_PROTO_ENVELOPE_TAIL "\x1a\x00\x22\x00"
+#define K8S_PROTO_ENVELOPE_TAIL_LEN 4
+
 /* Makes room for n more bytes. */
 void k8s_pbuf_reserve(struct k8s_pbuf *b, size_t n);
 /* Appends n bytes. */
