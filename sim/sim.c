@@ -49,6 +49,13 @@ void sim_count_request(struct sim *sim, struct sim_cluster *c, const char *metho
     XPTHREAD(pthread_mutex_unlock(&sim->count_mu));
 }
 
+void sim_count_protobuf(struct sim *sim)
+{
+    XPTHREAD(pthread_mutex_lock(&sim->count_mu));
+    sim->protobuf++;
+    XPTHREAD(pthread_mutex_unlock(&sim->count_mu));
+}
+
 void sim_count_agent(struct sim *sim, const char *ua, bool mutating)
 {
     /* the product token ("kubectl/v1.29.3", "aws-cli/1.45.11", "cutover/0.1"): the rest of a
@@ -98,7 +105,8 @@ char *sim_requests_json(struct sim *sim)
                      (unsigned long long)sim->by_method[i]);
         first = false;
     }
-    sim_buf_addf(&b, "},\"mutating\":%llu,\"by_cluster\":{", (unsigned long long)sim->mutating);
+    sim_buf_addf(&b, "},\"mutating\":%llu,\"protobuf\":%llu,\"by_cluster\":{",
+                 (unsigned long long)sim->mutating, (unsigned long long)sim->protobuf);
     for (size_t i = 0; i < sim->nclusters; i++) {
         struct sim_cluster *c = &sim->clusters[i];
         if (i)
@@ -131,7 +139,7 @@ char *sim_requests_json(struct sim *sim)
 static void requests_reset(struct sim *sim)
 {
     XPTHREAD(pthread_mutex_lock(&sim->count_mu));
-    sim->total = sim->mutating = 0;
+    sim->total = sim->mutating = sim->protobuf = 0;
     memset(sim->by_method, 0, sizeof sim->by_method);
     for (size_t i = 0; i < sim->nclusters; i++)
         sim->clusters[i].total = sim->clusters[i].mutating = 0;

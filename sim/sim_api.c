@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
@@ -16,6 +17,7 @@
 #include <microhttpd.h>
 #include <zlib.h>
 
+#include "cutover/k8s_proto.h"
 #include "cutover/xalloc.h"
 #include "sim_gen.h"
 #include "sim_json.h"
@@ -117,6 +119,7 @@ struct stream {
     enum fmt fmt;
     enum incl incl;
     enum sim_res res;
+    bool pb; /* protobuf (pods and nodes, full objects only) */
     struct sim_page page;
     size_t idx;
     int phase;
@@ -278,12 +281,14 @@ struct reply {
     struct sim_fault_hit hit;
     const char *ctype;
     const char *retry_after;
+    enum fmt fmt; /* the form Accept asked for */
+    bool pb;      /* answer in protobuf (Status objects too) */
 };
 
-/* Sends a whole body (taken): plain with Content-Length when nothing gets in the way. */
-static enum MHD_Result send_body(struct reply *rp, int code, char *body)
+/* Sends a whole body of len bytes (taken): plain with Content-Length when nothing gets in the
+ * way. */
+static enum MHD_Result send_bytes(struct reply *rp, int code, char *body, size_t len)
 {
-    size_t len = strlen(body);
     bool cut = rp->hit.drop || rp->hit.truncate;
     if (!cut && (rp->c->sim->opts.no_gzip || !wants_gzip(rp->conn) || len < 1024)) {
         struct MHD_Response *r = MHD_create_response_from_buffer(len, body, MHD_RESPMEM_MUST_FREE);
@@ -308,6 +313,30 @@ static enum MHD_Result send_body(struct reply *rp, int code, char *body)
                         rp->hit.drop ? (uint64_t)len * 2 + 1 : (uint64_t)len);
 }
 
+/* Sends a whole NUL-terminated body (taken). */
+static enum MHD_Result send_body(struct reply *rp, int code, char *body)
+{
+    return send_bytes(rp, code, body, strlen(body));
+}
+
+/* json (a JSON object of kind, taken) as an enveloped protobuf message; NULL when the schema
+ * cannot carry it. */
+static unsigned char *pb_enveloped(char *json, const char *kind, size_t *len)
+{
+    struct k8s_pbuf raw = {0}, env = {0};
+    struct error err = {0};
+    int rc = k8s_proto_from_json(kind, json, strlen(json), &raw, &err);
+    free(json);
+    if (rc < 0) {
+        k8s_pbuf_fini(&raw);
+        return NULL;
+    }
+    k8s_proto_envelope(&env, "v1", kind, raw.p, raw.len);
+    k8s_pbuf_fini(&raw);
+    *len = env.len;
+    return env.p;
+}
+
 static enum MHD_Result send_status(struct reply *rp, int code, const char *reason,
                                    const char *message, const char *name, const char *group,
                                    const char *kind)
@@ -315,9 +344,21 @@ static enum MHD_Result send_status(struct reply *rp, int code, const char *reaso
     struct sim_fault_hit keep = rp->hit;
     rp->hit.drop = rp->hit.truncate = false; /* errors are sent whole */
     rp->ctype = "application/json";
-    enum MHD_Result r = send_body(
-        rp, code,
-        status_json(code, reason ? reason : reason_for(code), message, name, group, kind));
+    char *json = status_json(code, reason ? reason : reason_for(code), message, name, group, kind);
+    enum MHD_Result r;
+    size_t len;
+    unsigned char *pb;
+    /* in the negotiated type, as kube-apiserver does */
+    if (rp->pb && (pb = pb_enveloped(json, "Status", &len)) != NULL) {
+        rp->ctype = K8S_PROTO_CONTENT_TYPE;
+        sim_count_protobuf(rp->c->sim);
+        r = send_bytes(rp, code, (char *)pb, len);
+    } else {
+        r = send_body(rp, code,
+                      rp->pb ? status_json(code, reason ? reason : reason_for(code), message, name,
+                                           group, kind)
+                             : json);
+    }
     rp->hit = keep;
     return r;
 }
@@ -341,28 +382,44 @@ static const char *header(struct MHD_Connection *conn, const char *key)
     return MHD_lookup_connection_value(conn, MHD_HEADER_KIND, key);
 }
 
-/* The first media type in Accept that names one of the forms we serve. */
-static enum fmt accept_fmt(struct MHD_Connection *conn)
+/* The form Accept asks for, its first media type that names one we serve for r: protobuf
+ * (pods and nodes, full objects), JSON, a Table or PartialObjectMetadata (JSON). Without Accept,
+ * JSON. -1 when Accept names nothing we serve (406). */
+static int negotiate(struct MHD_Connection *conn, enum sim_res r, enum fmt *f, bool *pb)
 {
+    *f = FMT_FULL;
+    *pb = false;
     const char *a = header(conn, "Accept");
-    if (!a)
-        return FMT_FULL;
+    if (!a || !*a)
+        return 0;
     char *copy = xstrdup(a), *save = NULL;
-    enum fmt f = FMT_FULL;
+    int rc = -1;
     for (char *t = strtok_r(copy, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
-        if (strstr(t, "as=Table")) {
-            f = FMT_TABLE;
+        while (*t == ' ' || *t == '\t')
+            t++;
+        size_t tl = strcspn(t, ";");
+        while (tl && (t[tl - 1] == ' ' || t[tl - 1] == '\t'))
+            tl--;
+        bool table = strstr(t, "as=Table") != NULL;
+        bool pom = strstr(t, "as=PartialObjectMetadata") != NULL;
+        if (tl == strlen(K8S_PROTO_CONTENT_TYPE) &&
+            strncasecmp(t, K8S_PROTO_CONTENT_TYPE, tl) == 0) {
+            if (table || pom || !sim_res_has_pb(r))
+                continue; /* not served as protobuf: the next alternative */
+            *pb = true;
+            rc = 0;
             break;
         }
-        if (strstr(t, "as=PartialObjectMetadata")) {
-            f = FMT_POM;
+        if ((tl == 16 && strncasecmp(t, "application/json", 16) == 0) ||
+            (tl == 3 && strncmp(t, "*/*", 3) == 0) ||
+            (tl == 13 && strncasecmp(t, "application/*", 13) == 0)) {
+            *f = table ? FMT_TABLE : pom ? FMT_POM : FMT_FULL;
+            rc = 0;
             break;
         }
-        if (strstr(t, "application/json") || strstr(t, "*/*"))
-            break;
     }
     free(copy);
-    return f;
+    return rc;
 }
 
 /* 2 for aggregated discovery v2, 1 for v2beta1, 0 for the legacy form. */
@@ -667,11 +724,68 @@ static void list_header(struct stream *s)
     }
 }
 
+/* ---- protobuf lists: envelope{typeMeta{v1, KindList}, raw = KindList{ListMeta, items}} --- */
+
+/* The "invalid" fault in a protobuf list: an item whose bytes are no Pod or Node (a tag with
+ * wire type 7). */
+static const char PB_BAD_ITEM[] = "\x12\x04\xff\xff\xff\xff";
+#define PB_BAD_ITEM_LEN 6
+
+static void pb_list_meta(const struct sim_page *pg, struct k8s_pbuf *m)
+{
+    char rv[24];
+    int n = snprintf(rv, sizeof rv, "%llu", (unsigned long long)pg->rv);
+    k8s_pbuf_bytes_field(m, 1, "", 0); /* selfLink */
+    k8s_pbuf_bytes_field(m, 2, rv, (size_t)n);
+    k8s_pbuf_bytes_field(m, 3, pg->next ? pg->next : "", pg->next ? strlen(pg->next) : 0);
+    if (pg->remaining >= 0)
+        k8s_pbuf_varint_field(m, 4, (uint64_t)pg->remaining);
+}
+
+/* The bytes of one item in the list message: tag 2, length, the object. */
+static size_t pb_item_len(const struct sim_obj *o)
+{
+    size_t n = sim_obj_pb_len(o);
+    return 1 + k8s_proto_varint_len(n) + n;
+}
+
+static void emit_item_pb(struct sim_buf *b, const struct sim_obj *o)
+{
+    size_t n = sim_obj_pb_len(o);
+    unsigned char hd[11];
+    struct k8s_pbuf h = {hd, 0, sizeof hd};
+    h.p[h.len++] = 0x12;
+    k8s_pbuf_varint(&h, n);
+    sim_buf_add(b, hd, h.len);
+    sim_obj_emit_pb(o, b);
+}
+
+static void list_header_pb(struct stream *s)
+{
+    struct k8s_pbuf m = {0}, h = {0};
+    pb_list_meta(&s->page, &m);
+    size_t raw = 1 + k8s_proto_varint_len(m.len) + m.len;
+    for (size_t i = 0; i < s->page.n; i++)
+        raw += pb_item_len(s->page.items[i]);
+    if (s->invalid && s->page.n)
+        raw += PB_BAD_ITEM_LEN;
+    char kind[64];
+    snprintf(kind, sizeof kind, "%sList", sim_res_table[s->res].kind);
+    k8s_proto_envelope_head(&h, sim_res_table[s->res].api_version, kind, raw);
+    k8s_pbuf_bytes_field(&h, 1, m.p, m.len);
+    sim_buf_add(&s->out, h.p, h.len);
+    k8s_pbuf_fini(&m);
+    k8s_pbuf_fini(&h);
+}
+
 static int produce_list(struct stream *s)
 {
     time_t now = time(NULL);
     if (s->phase == 0) {
-        list_header(s);
+        if (s->pb)
+            list_header_pb(s);
+        else
+            list_header(s);
         s->phase = 1;
     }
     size_t cut = (s->drop || s->truncate) ? s->page.n / 2 : (size_t)-1;
@@ -681,8 +795,12 @@ static int produce_list(struct stream *s)
             struct sim_buf tmp = {0};
             struct stream t2 = *s;
             t2.out = tmp;
-            if (s->idx < s->page.n)
+            if (s->idx < s->page.n && s->pb)
+                emit_item_pb(&t2.out, s->page.items[s->idx]);
+            else if (s->idx < s->page.n)
                 emit_item(&t2, s->page.items[s->idx], now);
+            else if (s->pb)
+                sim_buf_add(&t2.out, "\x12\x7f\x0a\x7d\x0a\x00", 6);
             else
                 sim_buf_adds(&t2.out, "{\"kind\":\"Broken\",\"items\":[{\"x\":");
             sim_buf_add(&s->out, t2.out.data, t2.out.len / 2);
@@ -695,18 +813,27 @@ static int produce_list(struct stream *s)
             s->phase = 2;
             break;
         }
-        if (s->idx)
-            sim_buf_add(&s->out, ",", 1);
-        if (s->invalid && s->idx == s->page.n / 2) /* the fault: this item is not JSON */
-            sim_buf_adds(&s->out, "{\"metadata\":{\"name\":<not json>}},");
-        emit_item(s, s->page.items[s->idx], now);
+        if (s->pb) {
+            if (s->invalid && s->idx == s->page.n / 2) /* the fault: corrupt bytes first */
+                sim_buf_add(&s->out, PB_BAD_ITEM, PB_BAD_ITEM_LEN);
+            emit_item_pb(&s->out, s->page.items[s->idx]);
+        } else {
+            if (s->idx)
+                sim_buf_add(&s->out, ",", 1);
+            if (s->invalid && s->idx == s->page.n / 2) /* the fault: this item is not JSON */
+                sim_buf_adds(&s->out, "{\"metadata\":{\"name\":<not json>}},");
+            emit_item(s, s->page.items[s->idx], now);
+        }
         /* release what was sent: a full list must not hold every object twice */
         sim_obj_unref(s->page.items[s->idx]);
         s->page.items[s->idx] = NULL;
         s->idx++;
     }
     if (s->phase == 2) {
-        sim_buf_adds(&s->out, "]}");
+        if (s->pb)
+            sim_buf_add(&s->out, K8S_PROTO_ENVELOPE_TAIL, K8S_PROTO_ENVELOPE_TAIL_LEN);
+        else
+            sim_buf_adds(&s->out, "]}");
         s->phase = 3;
         s->ended = true;
     }
@@ -727,12 +854,16 @@ static size_t produce_direct(struct stream *s, char *buf, size_t max)
     struct sim_buf view = {buf, 0, max};
     while (s->idx < s->page.n) {
         const struct sim_obj *o = s->page.items[s->idx];
-        size_t need = sim_obj_len(o) + (s->idx ? 1 : 0) + 1;
+        size_t need = s->pb ? pb_item_len(o) + 1 : sim_obj_len(o) + (s->idx ? 1 : 0) + 1;
         if (view.len + need > max)
             break;
-        if (s->idx)
-            sim_buf_add(&view, ",", 1);
-        sim_obj_emit(o, &view);
+        if (s->pb) {
+            emit_item_pb(&view, o);
+        } else {
+            if (s->idx)
+                sim_buf_add(&view, ",", 1);
+            sim_obj_emit(o, &view);
+        }
         sim_obj_unref(s->page.items[s->idx]);
         s->page.items[s->idx] = NULL;
         s->idx++;
@@ -747,9 +878,44 @@ static const char *ev_name(enum sim_ev_type t)
     return t == SIM_EV_ADDED ? "ADDED" : t == SIM_EV_MODIFIED ? "MODIFIED" : "DELETED";
 }
 
+/* One protobuf watch frame, as kube-apiserver writes them (client-go's decoder reads them): a
+ * 4-byte big-endian length, then the unenveloped WatchEvent{type, object: RawExtension{raw}}
+ * whose raw is the enveloped object. */
+static void pb_watch_frame(struct sim_buf *b, const char *type, const unsigned char *obj, size_t n)
+{
+    struct k8s_pbuf ev = {0};
+    k8s_pbuf_bytes_field(&ev, 1, type, strlen(type));
+    k8s_pbuf_varint(&ev, (2u << 3) | 2u);
+    k8s_pbuf_varint(&ev, 1 + k8s_proto_varint_len(n) + n);
+    k8s_pbuf_bytes_field(&ev, 1, obj, n);
+    unsigned char be[4] = {(unsigned char)(ev.len >> 24), (unsigned char)(ev.len >> 16),
+                           (unsigned char)(ev.len >> 8), (unsigned char)ev.len};
+    sim_buf_add(b, be, 4);
+    sim_buf_add(b, ev.p, ev.len);
+    k8s_pbuf_fini(&ev);
+}
+
+static void emit_event_pb(struct stream *s, const char *type, const struct sim_obj *o)
+{
+    const struct sim_res_info *ri = &sim_res_table[s->res];
+    if (!o->pb)
+        return; /* the schema could not carry it (logged when it was stored) */
+    struct sim_buf raw = {0};
+    sim_obj_emit_pb(o, &raw);
+    struct k8s_pbuf env = {0};
+    k8s_proto_envelope(&env, ri->api_version, ri->kind, (const unsigned char *)raw.data, raw.len);
+    pb_watch_frame(&s->out, type, env.p, env.len);
+    k8s_pbuf_fini(&env);
+    sim_buf_fini(&raw);
+}
+
 static void emit_event(struct stream *s, const char *type, const struct sim_obj *o)
 {
     struct sim_buf *b = &s->out;
+    if (s->pb) {
+        emit_event_pb(s, type, o);
+        return;
+    }
     sim_buf_adds(b, "{\"type\":\"");
     sim_buf_adds(b, type);
     sim_buf_adds(b, "\",\"object\":");
@@ -776,6 +942,17 @@ static void emit_event(struct stream *s, const char *type, const struct sim_obj 
 static void emit_bookmark(struct stream *s)
 {
     const struct sim_res_info *ri = &sim_res_table[s->res];
+    if (s->pb) {
+        char json[96];
+        snprintf(json, sizeof json, "{\"metadata\":{\"resourceVersion\":\"%llu\"}}",
+                 (unsigned long long)s->cursor);
+        size_t len;
+        unsigned char *env = pb_enveloped(xstrdup(json), ri->kind, &len);
+        if (env)
+            pb_watch_frame(&s->out, "BOOKMARK", env, len);
+        free(env);
+        return;
+    }
     sim_buf_adds(&s->out, "{\"type\":\"BOOKMARK\",\"object\":{\"kind\":\"");
     sim_buf_adds(&s->out, s->fmt == FMT_POM ? "PartialObjectMetadata" : ri->kind);
     sim_buf_adds(&s->out, "\",\"apiVersion\":\"");
@@ -788,6 +965,15 @@ static void emit_bookmark(struct stream *s)
 static void emit_error(struct stream *s, int code, const char *msg)
 {
     char *st = status_json(code, reason_for(code), msg, NULL, NULL, NULL);
+    size_t len;
+    unsigned char *env;
+    if (s->pb && (env = pb_enveloped(st, "Status", &len)) != NULL) {
+        pb_watch_frame(&s->out, "ERROR", env, len);
+        free(env);
+        return;
+    }
+    if (s->pb) /* pb_enveloped took it */
+        st = status_json(code, reason_for(code), msg, NULL, NULL, NULL);
     sim_buf_adds(&s->out, "{\"type\":\"ERROR\",\"object\":");
     sim_buf_adds(&s->out, st);
     sim_buf_adds(&s->out, "}\n");
@@ -857,7 +1043,9 @@ static int produce_watch(struct stream *s)
                 s->out = keep;
                 s->ended = true;
             } else if (!s->ended) {
-                if (s->invalid && i == 0) /* the fault: a line that is not JSON first */
+                if (s->invalid && i == 0 && s->pb) /* the fault: a corrupt frame first */
+                    sim_buf_add(&s->out, "\0\0\0\x04\xff\xff\xff\xff", 8);
+                else if (s->invalid && i == 0) /* the fault: a line that is not JSON first */
                     sim_buf_adds(&s->out, "{\"type\":\"MODIFIED\",\"object\":<not json>}\n");
                 emit_event(s, ev_name(evs[i].type), evs[i].obj);
             }
@@ -874,12 +1062,6 @@ static int produce_watch(struct stream *s)
 }
 
 /* ---- the handler -------------------------------------------------------------------------- */
-
-static enum fmt fmt_for(struct MHD_Connection *conn, enum sim_res r)
-{
-    (void)r;
-    return accept_fmt(conn);
-}
 
 static enum incl incl_for(struct MHD_Connection *conn)
 {
@@ -922,17 +1104,24 @@ static enum MHD_Result serve_list(struct reply *rp, enum sim_res r, const char *
     }
     struct stream *s = stream_new(rp->c, conn);
     s->res = r;
-    s->fmt = fmt_for(conn, r);
+    s->fmt = rp->fmt;
+    s->pb = rp->pb;
     s->incl = incl_for(conn);
     if (sim_store_list(rp->c->store, r, ns, &f, limit, cont, &s->page, &st) < 0) {
         stream_free(s);
         return send_st(rp, &st, r, NULL);
     }
+    for (size_t i = 0; s->pb && i < s->page.n; i++)
+        if (!s->page.items[i]->pb)
+            s->pb = false; /* an object the schema cannot carry: the page goes as JSON */
     s->produce = produce_list;
     s->drop = rp->hit.drop;
     s->truncate = rp->hit.truncate;
     s->invalid = rp->hit.invalid;
-    return queue_stream(conn, s, 200, "application/json", MHD_SIZE_UNKNOWN);
+    if (s->pb)
+        sim_count_protobuf(rp->c->sim);
+    return queue_stream(conn, s, 200, s->pb ? K8S_PROTO_CONTENT_TYPE : "application/json",
+                        MHD_SIZE_UNKNOWN);
 }
 
 static enum MHD_Result serve_watch(struct reply *rp, enum sim_res r, const char *ns)
@@ -947,7 +1136,8 @@ static enum MHD_Result serve_watch(struct reply *rp, enum sim_res r, const char 
     }
     s->use_filter = s->filter.n > 0;
     s->res = r;
-    s->fmt = fmt_for(conn, r);
+    s->fmt = rp->fmt;
+    s->pb = rp->pb;
     s->incl = incl_for(conn);
     s->first_event = true;
     s->ns = ns ? xstrdup(ns) : NULL;
@@ -994,13 +1184,28 @@ static enum MHD_Result serve_watch(struct reply *rp, enum sim_res r, const char 
     s->truncate = rp->hit.truncate;
     s->invalid = rp->hit.invalid;
     s->phase = 9;
-    return queue_stream(conn, s, 200, "application/json", MHD_SIZE_UNKNOWN);
+    if (s->pb)
+        sim_count_protobuf(rp->c->sim);
+    return queue_stream(conn, s, 200, s->pb ? K8S_PROTO_WATCH_CONTENT_TYPE : "application/json",
+                        MHD_SIZE_UNKNOWN);
 }
 
 static enum MHD_Result serve_object(struct reply *rp, const struct sim_obj *o, enum sim_res r,
                                     int code)
 {
-    enum fmt f = fmt_for(rp->conn, r);
+    enum fmt f = rp->fmt;
+    if (rp->pb && o->pb) {
+        const struct sim_res_info *ri = &sim_res_table[r];
+        struct sim_buf raw = {0};
+        sim_obj_emit_pb(o, &raw);
+        struct k8s_pbuf env = {0};
+        k8s_proto_envelope(&env, ri->api_version, ri->kind, (const unsigned char *)raw.data,
+                           raw.len);
+        sim_buf_fini(&raw);
+        rp->ctype = K8S_PROTO_CONTENT_TYPE;
+        sim_count_protobuf(rp->c->sim);
+        return send_bytes(rp, code, (char *)env.p, env.len);
+    }
     struct stream tmp = {.fmt = f, .incl = incl_for(rp->conn), .res = r};
     time_t now = time(NULL);
     if (f == FMT_TABLE) {
@@ -1340,6 +1545,16 @@ static enum MHD_Result route(struct reply *rp, struct req *rq, const char *url, 
         }
         if (sim_res_table[r].namespaced && !ns && name)
             goto nf;
+        if (negotiate(rp->conn, (enum sim_res)r, &rp->fmt, &rp->pb) < 0) {
+            ret = send_status(rp, 406, "NotAcceptable",
+                              sim_res_has_pb((enum sim_res)r)
+                                  ? "only the following media types are accepted: "
+                                    "application/json, application/vnd.kubernetes.protobuf"
+                                  : "only the following media types are accepted: "
+                                    "application/json",
+                              NULL, NULL, NULL);
+            goto out;
+        }
         const char *w = arg(rp->conn, "watch");
         bool watch = w && (strcmp(w, "true") == 0 || strcmp(w, "1") == 0);
         if (get) {
@@ -1396,6 +1611,31 @@ out:
     return ret;
 }
 
+/* Whether the answer to url would be protobuf: for the errors sent before routing (faults, 401),
+ * which kube-apiserver also writes in the negotiated type. */
+static bool pb_for_url(struct MHD_Connection *conn, const char *url)
+{
+    if (strncmp(url, "/api/v1/", 8) != 0)
+        return false;
+    const char *rest = url + 8;
+    if (strncmp(rest, "namespaces/", 11) == 0) {
+        rest = strchr(rest + 11, '/');
+        if (!rest)
+            return false;
+        rest++;
+    }
+    enum sim_res r;
+    if (strncmp(rest, "pods", 4) == 0 && (rest[4] == 0 || rest[4] == '/'))
+        r = SIM_RES_PODS;
+    else if (strncmp(rest, "nodes", 5) == 0 && (rest[5] == 0 || rest[5] == '/'))
+        r = SIM_RES_NODES;
+    else
+        return false;
+    enum fmt f;
+    bool pb;
+    return negotiate(conn, r, &f, &pb) == 0 && pb;
+}
+
 static bool token_ok(struct sim_cluster *c, struct MHD_Connection *conn)
 {
     const char *h = header(conn, "Authorization");
@@ -1433,7 +1673,7 @@ static enum MHD_Result handler(void *cls, struct MHD_Connection *conn, const cha
         *upload_data_size = 0;
         return MHD_YES;
     }
-    struct reply rp = {.conn = conn, .c = c};
+    struct reply rp = {.conn = conn, .c = c, .pb = pb_for_url(conn, url)};
     const char *w = arg(conn, "watch");
     bool watch = w && (strcmp(w, "true") == 0 || strcmp(w, "1") == 0);
     const char *cont = arg(conn, "continue");

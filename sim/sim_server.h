@@ -70,6 +70,7 @@ struct sim {
     uint64_t total;                  /* count_mu */
     uint64_t by_method[SIM_M_COUNT]; /* count_mu */
     uint64_t mutating;               /* count_mu */
+    uint64_t protobuf;               /* count_mu: answers in protobuf */
     struct sim_agent_count *agents;  /* count_mu */
     size_t nagents;                  /* count_mu */
     /* the AWS endpoint (sim_aws.c) or NULL; set before the admin server starts, then fixed */
@@ -82,6 +83,8 @@ struct sim {
 
 /* Counts one request of method to cluster c (NULL: the admin API, not counted per cluster). */
 void sim_count_request(struct sim *sim, struct sim_cluster *c, const char *method);
+/* Counts one answer in protobuf (GET /requests "protobuf"). */
+void sim_count_protobuf(struct sim *sim);
 /* Counts one request from User-Agent ua (NULL: "") for GET /requests "by_agent". */
 void sim_count_agent(struct sim *sim, const char *ua, bool mutating);
 /* Starts the API server of c on port (0: ephemeral): 0 or -1 with err. */

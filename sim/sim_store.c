@@ -9,6 +9,8 @@
 
 #include <openssl/evp.h>
 
+#include "cutover/k8s_proto.h"
+#include "cutover/log.h"
 #include "cutover/xalloc.h"
 
 #define COL(n, t, f, p)                                                                            \
@@ -334,6 +336,7 @@ void sim_obj_unref(struct sim_obj *o)
     if (!o || atomic_fetch_sub(&o->refs, 1) != 1)
         return;
     sim_blob_unref(o->blob);
+    sim_blob_unref(o->pb);
     if (!o->in_arena)
         free(o);
 }
@@ -387,6 +390,121 @@ void sim_obj_emit_row(const struct sim_obj *o, time_t now, struct sim_buf *b)
     sim_buf_add(b, "}", 1);
 }
 
+bool sim_res_has_pb(enum sim_res r)
+{
+    return r == SIM_RES_PODS || r == SIM_RES_NODES;
+}
+
+/* Where ObjectMeta and its resourceVersion field sit in a Pod's or Node's message: field 1 comes
+ * first (gogo writes fields in order), resourceVersion (6) is written even when empty. */
+static int pb_locate(const unsigned char *p, size_t n, size_t *meta_at, size_t *meta_len,
+                     size_t *rv_at)
+{
+    uint64_t ml, v;
+    size_t k;
+    if (n < 2 || p[0] != 0x0a || !(k = k8s_proto_varint_read(p + 1, n - 1, &ml)) || ml > n - 1 - k)
+        return -1;
+    size_t at = 1 + k, end = at + (size_t)ml;
+    *meta_at = at;
+    *meta_len = (size_t)ml;
+    while (at < end) {
+        size_t tk = k8s_proto_varint_read(p + at, end - at, &v);
+        if (!tk)
+            return -1;
+        if (v == ((6u << 3) | 2u)) {
+            if (at + 1 >= end || p[at + 1] != 0)
+                return -1; /* rendered with an empty resourceVersion */
+            *rv_at = at;
+            return 0;
+        }
+        at += tk;
+        if ((v & 7) == 0) {
+            if (!(tk = k8s_proto_varint_read(p + at, end - at, &v)))
+                return -1;
+            at += tk;
+        } else if ((v & 7) == 2) {
+            if (!(tk = k8s_proto_varint_read(p + at, end - at, &v)) || v > end - at - tk)
+                return -1;
+            at += tk + (size_t)v;
+        } else {
+            return -1;
+        }
+    }
+    return -1;
+}
+
+int sim_obj_render_pb(struct sim_obj *o, enum sim_res r, struct error *err)
+{
+    if (o->pb || !sim_res_has_pb(r))
+        return 0;
+    /* the JSON with an empty resourceVersion */
+    struct sim_buf j = {0};
+    sim_buf_reserve(&j, o->text_len + (o->blob ? o->blob->len : 0));
+    sim_buf_add(&j, o->text, o->rv_at);
+    if (o->blob) {
+        sim_buf_add(&j, o->text + o->rv_at, o->blob_at - o->rv_at);
+        sim_buf_add(&j, o->blob->data, o->blob->len);
+        sim_buf_add(&j, o->text + o->blob_at, o->text_len - o->blob_at);
+    } else {
+        sim_buf_add(&j, o->text + o->rv_at, o->text_len - o->rv_at);
+    }
+    struct k8s_pbuf pb = {0};
+    int rc = k8s_proto_from_json(sim_res_table[r].kind, j.data, j.len, &pb, err);
+    sim_buf_fini(&j);
+    size_t meta_at = 0, meta_len = 0, rv_at = 0;
+    if (rc == 0 && pb_locate(pb.p, pb.len, &meta_at, &meta_len, &rv_at) < 0) {
+        error_set(err, "no metadata.resourceVersion in the protobuf form");
+        rc = -1;
+    }
+    if (rc == 0) {
+        o->pb = sim_blob_new((const char *)pb.p, pb.len);
+        o->pb_meta_at = meta_at;
+        o->pb_meta_len = meta_len;
+        o->pb_rv_at = rv_at;
+    }
+    k8s_pbuf_fini(&pb);
+    return rc;
+}
+
+/* The store renders what it takes; an object the schema cannot carry stays JSON-only (logged). */
+static void render_pb(struct sim_obj *o, enum sim_res r)
+{
+    struct error err = {0};
+    if (sim_obj_render_pb(o, r, &err) < 0)
+        log_warn("sim: no protobuf form for %s %s/%s: %s", sim_res_table[r].kind, o->ns, o->name,
+                 err.msg);
+}
+
+size_t sim_obj_pb_len(const struct sim_obj *o)
+{
+    if (!o->pb)
+        return 0;
+    size_t nd = u64_digits(o->rv);
+    return o->pb->len + nd + k8s_proto_varint_len(o->pb_meta_len + nd) -
+           k8s_proto_varint_len(o->pb_meta_len);
+}
+
+void sim_obj_emit_pb(const struct sim_obj *o, struct sim_buf *b)
+{
+    if (!o->pb)
+        return;
+    size_t nd = u64_digits(o->rv);
+    sim_buf_reserve(b, sim_obj_pb_len(o));
+    struct k8s_pbuf hd = {0};
+    unsigned char head[16];
+    hd.p = head;
+    hd.cap = sizeof head;
+    hd.p[hd.len++] = 0x0a;
+    k8s_pbuf_varint(&hd, o->pb_meta_len + nd);
+    sim_buf_add(b, head, hd.len);
+    const char *p = o->pb->data;
+    sim_buf_add(b, p + o->pb_meta_at, o->pb_rv_at - o->pb_meta_at);
+    unsigned char rvh[2] = {0x32, (unsigned char)nd};
+    sim_buf_add(b, rvh, 2);
+    sim_buf_add_u64(b, o->rv);
+    sim_buf_add(b, p + o->pb_rv_at + 2, o->pb->len - o->pb_rv_at - 2);
+}
+
 char *sim_obj_json(const struct sim_obj *o)
 {
     struct sim_buf b = {0};
@@ -424,7 +542,15 @@ static struct sim_obj *obj_clone(const struct sim_obj *o)
                               .labels = o->labels};
     if (o->blob)
         atomic_fetch_add(&o->blob->refs, 1);
-    return obj_alloc(&parts, o->created, o->blob);
+    struct sim_obj *c = obj_alloc(&parts, o->created, o->blob);
+    if (o->pb) {
+        atomic_fetch_add(&o->pb->refs, 1);
+        c->pb = o->pb;
+        c->pb_meta_at = o->pb_meta_at;
+        c->pb_meta_len = o->pb_meta_len;
+        c->pb_rv_at = o->pb_rv_at;
+    }
+    return c;
 }
 
 /* ---- selectors ---------------------------------------------------------------------------- */
@@ -659,6 +785,7 @@ static size_t vec_find(const struct sim_objvec *v, const char *ns, const char *n
 
 void sim_store_load(struct sim_store *s, enum sim_res r, struct sim_obj *o)
 {
+    render_pb(o, r);
     XPTHREAD(pthread_mutex_lock(&s->mu));
     o->rv = ++s->rv;
     vec_push(&s->res[r], o);
@@ -924,6 +1051,7 @@ static const char *res_qual(enum sim_res r, char *buf, size_t len)
 int sim_store_create(struct sim_store *s, enum sim_res r, struct sim_obj *o, struct sim_status *st)
 {
     char q[96];
+    render_pb(o, r);
     XPTHREAD(pthread_mutex_lock(&s->mu));
     struct sim_objvec *v = &s->res[r];
     size_t i = vec_bound(v, o->ns, o->name, true);
@@ -961,6 +1089,7 @@ static void not_found(struct sim_status *st, enum sim_res r, const char *name)
 int sim_store_update(struct sim_store *s, enum sim_res r, struct sim_obj *o, uint64_t expect_rv,
                      struct sim_status *st)
 {
+    render_pb(o, r);
     XPTHREAD(pthread_mutex_lock(&s->mu));
     struct sim_objvec *v = &s->res[r];
     size_t i = vec_find(v, o->ns, o->name);

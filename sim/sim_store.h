@@ -11,6 +11,7 @@
 #include <stdint.h>
 #include <time.h>
 
+#include "cutover/error.h"
 #include "sim_buf.h"
 
 enum sim_res {
@@ -90,6 +91,13 @@ struct sim_obj {
     char *node_name;  /* pods: spec.nodeName, else NULL */
     char *labels;     /* "k=v\0k2=v2\0\0" or NULL */
     bool in_arena;    /* allocated by a bulk load: freed with the store */
+    /* pods and nodes: the protobuf message (k8s_proto) rendered once when the store takes the
+     * object, with an empty metadata.resourceVersion (the digits are spliced in like the JSON's);
+     * shared with clones. NULL for other resources. */
+    struct sim_blob *pb;
+    size_t pb_meta_at;  /* where ObjectMeta's fields start in pb (after its tag and length) */
+    size_t pb_meta_len; /* ObjectMeta's length in pb */
+    size_t pb_rv_at;    /* where ObjectMeta's resourceVersion field (0x32 0x00) is in pb */
 };
 
 /* Builds an object from JSON text that holds the marker "@RV@" once (inside
@@ -112,6 +120,15 @@ void sim_obj_emit_pom(const struct sim_obj *o, struct sim_buf *b);
 void sim_obj_emit_row(const struct sim_obj *o, time_t now, struct sim_buf *b);
 /* The full JSON as a new string. */
 char *sim_obj_json(const struct sim_obj *o);
+/* Whether resource r is served as protobuf (pods and nodes). */
+bool sim_res_has_pb(enum sim_res r);
+/* Renders o's protobuf message (r's kind) unless it has one: 0, or -1 with err (a field the
+ * schema lacks). The store calls it for every pod and node it takes, before sharing o. */
+int sim_obj_render_pb(struct sim_obj *o, enum sim_res r, struct error *err);
+/* The length of o's protobuf message with its resourceVersion (0 without a rendering). */
+size_t sim_obj_pb_len(const struct sim_obj *o);
+/* Appends o's protobuf message with its resourceVersion (nothing without a rendering). */
+void sim_obj_emit_pb(const struct sim_obj *o, struct sim_buf *b);
 /* The value of label key, or NULL. */
 const char *sim_obj_label(const struct sim_obj *o, const char *key);
 
