@@ -167,6 +167,7 @@ struct sim_blob *sim_blob_new(const char *data, size_t n)
 {
     struct sim_blob *b = xmalloc(sizeof *b + n + 1);
     atomic_init(&b->refs, 1);
+    atomic_init(&b->pbshare, NULL);
     b->len = n;
     memcpy(b->data, data, n);
     b->data[n] = '\0';
@@ -175,8 +176,10 @@ struct sim_blob *sim_blob_new(const char *data, size_t n)
 
 void sim_blob_unref(struct sim_blob *b)
 {
-    if (b && atomic_fetch_sub(&b->refs, 1) == 1)
+    if (b && atomic_fetch_sub(&b->refs, 1) == 1) {
+        free(atomic_load(&b->pbshare));
         free(b);
+    }
 }
 
 /* ---- bulk arena ------------------------------------------------------------------------- */
@@ -433,37 +436,203 @@ static int pb_locate(const unsigned char *p, size_t n, size_t *meta_at, size_t *
     return -1;
 }
 
+/* The end of the field at p[at..end) (its tag in *tag), or 0 when it is malformed. */
+static size_t pb_field_end(const unsigned char *p, size_t at, size_t end, uint64_t *tag)
+{
+    uint64_t v;
+    size_t k = k8s_proto_varint_read(p + at, end - at, tag);
+    if (!k)
+        return 0;
+    at += k;
+    if ((*tag & 7) == 0) {
+        k = k8s_proto_varint_read(p + at, end - at, &v);
+        return k ? at + k : 0;
+    }
+    if ((*tag & 7) != 2 || !(k = k8s_proto_varint_read(p + at, end - at, &v)) || v > end - at - k)
+        return 0;
+    return at + k + (size_t)v;
+}
+
+/* The content of top-level field num of a message p[0..n): [*from, *to); -1 when absent. */
+static int pb_sub(const unsigned char *p, size_t n, unsigned num, size_t *from, size_t *to)
+{
+    uint64_t tag, len;
+    for (size_t at = 0, next; at < n; at = next) {
+        if (!(next = pb_field_end(p, at, n, &tag)))
+            return -1;
+        if (tag == ((uint64_t)num << 3 | 2u)) {
+            size_t k = k8s_proto_varint_read(p + at, n - at, &tag);
+            at += k;
+            at += k8s_proto_varint_read(p + at, n - at, &len);
+            *from = at;
+            *to = next;
+            return 0;
+        }
+    }
+    return -1;
+}
+
+/* The run of fields of p[from..to) numbered lo..hi (in order, so one run): [*a, *b). */
+static void pb_run(const unsigned char *p, size_t from, size_t to, unsigned lo, unsigned hi,
+                   size_t *a, size_t *b)
+{
+    uint64_t tag;
+    *a = *b = to;
+    bool in = false;
+    for (size_t at = from, next; at < to; at = next) {
+        if (!(next = pb_field_end(p, at, to, &tag)))
+            return;
+        unsigned num = (unsigned)(tag >> 3);
+        if (num >= lo && num <= hi && !in) {
+            *a = at;
+            in = true;
+        }
+        if (num > hi) {
+            *b = at;
+            if (!in)
+                *a = at;
+            return;
+        }
+    }
+}
+
+/* The runs of a pod's or node's message that come from its blob's JSON: a pod's managedFields
+ * (ObjectMeta 17) and its spec around nodeName (PodSpec 10); a node's images (NodeStatus 8). */
+static size_t pb_blob_runs(enum sim_res r, const unsigned char *p, size_t n, size_t run[3][2])
+{
+    size_t mf, mt, sf, st;
+    if (pb_sub(p, n, 1, &mf, &mt) < 0)
+        return 0;
+    if (r == SIM_RES_PODS) {
+        if (pb_sub(p, n, 2, &sf, &st) < 0)
+            return 0;
+        pb_run(p, mf, mt, 17, 17, &run[0][0], &run[0][1]);
+        pb_run(p, sf, st, 1, 9, &run[1][0], &run[1][1]);
+        pb_run(p, sf, st, 11, 1000, &run[2][0], &run[2][1]);
+        return 3;
+    }
+    if (pb_sub(p, n, 3, &sf, &st) < 0)
+        return 0;
+    pb_run(p, sf, st, 8, 8, &run[0][0], &run[0][1]);
+    return 1;
+}
+
+static struct sim_pbshare *pbshare_new(const unsigned char *p, size_t run[3][2], size_t nrun)
+{
+    size_t total = 0;
+    for (size_t i = 0; i < nrun; i++)
+        total += run[i][1] - run[i][0];
+    struct sim_pbshare *sh = xcalloc(1, sizeof *sh + total);
+    unsigned char *cur = (unsigned char *)(sh + 1);
+    sh->n = nrun;
+    for (size_t i = 0; i < nrun; i++) {
+        sh->len[i] = run[i][1] - run[i][0];
+        sh->seg[i] = cur;
+        memcpy(cur, p + run[i][0], sh->len[i]);
+        cur += sh->len[i];
+    }
+    return sh;
+}
+
+/* Working buffers of a thread rendering objects, kept between objects. */
+struct pb_work {
+    struct sim_buf json;
+    struct k8s_pbuf pb;
+};
+static pthread_key_t pb_work_key;
+static pthread_once_t pb_work_once = PTHREAD_ONCE_INIT;
+
+static void pb_work_free(void *p)
+{
+    struct pb_work *w = p;
+    sim_buf_fini(&w->json);
+    k8s_pbuf_fini(&w->pb);
+    free(w);
+}
+
+static void pb_work_init(void)
+{
+    XPTHREAD(pthread_key_create(&pb_work_key, pb_work_free));
+}
+
 int sim_obj_render_pb(struct sim_obj *o, enum sim_res r, struct error *err)
 {
     if (o->pb || !sim_res_has_pb(r))
         return 0;
+    XPTHREAD(pthread_once(&pb_work_once, pb_work_init));
+    struct pb_work *w = pthread_getspecific(pb_work_key);
+    if (!w) {
+        w = xcalloc(1, sizeof *w);
+        XPTHREAD(pthread_setspecific(pb_work_key, w));
+    }
     /* the JSON with an empty resourceVersion */
-    struct sim_buf j = {0};
-    sim_buf_reserve(&j, o->text_len + (o->blob ? o->blob->len : 0));
-    sim_buf_add(&j, o->text, o->rv_at);
+    struct sim_buf *j = &w->json;
+    sim_buf_clear(j);
+    sim_buf_add(j, o->text, o->rv_at);
     if (o->blob) {
-        sim_buf_add(&j, o->text + o->rv_at, o->blob_at - o->rv_at);
-        sim_buf_add(&j, o->blob->data, o->blob->len);
-        sim_buf_add(&j, o->text + o->blob_at, o->text_len - o->blob_at);
+        sim_buf_add(j, o->text + o->rv_at, o->blob_at - o->rv_at);
+        sim_buf_add(j, o->blob->data, o->blob->len);
+        sim_buf_add(j, o->text + o->blob_at, o->text_len - o->blob_at);
     } else {
-        sim_buf_add(&j, o->text + o->rv_at, o->text_len - o->rv_at);
+        sim_buf_add(j, o->text + o->rv_at, o->text_len - o->rv_at);
     }
-    struct k8s_pbuf pb = {0};
-    int rc = k8s_proto_from_json(sim_res_table[r].kind, j.data, j.len, &pb, err);
-    sim_buf_fini(&j);
+    struct k8s_pbuf *pb = &w->pb;
+    pb->len = 0;
+    if (k8s_proto_from_json(sim_res_table[r].kind, j->data, j->len, pb, err) < 0)
+        return -1;
     size_t meta_at = 0, meta_len = 0, rv_at = 0;
-    if (rc == 0 && pb_locate(pb.p, pb.len, &meta_at, &meta_len, &rv_at) < 0) {
+    if (pb_locate(pb->p, pb->len, &meta_at, &meta_len, &rv_at) < 0) {
         error_set(err, "no metadata.resourceVersion in the protobuf form");
-        rc = -1;
+        return -1;
     }
-    if (rc == 0) {
-        o->pb = sim_blob_new((const char *)pb.p, pb.len);
-        o->pb_meta_at = meta_at;
-        o->pb_meta_len = meta_len;
-        o->pb_rv_at = rv_at;
+    /* the runs from the blob are kept once, by the blob, when they are the same as its first
+     * object's (they always are for generated objects) */
+    size_t run[3][2];
+    size_t nrun = o->blob ? pb_blob_runs(r, pb->p, pb->len, run) : 0;
+    const struct sim_pbshare *sh = NULL;
+    if (nrun && run[0][0] > rv_at) {
+        struct sim_pbshare *cur = atomic_load(&o->blob->pbshare);
+        if (!cur) {
+            struct sim_pbshare *mine = pbshare_new(pb->p, run, nrun);
+            if (atomic_compare_exchange_strong(&o->blob->pbshare, &cur, mine))
+                cur = mine;
+            else
+                free(mine);
+        }
+        bool same = cur->n == nrun;
+        for (size_t i = 0; same && i < nrun; i++)
+            same = cur->len[i] == run[i][1] - run[i][0] &&
+                   memcmp(cur->seg[i], pb->p + run[i][0], cur->len[i]) == 0;
+        if (same)
+            sh = cur;
     }
-    k8s_pbuf_fini(&pb);
-    return rc;
+    if (!sh) {
+        o->pb = sim_blob_new((const char *)pb->p, pb->len);
+    } else {
+        /* the message less the shared runs */
+        size_t keep = pb->len;
+        for (size_t i = 0; i < nrun; i++)
+            keep -= run[i][1] - run[i][0];
+        struct sim_blob *own = xmalloc(sizeof *own + keep + 1);
+        atomic_init(&own->refs, 1);
+        atomic_init(&own->pbshare, NULL);
+        own->len = keep;
+        size_t at = 0, out = 0;
+        for (size_t i = 0; i < nrun; i++) {
+            memcpy(own->data + out, pb->p + at, run[i][0] - at);
+            out += run[i][0] - at;
+            o->pb_ins[i] = out;
+            at = run[i][1];
+        }
+        memcpy(own->data + out, pb->p + at, pb->len - at);
+        own->data[keep] = 0;
+        o->pb = own;
+        o->pb_share = sh;
+    }
+    o->pb_meta_at = meta_at;
+    o->pb_meta_len = meta_len;
+    o->pb_rv_at = rv_at;
+    return 0;
 }
 
 /* The store renders what it takes; an object the schema cannot carry stays JSON-only (logged). */
@@ -479,9 +648,25 @@ size_t sim_obj_pb_len(const struct sim_obj *o)
 {
     if (!o->pb)
         return 0;
-    size_t nd = u64_digits(o->rv);
-    return o->pb->len + nd + k8s_proto_varint_len(o->pb_meta_len + nd) -
+    size_t nd = u64_digits(o->rv), n = o->pb->len;
+    for (size_t i = 0; o->pb_share && i < o->pb_share->n; i++)
+        n += o->pb_share->len[i];
+    return n + nd + k8s_proto_varint_len(o->pb_meta_len + nd) -
            k8s_proto_varint_len(o->pb_meta_len);
+}
+
+/* o's own bytes [from, to) with the shared runs that go there (*k: the next run). */
+static void emit_own(const struct sim_obj *o, struct sim_buf *b, size_t from, size_t to, bool last,
+                     size_t *k)
+{
+    const struct sim_pbshare *sh = o->pb_share;
+    while (sh && *k < sh->n && (o->pb_ins[*k] < to || (last && o->pb_ins[*k] == to))) {
+        sim_buf_add(b, o->pb->data + from, o->pb_ins[*k] - from);
+        sim_buf_add(b, sh->seg[*k], sh->len[*k]);
+        from = o->pb_ins[*k];
+        (*k)++;
+    }
+    sim_buf_add(b, o->pb->data + from, to - from);
 }
 
 void sim_obj_emit_pb(const struct sim_obj *o, struct sim_buf *b)
@@ -490,19 +675,17 @@ void sim_obj_emit_pb(const struct sim_obj *o, struct sim_buf *b)
         return;
     size_t nd = u64_digits(o->rv);
     sim_buf_reserve(b, sim_obj_pb_len(o));
-    struct k8s_pbuf hd = {0};
     unsigned char head[16];
-    hd.p = head;
-    hd.cap = sizeof head;
+    struct k8s_pbuf hd = {head, 0, sizeof head};
     hd.p[hd.len++] = 0x0a;
     k8s_pbuf_varint(&hd, o->pb_meta_len + nd);
     sim_buf_add(b, head, hd.len);
-    const char *p = o->pb->data;
-    sim_buf_add(b, p + o->pb_meta_at, o->pb_rv_at - o->pb_meta_at);
+    size_t k = 0;
+    emit_own(o, b, o->pb_meta_at, o->pb_rv_at, false, &k);
     unsigned char rvh[2] = {0x32, (unsigned char)nd};
     sim_buf_add(b, rvh, 2);
     sim_buf_add_u64(b, o->rv);
-    sim_buf_add(b, p + o->pb_rv_at + 2, o->pb->len - o->pb_rv_at - 2);
+    emit_own(o, b, o->pb_rv_at + 2, o->pb->len, true, &k);
 }
 
 char *sim_obj_json(const struct sim_obj *o)
@@ -549,6 +732,8 @@ static struct sim_obj *obj_clone(const struct sim_obj *o)
         c->pb_meta_at = o->pb_meta_at;
         c->pb_meta_len = o->pb_meta_len;
         c->pb_rv_at = o->pb_rv_at;
+        c->pb_share = o->pb_share;
+        memcpy(c->pb_ins, o->pb_ins, sizeof c->pb_ins);
     }
     return c;
 }

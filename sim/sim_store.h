@@ -62,7 +62,18 @@ int sim_res_by_kind(const char *group, const char *kind);
 struct sim_blob {
     atomic_int refs;
     size_t len;
+    /* the protobuf bytes this JSON becomes in its objects (set once by the first object rendered
+     * with it; freed with the blob) */
+    _Atomic(struct sim_pbshare *) pbshare;
     char data[];
+};
+
+/* Runs of protobuf bytes shared by the objects of one blob (a pod template's managedFields and
+ * spec around nodeName, a node's images): at most three, in order. */
+struct sim_pbshare {
+    size_t n;
+    size_t len[3];
+    unsigned char *seg[3];
 };
 
 /* Makes a blob holding a copy of n bytes (refs = 1). */
@@ -92,12 +103,15 @@ struct sim_obj {
     char *labels;     /* "k=v\0k2=v2\0\0" or NULL */
     bool in_arena;    /* allocated by a bulk load: freed with the store */
     /* pods and nodes: the protobuf message (k8s_proto) rendered once when the store takes the
-     * object, with an empty metadata.resourceVersion (the digits are spliced in like the JSON's);
-     * shared with clones. NULL for other resources. */
+     * object, with an empty metadata.resourceVersion (the digits are spliced in like the JSON's),
+     * less the runs it shares with the other objects of its blob (blob->pbshare), which go back
+     * in at pb_ins; pb is shared with clones. NULL for other resources. */
     struct sim_blob *pb;
     size_t pb_meta_at;  /* where ObjectMeta's fields start in pb (after its tag and length) */
-    size_t pb_meta_len; /* ObjectMeta's length in pb */
+    size_t pb_meta_len; /* ObjectMeta's length in the whole message */
     size_t pb_rv_at;    /* where ObjectMeta's resourceVersion field (0x32 0x00) is in pb */
+    const struct sim_pbshare *pb_share; /* blob->pbshare, or NULL: pb is the whole message */
+    size_t pb_ins[3];                   /* where each shared run goes in pb */
 };
 
 /* Builds an object from JSON text that holds the marker "@RV@" once (inside

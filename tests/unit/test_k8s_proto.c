@@ -11,7 +11,11 @@
 #include <cmocka.h>
 
 #include "cutover/k8s_proto.h"
+#include "../../sim/sim_gen.h"
+#include "../../sim/sim_json.h"
 #include "../lib/testfile.h"
+
+#include <json-c/json.h>
 
 #include <openssl/evp.h>
 #include <stdio.h>
@@ -246,13 +250,96 @@ static void test_list_and_envelope(void **state)
     k8s_pbuf_fini(&b);
 }
 
+/* The simulator keeps each pod's and node's protobuf once, less the runs it shares with the other
+ * objects of its template (managedFields and spec around nodeName; a node's images), with the
+ * resourceVersion spliced in when sent: what it sends is the transcoding of the JSON it sends,
+ * byte for byte, before and after an update. */
+static const char SCENARIO[] =
+    "clusters:\n"
+    "  - name: a\n"
+    "    nodes: [{role: control-plane, zone: z1, count: 1}, {role: worker, zone: z2, count: 3}]\n"
+    "    workloads:\n"
+    "      - {kind: Deployment, namespace: web, name: front, replicas: 5, ready: 3,\n"
+    "         crash_looping: true, containers: [{image: nginx:1}, {name: side, image: envoy:1}]}\n"
+    "      - {kind: DaemonSet, namespace: kube-system, name: proxy, nodes: worker,\n"
+    "         containers: [{image: kube-proxy:1}]}\n"
+    "    size: {nodes: 4, pods: 40, namespaces: 2}\n"
+    "  - name: b\n";
+
+static void sim_pb_is_transcoded_json(const struct sim_obj *o, enum sim_res r)
+{
+    struct sim_buf got = {0};
+    sim_obj_emit_pb(o, &got);
+    assert_int_equal(got.len, sim_obj_pb_len(o));
+    char *json = sim_obj_json(o);
+    struct k8s_pbuf want = {0};
+    struct error err = {0};
+    if (k8s_proto_from_json(sim_res_table[r].kind, json, strlen(json), &want, &err) < 0)
+        fail_msg("%s/%s: %s", o->ns, o->name, err.msg);
+    if (got.len != want.len || memcmp(got.data, want.p, want.len) != 0)
+        fail_msg("%s %s/%s (rv %llu): %zu bytes sent, the JSON is %zu", sim_res_table[r].kind,
+                 o->ns, o->name, (unsigned long long)o->rv, got.len, want.len);
+    free(json);
+    k8s_pbuf_fini(&want);
+    sim_buf_fini(&got);
+}
+
+static void test_sim_sends_its_json_as_protobuf(void **state)
+{
+    (void)state;
+    struct sim_scenario *sc = NULL;
+    struct error err = {0};
+    if (sim_scenario_parse(SCENARIO, strlen(SCENARIO), "t.yaml", &sc, &err) < 0)
+        fail_msg("%s", err.msg);
+    struct sim_store *st = sim_store_new(100);
+    if (sim_gen_cluster(&sc->clusters[0], 0, "CA", st, &err) < 0)
+        fail_msg("%s", err.msg);
+    sim_scenario_free(sc);
+    enum sim_res rs[] = {SIM_RES_PODS, SIM_RES_NODES};
+    for (size_t k = 0; k < 2; k++) {
+        struct sim_page p;
+        assert_int_equal(sim_store_list(st, rs[k], NULL, NULL, 0, NULL, &p, NULL), 0);
+        assert_true(p.n >= 8);
+        size_t shared = 0;
+        for (size_t i = 0; i < p.n; i++) {
+            assert_non_null(p.items[i]->pb);
+            shared += p.items[i]->pb_share != NULL;
+            sim_pb_is_transcoded_json(p.items[i], rs[k]);
+        }
+        /* generated objects keep only their own bytes */
+        assert_true(shared * 10 >= p.n * 9);
+        /* an update (a new object, a new resourceVersion) is rendered again */
+        const struct sim_obj *o = p.items[p.n / 2];
+        json_object *j = sim_json_parse_obj(o);
+        json_object *labels = NULL;
+        json_object_object_get_ex(json_object_object_get(j, "metadata"), "labels", &labels);
+        json_object_object_add(labels, "zz-new", json_object_new_string("caf\u00e9"));
+        struct sim_obj *upd = sim_json_obj(rs[k], j, &err);
+        json_object_put(j);
+        assert_non_null(upd);
+        struct sim_status sst = {0};
+        assert_int_equal(sim_store_update(st, rs[k], upd, 0, &sst), 0);
+        struct sim_obj *now = sim_store_get(st, rs[k], o->ns, o->name);
+        assert_non_null(now->pb);
+        assert_true(now->rv > o->rv);
+        sim_pb_is_transcoded_json(now, rs[k]);
+        sim_obj_unref(now);
+        sim_page_fini(&p);
+    }
+    sim_store_free(st);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_pod_matches_upstream), cmocka_unit_test(test_node_matches_upstream),
-        cmocka_unit_test(test_zero_values_written),  cmocka_unit_test(test_maps_sorted),
-        cmocka_unit_test(test_strings_unescaped),    cmocka_unit_test(test_errors_name_the_path),
+        cmocka_unit_test(test_pod_matches_upstream),
+        cmocka_unit_test(test_node_matches_upstream),
+        cmocka_unit_test(test_zero_values_written),
+        cmocka_unit_test(test_maps_sorted),
+        cmocka_unit_test(test_strings_unescaped),
+        cmocka_unit_test(test_errors_name_the_path),
         cmocka_unit_test(test_list_and_envelope),
+        cmocka_unit_test(test_sim_sends_its_json_as_protobuf),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
