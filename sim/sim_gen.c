@@ -157,6 +157,7 @@ static struct sim_blob *images_blob(struct gen *g, bool cp)
     }
     sim_buf_add(&b, "]", 1);
     struct sim_blob *blob = sim_blob_new(b.data, b.len);
+    blob->stub = "[]"; /* status.images */
     sim_buf_fini(&b);
     return blob;
 }
@@ -548,6 +549,7 @@ static struct sim_blob *pod_blob(struct gen *g, const struct wl *w)
     sim_buf_adds(&b, "}}}],\"imagePullSecrets\":[{\"name\":\"regcred\"}],");
     (void)g;
     struct sim_blob *blob = sim_blob_new(b.data, b.len);
+    blob->stub = "\"managedFields\":[]},\"spec\":{"; /* the end of metadata, spec's start */
     sim_buf_fini(&b);
     return blob;
 }

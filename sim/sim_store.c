@@ -168,6 +168,7 @@ struct sim_blob *sim_blob_new(const char *data, size_t n)
     struct sim_blob *b = xmalloc(sizeof *b + n + 1);
     atomic_init(&b->refs, 1);
     atomic_init(&b->pbshare, NULL);
+    b->stub = NULL;
     b->len = n;
     memcpy(b->data, data, n);
     b->data[n] = '\0';
@@ -555,6 +556,49 @@ static void pb_work_init(void)
     XPTHREAD(pthread_key_create(&pb_work_key, pb_work_free));
 }
 
+/* o's own bytes from the message p[0..n): p less the runs (whose places go to o->pb_ins), each
+ * top-level field holding runs with its length made that of the whole (with sh's runs in place
+ * of p's); ObjectMeta's length goes to o->pb_meta_len (it is written when sent). */
+static void pb_own(struct sim_obj *o, const unsigned char *p, size_t n, size_t run[3][2],
+                   size_t nrun, const struct sim_pbshare *sh)
+{
+    struct k8s_pbuf own = {0};
+    k8s_pbuf_reserve(&own, n + 16);
+    size_t k = 0;
+    uint64_t tag, len;
+    for (size_t at = 0, next; at < n; at = next) {
+        next = pb_field_end(p, at, n, &tag);
+        size_t h = at + k8s_proto_varint_read(p + at, n - at, &tag);
+        size_t cf = h + k8s_proto_varint_read(p + h, n - h, &len);
+        size_t whole = next - cf;
+        for (size_t i = k; i < nrun && run[i][1] <= next; i++)
+            whole = whole - (run[i][1] - run[i][0]) + sh->len[i];
+        if (tag == (1u << 3 | 2u)) {
+            k8s_pbuf_add(&own, p + at, cf - at); /* ObjectMeta's header: not sent as it is */
+            o->pb_meta_len = whole;
+        } else {
+            k8s_pbuf_varint(&own, tag);
+            if ((tag & 7) == 2)
+                k8s_pbuf_varint(&own, whole);
+        }
+        size_t from = (tag & 7) == 2 ? cf : h;
+        if (tag == (1u << 3 | 2u))
+            o->pb_meta_at = own.len;
+        if (tag == (1u << 3 | 2u) && o->pb_rv_at >= cf)
+            o->pb_rv_at = own.len + (o->pb_rv_at - cf);
+        for (; k < nrun && run[k][1] <= next; k++) {
+            k8s_pbuf_add(&own, p + from, run[k][0] - from);
+            o->pb_ins[k] = own.len;
+            from = run[k][1];
+        }
+        k8s_pbuf_add(&own, p + from, next - from);
+    }
+    struct sim_blob *b = sim_blob_new((const char *)own.p, own.len);
+    k8s_pbuf_fini(&own);
+    o->pb = b;
+    o->pb_share = nrun ? sh : NULL;
+}
+
 int sim_obj_render_pb(struct sim_obj *o, enum sim_res r, struct error *err)
 {
     if (o->pb || !sim_res_has_pb(r))
@@ -565,13 +609,19 @@ int sim_obj_render_pb(struct sim_obj *o, enum sim_res r, struct error *err)
         w = xcalloc(1, sizeof *w);
         XPTHREAD(pthread_setspecific(pb_work_key, w));
     }
-    /* the JSON with an empty resourceVersion */
+    /* the JSON with an empty resourceVersion; once the blob's runs are known, its stub in place
+     * of its text */
+    struct sim_pbshare *sh = o->blob ? atomic_load(&o->blob->pbshare) : NULL;
+    bool stub = sh && o->blob->stub;
     struct sim_buf *j = &w->json;
     sim_buf_clear(j);
     sim_buf_add(j, o->text, o->rv_at);
     if (o->blob) {
         sim_buf_add(j, o->text + o->rv_at, o->blob_at - o->rv_at);
-        sim_buf_add(j, o->blob->data, o->blob->len);
+        if (stub)
+            sim_buf_adds(j, o->blob->stub);
+        else
+            sim_buf_add(j, o->blob->data, o->blob->len);
         sim_buf_add(j, o->text + o->blob_at, o->text_len - o->blob_at);
     } else {
         sim_buf_add(j, o->text + o->rv_at, o->text_len - o->rv_at);
@@ -585,53 +635,30 @@ int sim_obj_render_pb(struct sim_obj *o, enum sim_res r, struct error *err)
         error_set(err, "no metadata.resourceVersion in the protobuf form");
         return -1;
     }
-    /* the runs from the blob are kept once, by the blob, when they are the same as its first
-     * object's (they always are for generated objects) */
+    o->pb_rv_at = rv_at;
+    /* the runs from the blob are kept once, by the blob (from its first object) */
     size_t run[3][2];
     size_t nrun = o->blob ? pb_blob_runs(r, pb->p, pb->len, run) : 0;
-    const struct sim_pbshare *sh = NULL;
-    if (nrun && run[0][0] > rv_at) {
-        struct sim_pbshare *cur = atomic_load(&o->blob->pbshare);
-        if (!cur) {
-            struct sim_pbshare *mine = pbshare_new(pb->p, run, nrun);
-            if (atomic_compare_exchange_strong(&o->blob->pbshare, &cur, mine))
-                cur = mine;
-            else
-                free(mine);
-        }
-        bool same = cur->n == nrun;
-        for (size_t i = 0; same && i < nrun; i++)
-            same = cur->len[i] == run[i][1] - run[i][0] &&
-                   memcmp(cur->seg[i], pb->p + run[i][0], cur->len[i]) == 0;
-        if (same)
-            sh = cur;
+    if (nrun && run[0][0] <= rv_at)
+        nrun = 0;
+    if (stub && nrun != sh->n) {
+        error_set(err, "the blob's stub does not leave the runs it shares");
+        return -1;
     }
-    if (!sh) {
-        o->pb = sim_blob_new((const char *)pb->p, pb->len);
-    } else {
-        /* the message less the shared runs */
-        size_t keep = pb->len;
-        for (size_t i = 0; i < nrun; i++)
-            keep -= run[i][1] - run[i][0];
-        struct sim_blob *own = xmalloc(sizeof *own + keep + 1);
-        atomic_init(&own->refs, 1);
-        atomic_init(&own->pbshare, NULL);
-        own->len = keep;
-        size_t at = 0, out = 0;
-        for (size_t i = 0; i < nrun; i++) {
-            memcpy(own->data + out, pb->p + at, run[i][0] - at);
-            out += run[i][0] - at;
-            o->pb_ins[i] = out;
-            at = run[i][1];
-        }
-        memcpy(own->data + out, pb->p + at, pb->len - at);
-        own->data[keep] = 0;
-        o->pb = own;
-        o->pb_share = sh;
+    if (nrun && !sh) {
+        struct sim_pbshare *mine = pbshare_new(pb->p, run, nrun);
+        if (atomic_compare_exchange_strong(&o->blob->pbshare, &sh, mine))
+            sh = mine;
+        else
+            free(mine);
     }
-    o->pb_meta_at = meta_at;
-    o->pb_meta_len = meta_len;
-    o->pb_rv_at = rv_at;
+    bool same = nrun && sh->n == nrun;
+    for (size_t i = 0; same && !stub && i < nrun; i++)
+        same = sh->len[i] == run[i][1] - run[i][0] &&
+               memcmp(sh->seg[i], pb->p + run[i][0], sh->len[i]) == 0;
+    pb_own(o, pb->p, pb->len, run, same ? nrun : 0, sh);
+    (void)meta_at;
+    (void)meta_len;
     return 0;
 }
 

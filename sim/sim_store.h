@@ -65,6 +65,10 @@ struct sim_blob {
     /* the protobuf bytes this JSON becomes in its objects (set once by the first object rendered
      * with it; freed with the blob) */
     _Atomic(struct sim_pbshare *) pbshare;
+    /* JSON that stands for this blob's text in an object, bringing none of its fields (for
+     * pods: "managedFields":[]},"spec":{), or NULL: objects after the first are rendered with it
+     * and the shared runs, instead of transcoding the blob again */
+    const char *stub;
     char data[];
 };
 
