@@ -4,7 +4,10 @@
 
 #include "cutover/k8s_proto.h"
 
+#include "cutover/text.h"
 #include "cutover/xalloc.h"
+
+#include <openssl/evp.h>
 
 #include <limits.h>
 #include <pthread.h>
@@ -1636,22 +1639,11 @@ static bool at_null(struct ctx *c)
     return false;
 }
 
-static int hexval(char h)
-{
-    if (h >= '0' && h <= '9')
-        return h - '0';
-    if (h >= 'a' && h <= 'f')
-        return h - 'a' + 10;
-    if (h >= 'A' && h <= 'F')
-        return h - 'A' + 10;
-    return -1;
-}
-
 static int hex4(const char *p)
 {
     int v = 0;
     for (int i = 0; i < 4; i++) {
-        int h = hexval(p[i]);
+        int h = text_hex_digit(p[i]);
         if (h < 0)
             return -1;
         v = v * 16 + h;
@@ -2010,39 +2002,19 @@ static int go_duration(const char *s, size_t n, long long *out)
     return 0;
 }
 
-static int b64val(unsigned char ch)
-{
-    if (ch >= 'A' && ch <= 'Z')
-        return ch - 'A';
-    if (ch >= 'a' && ch <= 'z')
-        return ch - 'a' + 26;
-    if (ch >= '0' && ch <= '9')
-        return ch - '0' + 52;
-    if (ch == '+')
-        return 62;
-    if (ch == '/')
-        return 63;
-    return -1;
-}
-
-/* Standard base64 (with padding) from src into dst. */
+/* Standard base64 (with padding) from src into dst, as Go's []byte fields are in JSON. */
 static int b64_decode(const unsigned char *src, size_t n, struct k8s_pbuf *dst)
 {
     if (n % 4)
         return -1;
+    if (n == 0)
+        return 0;
     k8s_pbuf_reserve(dst, n / 4 * 3);
-    for (size_t i = 0; i < n; i += 4) {
-        int a = b64val(src[i]), b = b64val(src[i + 1]);
-        int cc = src[i + 2] == '=' && i + 4 == n ? -2 : b64val(src[i + 2]);
-        int d = src[i + 3] == '=' && i + 4 == n ? -2 : b64val(src[i + 3]);
-        if (a < 0 || b < 0 || cc == -1 || d == -1 || (cc == -2 && d != -2))
-            return -1;
-        dst->p[dst->len++] = (unsigned char)(a << 2 | b >> 4);
-        if (cc >= 0)
-            dst->p[dst->len++] = (unsigned char)((b & 15) << 4 | cc >> 2);
-        if (d >= 0)
-            dst->p[dst->len++] = (unsigned char)((cc & 3) << 6 | d);
-    }
+    int got = EVP_DecodeBlock(dst->p + dst->len, src, (int)n);
+    if (got < 0)
+        return -1;
+    size_t pad = (size_t)(src[n - 1] == '=') + (size_t)(src[n - 2] == '=');
+    dst->len += (size_t)got - pad;
     return 0;
 }
 

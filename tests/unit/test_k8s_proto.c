@@ -53,28 +53,29 @@ static void enveloped(const char *fixture, const char *kind, struct k8s_pbuf *en
     free(json);
 }
 
+/* The fixture transcoded and enveloped is upstream's .pb: its length and SHA-256. */
+static void matches_upstream(const char *fixture, const char *kind, size_t len, const char *sha)
+{
+    struct k8s_pbuf env = {0};
+    enveloped(fixture, kind, &env);
+    char hex[65];
+    sha256_hex(env.p, env.len, hex);
+    assert_int_equal(env.len, len);
+    assert_string_equal(hex, sha);
+    k8s_pbuf_fini(&env);
+}
+
 static void test_pod_matches_upstream(void **state)
 {
     (void)state;
-    struct k8s_pbuf env = {0};
-    enveloped("k8s/core.v1.Pod.json", "Pod", &env);
-    char hex[65];
-    sha256_hex(env.p, env.len, hex);
-    assert_int_equal(env.len, UPSTREAM_POD_PB_LEN);
-    assert_string_equal(hex, UPSTREAM_POD_PB_SHA256);
-    k8s_pbuf_fini(&env);
+    matches_upstream("k8s/core.v1.Pod.json", "Pod", UPSTREAM_POD_PB_LEN, UPSTREAM_POD_PB_SHA256);
 }
 
 static void test_node_matches_upstream(void **state)
 {
     (void)state;
-    struct k8s_pbuf env = {0};
-    enveloped("k8s/core.v1.Node.json", "Node", &env);
-    char hex[65];
-    sha256_hex(env.p, env.len, hex);
-    assert_int_equal(env.len, UPSTREAM_NODE_PB_LEN);
-    assert_string_equal(hex, UPSTREAM_NODE_PB_SHA256);
-    k8s_pbuf_fini(&env);
+    matches_upstream("k8s/core.v1.Node.json", "Node", UPSTREAM_NODE_PB_LEN,
+                     UPSTREAM_NODE_PB_SHA256);
 }
 
 /* json transcoded as kind is exactly want[0..n). */
