@@ -210,6 +210,12 @@ for q in "/api/v1/namespaces/shop/pods" "/api/v1/pods?labelSelector=app%3Dapi" \
 done
 [ "$(py 'len(a["items"])' "$TMP/sel.d")" -lt "$npods" ] || fail "the field selector selected everything"
 
+# gzip: the same protobuf, compressed
+curl -sS --compressed --cacert "$TMP/ca.pem" -H "Authorization: Bearer $TOK" -H "Accept: $PB" \
+    -D "$TMP/gz.pb.h" -o "$TMP/gz.pb" "$URL/api/v1/pods"
+grep -qi '^content-encoding: gzip' "$TMP/gz.pb.h" || fail "no gzip for a protobuf list"
+[ "$(py 'len(a["items"])' <(pb list "$TMP/gz.pb"))" = "$npods" ] || fail "gzip protobuf list"
+
 # ---- one object, and errors as protobuf Status --------------------------------------------------
 first=$(head -n 1 "$TMP/json_names")
 code=$(get "/api/v1/namespaces/${first%%/*}/pods/${first#*/}" "$PB" "$TMP/one.pb")
@@ -270,6 +276,6 @@ get "/api/v1/pods" "$PB" "$TMP/again.pb" >/dev/null
 
 # ---- the admin API counts protobuf answers -----------------------------------------------------
 n=$(admin GET /requests | /usr/bin/python3 -c 'import json,sys; print(json.load(sys.stdin)["protobuf"])')
-# the pages, 7 other lists, 1 object, 2 watches, 3 Status answers
-[ "$n" = $((page + 13)) ] || fail "/requests protobuf: $n, want $((page + 13))"
+# the pages, 8 other lists, 1 object, 2 watches, 3 Status answers
+[ "$n" = $((page + 14)) ] || fail "/requests protobuf: $n, want $((page + 14))"
 echo PASS
