@@ -270,12 +270,20 @@ admin POST /faults '{"cluster":"onprem-prod","fault":"error","status":503,"path"
 code=$(get "/api/v1/nodes" "$PB" "$TMP/e503.pb")
 [ "$code" = 503 ] && [ "$(py 'a["meta"]["code"]' <(pb object "$TMP/e503.pb"))" = 503 ] ||
     fail "injected 503: HTTP $code"
+admin POST /faults '{"cluster":"onprem-prod","fault":"drop","path":"/api/v1/pods","count":1}' >/dev/null
+if curl -sS --cacert "$TMP/ca.pem" -H "Authorization: Bearer $TOK" -H "Accept: $PB" -o "$TMP/drop.pb" \
+    "$URL/api/v1/pods" 2>/dev/null; then fail "a dropped protobuf list ended cleanly"; fi
+if pb list "$TMP/drop.pb" >/dev/null 2>&1; then fail "a dropped protobuf list decoded"; fi
+admin POST /faults '{"cluster":"onprem-prod","fault":"watch410","path":"/api/v1/nodes","count":1}' >/dev/null
+get "/api/v1/nodes?watch=true&resourceVersion=0" "$PB" "$TMP/wf.pb" >/dev/null
+[ "$(py '[(e["type"],e["meta"]["code"]) for e in a]' <(pb watch "$TMP/wf.pb"))" = "[('ERROR', 410)]" ] ||
+    fail "watch410 fault: $(pb watch "$TMP/wf.pb")"
 # the next ones are whole again
 get "/api/v1/pods" "$PB" "$TMP/again.pb" >/dev/null
 [ "$(py 'len(a["items"])' <(pb list "$TMP/again.pb"))" = "$npods" ] || fail "after the faults"
 
 # ---- the admin API counts protobuf answers -----------------------------------------------------
 n=$(admin GET /requests | /usr/bin/python3 -c 'import json,sys; print(json.load(sys.stdin)["protobuf"])')
-# the pages, 8 other lists, 1 object, 2 watches, 3 Status answers
-[ "$n" = $((page + 14)) ] || fail "/requests protobuf: $n, want $((page + 14))"
+# the pages, 9 other lists, 1 object, 3 watches, 3 Status answers
+[ "$n" = $((page + 16)) ] || fail "/requests protobuf: $n, want $((page + 16))"
 echo PASS
