@@ -562,8 +562,13 @@ static void pb_work_init(void)
 static void pb_own(struct sim_obj *o, const unsigned char *p, size_t n, size_t run[3][2],
                    size_t nrun, const struct sim_pbshare *sh)
 {
-    struct k8s_pbuf own = {0};
-    k8s_pbuf_reserve(&own, n + 16);
+    /* written straight into the blob: at most three headers grow, by less than 10 bytes each */
+    size_t cap = n + 32;
+    struct sim_blob *b = xmalloc(sizeof *b + cap + 1);
+    atomic_init(&b->refs, 1);
+    atomic_init(&b->pbshare, NULL);
+    b->stub = NULL;
+    struct k8s_pbuf own = {(unsigned char *)b->data, 0, cap};
     size_t k = 0;
     uint64_t tag, len;
     for (size_t at = 0, next; at < n; at = next) {
@@ -593,8 +598,10 @@ static void pb_own(struct sim_obj *o, const unsigned char *p, size_t n, size_t r
         }
         k8s_pbuf_add(&own, p + from, next - from);
     }
-    struct sim_blob *b = sim_blob_new((const char *)own.p, own.len);
-    k8s_pbuf_fini(&own);
+    if (own.p != (unsigned char *)b->data) /* cannot happen: the cap holds it */
+        abort();
+    b->len = own.len;
+    b->data[own.len] = '\0';
     o->pb = b;
     o->pb_share = nrun ? sh : NULL;
 }
