@@ -564,6 +564,8 @@ static void pb_own(struct sim_obj *o, const unsigned char *p, size_t n, size_t r
 {
     /* written straight into the blob: at most three headers grow, by less than 10 bytes each */
     size_t cap = n + 32;
+    for (size_t i = 0; i < nrun; i++)
+        cap -= run[i][1] - run[i][0];
     struct sim_blob *b = xmalloc(sizeof *b + cap + 1);
     atomic_init(&b->refs, 1);
     atomic_init(&b->pbshare, NULL);
