@@ -1,5 +1,6 @@
 /* Every pod of both clusters with its sort orders precomputed, and the `/` filter over them. */
 #include "cutover/podindex.h"
+#include "cutover/worker.h"
 
 #include "cutover/log.h"
 #include "cutover/xalloc.h"
@@ -666,9 +667,14 @@ bool podindex_filter_match(const struct podindex_filter *f, const struct podinde
             return false; /* the text starts with the namespace and a '/' */
         }
     }
-    if (!f->active)
+    return podindex_filter_text(f, t, r->flags & PODINDEX_ROW_LOWER);
+}
+
+bool podindex_filter_text(const struct podindex_filter *f, const char *t, bool low)
+{
+    if (f == NULL || !f->active)
         return true;
-    bool low = r->flags & PODINDEX_ROW_LOWER, m;
+    bool m;
     if (f->literal) {
         m = text_has(t, f->lit, f->litlen, false, low);
     } else {
@@ -875,11 +881,7 @@ void podindex_worker_free(struct podindex_worker *w)
 {
     if (w == NULL)
         return;
-    XPTHREAD(pthread_mutex_lock(&w->mu));
-    w->stop = true;
-    XPTHREAD(pthread_cond_signal(&w->cv));
-    XPTHREAD(pthread_mutex_unlock(&w->mu));
-    XPTHREAD(pthread_join(w->thread, NULL));
+    worker_stop_join(&w->mu, &w->cv, &w->stop, w->thread);
     model_cluster_unref(w->want[0]);
     model_cluster_unref(w->want[1]);
     podindex_unref(w->result);

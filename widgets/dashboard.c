@@ -74,10 +74,13 @@ struct dashboard {
     struct model_cluster *an_snap[2];
     bool an_deferred;
     struct analysis *an_pending; /* the worker's analysis of snap, waiting for the view to close */
+    struct panel_workloads_prep *an_pending_prep; /* the Workloads rows of an_pending, or NULL */
 
     /* The analysis off the UI thread (issue #7): NULL: dashboard_set_snapshots analyses here. The
      * worker has its own lock; every field of the dashboard is the UI thread's alone. */
     struct analysis_worker *anworker;
+    /* the Workloads panel's rows of an, made on the worker (NULL: the panel made its own) */
+    struct panel_workloads_prep *wl_prep;
 };
 
 /* All pods view (issue #7): the hooks below are defined with the rest of it at the end. */
@@ -88,7 +91,20 @@ static int allpods_cmd(struct dashboard *d, enum widget_cmd cmd);
 static int allpods_back(struct dashboard *d);
 static void allpods_close(struct dashboard *d);
 static bool allpods_defer(struct dashboard *d, const struct model_cluster *source,
-                          const struct model_cluster *target, int64_t now, struct analysis *an);
+                          const struct model_cluster *target, int64_t now, struct analysis *an,
+                          struct panel_workloads_prep *prep);
+
+/* The analysis worker's hooks: the Workloads panel's rows made with each analysis. */
+static void *wl_prepare(const struct analysis *an, void *arg)
+{
+    (void)arg;
+    return panel_workloads_prepare(an);
+}
+
+static void wl_prep_free(void *p)
+{
+    panel_workloads_prep_free(p);
+}
 
 static struct widget_view view_of(const struct dashboard *d)
 {
@@ -141,6 +157,7 @@ void dashboard_free(struct dashboard *d)
     dialog_free(d->dialog);
     free(d->traffic_hints);
     analysis_free(d->an);
+    panel_workloads_prep_free(d->wl_prep); /* after the panel that borrowed it */
     for (int s = 0; s < 2; s++) {
         model_cluster_unref(d->snap[s]);
         free(d->context[s]);
@@ -205,7 +222,7 @@ static void place(struct dashboard *d)
  * widgets move to it, then what they pointed into is let go (with a pair the all-pods view kept
  * while the analysis waited). */
 static int install(struct dashboard *d, struct model_cluster *s, struct model_cluster *t,
-                   struct analysis *an, int64_t now)
+                   struct analysis *an, struct panel_workloads_prep *prep, int64_t now)
 {
     struct model_cluster *old[4] = {d->snap[0], d->snap[1], NULL, NULL};
     if (d->an_deferred) {
@@ -216,6 +233,11 @@ static int install(struct dashboard *d, struct model_cluster *s, struct model_cl
     }
     struct analysis *old_pending = d->an_pending;
     d->an_pending = NULL;
+    struct panel_workloads_prep *old_prep[2] = {d->wl_prep, d->an_pending_prep};
+    d->an_pending_prep = NULL;
+    d->wl_prep = prep;
+    /* the panel's rows made with the analysis (NULL: it makes them itself on update) */
+    panel_workloads_set_prep(d->panel[PANEL_WORKLOADS], prep);
     struct analysis *old_an = d->an;
     d->snap[0] = s;
     d->snap[1] = t;
@@ -226,13 +248,21 @@ static int install(struct dashboard *d, struct model_cluster *s, struct model_cl
     allpods_snapshots(d);
     if (d->anworker) {
         /* dropping the old pair's last references walks all its rows: on the worker */
-        struct analysis_result rel[2] = {{{old[0], old[1]}, old_an, 0, 0},
-                                         {{old[2], old[3]}, old_pending, 0, 0}};
+        struct analysis_result rel[2] = {{.snap = {old[0], old[1]},
+                                          .an = old_an,
+                                          .prepared = old_prep[0],
+                                          .prepared_free = wl_prep_free},
+                                         {.snap = {old[2], old[3]},
+                                          .an = old_pending,
+                                          .prepared = old_prep[1],
+                                          .prepared_free = wl_prep_free}};
         analysis_worker_release(d->anworker, &rel[0]);
         analysis_worker_release(d->anworker, &rel[1]);
     } else {
         analysis_free(old_an);
         analysis_free(old_pending);
+        panel_workloads_prep_free(old_prep[0]);
+        panel_workloads_prep_free(old_prep[1]);
         for (int i = 0; i < 4; i++)
             model_cluster_unref(old[i]);
     }
@@ -257,33 +287,41 @@ int dashboard_set_snapshots(struct dashboard *d, const struct model_cluster *sou
         d->now = now; /* the same snapshots: nothing to analyse again */
         return ACT_REDRAW;
     }
-    if (allpods_defer(d, source, target, now, NULL))
+    if (allpods_defer(d, source, target, now, NULL, NULL))
         return ACT_REDRAW;
     struct model_cluster *s = source ? model_cluster_ref(source) : NULL;
     struct model_cluster *t = target ? model_cluster_ref(target) : NULL;
     struct analysis_config cfg = d->acfg;
     cfg.now = now;
-    return install(d, s, t, analysis_run(s, t, &cfg), now);
+    return install(d, s, t, analysis_run(s, t, &cfg), NULL, now);
 }
 
 int dashboard_set_analysed(struct dashboard *d, struct analysis_result *r)
 {
     struct analysis *an = r->an;
     r->an = NULL;
-    if (allpods_defer(d, r->snap[0], r->snap[1], r->now, an)) {
+    struct panel_workloads_prep *prep = NULL;
+    if (r->prepared && r->prepared_free == wl_prep_free) {
+        prep = r->prepared; /* the Workloads rows, made on the worker */
+        r->prepared = NULL;
+    }
+    if (allpods_defer(d, r->snap[0], r->snap[1], r->now, an, prep)) {
         analysis_result_fini(r);
         return ACT_REDRAW;
     }
     struct model_cluster *s = r->snap[0], *t = r->snap[1];
     int64_t now = r->now > d->now ? r->now : d->now; /* the clock moved while it ran */
+    analysis_result_fini(
+        &(struct analysis_result){.prepared = r->prepared, .prepared_free = r->prepared_free});
     memset(r, 0, sizeof *r);
-    return install(d, s, t, an, now);
+    return install(d, s, t, an, prep, now);
 }
 
 void dashboard_set_analysis_worker(struct dashboard *d, int wake_fd)
 {
     if (d->anworker == NULL) {
-        struct analysis_worker_opts o = {.wake_fd = wake_fd};
+        struct analysis_worker_opts o = {
+            .wake_fd = wake_fd, .prepare = wl_prepare, .prepared_free = wl_prep_free};
         d->anworker = analysis_worker_new(&o);
     }
 }
@@ -330,13 +368,13 @@ int dashboard_set_analysis_config(struct dashboard *d, const struct analysis_con
     }
     if (d->an == NULL)
         return ACT_NONE;
-    if (allpods_defer(d, d->snap[0], d->snap[1], d->now, NULL))
+    if (allpods_defer(d, d->snap[0], d->snap[1], d->now, NULL, NULL))
         return ACT_REDRAW;
     struct model_cluster *s = d->snap[0] ? model_cluster_ref(d->snap[0]) : NULL;
     struct model_cluster *t = d->snap[1] ? model_cluster_ref(d->snap[1]) : NULL;
     struct analysis_config c = d->acfg;
     c.now = d->now;
-    return install(d, s, t, analysis_run(s, t, &c), d->now);
+    return install(d, s, t, analysis_run(s, t, &c), NULL, d->now);
 }
 
 void dashboard_set_now(struct dashboard *d, int64_t now)
@@ -828,6 +866,7 @@ static void allpods_free(struct dashboard *d)
     model_cluster_unref(d->an_snap[0]);
     model_cluster_unref(d->an_snap[1]);
     analysis_free(d->an_pending);
+    panel_workloads_prep_free(d->an_pending_prep);
     podindex_worker_free(d->podworker);
     d->podworker = NULL;
     free(d->allpods_hints);
@@ -874,10 +913,13 @@ static bool allpods_filter(struct dashboard *d)
 /* While the view is open a new pair reaches only it and the headers; the analysis made of it
  * (an, taken over; NULL: none yet) waits in an_pending for the view to close. */
 static bool allpods_defer(struct dashboard *d, const struct model_cluster *source,
-                          const struct model_cluster *target, int64_t now, struct analysis *an)
+                          const struct model_cluster *target, int64_t now, struct analysis *an,
+                          struct panel_workloads_prep *prep)
 {
     if (d->allpods == NULL || d->an == NULL)
         return false;
+    panel_workloads_prep_free(d->an_pending_prep);
+    d->an_pending_prep = prep;
     struct model_cluster *cur[2] = {source ? model_cluster_ref(source) : NULL,
                                     target ? model_cluster_ref(target) : NULL};
     if (!d->an_deferred) {
@@ -909,10 +951,12 @@ static void allpods_close(struct dashboard *d)
     if (d->an_deferred && d->an_pending) {
         /* the worker's analysis of the latest pair waited: installed now */
         struct analysis *an = d->an_pending;
+        struct panel_workloads_prep *prep = d->an_pending_prep;
         d->an_pending = NULL;
+        d->an_pending_prep = NULL;
         struct model_cluster *s = d->snap[0] ? model_cluster_ref(d->snap[0]) : NULL;
         struct model_cluster *t = d->snap[1] ? model_cluster_ref(d->snap[1]) : NULL;
-        install(d, s, t, an, d->now);
+        install(d, s, t, an, prep, d->now);
     } else if (d->an_deferred && d->anworker) {
         /* the worker has the latest pair (or gets it here; the same pair is not analysed
          * twice): its result, when taken, installs it; the panels keep theirs until then */

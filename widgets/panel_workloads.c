@@ -1,6 +1,7 @@
 /* Workloads: one row per pair, worst first, both sides in one row. */
 #include "cutover/panel_workloads.h"
 
+#include "cutover/podindex.h"
 #include "cutover/xalloc.h"
 
 #include <stdio.h>
@@ -9,7 +10,8 @@
 
 struct wl_priv {
     const struct analysis *an; /* from the last update; the dashboard keeps it alive */
-    size_t *rows;              /* indexes into an->workloads that pass the filter */
+    uint32_t *rows;            /* indexes into an->workloads that pass the filter, in order */
+    uint8_t *match;            /* per workload of an: passes the filter */
     size_t cap;
     bool open; /* Enter was pressed on a row */
     /* column widths for the current size */
@@ -18,6 +20,14 @@ struct wl_priv {
     /* the sort (issue #7): severity, as the analysis orders the rows, unless a key chose another */
     enum panel_workloads_col col;
     bool desc;
+    /* the rows of an in every order: the dashboard's (made on the analysis worker) or own */
+    const struct panel_workloads_prep *given; /* borrowed, from panel_workloads_set_prep */
+    struct panel_workloads_prep *own;         /* made here when none was given for an */
+    const struct panel_workloads_prep *prep;  /* the one in use (given or own) */
+    /* the filter as a block scan (podindex's): compiled from the widget_filter it was set from */
+    struct podindex_filter pf;
+    bool pf_set, pf_ok; /* pf was set from pf_expr; it holds it (else: regexec per row) */
+    char pf_expr[256];
 };
 
 static const char *const col_keys[PANEL_WORKLOADS_COLS] = {
@@ -50,23 +60,25 @@ static bool num_value(const struct workload_pair *wp, enum panel_workloads_col c
     return true;
 }
 
-static const struct analysis *cmp_an; /* the UI thread's, for qsort */
-static enum panel_workloads_col cmp_col;
-static bool cmp_desc;
+/* One sort: the analysis and the column (any thread: no shared state). */
+struct sort_ctx {
+    const struct analysis *an;
+    enum panel_workloads_col col;
+    bool desc;
+};
 
 static int cmp_str(const char *a, const char *b)
 {
     return strcmp(a ? a : "", b ? b : "");
 }
 
-/* Rows in the chosen order; ties (and the severity column) in the analysis's order; unknown
- * values last both ways. */
-static int cmp_rows(const void *a, const void *b)
+/* Rows i and j in the chosen order; ties (and the severity column) in the analysis's order;
+ * unknown values last both ways. */
+static int cmp_rows(const struct sort_ctx *k, uint32_t i, uint32_t j)
 {
-    size_t i = *(const size_t *)a, j = *(const size_t *)b;
-    const struct workload_pair *x = &cmp_an->workloads[i], *y = &cmp_an->workloads[j];
+    const struct workload_pair *x = &k->an->workloads[i], *y = &k->an->workloads[j];
     int c = 0;
-    switch (cmp_col) {
+    switch (k->col) {
     case PANEL_WORKLOADS_COL_KIND:
         c = cmp_str(x->kind, y->kind);
         break;
@@ -80,32 +92,151 @@ static int cmp_rows(const void *a, const void *b)
         break;
     default: {
         double vx = 0, vy = 0;
-        bool kx = num_value(x, cmp_col, &vx), ky = num_value(y, cmp_col, &vy);
+        bool kx = num_value(x, k->col, &vx), ky = num_value(y, k->col, &vy);
         if (!kx || !ky)
             return kx != ky ? (kx ? -1 : 1) : (i > j) - (i < j);
         c = (vx > vy) - (vx < vy);
     }
     }
-    if (cmp_desc)
+    if (k->desc)
         c = -c;
     return c ? c : (i > j) - (i < j);
 }
 
-static int cmp_index(const void *a, const void *b)
+/* Sorts a[0..n) by k: a bottom-up merge sort through tmp (n entries). */
+static void sort_order(const struct sort_ctx *k, uint32_t *a, uint32_t *tmp, uint32_t n)
 {
-    size_t i = *(const size_t *)a, j = *(const size_t *)b;
-    return (i > j) - (i < j);
+    uint32_t *src = a, *dst = tmp;
+    for (uint32_t width = 1; width < n; width *= 2) {
+        for (uint32_t lo = 0; lo < n; lo += 2 * width) {
+            uint32_t mid = lo + width < n ? lo + width : n;
+            uint32_t hi = lo + 2 * width < n ? lo + 2 * width : n;
+            uint32_t i = lo, j = mid, o = lo;
+            while (i < mid && j < hi)
+                dst[o++] = cmp_rows(k, src[i], src[j]) <= 0 ? src[i++] : src[j++];
+            while (i < mid)
+                dst[o++] = src[i++];
+            while (j < hi)
+                dst[o++] = src[j++];
+        }
+        uint32_t *t = src;
+        src = dst;
+        dst = t;
+    }
+    if (src != a)
+        memcpy(a, src, (size_t)n * sizeof *a);
 }
 
-static void sort_rows(struct widget *w)
+struct panel_workloads_prep *panel_workloads_prepare(const struct analysis *an)
+{
+    struct panel_workloads_prep *p = xcalloc(1, sizeof *p);
+    p->an = an;
+    p->n = an ? (uint32_t)an->nworkloads : 0;
+    size_t n = p->n ? p->n : 1;
+    p->text_at = xcalloc(n, sizeof *p->text_at);
+    p->lower = xcalloc(n, 1);
+    size_t len = 0, cap = 64 * n;
+    p->text = xmalloc(cap);
+    for (uint32_t i = 0; i < p->n; i++) {
+        const struct workload_pair *wp = &an->workloads[i];
+        const char *parts[4] = {wp->kind ? wp->kind : "", " ", wp->ns ? wp->ns : "", "/"};
+        const char *name = wp->name ? wp->name : "";
+        size_t need = strlen(parts[0]) + strlen(parts[2]) + strlen(name) + 3;
+        if (len + need > cap) {
+            cap = 2 * (len + need);
+            p->text = xrealloc(p->text, cap);
+        }
+        p->text_at[i] = (uint32_t)len;
+        bool low = true;
+        for (int k = 0; k < 5; k++) {
+            const char *q = k < 4 ? parts[k] : name;
+            for (; *q; q++) {
+                low = low && !(*q >= 'A' && *q <= 'Z');
+                p->text[len++] = *q;
+            }
+        }
+        p->text[len++] = '\0';
+        p->lower[i] = low;
+    }
+    uint32_t *tmp = xmalloc(n * sizeof *tmp);
+    for (int c = 0; c < PANEL_WORKLOADS_COLS; c++)
+        for (int d = 0; d < 2; d++) {
+            uint32_t *o = xmalloc(n * sizeof *o);
+            for (uint32_t i = 0; i < p->n; i++)
+                o[i] = i;
+            if (c != PANEL_WORKLOADS_COL_SEVERITY || d) {
+                struct sort_ctx k = {an, (enum panel_workloads_col)c, d != 0};
+                sort_order(&k, o, tmp, p->n);
+            }
+            p->order[c][d] = o;
+        }
+    free(tmp);
+    return p;
+}
+
+void panel_workloads_prep_free(struct panel_workloads_prep *p)
+{
+    if (p == NULL)
+        return;
+    for (int c = 0; c < PANEL_WORKLOADS_COLS; c++)
+        for (int d = 0; d < 2; d++)
+            free(p->order[c][d]);
+    free(p->text);
+    free(p->text_at);
+    free(p->lower);
+    free(p);
+}
+
+void panel_workloads_set_prep(struct widget *w, const struct panel_workloads_prep *p)
+{
+    struct wl_priv *pr = w->priv;
+    pr->given = p;
+}
+
+/* Row i passes filter f (namespace, then the expression over the row's text). */
+static bool row_match(struct wl_priv *p, const struct widget_filter *f, uint32_t i)
+{
+    const struct workload_pair *wp = &p->an->workloads[i];
+    if (f->ns[0] && (wp->ns == NULL || strcmp(wp->ns, f->ns) != 0))
+        return false;
+    if (!f->active)
+        return true;
+    const char *t = p->prep->text + p->prep->text_at[i];
+    if (!p->pf_ok) /* podindex's rules could not take it: the regex as the filter compiled it */
+        return widget_filter_match(f, wp->ns, t);
+    return podindex_filter_text(&p->pf, t, p->prep->lower[i]);
+}
+
+/* Brings the block-scan form of f up to date (compiled once per new expression). */
+static void sync_filter(struct wl_priv *p, const struct widget_filter *f)
+{
+    const char *expr = f->active ? f->expr : "";
+    if (p->pf_set && strcmp(expr, p->pf_expr) == 0)
+        return;
+    snprintf(p->pf_expr, sizeof p->pf_expr, "%s", expr);
+    p->pf_set = true;
+    /* an expression as long as the buffer may have been cut: the compiled regex decides */
+    p->pf_ok =
+        strlen(expr) < sizeof f->expr - 1 && podindex_filter_set(&p->pf, expr, "", NULL, 0) == 0;
+}
+
+/* Fills rows from the order of the current sort and the matches; returns the position of the
+ * row whose text is keep (NULL or not found: -1). */
+static int fill_rows(struct widget *w, const char *keep)
 {
     struct wl_priv *p = w->priv;
-    if (p->an == NULL || w->nrows < 2 || (p->col == PANEL_WORKLOADS_COL_SEVERITY && !p->desc))
-        return;
-    cmp_an = p->an;
-    cmp_col = p->col;
-    cmp_desc = p->desc;
-    qsort(p->rows, (size_t)w->nrows, sizeof *p->rows, cmp_rows);
+    const uint32_t *o = p->prep->order[p->col][p->desc];
+    int at = -1, nr = 0;
+    for (uint32_t k = 0; k < p->prep->n; k++) {
+        uint32_t i = o[k];
+        if (!p->match[i])
+            continue;
+        if (keep && at < 0 && strcmp(p->prep->text + p->prep->text_at[i], keep) == 0)
+            at = nr;
+        p->rows[nr++] = i;
+    }
+    w->nrows = nr;
+    return at;
 }
 
 static void wl_layout(struct widget *w, struct rect r)
@@ -131,41 +262,41 @@ static void wl_update(struct widget *w, const struct widget_view *v)
 {
     struct wl_priv *p = w->priv;
     const struct workload_pair *old = panel_workloads_selected(w);
-    char oldkey[512] = "";
-    if (old)
-        snprintf(oldkey, sizeof oldkey, "%s/%s/%s", old->kind, old->ns, old->name);
+    char oldtext[512] = "";
+    if (old) /* the selected row's text (as in the prep's block), looked up in the new rows */
+        snprintf(oldtext, sizeof oldtext, "%s %s/%s", old->kind ? old->kind : "",
+                 old->ns ? old->ns : "", old->name ? old->name : "");
     p->an = v->an;
-    size_t n = v->an ? v->an->nworkloads : 0;
+    if (p->given && p->given->an == v->an && v->an) {
+        p->prep = p->given;
+    } else if (p->own == NULL || p->own->an != v->an) {
+        panel_workloads_prep_free(p->own); /* none made off this thread: made here */
+        p->own = panel_workloads_prepare(v->an);
+        p->prep = p->own;
+    } else {
+        p->prep = p->own;
+    }
+    if (p->prep != p->own && p->own) {
+        panel_workloads_prep_free(p->own);
+        p->own = NULL;
+    }
+    size_t n = p->prep->n;
     if (n > p->cap) {
         p->rows = xreallocarray(p->rows, n, sizeof *p->rows);
+        p->match = xreallocarray(p->match, n, 1);
         p->cap = n;
     }
-    w->nrows = 0;
-    int keep = -1;
-    for (size_t i = 0; i < n; i++) {
-        const struct workload_pair *wp = &v->an->workloads[i];
-        char text[512];
-        snprintf(text, sizeof text, "%s %s/%s", wp->kind ? wp->kind : "", wp->ns ? wp->ns : "",
-                 wp->name ? wp->name : "");
-        if (!widget_filter_match(v->filter, wp->ns, text))
-            continue;
-        char key[512];
-        snprintf(key, sizeof key, "%s/%s/%s", wp->kind, wp->ns, wp->name);
-        if (oldkey[0] && strcmp(key, oldkey) == 0)
-            keep = w->nrows;
-        p->rows[w->nrows++] = i;
+    static const struct widget_filter none = {.active = false};
+    const struct widget_filter *f = v->filter ? v->filter : &none;
+    sync_filter(p, f);
+    if (!f->active && !f->ns[0]) {
+        if (n)
+            memset(p->match, 1, n);
+    } else {
+        for (uint32_t i = 0; i < n; i++)
+            p->match[i] = row_match(p, f, i);
     }
-    if (p->col != PANEL_WORKLOADS_COL_SEVERITY || p->desc) {
-        sort_rows(w);
-        keep = -1;
-        for (int r = 0; r < w->nrows && oldkey[0] && keep < 0; r++) {
-            const struct workload_pair *wp = &v->an->workloads[p->rows[r]];
-            char key[512];
-            snprintf(key, sizeof key, "%s/%s/%s", wp->kind, wp->ns, wp->name);
-            if (strcmp(key, oldkey) == 0)
-                keep = r;
-        }
-    }
+    int keep = fill_rows(w, oldtext[0] ? oldtext : NULL);
     if (keep >= 0)
         w->sel = keep; /* the selection follows its workload when the order changes */
     widget_list_clamp(w, w->r.h - 3);
@@ -335,6 +466,9 @@ static void wl_summary(struct widget *w, const struct widget_view *v, char *buf,
 static void wl_fini(struct widget *w)
 {
     struct wl_priv *p = w->priv;
+    podindex_filter_fini(&p->pf);
+    panel_workloads_prep_free(p->own);
+    free(p->match);
     free(p->rows);
     free(p);
 }
@@ -380,9 +514,8 @@ int panel_workloads_sort_by(struct widget *w, enum panel_workloads_col col, bool
         return ACT_NONE;
     p->col = col;
     p->desc = desc;
-    /* back to the analysis's order (the filtered rows are indexes into it), then the new one */
-    qsort(p->rows, (size_t)w->nrows, sizeof *p->rows, cmp_index);
-    sort_rows(w);
+    if (p->prep) /* a walk of the order made with the analysis, through the matches */
+        fill_rows(w, NULL);
     w->sel = 0;
     w->top = 0;
     return ACT_REDRAW;

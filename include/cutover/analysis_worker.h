@@ -9,6 +9,7 @@
  *
  *   UI thread: analysis_worker_submit(w, src, tgt, &cfg)   (cheap: two references)
  *   worker:    analysis_run(src, tgt, &cfg)                 (0.7 s at 150k pods x 5k nodes)
+ *   worker:    opts.prepare(an)                             (the panels' rows, in every order)
  *   UI thread: analysis_worker_take(w, &res) -> dashboard_set_analysed(d, &res) */
 
 #include "cutover/analysis.h"
@@ -25,6 +26,9 @@ struct analysis_result {
     struct analysis *an;           /* borrows rows from snap: keep them while it lives */
     int64_t now;                   /* the time it was made at (cfg.now) */
     double run_ms;                 /* how long analysis_run took on the worker */
+    /* what opts.prepare made of an on the worker (NULL: none), freed with prepared_free */
+    void *prepared;
+    void (*prepared_free)(void *prepared);
 };
 
 struct analysis_worker_opts {
@@ -33,6 +37,13 @@ struct analysis_worker_opts {
      * none): tests hold the worker there to submit while it runs. */
     void (*on_start)(void *arg);
     void *on_start_arg;
+    /* Called on the worker thread after each analysis_run (NULL: none): what the UI will show
+     * of an, precomputed there so that installing it is a swap (the Workloads panel's rows in
+     * every order and its filter text). Kept in the result's prepared, freed with
+     * prepared_free. */
+    void *(*prepare)(const struct analysis *an, void *arg);
+    void (*prepared_free)(void *prepared);
+    void *prepare_arg;
 };
 
 /* Counters for tests and logs. */
@@ -64,7 +75,7 @@ bool analysis_worker_busy(struct analysis_worker *w);
 /* The counters so far. */
 void analysis_worker_stats(struct analysis_worker *w, struct analysis_worker_stats *out);
 
-/* Drops a result's analysis and references and zeroes it; NULL does nothing. */
+/* Drops a result's analysis, prepared rows and references and zeroes it; NULL does nothing. */
 void analysis_result_fini(struct analysis_result *r);
 
 #endif

@@ -7,6 +7,8 @@
 
 #include "cutover/widget.h"
 
+#include <stdint.h>
+
 /* The columns the table can be sorted by (issue #7); severity is the analysis's order. */
 enum panel_workloads_col {
     PANEL_WORKLOADS_COL_SEVERITY,
@@ -18,6 +20,27 @@ enum panel_workloads_col {
     PANEL_WORKLOADS_COL_TGT_RESTARTS,
     PANEL_WORKLOADS_COLS
 };
+
+/* The rows of one analysis as the table shows them, made off the UI thread (issue #7): every
+ * sort order and each row's filter text in one block, so that installing an analysis is a swap
+ * and a walk of one order. Immutable once made. */
+struct panel_workloads_prep {
+    const struct analysis *an;                /* made of (borrowed: outlived by it) */
+    uint32_t n;                               /* an->nworkloads */
+    uint32_t *order[PANEL_WORKLOADS_COLS][2]; /* [col][desc]: n row numbers each */
+    char *text;                               /* every row's "kind ns/name\0", in row order */
+    uint32_t *text_at;                        /* n offsets into text */
+    uint8_t *lower;                           /* n flags: the row's text has no A-Z */
+};
+
+/* Prepares an's rows (any thread; an NULL: no rows). */
+struct panel_workloads_prep *panel_workloads_prepare(const struct analysis *an);
+/* Frees a preparation; NULL does nothing. */
+void panel_workloads_prep_free(struct panel_workloads_prep *p);
+/* Hands w the preparation of the analysis its next update shows (borrowed: the caller keeps it
+ * alive while w shows that analysis). Without one matching the analysis, an update prepares
+ * it on this thread. */
+void panel_workloads_set_prep(struct widget *w, const struct panel_workloads_prep *p);
 
 /* A new workloads table. */
 struct widget *panel_workloads_new(void);

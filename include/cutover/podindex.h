@@ -121,6 +121,9 @@ void podindex_filter_fini(struct podindex_filter *f);
 bool podindex_filter_all(const struct podindex_filter *f);
 /* True when row i of idx passes f. */
 bool podindex_filter_match(const struct podindex_filter *f, const struct podindex *idx, uint32_t i);
+/* True when text t passes f's expression (not its namespace); low: t has no upper-case ASCII
+ * letter (a literal is then a plain substring search). */
+bool podindex_filter_text(const struct podindex_filter *f, const char *t, bool low);
 /* True when every row f keeps is also kept by prev (f is a non-inverted literal containing
  * prev's non-inverted literal, same namespace): f then only needs to test prev's matches. */
 bool podindex_filter_narrows(const struct podindex_filter *f, const struct podindex_filter *prev);

@@ -237,7 +237,7 @@ static void test_coalescing(void **state)
     pthread_cond_broadcast(&g.cv);
     pthread_mutex_unlock(&g.mu);
     /* results until the worker is idle: the last one taken is the last pair's */
-    struct analysis_result last = {{NULL, NULL}, NULL, 0, 0};
+    struct analysis_result last = {.an = NULL};
     int results = 0;
     while (analysis_worker_busy(w)) {
         struct analysis_result r;
