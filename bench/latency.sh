@@ -12,7 +12,8 @@
 # row), clearing it (Esc); then in the all-pods view (P, every pod of both clusters): scrolling,
 # a new sort (> and I), a new literal filter and a new regex filter (Enter), clearing it (Esc).
 # Also the UI thread's time per wake-up (handing snapshots to the analysis worker, installing a
-# finished analysis) and the analyses and index builds off it (from the log).
+# finished analysis) and the analyses, the panels' rows prepared with them and the index
+# builds off it (from the log).
 # Needs a build in $BUILD_DIR (default build) and tmux. LATENCY_WRAP="perf record -g -o
 # /tmp/ui.perf" runs the dashboard under a profiler.
 set -euo pipefail
@@ -27,7 +28,7 @@ while [ $# -gt 0 ]; do
     case "$1" in
     --quick) size="10000:500"; rounds=${ROUNDS:-8}; pause=0.05 ;;
     --sizes) size=$2; shift ;;
-    -h | --help) sed -n '2,17p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h | --help) sed -n '2,18p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "bench/latency.sh: unknown option $1" >&2; exit 2 ;;
     esac
     shift
@@ -219,5 +220,9 @@ runs = worker_ms(r"analysis: \d+ workloads analysed in ([0-9.]+) ms")
 if runs:
     print(f"analyses off the UI thread (worker): {len(runs)}, p50 {pct(runs, 50):.0f} ms, "
           f"p99 {pct(runs, 99):.0f} ms, max {max(runs):.0f} ms")
+preps = worker_ms(r"analysis: .*rows prepared in ([0-9.]+) ms")
+if preps:
+    print(f"the panels' rows prepared with them (worker): p50 {pct(preps, 50):.1f} ms, "
+          f"p99 {pct(preps, 99):.1f} ms, max {max(preps):.1f} ms")
 print(f"load average after the run: {open('/proc/loadavg').read().strip()}")
 PY
