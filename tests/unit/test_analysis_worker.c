@@ -1,7 +1,8 @@
 /* The analysis worker (issue #7): its result is analysis_run's on the same pair; ten publishes
  * while one analysis runs give at most two analyses and the last pair wins; it shuts down while
  * an analysis runs; a config change reaches it; and the dashboard on the worker keeps a filter
- * and a sort set while the analysis ran. */
+ * and a sort set while the analysis ran; the panels' rows are prepared on the worker and go
+ * with the result. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -391,12 +392,79 @@ static void test_dashboard_async(void **state)
     model_cluster_unref(t2);
 }
 
+/* The prepare hook: what it made of each analysis, on which thread, and what was freed. */
+struct prep_probe {
+    pthread_t ui;
+    int made, on_ui, freed;
+    const struct analysis *last;
+};
+static struct prep_probe probe;
+
+static void *probe_prepare(const struct analysis *an, void *arg)
+{
+    struct prep_probe *pp = arg;
+    pp->made++;
+    pp->on_ui += pthread_equal(pthread_self(), pp->ui) != 0;
+    pp->last = an;
+    return panel_workloads_prepare(an);
+}
+
+static void probe_free(void *p)
+{
+    probe.freed++;
+    panel_workloads_prep_free(p);
+}
+
+/* The hook runs on the worker with the finished analysis; its rows come with the result and
+ * go with it (released to the worker or dropped unread). */
+static void test_prepare_on_worker(void **state)
+{
+    (void)state;
+    memset(&probe, 0, sizeof probe);
+    probe.ui = pthread_self();
+    struct model_cluster *s = make_side(0, 30, 4, 3, 1), *t = make_side(1, 30, 4, 3, 1);
+    struct analysis_worker_opts o = {.wake_fd = wake[1],
+                                     .prepare = probe_prepare,
+                                     .prepared_free = probe_free,
+                                     .prepare_arg = &probe};
+    struct analysis_worker *w = analysis_worker_new(&o);
+    struct analysis_config cfg;
+    analysis_config_init(&cfg);
+    cfg.now = NOW;
+    assert_true(analysis_worker_submit(w, s, t, &cfg));
+    wait_wake();
+    struct analysis_result r;
+    assert_true(analysis_worker_take(w, &r));
+    assert_int_equal(probe.made, 1);
+    assert_int_equal(probe.on_ui, 0);
+    assert_ptr_equal(probe.last, r.an);
+    const struct panel_workloads_prep *p = r.prepared;
+    assert_non_null(p);
+    assert_ptr_equal(p->an, r.an);
+    assert_int_equal(p->n, 30);
+    /* the severity order is the analysis's; by name ascending app-000 comes first */
+    for (uint32_t i = 0; i < p->n; i++)
+        assert_int_equal(p->order[PANEL_WORKLOADS_COL_SEVERITY][0][i], i);
+    assert_string_equal(r.an->workloads[p->order[PANEL_WORKLOADS_COL_NAME][0][0]].name, "app-000");
+    analysis_worker_release(w, &r);
+    assert_null(r.prepared);
+    /* a second result, never taken: dropped with the worker */
+    cfg.zone_spread_ratio = 4.0;
+    assert_true(analysis_worker_submit(w, s, t, &cfg));
+    wait_wake();
+    analysis_worker_free(w);
+    assert_int_equal(probe.made, 2);
+    assert_int_equal(probe.freed, 2);
+    model_cluster_unref(s);
+    model_cluster_unref(t);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_matches_analysis_run), cmocka_unit_test(test_config_reaches_worker),
         cmocka_unit_test(test_coalescing),           cmocka_unit_test(test_shutdown_while_running),
-        cmocka_unit_test(test_dashboard_async),
+        cmocka_unit_test(test_dashboard_async),      cmocka_unit_test(test_prepare_on_worker),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
