@@ -18,6 +18,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 /* ---- a small JSON tree over one item ---------------------------------------------------------
  *
@@ -1551,4 +1552,520 @@ int64_t k8s_parse_time(const char *s)
         return 0;
     int64_t t = days_from_civil(y, mo, d) * 86400 + h * 3600 + mi * 60 + sec - off;
     return t;
+}
+
+/* ---- Kubernetes protobuf ----------------------------------------------------------------------
+ *
+ * A pod or node sent as application/vnd.kubernetes.protobuf becomes the same token tree the JSON
+ * path builds, holding only the members the decoders above read, so that both wire formats give
+ * the same row by construction. Everything else is skipped by its length: managedFields, volumes,
+ * env, probes and a node's images cost a jump each, not a scan. Field numbers are transcribed from
+ * kubernetes/api core/v1/generated.proto and apimachinery meta/v1/generated.proto (independently
+ * of core/k8s_proto.c's table; unit/test_k8s_proto_decode compares the rows of both formats).
+ * Protobuf rules honoured: fields in any order, a repeated field's elements interleaved with other
+ * fields, a message field sent twice merged, the last of a scalar sent twice wins, unknown fields
+ * of every wire type skipped. Kubernetes writes a Go value field even when it is empty, where the
+ * JSON omits it: an empty string and an empty Time are taken as absent. */
+
+enum pbkind { PB_STR, PB_BOOL, PB_INT, PB_TIME, PB_MSG, PB_MAP_STR, PB_MAP_QTY };
+
+enum pbmsg {
+    PBM_POD,
+    PBM_NODE,
+    PBM_META,
+    PBM_OWNER,
+    PBM_PODSPEC,
+    PBM_CONTAINER,
+    PBM_RESOURCES,
+    PBM_PODSTATUS,
+    PBM_CONDITION,
+    PBM_CSTATUS,
+    PBM_CSTATE,
+    PBM_WAITING,
+    PBM_NODESPEC,
+    PBM_NODESTATUS,
+    PBM_NODEINFO,
+    PBM_COUNT
+};
+
+struct pbfield {
+    uint8_t num;
+    uint8_t kind; /* enum pbkind */
+    bool rep;     /* repeated: a JSON array */
+    int8_t msg;   /* PB_MSG: enum pbmsg */
+    const char *json;
+};
+
+#define PBF(num, kind, rep, msg, json)                                                             \
+    {                                                                                              \
+        num, kind, rep, msg, json                                                                  \
+    }
+#define PBF_END PBF(0, 0, false, -1, NULL)
+
+static const struct pbfield pbf_pod[] = {PBF(1, PB_MSG, false, PBM_META, "metadata"),
+                                         PBF(2, PB_MSG, false, PBM_PODSPEC, "spec"),
+                                         PBF(3, PB_MSG, false, PBM_PODSTATUS, "status"), PBF_END};
+static const struct pbfield pbf_node[] = {PBF(1, PB_MSG, false, PBM_META, "metadata"),
+                                          PBF(2, PB_MSG, false, PBM_NODESPEC, "spec"),
+                                          PBF(3, PB_MSG, false, PBM_NODESTATUS, "status"), PBF_END};
+/* ObjectMeta: name 1, namespace 3, uid 5, resourceVersion 6, creationTimestamp 8, labels 11,
+ * ownerReferences 13 */
+static const struct pbfield pbf_meta[] = {PBF(1, PB_STR, false, -1, "name"),
+                                          PBF(3, PB_STR, false, -1, "namespace"),
+                                          PBF(5, PB_STR, false, -1, "uid"),
+                                          PBF(6, PB_STR, false, -1, "resourceVersion"),
+                                          PBF(8, PB_TIME, false, -1, "creationTimestamp"),
+                                          PBF(11, PB_MAP_STR, false, -1, "labels"),
+                                          PBF(13, PB_MSG, true, PBM_OWNER, "ownerReferences"),
+                                          PBF_END};
+/* OwnerReference: kind 1, name 3, uid 4, controller 6 */
+static const struct pbfield pbf_owner[] = {
+    PBF(1, PB_STR, false, -1, "kind"), PBF(3, PB_STR, false, -1, "name"),
+    PBF(4, PB_STR, false, -1, "uid"), PBF(6, PB_BOOL, false, -1, "controller"), PBF_END};
+/* PodSpec: containers 2, nodeName 10, initContainers 20 */
+static const struct pbfield pbf_podspec[] = {
+    PBF(2, PB_MSG, true, PBM_CONTAINER, "containers"), PBF(10, PB_STR, false, -1, "nodeName"),
+    PBF(20, PB_MSG, true, PBM_CONTAINER, "initContainers"), PBF_END};
+/* Container: name 1, image 2, resources 8, restartPolicy 24 */
+static const struct pbfield pbf_container[] = {
+    PBF(1, PB_STR, false, -1, "name"), PBF(2, PB_STR, false, -1, "image"),
+    PBF(8, PB_MSG, false, PBM_RESOURCES, "resources"), PBF(24, PB_STR, false, -1, "restartPolicy"),
+    PBF_END};
+/* ResourceRequirements: limits 1, requests 2 (map<string, Quantity{string 1}>) */
+static const struct pbfield pbf_resources[] = {PBF(1, PB_MAP_QTY, false, -1, "limits"),
+                                               PBF(2, PB_MAP_QTY, false, -1, "requests"), PBF_END};
+/* PodStatus: phase 1, conditions 2, containerStatuses 8, initContainerStatuses 10 */
+static const struct pbfield pbf_podstatus[] = {
+    PBF(1, PB_STR, false, -1, "phase"), PBF(2, PB_MSG, true, PBM_CONDITION, "conditions"),
+    PBF(8, PB_MSG, true, PBM_CSTATUS, "containerStatuses"),
+    PBF(10, PB_MSG, true, PBM_CSTATUS, "initContainerStatuses"), PBF_END};
+/* PodCondition and NodeCondition: type 1, status 2 */
+static const struct pbfield pbf_condition[] = {PBF(1, PB_STR, false, -1, "type"),
+                                               PBF(2, PB_STR, false, -1, "status"), PBF_END};
+/* ContainerStatus: state 2, ready 4, restartCount 5 */
+static const struct pbfield pbf_cstatus[] = {PBF(2, PB_MSG, false, PBM_CSTATE, "state"),
+                                             PBF(4, PB_BOOL, false, -1, "ready"),
+                                             PBF(5, PB_INT, false, -1, "restartCount"), PBF_END};
+/* ContainerState: waiting 1; ContainerStateWaiting: reason 1 */
+static const struct pbfield pbf_cstate[] = {PBF(1, PB_MSG, false, PBM_WAITING, "waiting"), PBF_END};
+static const struct pbfield pbf_waiting[] = {PBF(1, PB_STR, false, -1, "reason"), PBF_END};
+/* NodeSpec: unschedulable 4; NodeStatus: conditions 4, nodeInfo 7; NodeSystemInfo:
+ * kubeletVersion 7 */
+static const struct pbfield pbf_nodespec[] = {PBF(4, PB_BOOL, false, -1, "unschedulable"), PBF_END};
+static const struct pbfield pbf_nodestatus[] = {PBF(4, PB_MSG, true, PBM_CONDITION, "conditions"),
+                                                PBF(7, PB_MSG, false, PBM_NODEINFO, "nodeInfo"),
+                                                PBF_END};
+static const struct pbfield pbf_nodeinfo[] = {PBF(7, PB_STR, false, -1, "kubeletVersion"), PBF_END};
+
+static const struct pbfield *const pb_schema[PBM_COUNT] = {
+    [PBM_POD] = pbf_pod,
+    [PBM_NODE] = pbf_node,
+    [PBM_META] = pbf_meta,
+    [PBM_OWNER] = pbf_owner,
+    [PBM_PODSPEC] = pbf_podspec,
+    [PBM_CONTAINER] = pbf_container,
+    [PBM_RESOURCES] = pbf_resources,
+    [PBM_PODSTATUS] = pbf_podstatus,
+    [PBM_CONDITION] = pbf_condition,
+    [PBM_CSTATUS] = pbf_cstatus,
+    [PBM_CSTATE] = pbf_cstate,
+    [PBM_WAITING] = pbf_waiting,
+    [PBM_NODESPEC] = pbf_nodespec,
+    [PBM_NODESTATUS] = pbf_nodestatus,
+    [PBM_NODEINFO] = pbf_nodeinfo,
+};
+
+#define PB_MAX_FIELDS 8 /* the most fields a message above has */
+
+/* The bytes of one message, or of one of the several occurrences of a field that merge. */
+struct pbseg {
+    const unsigned char *p;
+    size_t n;
+};
+
+/* One occurrence of a wanted field: its bytes (length-delimited) or its varint. */
+struct pbocc {
+    uint8_t field; /* index in the message's table */
+    uint64_t v;
+    const unsigned char *p;
+    size_t n;
+};
+
+struct pbbuild {
+    struct jdoc *d;
+    size_t cap; /* of d->buf */
+    const char *error;
+};
+
+int k8s_pb_varint(const unsigned char *p, size_t n, size_t *i, uint64_t *v)
+{
+    uint64_t r = 0;
+    for (unsigned shift = 0; shift < 64; shift += 7) {
+        if (*i >= n)
+            return -1;
+        unsigned char b = p[(*i)++];
+        r |= (uint64_t)(b & 0x7F) << shift;
+        if ((b & 0x80) == 0) {
+            *v = r;
+            return 0;
+        }
+    }
+    return -1; /* more than 10 bytes */
+}
+
+int k8s_pb_field(const unsigned char *p, size_t n, size_t *i, unsigned *num, unsigned *wt,
+                 uint64_t *v, const unsigned char **data, size_t *len)
+{
+    uint64_t tag;
+    if (k8s_pb_varint(p, n, i, &tag) < 0 || (tag >> 3) == 0 || (tag >> 3) > 0x1FFFFFFF)
+        return -1;
+    *num = (unsigned)(tag >> 3);
+    *wt = (unsigned)(tag & 7);
+    *data = NULL;
+    *len = 0;
+    *v = 0;
+    switch (*wt) {
+    case 0:
+        return k8s_pb_varint(p, n, i, v);
+    case 1:
+        if (n - *i < 8)
+            return -1;
+        *data = p + *i;
+        *len = 8;
+        *i += 8;
+        return 0;
+    case 5:
+        if (n - *i < 4)
+            return -1;
+        *data = p + *i;
+        *len = 4;
+        *i += 4;
+        return 0;
+    case 2: {
+        uint64_t l;
+        if (k8s_pb_varint(p, n, i, &l) < 0 || l > n - *i)
+            return -1;
+        *data = p + *i;
+        *len = (size_t)l;
+        *i += (size_t)l;
+        return 0;
+    }
+    default: /* groups (3, 4) are not in any Kubernetes message; 6 and 7 do not exist */
+        return -1;
+    }
+}
+
+/* Appends s[0..n) and a NUL to the text the tokens point into; returns its offset. */
+static size_t pb_text(struct pbbuild *b, const void *s, size_t n)
+{
+    struct jdoc *d = b->d;
+    if (d->len + n + 1 > b->cap) {
+        size_t cap = b->cap ? b->cap : 1024;
+        while (cap < d->len + n + 1)
+            cap *= 2;
+        d->buf = xrealloc(d->buf, cap);
+        b->cap = cap;
+    }
+    size_t at = d->len;
+    if (n)
+        memcpy(d->buf + at, s, n);
+    d->buf[at + n] = '\0';
+    d->len = at + n + 1;
+    return at;
+}
+
+static void pb_str_tok(struct pbbuild *b, const void *s, size_t n)
+{
+    size_t at = pb_text(b, s, n);
+    struct jtok *t = jdoc_push(b->d, JT_STR, at);
+    t->len = (uint32_t)n;
+    t->next = b->d->n;
+}
+
+static void pb_num_tok(struct pbbuild *b, int64_t v)
+{
+    char tmp[32];
+    int n = snprintf(tmp, sizeof tmp, "%lld", (long long)v);
+    size_t at = pb_text(b, tmp, (size_t)n);
+    struct jtok *t = jdoc_push(b->d, JT_NUM, at);
+    t->len = (uint32_t)n;
+    t->next = b->d->n;
+}
+
+static void pb_key(struct pbbuild *b, const char *key)
+{
+    pb_str_tok(b, key, strlen(key));
+}
+
+static int pb_fail(struct pbbuild *b, const char *what)
+{
+    if (b->error == NULL)
+        b->error = what;
+    return -1;
+}
+
+/* A meta/v1 Time {seconds 1, nanos 2} as RFC 3339 text; false for the empty (zero) Time. */
+static int pb_time(struct pbbuild *b, const unsigned char *p, size_t n, char out[32], bool *have)
+{
+    *have = false;
+    size_t i = 0;
+    int64_t secs = 0;
+    while (i < n) {
+        unsigned num, wt;
+        uint64_t v;
+        const unsigned char *data;
+        size_t len;
+        if (k8s_pb_field(p, n, &i, &num, &wt, &v, &data, &len) < 0)
+            return pb_fail(b, "malformed Time");
+        if (num == 1 && wt == 0) {
+            secs = (int64_t)v;
+            *have = true;
+        }
+    }
+    if (!*have)
+        return 0;
+    time_t t = (time_t)secs;
+    struct tm tm;
+    if (gmtime_r(&t, &tm) == NULL || tm.tm_year + 1900 < 1 || tm.tm_year + 1900 > 9999) {
+        *have = false;
+        return 0;
+    }
+    strftime(out, 32, "%Y-%m-%dT%H:%M:%SZ", &tm);
+    return 0;
+}
+
+/* A map<string, string> or map<string, Quantity> entry {key 1, value 2} as two tokens. */
+static int pb_map_entry(struct pbbuild *b, const unsigned char *p, size_t n, bool qty)
+{
+    const unsigned char *key = NULL, *val = NULL;
+    size_t klen = 0, vlen = 0, i = 0;
+    while (i < n) {
+        unsigned num, wt;
+        uint64_t v;
+        const unsigned char *data;
+        size_t len;
+        if (k8s_pb_field(p, n, &i, &num, &wt, &v, &data, &len) < 0)
+            return pb_fail(b, "malformed map entry");
+        if (wt != 2)
+            continue;
+        if (num == 1) {
+            key = data;
+            klen = len;
+        } else if (num == 2) {
+            val = data;
+            vlen = len;
+        }
+    }
+    if (qty && val) { /* Quantity {string 1} */
+        const unsigned char *q = NULL;
+        size_t qlen = 0, j = 0;
+        while (j < vlen) {
+            unsigned num, wt;
+            uint64_t v;
+            const unsigned char *data;
+            size_t len;
+            if (k8s_pb_field(val, vlen, &j, &num, &wt, &v, &data, &len) < 0)
+                return pb_fail(b, "malformed Quantity");
+            if (num == 1 && wt == 2) {
+                q = data;
+                qlen = len;
+            }
+        }
+        val = q;
+        vlen = qlen;
+    }
+    pb_str_tok(b, key ? (const void *)key : "", klen);
+    pb_str_tok(b, val ? (const void *)val : "", vlen);
+    return 0;
+}
+
+static int pb_message(struct pbbuild *b, enum pbmsg m, const struct pbseg *segs, size_t nsegs,
+                      int depth);
+
+/* The value of field f from its occurrences occ[0..nocc) (all of the same field). */
+static int pb_value(struct pbbuild *b, const struct pbfield *f, const struct pbocc *occ,
+                    size_t nocc, int depth)
+{
+    const struct pbocc *last = &occ[nocc - 1];
+    switch ((enum pbkind)f->kind) {
+    case PB_STR:
+        pb_str_tok(b, last->p, last->n);
+        return 0;
+    case PB_BOOL:
+        jdoc_push(b->d, last->v ? JT_TRUE : JT_FALSE, b->d->len)->next = b->d->n;
+        return 0;
+    case PB_INT:
+        pb_num_tok(b, (int64_t)last->v);
+        return 0;
+    case PB_TIME:
+        return -1; /* handled by the caller (an empty Time is no member at all) */
+    case PB_MAP_STR:
+    case PB_MAP_QTY: {
+        uint32_t oi = b->d->n;
+        jdoc_push(b->d, JT_OBJ, b->d->len);
+        for (size_t k = 0; k < nocc; k++)
+            if (pb_map_entry(b, occ[k].p, occ[k].n, f->kind == PB_MAP_QTY) < 0)
+                return -1;
+        b->d->t[oi].count = (uint32_t)nocc;
+        b->d->t[oi].next = b->d->n;
+        return 0;
+    }
+    case PB_MSG:
+        break;
+    }
+    if (f->rep) {
+        uint32_t ai = b->d->n;
+        jdoc_push(b->d, JT_ARR, b->d->len);
+        for (size_t k = 0; k < nocc; k++) {
+            struct pbseg s = {occ[k].p, occ[k].n};
+            if (pb_message(b, (enum pbmsg)f->msg, &s, 1, depth + 1) < 0)
+                return -1;
+        }
+        b->d->t[ai].count = (uint32_t)nocc;
+        b->d->t[ai].next = b->d->n;
+        return 0;
+    }
+    struct pbseg stack[4], *segs = nocc <= 4 ? stack : xreallocarray(NULL, nocc, sizeof *segs);
+    for (size_t k = 0; k < nocc; k++)
+        segs[k] = (struct pbseg){occ[k].p, occ[k].n};
+    int rc = pb_message(b, (enum pbmsg)f->msg, segs, nocc, depth + 1);
+    if (segs != stack)
+        free(segs);
+    return rc;
+}
+
+static int occ_cmp(const void *a, const void *b)
+{
+    const struct pbocc *x = a, *y = b;
+    return (x->field > y->field) - (x->field < y->field);
+}
+
+/* Message m, merged from segs[0..nsegs), as an object token holding the wanted members. */
+static int pb_message(struct pbbuild *b, enum pbmsg m, const struct pbseg *segs, size_t nsegs,
+                      int depth)
+{
+    if (depth > 16)
+        return pb_fail(b, "nested too deeply");
+    const struct pbfield *fields = pb_schema[m];
+    /* the wanted occurrences, in wire order; a stable sort by field then keeps each field's
+     * elements (and its last scalar) in order */
+    struct pbocc stack[32], *occ = stack;
+    size_t nocc = 0, cap = 32;
+    int rc = 0;
+    for (size_t s = 0; s < nsegs && rc == 0; s++) {
+        const unsigned char *p = segs[s].p;
+        size_t n = segs[s].n, i = 0;
+        while (i < n) {
+            unsigned num, wt;
+            uint64_t v;
+            const unsigned char *data;
+            size_t len;
+            if (k8s_pb_field(p, n, &i, &num, &wt, &v, &data, &len) < 0) {
+                rc = pb_fail(b, "malformed field");
+                break;
+            }
+            size_t fi = 0;
+            while (fields[fi].json && fields[fi].num != num)
+                fi++;
+            if (fields[fi].json == NULL)
+                continue; /* not read: skipped by its length */
+            bool varint = fields[fi].kind == PB_BOOL || fields[fi].kind == PB_INT;
+            if (wt != (varint ? 0u : 2u)) {
+                rc = pb_fail(b, "a field of the wrong wire type");
+                break;
+            }
+            if (nocc == cap) {
+                cap *= 2;
+                if (occ == stack) {
+                    occ = xreallocarray(NULL, cap, sizeof *occ);
+                    memcpy(occ, stack, sizeof stack);
+                } else {
+                    occ = xreallocarray(occ, cap, sizeof *occ);
+                }
+            }
+            occ[nocc++] = (struct pbocc){(uint8_t)fi, v, data, len};
+        }
+    }
+    if (rc == 0) {
+        /* insertion sort: stable, and the occurrences are few and mostly in order already */
+        for (size_t k = 1; k < nocc; k++) {
+            struct pbocc x = occ[k];
+            size_t j = k;
+            while (j > 0 && occ_cmp(&occ[j - 1], &x) > 0) {
+                occ[j] = occ[j - 1];
+                j--;
+            }
+            occ[j] = x;
+        }
+        uint32_t oi = b->d->n;
+        jdoc_push(b->d, JT_OBJ, b->d->len);
+        uint32_t members = 0;
+        for (size_t k = 0; k < nocc && rc == 0;) {
+            size_t e = k;
+            while (e < nocc && occ[e].field == occ[k].field)
+                e++;
+            const struct pbfield *f = &fields[occ[k].field];
+            if (f->kind == PB_STR && occ[e - 1].n == 0) {
+                /* an empty Go string: JSON omits it */
+            } else if (f->kind == PB_TIME) {
+                char text[32];
+                bool have;
+                rc = pb_time(b, occ[e - 1].p, occ[e - 1].n, text, &have);
+                if (rc == 0 && have) {
+                    pb_key(b, f->json);
+                    pb_str_tok(b, text, strlen(text));
+                    members++;
+                }
+            } else {
+                pb_key(b, f->json);
+                rc = pb_value(b, f, &occ[k], e - k, depth);
+                members++;
+            }
+            k = e;
+        }
+        b->d->t[oi].count = members;
+        b->d->t[oi].next = b->d->n;
+    }
+    if (occ != stack)
+        free(occ);
+    return rc;
+}
+
+struct model_obj *k8s_decode_proto(enum model_res res, const unsigned char *msg, size_t len,
+                                   char *rv, size_t rvlen, struct error *err)
+{
+    if (rv && rvlen)
+        rv[0] = '\0';
+    if (res != MODEL_RES_PODS && res != MODEL_RES_NODES) {
+        error_set(err, "%s: no protobuf decoder", model_res_name(res));
+        return NULL;
+    }
+    if (len >= UINT32_MAX / 2) {
+        error_set(err, "%s: object too large", model_res_name(res));
+        return NULL;
+    }
+    struct jdoc *d = xmalloc(sizeof *d);
+    d->skip = NULL;
+    d->buf = NULL;
+    d->len = 0;
+    d->n = 0;
+    d->error = NULL;
+    d->error_at = 0;
+    d->t = d->stack_tokens;
+    d->cap = JDOC_STACK_TOKENS;
+    struct pbbuild b = {d, 0, NULL};
+    struct pbseg s = {msg, len};
+    struct model_obj *row = NULL;
+    if (pb_message(&b, res == MODEL_RES_PODS ? PBM_POD : PBM_NODE, &s, 1, 0) < 0) {
+        error_set(err, "%s: " K8S_DECODE_PROTO_MALFORMED ": %s", model_res_name(res), b.error);
+    } else {
+        row = decode_tok(res, &d->t[0], err);
+        if (row && rv && rvlen) {
+            const char *v = get_str(get_obj(&d->t[0], "metadata"), "resourceVersion");
+            snprintf(rv, rvlen, "%s", v ? v : "");
+        }
+    }
+    jdoc_fini(d);
+    free(d);
+    return row;
 }

@@ -1,5 +1,7 @@
 #include "cutover/k8s_http.h"
 
+#include "cutover/k8s_pbscan.h"
+
 #include "cutover/log.h"
 #include "cutover/text.h"
 #include "cutover/xalloc.h"
@@ -433,6 +435,7 @@ struct xfer {
     long status;
     bool body_aborted;
     double retry_after_s;
+    char ctype[128]; /* the response's Content-Type */
     char errbody[ERRBODY_MAX];
     size_t errlen;
 };
@@ -443,6 +446,22 @@ static size_t on_header(char *buf, size_t size, size_t nitems, void *arg)
     size_t len = size * nitems;
     if (len >= 5 && strncmp(buf, "HTTP/", 5) == 0) {
         x->retry_after_s = -1; /* a new response (after 100 Continue, say) */
+        x->ctype[0] = '\0';
+        if (x->req->ctype_out && x->req->ctype_out_len)
+            x->req->ctype_out[0] = '\0';
+        return len;
+    }
+    if (len > 13 && strncasecmp(buf, "Content-Type:", 13) == 0) {
+        size_t a = 13, e = len;
+        while (a < e && (buf[a] == ' ' || buf[a] == '\t'))
+            a++;
+        while (e > a && isspace((unsigned char)buf[e - 1]))
+            e--;
+        size_t n = e - a < sizeof x->ctype - 1 ? e - a : sizeof x->ctype - 1;
+        memcpy(x->ctype, buf + a, n);
+        x->ctype[n] = '\0';
+        if (x->req->ctype_out && x->req->ctype_out_len)
+            snprintf(x->req->ctype_out, x->req->ctype_out_len, "%s", x->ctype);
         return len;
     }
     if (len > 12 && strncasecmp(buf, "Retry-After:", 12) == 0) {
@@ -671,6 +690,21 @@ static void status_message(const struct xfer *x, char *buf, size_t len)
     buf[0] = '\0';
     if (x->errlen == 0)
         return;
+    if (k8s_pb_content_type(x->ctype)) {
+        /* a Status in Kubernetes protobuf, as asked for */
+        struct json_scan_meta meta = {0};
+        char kind[64];
+        const unsigned char *raw;
+        size_t rawlen;
+        if (k8s_pb_envelope((const unsigned char *)x->errbody, x->errlen, kind, sizeof kind, &raw,
+                            &rawlen) == 0 &&
+            strcmp(kind, "Status") == 0 && k8s_pb_status(raw, rawlen, &meta) == 0) {
+            text_sanitize_buf(meta.status_message, buf, len);
+        } else {
+            snprintf(buf, len, "(a protobuf body that is not a Status)");
+        }
+        return;
+    }
     struct json_tokener *tok = json_tokener_new();
     struct json_object *o = json_tokener_parse_ex(tok, x->errbody, (int)x->errlen);
     json_tokener_free(tok);

@@ -2,6 +2,8 @@
 
 #include "cutover/json_scan.h"
 #include "cutover/k8s_decode.h"
+#include "cutover/k8s_pbscan.h"
+#include "cutover/k8s_proto.h"
 #include "cutover/log.h"
 #include "cutover/secret_body.h"
 #include "cutover/text.h"
@@ -15,6 +17,9 @@
 #include <string.h>
 #include <time.h>
 
+/* Pods and nodes, the bulk of a cluster, are asked for as Kubernetes protobuf first (client-go's
+ * AcceptContentTypes for controllers); a server that has no protobuf for them answers JSON. */
+#define PROTOBUF_ACCEPT K8S_PROTO_CONTENT_TYPE ",application/json"
 #define WATCH_MAX_LINE (64u << 20) /* one watch event larger than this is a runaway stream */
 #define LIST_MAX_RESTARTS 5        /* continue tokens expiring again and again: give up */
 #define LIST_LOW_SPEED_S 30        /* a LIST under 1 byte/s for this long is dead */
@@ -240,17 +245,18 @@ const char *k8s_informer_path(enum model_res res)
 
 /* Secrets are only ever asked for as metadata: with no fallback type, a server that cannot
  * answer so fails the request rather than sending values. */
-static const char *list_accept(enum model_res res)
+static const char *list_accept(enum model_res res, bool protobuf)
 {
-    return res == MODEL_RES_SECRETS
-               ? "application/json;as=PartialObjectMetadataList;g=meta.k8s.io;v=v1"
-               : "application/json";
+    if (res == MODEL_RES_SECRETS)
+        return "application/json;as=PartialObjectMetadataList;g=meta.k8s.io;v=v1";
+    return protobuf && k8s_informer_protobuf(res) ? PROTOBUF_ACCEPT : "application/json";
 }
 
-static const char *watch_accept(enum model_res res)
+static const char *watch_accept(enum model_res res, bool protobuf)
 {
-    return res == MODEL_RES_SECRETS ? "application/json;as=PartialObjectMetadata;g=meta.k8s.io;v=v1"
-                                    : "application/json";
+    if (res == MODEL_RES_SECRETS)
+        return "application/json;as=PartialObjectMetadata;g=meta.k8s.io;v=v1";
+    return protobuf && k8s_informer_protobuf(res) ? PROTOBUF_ACCEPT : "application/json";
 }
 
 static char *url_escape(const char *s)
@@ -342,10 +348,16 @@ struct list_page {
     const struct list_live *live;
     struct k8s_informer_store *store;
     struct json_scan *scan;
+    struct k8s_pbscan *pb; /* the body is protobuf (decided at its first byte) */
+    bool decided;
+    char ctype[128]; /* the response's Content-Type */
     struct error scan_err;
     bool scan_failed;
     struct secret_body *sb; /* Secrets: the page is held here and blanked before scanning */
 };
+
+static int list_put(struct list_page *pg, struct model_obj *row, const char *rv,
+                    const struct error *e);
 
 static int list_item(void *arg, const char *json, size_t len)
 {
@@ -355,8 +367,30 @@ static int list_item(void *arg, const char *json, size_t len)
     error_clear(&e);
     /* Straight from the item's text: no json-c tree for the bulk of a LIST. */
     struct model_obj *row = k8s_decode_json(pg->dec->res, json, len, rv, sizeof rv, &e);
+    return list_put(pg, row, rv, &e);
+}
+
+static int list_item_pb(void *arg, const unsigned char *msg, size_t len)
+{
+    struct list_page *pg = arg;
+    char rv[64];
+    struct error e;
+    error_clear(&e);
+    struct model_obj *row = k8s_decode_proto(pg->dec->res, msg, len, rv, sizeof rv, &e);
+    if (row == NULL && strstr(e.msg, K8S_DECODE_PROTO_MALFORMED)) {
+        /* bytes that are not a message: the body is corrupt, as malformed JSON would be */
+        error_set(&pg->scan_err, "%s", e.msg);
+        pg->scan_failed = true;
+        return -1;
+    }
+    return list_put(pg, row, rv, &e);
+}
+
+static int list_put(struct list_page *pg, struct model_obj *row, const char *rv,
+                    const struct error *e)
+{
     if (row == NULL) {
-        decode_failed(pg->dec, &e);
+        decode_failed(pg->dec, e);
         return 0;
     }
     if (pg->live)
@@ -367,8 +401,25 @@ static int list_item(void *arg, const char *json, size_t len)
     return 0;
 }
 
+/* Picks the page's reader by its Content-Type, once, at its first byte (or its end). */
+static void list_decide(struct list_page *pg)
+{
+    if (pg->decided)
+        return;
+    pg->decided = true;
+    if (k8s_pb_content_type(pg->ctype))
+        pg->pb = k8s_pbscan_new(WATCH_MAX_LINE, list_item_pb, pg);
+}
+
 static int list_feed(struct list_page *pg, const char *buf, size_t len)
 {
+    list_decide(pg);
+    if (pg->pb) {
+        int rc = k8s_pbscan_feed(pg->pb, buf, len, &pg->scan_err);
+        if (rc < 0)
+            pg->scan_failed = true;
+        return rc;
+    }
     if (json_scan_feed(pg->scan, buf, len, &pg->scan_err) < 0) {
         pg->scan_failed = true;
         return -1;
@@ -387,6 +438,9 @@ static int list_body(void *arg, const char *buf, size_t len)
         }
         return 0;
     }
+    list_decide(pg);
+    if (pg->pb) /* protobuf is read straight from curl's buffer: no batching needed */
+        return list_feed(pg, buf, len);
     struct feed_buf *a = pg->acc;
     if (a->len == 0 && len >= LIST_FEED_BYTES)
         return list_feed(pg, buf, len);
@@ -409,9 +463,9 @@ static int list_body(void *arg, const char *buf, size_t len)
 }
 
 static int list_run(struct k8s_http_conn *conn, enum model_res res, int page_size, int low_speed_s,
-                    const struct list_live *live, struct k8s_informer_store **out, char *rv,
-                    size_t rv_len, struct k8s_list_stats *stats, struct k8s_http_resp *resp,
-                    struct error *err)
+                    bool protobuf, const struct list_live *live, struct k8s_informer_store **out,
+                    char *rv, size_t rv_len, struct k8s_list_stats *stats,
+                    struct k8s_http_resp *resp, struct error *err)
 {
     *out = NULL;
     struct k8s_list_stats st_local;
@@ -455,11 +509,13 @@ static int list_run(struct k8s_http_conn *conn, enum model_res res, int page_siz
         pg.scan = json_scan_new("items", list_item, &pg);
         struct k8s_http_req req = {
             .path = path,
-            .accept = list_accept(res),
+            .accept = list_accept(res, protobuf),
             .on_body = list_body,
             .arg = &pg,
             .low_speed_s = low_speed_s,
             .identity = res == MODEL_RES_SECRETS,
+            .ctype_out = pg.ctype,
+            .ctype_out_len = sizeof pg.ctype,
         };
         int hrc = k8s_http_do(conn, &req, resp, err);
         if (pg.sb) {
@@ -480,12 +536,14 @@ static int list_run(struct k8s_http_conn *conn, enum model_res res, int page_siz
         const struct json_scan_meta *meta = NULL;
         int status_code = (int)resp->status;
         if (hrc == 0) {
-            if (json_scan_finish(pg.scan, &pg.scan_err) < 0) {
+            list_decide(&pg);
+            if ((pg.pb ? k8s_pbscan_finish(pg.pb, &pg.scan_err)
+                       : json_scan_finish(pg.scan, &pg.scan_err)) < 0) {
                 error_set(err, "%s: GET %s%s: truncated response: %s", ctxname,
                           k8s_http_server(k8s_http_conn_http(conn)), base, pg.scan_err.msg);
                 hrc = -1;
             } else {
-                meta = json_scan_meta(pg.scan);
+                meta = pg.pb ? k8s_pbscan_meta(pg.pb) : json_scan_meta(pg.scan);
                 if (strcmp(meta->kind, "Status") == 0) {
                     status_code = meta->status_code;
                     char safe[300];
@@ -503,6 +561,7 @@ static int list_run(struct k8s_http_conn *conn, enum model_res res, int page_siz
         free(path);
         if (hrc != 0) {
             json_scan_free(pg.scan);
+            k8s_pbscan_free(pg.pb);
             if (status_code == 410 && cont && !resp->cancelled &&
                 stats->restarts_410 < LIST_MAX_RESTARTS) {
                 /* The continue token expired: the pages so far are from a snapshot that is gone,
@@ -525,6 +584,7 @@ static int list_run(struct k8s_http_conn *conn, enum model_res res, int page_siz
         cont =
             meta->continue_token && meta->continue_token[0] ? xstrdup(meta->continue_token) : NULL;
         json_scan_free(pg.scan);
+        k8s_pbscan_free(pg.pb);
         if (cont == NULL) {
             rc = 0;
             break;
@@ -545,12 +605,17 @@ static int list_run(struct k8s_http_conn *conn, enum model_res res, int page_siz
     return rc;
 }
 
+bool k8s_informer_protobuf(enum model_res res)
+{
+    return res == MODEL_RES_PODS || res == MODEL_RES_NODES;
+}
+
 int k8s_informer_list(struct k8s_http_conn *conn, enum model_res res, int page_size,
                       struct k8s_informer_store **out, char *rv, size_t rv_len,
                       struct k8s_list_stats *stats, struct k8s_http_resp *resp, struct error *err)
 {
-    return list_run(conn, res, page_size, LIST_LOW_SPEED_S, NULL, out, rv, rv_len, stats, resp,
-                    err);
+    return list_run(conn, res, page_size, LIST_LOW_SPEED_S, true, NULL, out, rv, rv_len, stats,
+                    resp, err);
 }
 
 /* ---- the informer ------------------------------------------------------------------------ */
@@ -658,6 +723,9 @@ struct watch_ctx {
     struct k8s_informer *inf;
     struct decoder dec;
     struct json_lines *lines;
+    struct k8s_pbframes *frames; /* the stream is protobuf (decided at its first byte) */
+    bool decided;
+    char ctype[128];
     char *rv; /* the informer's resourceVersion buffer */
     size_t rv_len;
     bool gone;
@@ -675,6 +743,71 @@ static const char *get_str(struct json_object *o, const char *key)
     return NULL;
 }
 
+/* An ERROR event: 410 means the resourceVersion is gone (relist), anything else a failure. */
+static int watch_error(struct watch_ctx *w, int code, const char *msg)
+{
+    struct k8s_informer *inf = w->inf;
+    char safe[300];
+    text_sanitize_buf(msg ? msg : "", safe, sizeof safe);
+    error_set(&w->err, "%s: GET %s%s (watch): ERROR event %d: %s", w->dec.ctxname,
+              k8s_http_server(inf->http), k8s_informer_path(inf->res), code, safe);
+    if (code == 410)
+        w->gone = true;
+    else
+        w->failed = true;
+    return -1;
+}
+
+static void watch_bookmark(struct watch_ctx *w, const char *rv)
+{
+    struct k8s_informer *inf = w->inf;
+    if (rv)
+        snprintf(w->rv, w->rv_len, "%s", rv);
+    XPTHREAD(pthread_mutex_lock(&inf->mu));
+    inf->stats.bookmarks++;
+    XPTHREAD(pthread_mutex_unlock(&inf->mu));
+}
+
+/* ADDED or MODIFIED (row, or NULL with e when it did not decode) and DELETED (ns, name);
+ * rv is the event object's resourceVersion. */
+static void watch_apply(struct watch_ctx *w, bool deleted, struct model_obj *row,
+                        const struct error *e, const char *ns, const char *name, const char *rv)
+{
+    struct k8s_informer *inf = w->inf;
+    bool changed = false;
+    if (!deleted) {
+        if (row) {
+            XPTHREAD(pthread_mutex_lock(&inf->mu));
+            k8s_informer_store_put(inf->store, row, rv);
+            inf->stats.watch_events++;
+            inf->stats.changes++;
+            XPTHREAD(pthread_mutex_unlock(&inf->mu));
+            changed = true;
+        } else {
+            decode_failed(&w->dec, e);
+        }
+    } else if (name) {
+        XPTHREAD(pthread_mutex_lock(&inf->mu));
+        changed = k8s_informer_store_del(inf->store, ns, name);
+        inf->stats.watch_events++;
+        if (changed)
+            inf->stats.changes++;
+        XPTHREAD(pthread_mutex_unlock(&inf->mu));
+    }
+    if (rv)
+        snprintf(w->rv, w->rv_len, "%s", rv);
+    if (changed)
+        notify(inf, false);
+}
+
+static int watch_malformed(struct watch_ctx *w)
+{
+    error_set(&w->err, "%s: watch %s: malformed event", w->dec.ctxname,
+              model_res_name(w->inf->res));
+    w->failed = true;
+    return -1;
+}
+
 static int watch_line(void *arg, const char *json, size_t len)
 {
     struct watch_ctx *w = arg;
@@ -689,70 +822,70 @@ static int watch_line(void *arg, const char *json, size_t len)
     const char *type = get_str(ev, "type");
     if (ev == NULL || type == NULL || !json_object_object_get_ex(ev, "object", &obj) ||
         !json_object_is_type(obj, json_type_object)) {
-        error_set(&w->err, "%s: watch %s: malformed event", w->dec.ctxname,
-                  model_res_name(inf->res));
-        w->failed = true;
         json_object_put(ev);
-        return -1;
+        return watch_malformed(w);
     }
+    int rc = 0;
     if (strcmp(type, "ERROR") == 0) {
         struct json_object *code;
         int c = json_object_object_get_ex(obj, "code", &code) ? json_object_get_int(code) : 0;
-        const char *msg = get_str(obj, "message");
-        char safe[300];
-        text_sanitize_buf(msg ? msg : "", safe, sizeof safe);
-        error_set(&w->err, "%s: GET %s%s (watch): ERROR event %d: %s", w->dec.ctxname,
-                  k8s_http_server(inf->http), k8s_informer_path(inf->res), c, safe);
-        if (c == 410)
-            w->gone = true;
-        else
-            w->failed = true;
-        json_object_put(ev);
-        return -1;
-    }
-    const char *rv = k8s_object_resource_version(obj);
-    if (strcmp(type, "BOOKMARK") == 0) {
-        if (rv)
-            snprintf(w->rv, w->rv_len, "%s", rv);
-        XPTHREAD(pthread_mutex_lock(&inf->mu));
-        inf->stats.bookmarks++;
-        XPTHREAD(pthread_mutex_unlock(&inf->mu));
-        json_object_put(ev);
-        return 0;
-    }
-    bool changed = false;
-    if (strcmp(type, "ADDED") == 0 || strcmp(type, "MODIFIED") == 0) {
+        rc = watch_error(w, c, get_str(obj, "message"));
+    } else if (strcmp(type, "BOOKMARK") == 0) {
+        watch_bookmark(w, k8s_object_resource_version(obj));
+    } else if (strcmp(type, "ADDED") == 0 || strcmp(type, "MODIFIED") == 0) {
         struct error e;
         error_clear(&e);
         struct model_obj *row = k8s_decode_object(inf->res, obj, &e);
-        if (row) {
-            XPTHREAD(pthread_mutex_lock(&inf->mu));
-            k8s_informer_store_put(inf->store, row, rv);
-            inf->stats.watch_events++;
-            inf->stats.changes++;
-            XPTHREAD(pthread_mutex_unlock(&inf->mu));
-            changed = true;
-        } else {
-            decode_failed(&w->dec, &e);
-        }
+        watch_apply(w, false, row, &e, NULL, NULL, k8s_object_resource_version(obj));
     } else if (strcmp(type, "DELETED") == 0) {
         struct json_object *md = NULL;
         json_object_object_get_ex(obj, "metadata", &md);
-        const char *name = get_str(md, "name");
-        if (name) {
-            XPTHREAD(pthread_mutex_lock(&inf->mu));
-            changed = k8s_informer_store_del(inf->store, get_str(md, "namespace"), name);
-            inf->stats.watch_events++;
-            if (changed)
-                inf->stats.changes++;
-            XPTHREAD(pthread_mutex_unlock(&inf->mu));
-        }
+        watch_apply(w, true, NULL, NULL, get_str(md, "namespace"), get_str(md, "name"),
+                    k8s_object_resource_version(obj));
+    } else {
+        const char *rv = k8s_object_resource_version(obj);
+        if (rv)
+            snprintf(w->rv, w->rv_len, "%s", rv);
     }
-    if (rv)
-        snprintf(w->rv, w->rv_len, "%s", rv);
     json_object_put(ev);
-    if (changed)
-        notify(inf, false);
+    return rc;
+}
+
+/* One protobuf watch frame: a bare WatchEvent whose object is an enveloped Pod, Node or Status. */
+static int watch_frame(void *arg, const unsigned char *msg, size_t len)
+{
+    struct watch_ctx *w = arg;
+    struct k8s_informer *inf = w->inf;
+    char type[32], kind[64];
+    const unsigned char *obj, *raw;
+    size_t objlen, rawlen;
+    if (k8s_pb_watch_event(msg, len, type, sizeof type, &obj, &objlen) < 0 ||
+        k8s_pb_envelope(obj, objlen, kind, sizeof kind, &raw, &rawlen) < 0)
+        return watch_malformed(w);
+    if (strcmp(type, "ERROR") == 0) {
+        struct json_scan_meta st;
+        if (strcmp(kind, "Status") != 0 || k8s_pb_status(raw, rawlen, &st) < 0)
+            return watch_malformed(w);
+        return watch_error(w, st.status_code, st.status_message);
+    }
+    char ns[256], name[256], rv[64];
+    if (k8s_pb_object_meta(raw, rawlen, ns, sizeof ns, name, sizeof name, rv, sizeof rv) < 0)
+        return watch_malformed(w);
+    if (strcmp(type, "BOOKMARK") == 0) {
+        watch_bookmark(w, rv[0] ? rv : NULL);
+    } else if (strcmp(type, "ADDED") == 0 || strcmp(type, "MODIFIED") == 0) {
+        struct error e;
+        error_clear(&e);
+        struct model_obj *row = k8s_decode_proto(inf->res, raw, rawlen, NULL, 0, &e);
+        if (row == NULL && strstr(e.msg, K8S_DECODE_PROTO_MALFORMED))
+            return watch_malformed(w); /* a corrupt stream: watch again from the last good rv */
+        watch_apply(w, false, row, &e, NULL, NULL, rv[0] ? rv : NULL);
+    } else if (strcmp(type, "DELETED") == 0) {
+        watch_apply(w, true, NULL, NULL, ns[0] ? ns : NULL, name[0] ? name : NULL,
+                    rv[0] ? rv : NULL);
+    } else if (rv[0]) {
+        snprintf(w->rv, w->rv_len, "%s", rv);
+    }
     return 0;
 }
 
@@ -778,7 +911,13 @@ static int watch_body(void *arg, const char *buf, size_t len)
         if (rc < 0 && !e.msg[0])
             e = w->feed_err;
     } else {
-        rc = json_lines_feed(w->lines, buf, len, &e);
+        if (!w->decided) {
+            w->decided = true;
+            if (k8s_pb_content_type(w->ctype))
+                w->frames = k8s_pbframes_new(WATCH_MAX_LINE, watch_frame, w);
+        }
+        rc = w->frames ? k8s_pbframes_feed(w->frames, buf, len, &e)
+                       : json_lines_feed(w->lines, buf, len, &e);
     }
     if (rc < 0 && !w->gone && !w->failed) {
         w->failed = true;
@@ -807,9 +946,11 @@ static enum watch_end do_watch(struct k8s_informer *inf, char *rv, size_t rv_len
     w.lines = json_lines_new(WATCH_MAX_LINE, watch_line, &w);
     struct k8s_http_req req = {
         .path = path,
-        .accept = watch_accept(inf->res),
+        .accept = watch_accept(inf->res, !inf->opts.no_protobuf),
         .on_body = watch_body,
         .arg = &w,
+        .ctype_out = w.ctype,
+        .ctype_out_len = sizeof w.ctype,
         .timeout_s = timeout_s + 30,
         .identity = inf->res == MODEL_RES_SECRETS,
     };
@@ -839,6 +980,7 @@ static enum watch_end do_watch(struct k8s_informer *inf, char *rv, size_t rv_len
         inf->stats.relists_410++;
     XPTHREAD(pthread_mutex_unlock(&inf->mu));
     json_lines_free(w.lines);
+    k8s_pbframes_free(w.frames);
     secret_body_wipe(&sb);
     json_tokener_free(w.dec.tok);
     free(path);
@@ -878,7 +1020,8 @@ static void *inf_main(void *arg)
             XPTHREAD(pthread_mutex_unlock(&inf->mu));
             struct list_live live = {&inf->mu, &inf->partial, page_done, inf};
             int rc = list_run(inf->conn, inf->res, inf->opts.page_size, inf->opts.list_low_speed_s,
-                              first ? &live : NULL, &store, rv, sizeof rv, &st, &resp, &err);
+                              !inf->opts.no_protobuf, first ? &live : NULL, &store, rv, sizeof rv,
+                              &st, &resp, &err);
             XPTHREAD(pthread_mutex_lock(&inf->mu));
             inf->stats.list_restarts_410 += st.restarts_410;
             inf->stats.decode_errors += st.decode_errors;

@@ -8,6 +8,8 @@
 #include "cutover/model.h"
 
 #include <json-c/json.h>
+#include <stddef.h>
+#include <stdint.h>
 
 /* Decodes an object of resource `res` (a full object, or a PartialObjectMetadata for secrets)
  * into a new row with one reference. Returns NULL with err set when the object is not usable
@@ -27,6 +29,25 @@ struct model_obj *k8s_decode_table_row(enum model_res res, const char *const *co
  * node's images) are skipped by bracket matching, not validated: json_scan has validated them. */
 struct model_obj *k8s_decode_json(enum model_res res, const char *json, size_t len, char *rv,
                                   size_t rvlen, struct error *err);
+
+/* The words in k8s_decode_proto's error when the bytes are not a well-formed message (a corrupt
+ * body, as opposed to an object the model cannot use). */
+#define K8S_DECODE_PROTO_MALFORMED "malformed protobuf object"
+
+/* Decodes one pod or node from its bare Kubernetes protobuf message (the raw bytes of a
+ * runtime.Unknown envelope, as k8s_pbscan hands them out) into the same row k8s_decode_json
+ * gives for the same object. rv as for k8s_decode_json. NULL with err set when the bytes are
+ * not a well-formed message or the object is not usable. Only MODEL_RES_PODS and
+ * MODEL_RES_NODES are asked for as protobuf. */
+struct model_obj *k8s_decode_proto(enum model_res res, const unsigned char *msg, size_t len,
+                                   char *rv, size_t rvlen, struct error *err);
+
+/* Protobuf wire helpers (bounds-checked): a base-128 varint at p[*i..n) (-1 when cut or longer
+ * than 10 bytes), and one field: its number, wire type and either its varint (v) or its bytes
+ * (data, len: length-delimited, fixed64, fixed32). -1 on a malformed or cut field. */
+int k8s_pb_varint(const unsigned char *p, size_t n, size_t *i, uint64_t *v);
+int k8s_pb_field(const unsigned char *p, size_t n, size_t *i, unsigned *num, unsigned *wt,
+                 uint64_t *v, const unsigned char **data, size_t *len);
 
 /* k8s_decode_table_row from a row's JSON text (json_scan with array "rows"). */
 struct model_obj *k8s_decode_table_row_json(enum model_res res, const char *const *columns,

@@ -42,6 +42,9 @@ struct k8s_http_req {
     int timeout_s;   /* total limit; 0: none */
     bool identity;   /* no Accept-Encoding (no gzip): the body may hold secret values, and curl's
                         and zlib's buffers are never wiped */
+    char *ctype_out; /* when not NULL: the response's Content-Type (value only, "" when none),
+                        written before the first body byte reaches on_body */
+    size_t ctype_out_len;
 };
 
 struct k8s_http_resp {

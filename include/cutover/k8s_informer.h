@@ -66,7 +66,11 @@ struct k8s_informer_opts {
     int backoff_base_ms;  /* first pause after a failure (doubling, jittered); 0: 500 */
     int backoff_max_ms;   /* longest pause; 0: 30000 */
     int list_low_speed_s; /* a LIST page under 1 byte/s for this long fails; 0: 30 */
+    bool no_protobuf;     /* ask for JSON only (else pods and nodes as protobuf first) */
 };
+
+/* Whether resource res is asked for as Kubernetes protobuf (pods and nodes) unless turned off. */
+bool k8s_informer_protobuf(enum model_res res);
 
 /* Called (from the informer's thread, no lock held) when the store or the freshness changed;
  * urgent when the informer first synced or its error state changed. */
