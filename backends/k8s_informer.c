@@ -21,6 +21,7 @@
  * AcceptContentTypes for controllers); a server that has no protobuf for them answers JSON. */
 #define PROTOBUF_ACCEPT K8S_PROTO_CONTENT_TYPE ",application/json"
 #define WATCH_MAX_LINE (64u << 20) /* one watch event larger than this is a runaway stream */
+#define STORE_PREFETCH 16          /* slots ahead: see k8s_informer_store_items */
 #define LIST_MAX_RESTARTS 5        /* continue tokens expiring again and again: give up */
 #define LIST_LOW_SPEED_S 30        /* a LIST under 1 byte/s for this long is dead */
 #define BACKOFF_BASE_MS 500
@@ -202,9 +203,15 @@ const struct model_obj **k8s_informer_store_items(const struct k8s_informer_stor
         return NULL;
     const struct model_obj **items = xreallocarray(NULL, s->n, sizeof *items);
     size_t k = 0;
-    for (size_t i = 0; i < s->cap; i++)
+    /* Every publish takes a reference on every row, and the rows lie all over the heap: a
+     * cache miss each. Asking for the row a few slots ahead overlaps the misses (the steady
+     * state's largest cost at 150,000 pods). */
+    for (size_t i = 0; i < s->cap; i++) {
+        if (i + STORE_PREFETCH < s->cap && s->ents[i + STORE_PREFETCH].obj)
+            __builtin_prefetch(s->ents[i + STORE_PREFETCH].obj, 1, 0);
         if (s->ents[i].obj)
             items[k++] = model_obj_ref(s->ents[i].obj);
+    }
     return items;
 }
 
@@ -605,9 +612,18 @@ static int list_run(struct k8s_http_conn *conn, enum model_res res, int page_siz
     return rc;
 }
 
+/* The process-wide switch (config key `protobuf`, bench_load --no-protobuf); read by every
+ * informer thread, set before they start. */
+static atomic_bool protobuf_on = true;
+
+void k8s_informer_set_protobuf(bool on)
+{
+    atomic_store(&protobuf_on, on);
+}
+
 bool k8s_informer_protobuf(enum model_res res)
 {
-    return res == MODEL_RES_PODS || res == MODEL_RES_NODES;
+    return atomic_load(&protobuf_on) && (res == MODEL_RES_PODS || res == MODEL_RES_NODES);
 }
 
 int k8s_informer_list(struct k8s_http_conn *conn, enum model_res res, int page_size,

@@ -4,11 +4,13 @@
  * optionally, steady-state CPU while the simulator churns.
  *
  *   bench_load --kubeconfig PATH --source CTX --target CTX [--timeout S] [--steady S] [--json]
- *              [--publish-ms N] [--page-size N]
+ *              [--publish-ms N] [--page-size N] [--no-protobuf]
  *
  * --publish-ms is the pollers' publish interval once watching; by default the dashboard's (the
  * refresh setting's default), so that the steady-state figure is the dashboard's. --page-size is
- * the LIST limit (default: the poller's, as the dashboard uses it).
+ * the LIST limit (default: the poller's, as the dashboard uses it). --no-protobuf asks for JSON
+ * only (pods and nodes are otherwise asked for as Kubernetes protobuf first), to measure both
+ * wire formats. (--json is the output format, not the wire format.)
  *
  * Figures come from the clock and getrusage, measured in-process; bench/run.sh prints them beside
  * kubectl's on the same simulator. */
@@ -16,6 +18,7 @@
 #include "cutover/config.h"
 #include "cutover/error.h"
 #include "cutover/k8s_http.h"
+#include "cutover/k8s_informer.h"
 #include "cutover/k8s_poller.h"
 #include "cutover/kubeconfig.h"
 #include "cutover/log.h"
@@ -80,7 +83,8 @@ static bool all_synced(const struct model_cluster *c)
 static void usage(FILE *out)
 {
     fputs("usage: bench_load --kubeconfig PATH --source CTX --target CTX [--timeout S]\n"
-          "                  [--steady S] [--json] [--verbose] [--publish-ms N] [--page-size N]\n",
+          "                  [--steady S] [--json] [--verbose] [--publish-ms N] [--page-size N]\n"
+          "                  [--no-protobuf]\n",
           out);
 }
 
@@ -94,6 +98,7 @@ int main(int argc, char **argv)
     static const struct option opts[] = {
         {"publish-ms", required_argument, NULL, 'P'},
         {"page-size", required_argument, NULL, 'L'},
+        {"no-protobuf", no_argument, NULL, 'J'},
         {"kubeconfig", required_argument, NULL, 'k'},
         {"source", required_argument, NULL, 's'},
         {"target", required_argument, NULL, 't'},
@@ -133,6 +138,9 @@ int main(int argc, char **argv)
             break;
         case 'L':
             page_size = atoi(optarg);
+            break;
+        case 'J':
+            k8s_informer_set_protobuf(false);
             break;
         case 'h':
             usage(stdout);

@@ -17,14 +17,15 @@
 #define CONFIG_FILE_MAX (1024 * 1024)
 
 static const char *const config_known_keys =
-    "source, target, kubeconfig, refresh, theme, zone_spread_ratio, journal, keys, traffic, "
-    "drift";
+    "source, target, kubeconfig, refresh, theme, zone_spread_ratio, journal, protobuf, keys, "
+    "traffic, drift";
 
 /* A top-level setting holding one value (everything but keys). */
 static bool config_key_known(const char *key)
 {
-    static const char *const scalars[] = {
-        "source", "target", "kubeconfig", "refresh", "theme", "zone_spread_ratio", "journal"};
+    static const char *const scalars[] = {"source",  "target",  "kubeconfig",
+                                          "refresh", "theme",   "zone_spread_ratio",
+                                          "journal", "protobuf"};
     for (size_t i = 0; i < sizeof scalars / sizeof scalars[0]; i++) {
         if (strcmp(scalars[i], key) == 0)
             return true;
@@ -38,6 +39,7 @@ void config_init(struct config *cfg)
     cfg->refresh_ms = CONFIG_REFRESH_MS_DEFAULT;
     cfg->theme = xstrdup(CONFIG_THEME_DEFAULT);
     cfg->zone_spread_ratio = CONFIG_ZONE_SPREAD_RATIO_DEFAULT;
+    cfg->protobuf = true;
 }
 
 void config_fini(struct config *cfg)
@@ -164,6 +166,15 @@ static int config_set_at(struct config *cfg, const char *key, const char *value,
             return -EINVAL;
         }
         cfg->zone_spread_ratio = v;
+    } else if (strcmp(key, "protobuf") == 0) {
+        if (strcmp(value, "true") == 0 || strcmp(value, "yes") == 0) {
+            cfg->protobuf = true;
+        } else if (strcmp(value, "false") == 0 || strcmp(value, "no") == 0) {
+            cfg->protobuf = false;
+        } else {
+            error_set_at(err, file, line, col, "protobuf: '%s' is not true or false", value);
+            return -EINVAL;
+        }
     } else {
         error_set_at(err, file, line, col, "unknown key '%s' (known: %s)", key, config_known_keys);
         return -EINVAL;

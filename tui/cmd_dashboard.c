@@ -7,6 +7,7 @@
 #include "cutover/drift_reader.h"
 #include "cutover/journal.h"
 #include "cutover/k8s_http.h"
+#include "cutover/k8s_informer.h"
 #include "cutover/k8s_poller.h"
 #include "cutover/kubeconfig.h"
 #include "cutover/log.h"
@@ -158,6 +159,8 @@ int cmd_dashboard_run(const struct cmd_dashboard_args *a)
         config_fini(&cfg);
         return 2;
     }
+
+    k8s_informer_set_protobuf(cfg.protobuf); /* config `protobuf:` (engineer B) */
 
     struct kubeconfig *kc = NULL;
     if (kubeconfig_load(cfg.kubeconfig, &kc, &err) != 0) {

@@ -36,7 +36,8 @@ struct config {
     int refresh_ms;           /* poll interval, CONFIG_REFRESH_MS_MIN..MAX; default 2000 */
     char *theme;              /* theme name or path; never NULL after config_init ("dark") */
     double zone_spread_ratio; /* > 1.0; default 2.0 (analysis_config.zone_spread_ratio) */
-    struct config_key *keys;  /* in file order; apply with config_apply_keys() */
+    bool protobuf;           /* ask for pods and nodes as Kubernetes protobuf first; default true */
+    struct config_key *keys; /* in file order; apply with config_apply_keys() */
     size_t nkeys;
     char *path; /* the file it was loaded from, NULL if none */
     /* `traffic:` (docs/config.md): the traffic targets, plans validated, in file order. */

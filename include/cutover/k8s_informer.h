@@ -69,8 +69,10 @@ struct k8s_informer_opts {
     bool no_protobuf;     /* ask for JSON only (else pods and nodes as protobuf first) */
 };
 
-/* Whether resource res is asked for as Kubernetes protobuf (pods and nodes) unless turned off. */
+/* Whether resource res is asked for as Kubernetes protobuf: pods and nodes, unless turned off. */
 bool k8s_informer_protobuf(enum model_res res);
+/* Turns protobuf off (JSON only) or on for every informer started after (default on). */
+void k8s_informer_set_protobuf(bool on);
 
 /* Called (from the informer's thread, no lock held) when the store or the freshness changed;
  * urgent when the informer first synced or its error state changed. */
