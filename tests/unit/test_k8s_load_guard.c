@@ -7,6 +7,7 @@
 
 #include "../lib/informer_sim.h"
 
+#include "cutover/k8s_informer.h"
 #include "cutover/k8s_decode.h"
 #include "cutover/model.h"
 #include "cutover/quantity.h"
@@ -633,11 +634,30 @@ static void test_nodes_field_by_field(void **state)
     k8s_informer_store_free(store);
 }
 
+static int group_setup_json(void **state)
+{
+    k8s_informer_set_protobuf(false); /* the JSON path stays covered */
+    return group_setup(state);
+}
+
+static int group_teardown_json(void **state)
+{
+    k8s_informer_set_protobuf(true);
+    return group_teardown(state);
+}
+
 int main(void)
 {
-    const struct CMUnitTest tests[] = {
+    /* pods and nodes as negotiated (Kubernetes protobuf from the simulator), then JSON only, each
+     * against its own simulator */
+    const struct CMUnitTest protobuf[] = {
         cmocka_unit_test(test_pods_field_by_field),
         cmocka_unit_test(test_nodes_field_by_field),
     };
-    return cmocka_run_group_tests(tests, group_setup, group_teardown);
+    const struct CMUnitTest json[] = {
+        cmocka_unit_test(test_pods_field_by_field),
+        cmocka_unit_test(test_nodes_field_by_field),
+    };
+    int rc = cmocka_run_group_tests(protobuf, group_setup, group_teardown);
+    return rc + cmocka_run_group_tests(json, group_setup_json, group_teardown_json);
 }
