@@ -138,8 +138,13 @@ struct model_cluster *model_cluster_clone(const struct model_cluster *old)
 
 static void list_clear(struct model_list *l)
 {
-    for (size_t i = 0; i < l->n; i++)
+    /* the rows lie all over the heap: overlap their cache misses (see
+     * k8s_informer_store_items) */
+    for (size_t i = 0; i < l->n; i++) {
+        if (i + 16 < l->n)
+            __builtin_prefetch(l->items[i + 16], 1, 0);
         model_obj_unref(l->items[i]);
+    }
     free(l->items);
     l->items = NULL;
     l->n = 0;
