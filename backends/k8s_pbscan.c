@@ -368,6 +368,8 @@ static int parse(struct k8s_pbscan *s, const unsigned char *q, size_t m, uint64_
 
 static void hold(struct k8s_pbscan *s, const unsigned char *p, size_t n)
 {
+    if (n == 0)
+        return;
     if (s->nheld + n > s->capheld) {
         size_t cap = s->capheld ? s->capheld : 16384;
         while (cap < s->nheld + n)
@@ -461,6 +463,8 @@ void k8s_pbframes_free(struct k8s_pbframes *f)
 
 int k8s_pbframes_feed(struct k8s_pbframes *f, const void *buf, size_t len, struct error *err)
 {
+    if (len == 0)
+        return 0;
     if (f->n + len > f->cap) {
         size_t cap = f->cap ? f->cap : 16384;
         while (cap < f->n + len)
