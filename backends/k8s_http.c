@@ -2,6 +2,8 @@
 
 #include "cutover/k8s_pbscan.h"
 
+#include <openssl/crypto.h>
+
 #include "cutover/log.h"
 #include "cutover/text.h"
 #include "cutover/xalloc.h"
@@ -498,7 +500,10 @@ static size_t on_write(char *buf, size_t size, size_t nmemb, void *arg)
     if (x->status == 0)
         curl_easy_getinfo(x->c->easy, CURLINFO_RESPONSE_CODE, &x->status);
     if (x->status >= 200 && x->status < 300) {
-        if (x->req->on_body && x->req->on_body(x->req->arg, buf, len) != 0) {
+        bool stop = x->req->on_body && x->req->on_body(x->req->arg, buf, len) != 0;
+        if (x->req->identity) /* a body that may hold secret values: wipe curl's buffer */
+            OPENSSL_cleanse(buf, len);
+        if (stop) {
             x->body_aborted = true;
             return 0;
         }
