@@ -160,7 +160,7 @@ int cmd_dashboard_run(const struct cmd_dashboard_args *a)
         return 2;
     }
 
-    k8s_informer_set_protobuf(cfg.protobuf); /* config `protobuf:` (engineer B) */
+    k8s_informer_set_protobuf(cfg.protobuf); /* config `protobuf:` */
 
     struct kubeconfig *kc = NULL;
     if (kubeconfig_load(cfg.kubeconfig, &kc, &err) != 0) {

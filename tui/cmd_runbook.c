@@ -11,6 +11,7 @@
 #include "cutover/journal_mirror.h"
 #include "cutover/k8s_body.h"
 #include "cutover/k8s_http.h"
+#include "cutover/k8s_informer.h"
 #include "cutover/k8s_lease.h"
 #include "cutover/k8s_poller.h"
 #include "cutover/kubeconfig.h"
@@ -2062,6 +2063,7 @@ static int runbook_run(int argc, char **argv)
             goto out;
         }
     }
+    k8s_informer_set_protobuf(r.cfg.protobuf); /* config `protobuf:` */
     if (follow_demo.targets != NULL) {
         /* `cutover demo [--observer] --runbook FILE`: the demo's targets, not config.yaml's */
         for (size_t i = 0; i < r.cfg.ntraffic; i++)

@@ -15,7 +15,8 @@ SOCK_BASE=
 NSOCK=0
 SOCK=
 
-# test_cleanup: kills the tmux servers and the simulator this script started, removes $TMP.
+# test_cleanup: kills the tmux servers and the simulator this script started, removes $TMP
+# (kept when KEEP_TMP is set, for looking into a failure).
 test_cleanup() {
     local i
     if [ -n "$SOCK_BASE" ]; then
@@ -28,7 +29,7 @@ test_cleanup() {
         kill "$SIM_PID" 2>/dev/null || true
         wait "$SIM_PID" 2>/dev/null || true
     fi
-    if [ -n "${TMP:-}" ]; then rm -rf "$TMP"; fi
+    if [ -n "${TMP:-}" ] && [ -z "${KEEP_TMP:-}" ]; then rm -rf "$TMP"; fi
 }
 
 # ---- the simulator --------------------------------------------------------------------------
