@@ -1713,40 +1713,35 @@ int k8s_pb_varint(const unsigned char *p, size_t n, size_t *i, uint64_t *v)
     return -1; /* more than 10 bytes */
 }
 
-int k8s_pb_field(const unsigned char *p, size_t n, size_t *i, unsigned *num, unsigned *wt,
-                 uint64_t *v, const unsigned char **data, size_t *len)
+int k8s_pb_field(const unsigned char *p, size_t n, size_t *i, struct k8s_pbf *f)
 {
     uint64_t tag;
     if (k8s_pb_varint(p, n, i, &tag) < 0 || (tag >> 3) == 0 || (tag >> 3) > 0x1FFFFFFF)
         return -1;
-    *num = (unsigned)(tag >> 3);
-    *wt = (unsigned)(tag & 7);
-    *data = NULL;
-    *len = 0;
-    *v = 0;
-    switch (*wt) {
+    f->num = (unsigned)(tag >> 3);
+    f->wt = (unsigned)(tag & 7);
+    f->data = NULL;
+    f->len = 0;
+    f->v = 0;
+    switch (f->wt) {
     case 0:
-        return k8s_pb_varint(p, n, i, v);
+        return k8s_pb_varint(p, n, i, &f->v);
     case 1:
-        if (n - *i < 8)
+    case 5: {
+        size_t w = f->wt == 1 ? 8 : 4;
+        if (n - *i < w)
             return -1;
-        *data = p + *i;
-        *len = 8;
-        *i += 8;
+        f->data = p + *i;
+        f->len = w;
+        *i += w;
         return 0;
-    case 5:
-        if (n - *i < 4)
-            return -1;
-        *data = p + *i;
-        *len = 4;
-        *i += 4;
-        return 0;
+    }
     case 2: {
         uint64_t l;
         if (k8s_pb_varint(p, n, i, &l) < 0 || l > n - *i)
             return -1;
-        *data = p + *i;
-        *len = (size_t)l;
+        f->data = p + *i;
+        f->len = (size_t)l;
         *i += (size_t)l;
         return 0;
     }
@@ -1811,14 +1806,11 @@ static int pb_time(struct pbbuild *b, const unsigned char *p, size_t n, char out
     size_t i = 0;
     int64_t secs = 0;
     while (i < n) {
-        unsigned num, wt;
-        uint64_t v;
-        const unsigned char *data;
-        size_t len;
-        if (k8s_pb_field(p, n, &i, &num, &wt, &v, &data, &len) < 0)
+        struct k8s_pbf f;
+        if (k8s_pb_field(p, n, &i, &f) < 0)
             return pb_fail(b, "malformed Time");
-        if (num == 1 && wt == 0) {
-            secs = (int64_t)v;
+        if (f.num == 1 && f.wt == 0) {
+            secs = (int64_t)f.v;
             *have = true;
         }
     }
@@ -1840,35 +1832,29 @@ static int pb_map_entry(struct pbbuild *b, const unsigned char *p, size_t n, boo
     const unsigned char *key = NULL, *val = NULL;
     size_t klen = 0, vlen = 0, i = 0;
     while (i < n) {
-        unsigned num, wt;
-        uint64_t v;
-        const unsigned char *data;
-        size_t len;
-        if (k8s_pb_field(p, n, &i, &num, &wt, &v, &data, &len) < 0)
+        struct k8s_pbf f;
+        if (k8s_pb_field(p, n, &i, &f) < 0)
             return pb_fail(b, "malformed map entry");
-        if (wt != 2)
+        if (f.wt != 2)
             continue;
-        if (num == 1) {
-            key = data;
-            klen = len;
-        } else if (num == 2) {
-            val = data;
-            vlen = len;
+        if (f.num == 1) {
+            key = f.data;
+            klen = f.len;
+        } else if (f.num == 2) {
+            val = f.data;
+            vlen = f.len;
         }
     }
     if (qty && val) { /* Quantity {string 1} */
         const unsigned char *q = NULL;
         size_t qlen = 0, j = 0;
         while (j < vlen) {
-            unsigned num, wt;
-            uint64_t v;
-            const unsigned char *data;
-            size_t len;
-            if (k8s_pb_field(val, vlen, &j, &num, &wt, &v, &data, &len) < 0)
+            struct k8s_pbf f;
+            if (k8s_pb_field(val, vlen, &j, &f) < 0)
                 return pb_fail(b, "malformed Quantity");
-            if (num == 1 && wt == 2) {
-                q = data;
-                qlen = len;
+            if (f.num == 1 && f.wt == 2) {
+                q = f.data;
+                qlen = f.len;
             }
         }
         val = q;
@@ -1891,9 +1877,13 @@ static int pb_value(struct pbbuild *b, const struct pbfield *f, const struct pbo
     case PB_STR:
         pb_str_tok(b, last->p, last->n);
         return 0;
-    case PB_BOOL:
-        jdoc_push(b->d, last->v ? JT_TRUE : JT_FALSE, b->d->len)->next = b->d->n;
+    case PB_BOOL: {
+        /* two statements: the push must come before n is read (an assignment's operands are
+         * unsequenced: clang read n first) */
+        struct jtok *t = jdoc_push(b->d, last->v ? JT_TRUE : JT_FALSE, b->d->len);
+        t->next = b->d->n;
         return 0;
+    }
     case PB_INT:
         pb_num_tok(b, (int64_t)last->v);
         return 0;
@@ -1956,21 +1946,18 @@ static int pb_message(struct pbbuild *b, enum pbmsg m, const struct pbseg *segs,
         const unsigned char *p = segs[s].p;
         size_t n = segs[s].n, i = 0;
         while (i < n) {
-            unsigned num, wt;
-            uint64_t v;
-            const unsigned char *data;
-            size_t len;
-            if (k8s_pb_field(p, n, &i, &num, &wt, &v, &data, &len) < 0) {
+            struct k8s_pbf f;
+            if (k8s_pb_field(p, n, &i, &f) < 0) {
                 rc = pb_fail(b, "malformed field");
                 break;
             }
             size_t fi = 0;
-            while (fields[fi].json && fields[fi].num != num)
+            while (fields[fi].json && fields[fi].num != f.num)
                 fi++;
             if (fields[fi].json == NULL)
                 continue; /* not read: skipped by its length */
             bool varint = fields[fi].kind == PB_BOOL || fields[fi].kind == PB_INT;
-            if (wt != (varint ? 0u : 2u)) {
+            if (f.wt != (varint ? 0u : 2u)) {
                 rc = pb_fail(b, "a field of the wrong wire type");
                 break;
             }
@@ -1983,7 +1970,7 @@ static int pb_message(struct pbbuild *b, enum pbmsg m, const struct pbseg *segs,
                     occ = xreallocarray(occ, cap, sizeof *occ);
                 }
             }
-            occ[nocc++] = (struct pbocc){(uint8_t)fi, v, data, len};
+            occ[nocc++] = (struct pbocc){(uint8_t)fi, f.v, f.data, f.len};
         }
     }
     if (rc == 0) {

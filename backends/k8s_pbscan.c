@@ -57,27 +57,21 @@ int k8s_pb_envelope(const unsigned char *p, size_t n, char *kind, size_t kindlen
     size_t i = K8S_PROTO_MAGIC_LEN;
     bool have_raw = false;
     while (i < n) {
-        unsigned num, wt;
-        uint64_t v;
-        const unsigned char *data;
-        size_t len;
-        if (k8s_pb_field(p, n, &i, &num, &wt, &v, &data, &len) < 0)
+        struct k8s_pbf f;
+        if (k8s_pb_field(p, n, &i, &f) < 0)
             return -1;
-        if (num == 1 && wt == 2) { /* typeMeta {apiVersion 1, kind 2} */
+        if (f.num == 1 && f.wt == 2) { /* typeMeta {apiVersion 1, kind 2} */
             size_t j = 0;
-            while (j < len) {
-                unsigned tn, tw;
-                uint64_t tv;
-                const unsigned char *td;
-                size_t tl;
-                if (k8s_pb_field(data, len, &j, &tn, &tw, &tv, &td, &tl) < 0)
+            while (j < f.len) {
+                struct k8s_pbf tf;
+                if (k8s_pb_field(f.data, f.len, &j, &tf) < 0)
                     return -1;
-                if (tn == 2 && tw == 2)
-                    copy_str(kind, kindlen, td, tl);
+                if (tf.num == 2 && tf.wt == 2)
+                    copy_str(kind, kindlen, tf.data, tf.len);
             }
-        } else if (num == 2 && wt == 2) {
-            *raw = data;
-            *rawlen = len;
+        } else if (f.num == 2 && f.wt == 2) {
+            *raw = f.data;
+            *rawlen = f.len;
             have_raw = true;
         }
     }
@@ -92,18 +86,15 @@ int k8s_pb_status(const unsigned char *p, size_t n, struct json_scan_meta *meta)
     meta->status_message[0] = '\0';
     size_t i = 0;
     while (i < n) {
-        unsigned num, wt;
-        uint64_t v;
-        const unsigned char *data;
-        size_t len;
-        if (k8s_pb_field(p, n, &i, &num, &wt, &v, &data, &len) < 0)
+        struct k8s_pbf f;
+        if (k8s_pb_field(p, n, &i, &f) < 0)
             return -1;
-        if (num == 3 && wt == 2)
-            copy_str(meta->status_message, sizeof meta->status_message, data, len);
-        else if (num == 4 && wt == 2)
-            copy_str(meta->status_reason, sizeof meta->status_reason, data, len);
-        else if (num == 6 && wt == 0)
-            meta->status_code = (int)(int32_t)v;
+        if (f.num == 3 && f.wt == 2)
+            copy_str(meta->status_message, sizeof meta->status_message, f.data, f.len);
+        else if (f.num == 4 && f.wt == 2)
+            copy_str(meta->status_reason, sizeof meta->status_reason, f.data, f.len);
+        else if (f.num == 6 && f.wt == 0)
+            meta->status_code = (int)(int32_t)f.v;
     }
     return 0;
 }
@@ -118,27 +109,21 @@ int k8s_pb_watch_event(const unsigned char *p, size_t n, char *type, size_t type
     bool have_type = false, have_obj = false;
     size_t i = 0;
     while (i < n) {
-        unsigned num, wt;
-        uint64_t v;
-        const unsigned char *data;
-        size_t len;
-        if (k8s_pb_field(p, n, &i, &num, &wt, &v, &data, &len) < 0)
+        struct k8s_pbf f;
+        if (k8s_pb_field(p, n, &i, &f) < 0)
             return -1;
-        if (num == 1 && wt == 2) {
-            copy_str(type, typelen, data, len);
+        if (f.num == 1 && f.wt == 2) {
+            copy_str(type, typelen, f.data, f.len);
             have_type = true;
-        } else if (num == 2 && wt == 2) { /* RawExtension {raw 1} */
+        } else if (f.num == 2 && f.wt == 2) { /* RawExtension {raw 1} */
             size_t j = 0;
-            while (j < len) {
-                unsigned rn, rw;
-                uint64_t rv;
-                const unsigned char *rd;
-                size_t rl;
-                if (k8s_pb_field(data, len, &j, &rn, &rw, &rv, &rd, &rl) < 0)
+            while (j < f.len) {
+                struct k8s_pbf rf;
+                if (k8s_pb_field(f.data, f.len, &j, &rf) < 0)
                     return -1;
-                if (rn == 1 && rw == 2) {
-                    *obj = rd;
-                    *objlen = rl;
+                if (rf.num == 1 && rf.wt == 2) {
+                    *obj = rf.data;
+                    *objlen = rf.len;
                     have_obj = true;
                 }
             }
@@ -246,20 +231,17 @@ static int list_meta(struct k8s_pbscan *s, const unsigned char *p, size_t n)
 {
     size_t i = 0;
     while (i < n) {
-        unsigned num, wt;
-        uint64_t v;
-        const unsigned char *data;
-        size_t len;
-        if (k8s_pb_field(p, n, &i, &num, &wt, &v, &data, &len) < 0)
+        struct k8s_pbf f;
+        if (k8s_pb_field(p, n, &i, &f) < 0)
             return -1;
-        if (num == 2 && wt == 2) {
-            copy_str(s->meta.resource_version, sizeof s->meta.resource_version, data, len);
-        } else if (num == 3 && wt == 2) {
+        if (f.num == 2 && f.wt == 2) {
+            copy_str(s->meta.resource_version, sizeof s->meta.resource_version, f.data, f.len);
+        } else if (f.num == 3 && f.wt == 2) {
             free(s->meta.continue_token);
-            s->meta.continue_token = xmalloc(len + 1);
-            copy_str(s->meta.continue_token, len + 1, data, len);
-        } else if (num == 4 && wt == 0) {
-            s->meta.remaining = (int64_t)v;
+            s->meta.continue_token = xmalloc(f.len + 1);
+            copy_str(s->meta.continue_token, f.len + 1, f.data, f.len);
+        } else if (f.num == 4 && f.wt == 0) {
+            s->meta.remaining = (int64_t)f.v;
         }
     }
     return 0;
@@ -334,16 +316,13 @@ static int parse(struct k8s_pbscan *s, const unsigned char *q, size_t m, uint64_
             if (num == 1 && wt == 2) {
                 size_t j = 0;
                 while (j < pl) {
-                    unsigned tn, tw;
-                    uint64_t tv;
-                    const unsigned char *td;
-                    size_t tlen;
-                    if (k8s_pb_field(payload, (size_t)pl, &j, &tn, &tw, &tv, &td, &tlen) < 0) {
+                    struct k8s_pbf tf;
+                    if (k8s_pb_field(payload, (size_t)pl, &j, &tf) < 0) {
                         rc = fail(s, err, base + i, "bad typeMeta");
                         break;
                     }
-                    if (tn == 2 && tw == 2)
-                        copy_str(s->meta.kind, sizeof s->meta.kind, td, tlen);
+                    if (tf.num == 2 && tf.wt == 2)
+                        copy_str(s->meta.kind, sizeof s->meta.kind, tf.data, tf.len);
                 }
             } else if (num == 2 && wt == 2) { /* a Status */
                 s->saw_raw = true;
@@ -513,31 +492,25 @@ int k8s_pb_object_meta(const unsigned char *p, size_t n, char *ns, size_t nslen,
     copy_str(rv, rvlen, (const unsigned char *)"", 0);
     size_t i = 0;
     while (i < n) {
-        unsigned num, wt;
-        uint64_t v;
-        const unsigned char *data;
-        size_t len;
-        if (k8s_pb_field(p, n, &i, &num, &wt, &v, &data, &len) < 0)
+        struct k8s_pbf f;
+        if (k8s_pb_field(p, n, &i, &f) < 0)
             return -1;
-        if (num != 1 || wt != 2)
+        if (f.num != 1 || f.wt != 2)
             continue;
         /* ObjectMeta (sent twice, the two merge: the last value of each field wins) */
         size_t j = 0;
-        while (j < len) {
-            unsigned mn, mw;
-            uint64_t mv;
-            const unsigned char *md;
-            size_t ml;
-            if (k8s_pb_field(data, len, &j, &mn, &mw, &mv, &md, &ml) < 0)
+        while (j < f.len) {
+            struct k8s_pbf mf;
+            if (k8s_pb_field(f.data, f.len, &j, &mf) < 0)
                 return -1;
-            if (mw != 2)
+            if (mf.wt != 2)
                 continue;
-            if (mn == 1)
-                copy_str(name, namelen, md, ml);
-            else if (mn == 3)
-                copy_str(ns, nslen, md, ml);
-            else if (mn == 6)
-                copy_str(rv, rvlen, md, ml);
+            if (mf.num == 1)
+                copy_str(name, namelen, mf.data, mf.len);
+            else if (mf.num == 3)
+                copy_str(ns, nslen, mf.data, mf.len);
+            else if (mf.num == 6)
+                copy_str(rv, rvlen, mf.data, mf.len);
         }
     }
     return 0;

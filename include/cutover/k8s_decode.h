@@ -42,12 +42,20 @@ struct model_obj *k8s_decode_json(enum model_res res, const char *json, size_t l
 struct model_obj *k8s_decode_proto(enum model_res res, const unsigned char *msg, size_t len,
                                    char *rv, size_t rvlen, struct error *err);
 
+/* One protobuf field as read: its number, wire type and either its varint (v) or its bytes
+ * (data, len: length-delimited, fixed64, fixed32). */
+struct k8s_pbf {
+    unsigned num, wt;
+    uint64_t v;
+    const unsigned char *data;
+    size_t len;
+};
+
 /* Protobuf wire helpers (bounds-checked): a base-128 varint at p[*i..n) (-1 when cut or longer
- * than 10 bytes), and one field: its number, wire type and either its varint (v) or its bytes
- * (data, len: length-delimited, fixed64, fixed32). -1 on a malformed or cut field. */
+ * than 10 bytes), and the field at p[*i..n) into f (-1 on a malformed or cut field). Both advance
+ * *i past what they read. */
 int k8s_pb_varint(const unsigned char *p, size_t n, size_t *i, uint64_t *v);
-int k8s_pb_field(const unsigned char *p, size_t n, size_t *i, unsigned *num, unsigned *wt,
-                 uint64_t *v, const unsigned char **data, size_t *len);
+int k8s_pb_field(const unsigned char *p, size_t n, size_t *i, struct k8s_pbf *f);
 
 /* k8s_decode_table_row from a row's JSON text (json_scan with array "rows"). */
 struct model_obj *k8s_decode_table_row_json(enum model_res res, const char *const *columns,

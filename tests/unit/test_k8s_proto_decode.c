@@ -217,9 +217,12 @@ static size_t split_fields(const unsigned char *p, size_t n, struct field *f, si
     while (i < n) {
         assert_true(k < max);
         size_t at = i;
-        uint64_t v;
-        assert_int_equal(k8s_pb_field(p, n, &i, &f[k].num, &f[k].wt, &v, &f[k].data, &f[k].dlen),
-                         0);
+        struct k8s_pbf pf;
+        assert_int_equal(k8s_pb_field(p, n, &i, &pf), 0);
+        f[k].num = pf.num;
+        f[k].wt = pf.wt;
+        f[k].data = pf.data;
+        f[k].dlen = pf.len;
         f[k].start = p + at;
         f[k].len = i - at;
         k++;
