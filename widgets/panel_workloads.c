@@ -196,6 +196,8 @@ void panel_workloads_set_prep(struct widget *w, const struct panel_workloads_pre
 /* Row i passes filter f (namespace, then the expression over the row's text). */
 static bool row_match(struct wl_priv *p, const struct widget_filter *f, uint32_t i)
 {
+    if (p->an == NULL) /* no analysis: the prepared rows are none (clang-analyzer cannot tell) */
+        return false;
     const struct workload_pair *wp = &p->an->workloads[i];
     if (f->ns[0] && (wp->ns == NULL || strcmp(wp->ns, f->ns) != 0))
         return false;
