@@ -342,8 +342,8 @@ static int jparse_value(struct jdoc *d, size_t *i, int depth, const char *pkey, 
     return jfail(d, p, "unexpected character");
 }
 
-/* Tokenizes json[0..len) into d (which jdoc_fini releases). The root is d->t[0]. */
-static int jdoc_parse(struct jdoc *d, const char *json, size_t len, const struct jskip_rule *skip)
+/* An empty document: no text, no tokens yet (the first ones on its own stack). */
+static void jdoc_init(struct jdoc *d, const struct jskip_rule *skip)
 {
     d->skip = skip;
     d->buf = NULL;
@@ -353,6 +353,12 @@ static int jdoc_parse(struct jdoc *d, const char *json, size_t len, const struct
     d->error_at = 0;
     d->t = d->stack_tokens;
     d->cap = JDOC_STACK_TOKENS;
+}
+
+/* Tokenizes json[0..len) into d (which jdoc_fini releases). The root is d->t[0]. */
+static int jdoc_parse(struct jdoc *d, const char *json, size_t len, const struct jskip_rule *skip)
+{
+    jdoc_init(d, skip);
     if (len >= UINT32_MAX)
         return jfail(d, 0, "object too large");
     d->buf = xmalloc(len + 1);
@@ -2032,14 +2038,7 @@ struct model_obj *k8s_decode_proto(enum model_res res, const unsigned char *msg,
         return NULL;
     }
     struct jdoc *d = xmalloc(sizeof *d);
-    d->skip = NULL;
-    d->buf = NULL;
-    d->len = 0;
-    d->n = 0;
-    d->error = NULL;
-    d->error_at = 0;
-    d->t = d->stack_tokens;
-    d->cap = JDOC_STACK_TOKENS;
+    jdoc_init(d, NULL);
     struct pbbuild b = {d, 0, NULL};
     struct pbseg s = {msg, len};
     struct model_obj *row = NULL;
