@@ -76,6 +76,10 @@ static void test_cpu_forms(void **state)
     milli_is("0.10000000000000000000000000000000000000000001", 101);
     milli_is("-0.5", -500);
     milli_is("-0.0001", 0); /* toward +infinity */
+    /* the largest millicore value, with leading zeros and a bare point (a fuzzer input) */
+    milli_is("9223372036854775807m", INT64_MAX);
+    milli_is("00000000000000000000009223372036854775807.m", INT64_MAX);
+    value_is("00000000000000000000009223372036854775807.m", 9223372036854776LL);
 }
 
 static void test_bytes_forms(void **state)
