@@ -3,6 +3,7 @@
 #include "cutover/xalloc.h"
 
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -101,9 +102,158 @@ struct model_cluster *model_cluster_new(const char *context)
     return c;
 }
 
+/* ---- epochs and shared rows ---------------------------------------------------------------- */
+
+/* What the source dropped between two publishes. A list holds the grave that was open when it
+ * was published, and each closed grave holds the next: a list keeps alive every row dropped
+ * after it was read, and nothing dropped before. */
+struct model_grave {
+    atomic_uint refs;
+    struct model_grave *next; /* set once, when the grave is closed; then owns one reference */
+    const struct model_obj **objs;
+    size_t n, cap;
+    struct deferred {
+        void (*fn)(void *arg);
+        void *arg;
+    } * defs;
+    size_t ndefs, capdefs;
+};
+
+struct model_epoch {
+    struct model_grave *open; /* one reference: the epoch's */
+};
+
+struct model_rows {
+    atomic_uint refs;
+    size_t n;
+    const struct model_obj **items;
+    struct model_grave *keep; /* one reference */
+};
+
+static struct model_grave *grave_new(void)
+{
+    struct model_grave *g = xcalloc(1, sizeof *g);
+    atomic_init(&g->refs, 1);
+    return g;
+}
+
+static struct model_grave *grave_ref(struct model_grave *g)
+{
+    atomic_fetch_add_explicit(&g->refs, 1, memory_order_relaxed);
+    return g;
+}
+
+static void unref_rows(const struct model_obj **items, size_t n)
+{
+    /* the rows lie all over the heap: overlap their cache misses (see
+     * k8s_informer_store_items) */
+    for (size_t i = 0; i < n; i++) {
+        if (i + 16 < n)
+            __builtin_prefetch(items[i + 16], 1, 0);
+        model_obj_unref(items[i]);
+    }
+}
+
+/* A loop, not recursion: a chain can be long when an old snapshot is held. */
+static void grave_unref(struct model_grave *g)
+{
+    while (g && atomic_fetch_sub_explicit(&g->refs, 1, memory_order_acq_rel) == 1) {
+        unref_rows(g->objs, g->n);
+        free(g->objs);
+        for (size_t i = 0; i < g->ndefs; i++)
+            g->defs[i].fn(g->defs[i].arg);
+        free(g->defs);
+        struct model_grave *next = g->next;
+        free(g);
+        g = next;
+    }
+}
+
+struct model_epoch *model_epoch_new(void)
+{
+    struct model_epoch *e = xcalloc(1, sizeof *e);
+    e->open = grave_new();
+    return e;
+}
+
+void model_epoch_free(struct model_epoch *e)
+{
+    if (e == NULL)
+        return;
+    grave_unref(e->open);
+    free(e);
+}
+
+void model_epoch_retire(struct model_epoch *e, const struct model_obj *obj)
+{
+    if (obj == NULL)
+        return;
+    struct model_grave *g = e->open;
+    if (g->n == g->cap) {
+        g->cap = g->cap ? g->cap * 2 : 16;
+        g->objs = xreallocarray((void *)g->objs, g->cap, sizeof *g->objs);
+    }
+    g->objs[g->n++] = obj;
+}
+
+void model_epoch_defer(struct model_epoch *e, void (*fn)(void *arg), void *arg)
+{
+    struct model_grave *g = e->open;
+    if (g->ndefs == g->capdefs) {
+        g->capdefs = g->capdefs ? g->capdefs * 2 : 4;
+        g->defs = xreallocarray(g->defs, g->capdefs, sizeof *g->defs);
+    }
+    g->defs[g->ndefs++] = (struct deferred){fn, arg};
+}
+
+struct model_rows *model_epoch_publish(struct model_epoch *e, const struct model_obj **items,
+                                       size_t n)
+{
+    /* Close the open grave unless it is empty: what it holds was dropped before these rows
+     * were read, so only the lists published earlier need it. An empty one serves both. */
+    if (e->open->n || e->open->ndefs) {
+        struct model_grave *g = grave_new();
+        e->open->next = grave_ref(g);
+        struct model_grave *closed = e->open;
+        e->open = g;
+        grave_unref(closed);
+    }
+    struct model_rows *r = xcalloc(1, sizeof *r);
+    atomic_init(&r->refs, 1);
+    r->n = n;
+    r->items = items;
+    r->keep = grave_ref(e->open);
+    return r;
+}
+
+struct model_rows *model_rows_ref(struct model_rows *r)
+{
+    if (r)
+        atomic_fetch_add_explicit(&r->refs, 1, memory_order_relaxed);
+    return r;
+}
+
+void model_rows_unref(struct model_rows *r)
+{
+    if (r == NULL || atomic_fetch_sub_explicit(&r->refs, 1, memory_order_acq_rel) != 1)
+        return;
+    free(r->items);
+    grave_unref(r->keep);
+    free(r);
+}
+
+size_t model_rows_count(const struct model_rows *r)
+{
+    return r ? r->n : 0;
+}
+
 static void list_clone(struct model_list *dst, const struct model_list *src)
 {
     dst->n = src->n;
+    dst->items = src->items;
+    dst->rows = model_rows_ref(src->rows);
+    if (src->rows)
+        return;
     dst->items = NULL;
     if (src->n == 0)
         return;
@@ -138,14 +288,13 @@ struct model_cluster *model_cluster_clone(const struct model_cluster *old)
 
 static void list_clear(struct model_list *l)
 {
-    /* the rows lie all over the heap: overlap their cache misses (see
-     * k8s_informer_store_items) */
-    for (size_t i = 0; i < l->n; i++) {
-        if (i + 16 < l->n)
-            __builtin_prefetch(l->items[i + 16], 1, 0);
-        model_obj_unref(l->items[i]);
+    if (l->rows) {
+        model_rows_unref(l->rows);
+    } else {
+        unref_rows(l->items, l->n);
+        free(l->items);
     }
-    free(l->items);
+    l->rows = NULL;
     l->items = NULL;
     l->n = 0;
 }
@@ -156,6 +305,14 @@ void model_cluster_take_list(struct model_cluster *c, enum model_res res,
     list_clear(&c->lists[res]);
     c->lists[res].items = items;
     c->lists[res].n = n;
+}
+
+void model_cluster_set_rows(struct model_cluster *c, enum model_res res, struct model_rows *take)
+{
+    list_clear(&c->lists[res]);
+    c->lists[res].rows = take;
+    c->lists[res].items = take ? take->items : NULL;
+    c->lists[res].n = take ? take->n : 0;
 }
 
 struct model_cluster *model_cluster_ref(const struct model_cluster *c)

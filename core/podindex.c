@@ -781,7 +781,8 @@ static bool same_rows(const struct model_cluster *a, const struct model_cluster 
     static const enum model_res res[] = {MODEL_RES_PODS, MODEL_RES_NODES};
     for (size_t i = 0; i < 2; i++) {
         const struct model_list *x = &a->lists[res[i]], *y = &b->lists[res[i]];
-        if (x->n != y->n || (x->n && memcmp(x->items, y->items, x->n * sizeof *x->items) != 0))
+        if (x->n != y->n || (x->n && x->items != y->items &&
+                             memcmp(x->items, y->items, x->n * sizeof *x->items) != 0))
             return false;
     }
     return true;

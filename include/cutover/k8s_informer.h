@@ -111,6 +111,9 @@ enum model_res k8s_informer_res(const struct k8s_informer *inf);
 /* The rows now, or during the first list the pages so far (refs taken; the caller owns the
  * array, e.g. for model_cluster_take_list). */
 const struct model_obj **k8s_informer_items(struct k8s_informer *inf, size_t *n);
+/* The same rows as a shared model_rows (one reference for the caller; model_cluster_set_rows):
+ * no reference per row, and an unchanged store gives the same model_rows again. */
+struct model_rows *k8s_informer_rows(struct k8s_informer *inf);
 /* The freshness now; last_error is a new string the caller owns. */
 void k8s_informer_freshness(struct k8s_informer *inf, struct model_freshness *out);
 /* True when the last attempt failed without any HTTP answer (unreachable, TLS). */

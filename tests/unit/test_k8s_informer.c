@@ -357,6 +357,68 @@ static void test_secrets_metadata_only(void **state)
     free(items);
 }
 
+/* Names of a published list, one string ("shop/a shop/b ..."), for comparing later. */
+static char *names_of(const struct model_cluster *c, enum model_res res)
+{
+    const struct model_list *l = &c->lists[res];
+    size_t len = 1;
+    for (size_t i = 0; i < l->n; i++)
+        len += strlen(l->items[i]->ns ? l->items[i]->ns : "") + strlen(l->items[i]->name) + 2;
+    char *s = xcalloc(1, len), *p = s;
+    for (size_t i = 0; i < l->n; i++)
+        p += sprintf(p, "%s/%s ", l->items[i]->ns ? l->items[i]->ns : "", l->items[i]->name);
+    return s;
+}
+
+/* What a poller publishes: an unchanged store is the same list again (no new array, no
+ * reference per row); a change gives a new list; and a list published earlier stays whole and
+ * readable through watch changes, a relist that replaces the store, and the informer's end
+ * (ASan checks the reads). */
+static void test_published_rows_outlive_changes(void **state)
+{
+    struct fx *f = *state;
+    start(f, MODEL_RES_CONFIGMAPS, 2);
+    struct model_cluster *c1 = model_cluster_new("onprem-prod");
+    model_cluster_set_rows(c1, MODEL_RES_CONFIGMAPS, k8s_informer_rows(f->inf));
+    struct model_rows *again = k8s_informer_rows(f->inf);
+    assert_ptr_equal(again, c1->lists[MODEL_RES_CONFIGMAPS].rows);
+    model_rows_unref(again);
+    size_t n1 = c1->lists[MODEL_RES_CONFIGMAPS].n;
+    assert_true(n1 > 0);
+    char *before = names_of(c1, MODEL_RES_CONFIGMAPS);
+
+    char name[64];
+    create_cm(f, name, sizeof name);
+    struct row_wait rw = {f->inf, name, true};
+    assert_true(informer_wait_until(row_is, &rw, WAIT_MS));
+    struct model_cluster *c2 = model_cluster_new("onprem-prod");
+    model_cluster_set_rows(c2, MODEL_RES_CONFIGMAPS, k8s_informer_rows(f->inf));
+    assert_ptr_not_equal(c2->lists[MODEL_RES_CONFIGMAPS].rows,
+                         c1->lists[MODEL_RES_CONFIGMAPS].rows);
+    assert_int_equal(c2->lists[MODEL_RES_CONFIGMAPS].n, n1 + 1);
+
+    /* the row goes, the whole store is replaced by a relist, then the informer goes */
+    delete_cm(f, name);
+    rw.want = false;
+    assert_true(informer_wait_until(row_is, &rw, WAIT_MS));
+    k8s_informer_refresh(f->inf);
+    assert_true(WAIT_STAT(f->inf, lists_ok, 2));
+    char *mid = names_of(c1, MODEL_RES_CONFIGMAPS);
+    assert_string_equal(mid, before);
+    free(mid);
+    k8s_informer_free(f->inf);
+    f->inf = NULL;
+    char *after = names_of(c1, MODEL_RES_CONFIGMAPS);
+    assert_string_equal(after, before);
+    char *after2 = names_of(c2, MODEL_RES_CONFIGMAPS);
+    assert_non_null(strstr(after2, name));
+    model_cluster_unref(c1);
+    model_cluster_unref(c2);
+    free(before);
+    free(after);
+    free(after2);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -370,6 +432,7 @@ int main(void)
         cmocka_unit_test_teardown(test_down_then_up, stop_informer),
         cmocka_unit_test_teardown(test_list410_restarts_list, stop_informer),
         cmocka_unit_test_teardown(test_secrets_metadata_only, stop_informer),
+        cmocka_unit_test_teardown(test_published_rows_outlive_changes, stop_informer),
     };
     return cmocka_run_group_tests(tests, group_setup, group_teardown);
 }

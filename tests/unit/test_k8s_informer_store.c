@@ -113,6 +113,22 @@ static void test_random_against_model(void **state)
     }
     assert_true(k8s_informer_store_equal(s, t));
     assert_true(k8s_informer_store_equal(t, s));
+    /* The rows a publish sees (the store's dense array, holes filled by moves): each present
+     * key exactly once, the very row the table holds. */
+    static bool seen[N];
+    memset(seen, 0, sizeof seen);
+    size_t n;
+    const struct model_obj **items = k8s_informer_store_items(s, &n);
+    assert_int_equal(n, count);
+    for (size_t i = 0; i < n; i++) {
+        unsigned k;
+        assert_int_equal(sscanf(items[i]->name, "pod-%u", &k), 1);
+        assert_true(k < N && present[k] && !seen[k]);
+        seen[k] = true;
+        assert_ptr_equal(items[i], k8s_informer_store_get(s, items[i]->ns, items[i]->name));
+        model_obj_unref(items[i]);
+    }
+    free(items);
     k8s_informer_store_free(s);
     k8s_informer_store_free(t);
 }

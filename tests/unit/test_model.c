@@ -61,6 +61,96 @@ static void test_clone_shares_rows(void **state)
     model_cluster_unref(d);
 }
 
+static unsigned refs_of(const struct model_obj *o)
+{
+    return atomic_load(&o->refs);
+}
+
+static const struct model_obj **one(const struct model_obj *o)
+{
+    const struct model_obj **items = malloc(sizeof *items);
+    items[0] = o;
+    return items;
+}
+
+/* A row the source drops stays readable while any list published before the drop lives, and
+ * is released once they are all gone; a list published after the drop never holds it. Graves
+ * chain: the oldest list keeps rows dropped after later publishes too. */
+static void test_epoch_keeps_dropped_rows_for_earlier_lists(void **state)
+{
+    (void)state;
+    struct model_epoch *e = model_epoch_new();
+    const struct model_obj *a = &node_new("a", "us-east-1a")->obj; /* the source's reference */
+    const struct model_obj *b = &node_new("b", "us-east-1b")->obj;
+    model_obj_ref(a); /* the test's own, to watch the count */
+    model_obj_ref(b);
+
+    struct model_rows *r1 = model_epoch_publish(e, one(a), 1);
+    assert_int_equal(model_rows_count(r1), 1);
+    assert_int_equal(refs_of(a), 2); /* publishing took no reference per row */
+
+    model_epoch_retire(e, a); /* the source replaced a */
+    struct model_rows *r2 = model_epoch_publish(e, one(b), 1);
+    model_epoch_retire(e, b); /* and then dropped b */
+    struct model_rows *r3 = model_epoch_publish(e, NULL, 0);
+
+    assert_int_equal(refs_of(a), 2); /* r1 can still see a */
+    assert_int_equal(refs_of(b), 2); /* r2 and r1 can still see b */
+    model_rows_unref(r2);
+    assert_int_equal(refs_of(b), 2); /* r1, published earlier, holds the later grave too */
+    model_rows_unref(r3);
+    assert_int_equal(refs_of(b), 2);
+    model_rows_unref(r1);
+    assert_int_equal(refs_of(a), 1); /* every earlier list is gone: released */
+    assert_int_equal(refs_of(b), 1);
+    model_epoch_free(e);
+    model_obj_unref(a);
+    model_obj_unref(b);
+}
+
+static int deferred_runs;
+static void deferred(void *arg)
+{
+    (void)arg;
+    deferred_runs++;
+}
+
+/* A whole store handed to the epoch is freed only after the lists that may point into it, and
+ * at once when none is left; the epoch may go first. */
+static void test_epoch_defer_and_snapshot_lists(void **state)
+{
+    (void)state;
+    deferred_runs = 0;
+    struct model_epoch *e = model_epoch_new();
+    const struct model_obj *a = &node_new("a", "us-east-1a")->obj;
+    struct model_rows *r = model_epoch_publish(e, one(a), 1);
+
+    struct model_cluster *c = model_cluster_new("eks-prod");
+    model_cluster_set_rows(c, MODEL_RES_NODES, model_rows_ref(r));
+    assert_int_equal(c->lists[MODEL_RES_NODES].n, 1);
+    struct model_cluster *d = model_cluster_clone(c);
+    /* the clone shares the array itself: no reference per row */
+    assert_ptr_equal(d->lists[MODEL_RES_NODES].items, c->lists[MODEL_RES_NODES].items);
+    assert_int_equal(refs_of(a), 1);
+
+    model_epoch_defer(e, deferred, NULL);
+    model_epoch_retire(e, a);
+    model_epoch_free(e); /* the source is gone */
+    model_rows_unref(r);
+    model_cluster_unref(c);
+    assert_int_equal(deferred_runs, 0);
+    assert_string_equal(((const struct model_node *)d->lists[MODEL_RES_NODES].items[0])->zone,
+                        "us-east-1a");
+    model_cluster_unref(d);
+    assert_int_equal(deferred_runs, 1);
+
+    /* nothing published since: a deferred call runs when the epoch goes */
+    e = model_epoch_new();
+    model_epoch_defer(e, deferred, NULL);
+    model_epoch_free(e);
+    assert_int_equal(deferred_runs, 2);
+}
+
 static void test_res_names(void **state)
 {
     (void)state;
@@ -125,6 +215,8 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_row_pack_is_one_block_with_unknowns),
         cmocka_unit_test(test_clone_shares_rows),
+        cmocka_unit_test(test_epoch_keeps_dropped_rows_for_earlier_lists),
+        cmocka_unit_test(test_epoch_defer_and_snapshot_lists),
         cmocka_unit_test(test_res_names),
         cmocka_unit_test(test_publisher_hands_off_between_threads),
     };
