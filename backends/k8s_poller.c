@@ -139,9 +139,14 @@ static bool probe_cancel(void *arg)
 static void mark_dirty(struct k8s_poller *p, bool urgent)
 {
     XPTHREAD(pthread_mutex_lock(&p->mu));
+    /* Wake the publisher only when its decision changes: already dirty, it is waiting for
+     * next_ok anyway (one wake-up per watch event was a third of the steady state's CPU, a
+     * context switch each). */
+    bool wake = !p->dirty || (urgent && !p->urgent);
     p->dirty = true;
     p->urgent = p->urgent || urgent;
-    XPTHREAD(pthread_cond_broadcast(&p->cond));
+    if (wake)
+        XPTHREAD(pthread_cond_broadcast(&p->cond));
     XPTHREAD(pthread_mutex_unlock(&p->mu));
 }
 
@@ -247,10 +252,8 @@ static bool publish(struct k8s_poller *p)
     for (int r = 0; r < MODEL_RES_COUNT; r++) {
         if (p->inf[r] == NULL)
             continue;
-        size_t n;
-        /* Rows are shared by reference: only the pointer array is new. */
-        const struct model_obj **items = k8s_informer_items(p->inf[r], &n);
-        model_cluster_take_list(c, (enum model_res)r, items, n);
+        /* Rows are shared without a reference each; an unchanged list is the same model_rows. */
+        model_cluster_set_rows(c, (enum model_res)r, k8s_informer_rows(p->inf[r]));
         k8s_informer_freshness(p->inf[r], &c->fresh[r]);
         enabled++;
         long st = k8s_informer_error_status(p->inf[r]);
