@@ -76,6 +76,13 @@ static void free_secret(char *s, size_t len)
 
 /* ---- set-up ------------------------------------------------------------------------------ */
 
+static atomic_int exec_timeout_default = EXEC_TIMEOUT_MS;
+
+void k8s_http_set_exec_timeout(int ms)
+{
+    atomic_store(&exec_timeout_default, ms > 0 ? ms : EXEC_TIMEOUT_MS);
+}
+
 static pthread_once_t global_once = PTHREAD_ONCE_INIT;
 
 static void global_init(void)
@@ -196,8 +203,8 @@ int k8s_http_new(const struct kube_context *ctx, const struct k8s_http_opts *opt
     h->connect_timeout_ms = opts && opts->connect_timeout_ms > 0 ? opts->connect_timeout_ms : 10000;
     h->max_retry_after_s = opts && opts->max_retry_after_s > 0 ? opts->max_retry_after_s : 60;
     h->max_retries = opts && opts->max_retries > 0 ? opts->max_retries : 5;
-    h->exec_timeout_ms =
-        opts && opts->exec_timeout_ms > 0 ? opts->exec_timeout_ms : EXEC_TIMEOUT_MS;
+    h->exec_timeout_ms = opts && opts->exec_timeout_ms > 0 ? opts->exec_timeout_ms
+                                                           : atomic_load(&exec_timeout_default);
     h->share = curl_share_init();
     if (h->share) {
         curl_share_setopt(h->share, CURLSHOPT_LOCKFUNC, share_lock);

@@ -17,15 +17,15 @@
 #define CONFIG_FILE_MAX (1024 * 1024)
 
 static const char *const config_known_keys =
-    "source, target, kubeconfig, refresh, theme, zone_spread_ratio, journal, protobuf, keys, "
-    "traffic, drift";
+    "source, target, kubeconfig, refresh, theme, zone_spread_ratio, journal, protobuf, "
+    "exec_timeout, keys, traffic, drift";
 
 /* A top-level setting holding one value (everything but keys). */
 static bool config_key_known(const char *key)
 {
-    static const char *const scalars[] = {"source",  "target",  "kubeconfig",
-                                          "refresh", "theme",   "zone_spread_ratio",
-                                          "journal", "protobuf"};
+    static const char *const scalars[] = {"source",  "target",   "kubeconfig",
+                                          "refresh", "theme",    "zone_spread_ratio",
+                                          "journal", "protobuf", "exec_timeout"};
     for (size_t i = 0; i < sizeof scalars / sizeof scalars[0]; i++) {
         if (strcmp(scalars[i], key) == 0)
             return true;
@@ -40,6 +40,7 @@ void config_init(struct config *cfg)
     cfg->theme = xstrdup(CONFIG_THEME_DEFAULT);
     cfg->zone_spread_ratio = CONFIG_ZONE_SPREAD_RATIO_DEFAULT;
     cfg->protobuf = true;
+    cfg->exec_timeout_ms = CONFIG_EXEC_TIMEOUT_MS_DEFAULT;
 }
 
 void config_fini(struct config *cfg)
@@ -175,6 +176,19 @@ static int config_set_at(struct config *cfg, const char *key, const char *value,
             error_set_at(err, file, line, col, "protobuf: '%s' is not true or false", value);
             return -EINVAL;
         }
+    } else if (strcmp(key, "exec_timeout") == 0) {
+        int ms;
+        if (config_parse_duration(value, &ms) < 0) {
+            error_set_at(err, file, line, col,
+                         "exec_timeout: bad duration '%s' (use e.g. 10s, 1m, 90s)", value);
+            return -EINVAL;
+        }
+        if (ms < CONFIG_EXEC_TIMEOUT_MS_MIN || ms > CONFIG_EXEC_TIMEOUT_MS_MAX) {
+            error_set_at(err, file, line, col, "exec_timeout: '%s' is out of range (1s to 10m)",
+                         value);
+            return -EINVAL;
+        }
+        cfg->exec_timeout_ms = ms;
     } else {
         error_set_at(err, file, line, col, "unknown key '%s' (known: %s)", key, config_known_keys);
         return -EINVAL;

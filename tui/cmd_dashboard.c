@@ -160,7 +160,8 @@ int cmd_dashboard_run(const struct cmd_dashboard_args *a)
         return 2;
     }
 
-    k8s_informer_set_protobuf(cfg.protobuf); /* config `protobuf:` */
+    k8s_informer_set_protobuf(cfg.protobuf);        /* config `protobuf:` */
+    k8s_http_set_exec_timeout(cfg.exec_timeout_ms); /* config `exec_timeout:` */
 
     struct kubeconfig *kc = NULL;
     if (kubeconfig_load(cfg.kubeconfig, &kc, &err) != 0) {

@@ -2063,7 +2063,8 @@ static int runbook_run(int argc, char **argv)
             goto out;
         }
     }
-    k8s_informer_set_protobuf(r.cfg.protobuf); /* config `protobuf:` */
+    k8s_informer_set_protobuf(r.cfg.protobuf);        /* config `protobuf:` */
+    k8s_http_set_exec_timeout(r.cfg.exec_timeout_ms); /* config `exec_timeout:` */
     if (follow_demo.targets != NULL) {
         /* `cutover demo [--observer] --runbook FILE`: the demo's targets, not config.yaml's */
         for (size_t i = 0; i < r.cfg.ntraffic; i++)

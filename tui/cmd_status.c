@@ -9,6 +9,7 @@
 #include "cutover/drift.h"
 #include "cutover/drift_reader.h"
 #include "cutover/error.h"
+#include "cutover/k8s_http.h"
 #include "cutover/k8s_informer.h"
 #include "cutover/k8s_poller.h"
 #include "cutover/kubeconfig.h"
@@ -899,7 +900,8 @@ static int merge_config(struct status_opts *o, struct config *cfg)
         }
     }
     o->kubeconfig = cfg->kubeconfig;
-    k8s_informer_set_protobuf(cfg->protobuf); /* config `protobuf:` */
+    k8s_informer_set_protobuf(cfg->protobuf);        /* config `protobuf:` */
+    k8s_http_set_exec_timeout(cfg->exec_timeout_ms); /* config `exec_timeout:` */
     o->ctx[0] = cfg->source;
     o->ctx[1] = cfg->target;
     if (o->ctx[0] == NULL || o->ctx[1] == NULL) {

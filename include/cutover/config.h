@@ -18,6 +18,9 @@
 #define CONFIG_REFRESH_MS_DEFAULT 2000
 #define CONFIG_REFRESH_MS_MIN 100
 #define CONFIG_REFRESH_MS_MAX 3600000
+#define CONFIG_EXEC_TIMEOUT_MS_DEFAULT 30000
+#define CONFIG_EXEC_TIMEOUT_MS_MIN 1000
+#define CONFIG_EXEC_TIMEOUT_MS_MAX 600000
 #define CONFIG_THEME_DEFAULT "dark"
 #define CONFIG_ZONE_SPREAD_RATIO_DEFAULT 2.0
 
@@ -37,6 +40,7 @@ struct config {
     char *theme;              /* theme name or path; never NULL after config_init ("dark") */
     double zone_spread_ratio; /* > 1.0; default 2.0 (analysis_config.zone_spread_ratio) */
     bool protobuf;           /* ask for pods and nodes as Kubernetes protobuf first; default true */
+    int exec_timeout_ms;     /* an exec credential plugin running longer is killed; 1 s..10 min */
     struct config_key *keys; /* in file order; apply with config_apply_keys() */
     size_t nkeys;
     char *path; /* the file it was loaded from, NULL if none */

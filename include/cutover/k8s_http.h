@@ -22,8 +22,13 @@ struct k8s_http_opts {
     int connect_timeout_ms; /* 0: 10000 */
     int max_retry_after_s;  /* longest Retry-After honoured; 0: 60 */
     int max_retries;        /* retries of a read on 429/503 (a change is never resent); 0: 5 */
-    int exec_timeout_ms;    /* an exec credential plugin running longer is killed; 0: 30000 */
+    int exec_timeout_ms;    /* an exec credential plugin running longer is killed; 0: the
+                             * process-wide default (k8s_http_set_exec_timeout) */
 };
+
+/* The exec plugin limit of every client made with exec_timeout_ms 0 from now on (config key
+ * `exec_timeout`); ms <= 0 restores 30000. */
+void k8s_http_set_exec_timeout(int ms);
 
 /* Called with each piece of a successful (2xx) response body; return non-zero to abort. */
 typedef int (*k8s_http_body_fn)(void *arg, const char *buf, size_t len);

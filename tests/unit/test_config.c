@@ -61,6 +61,7 @@ static void test_defaults(void **state)
     assert_int_equal(cfg.refresh_ms, 2000);
     assert_string_equal(cfg.theme, "dark");
     assert_true(cfg.zone_spread_ratio == 2.0);
+    assert_int_equal(cfg.exec_timeout_ms, 30000);
     assert_int_equal(cfg.nkeys, 0);
     config_fini(&cfg);
     config_fini(&cfg); /* twice is fine */
@@ -121,6 +122,7 @@ static void test_full_file(void **state)
                      "refresh: 500ms\n"
                      "theme: colour-blind-safe\n"
                      "zone_spread_ratio: 1.5\n"
+                     "exec_timeout: 1m\n"
                      "keys:\n"
                      "  q: none\n"
                      "  x: quit\n"
@@ -136,9 +138,10 @@ static void test_full_file(void **state)
     assert_int_equal(cfg.refresh_ms, 500);
     assert_string_equal(cfg.theme, "colour-blind-safe");
     assert_true(cfg.zone_spread_ratio == 1.5);
+    assert_int_equal(cfg.exec_timeout_ms, 60000);
     assert_string_equal(cfg.path, path);
     assert_int_equal(cfg.nkeys, 3);
-    assert_int_equal(cfg.keys[0].line, 9);
+    assert_int_equal(cfg.keys[0].line, 10);
 
     /* The keys apply on top of the defaults: q unbound, x quits, C-r refreshes. */
     struct keymap *km = keymap_new_default(actions, NACTIONS, &err);
@@ -224,6 +227,8 @@ static void test_bad_files_keep_the_old_config(void **state)
         {"refresh: 10ms\n", 1, 10, "out of range"},
         {"zone_spread_ratio: lots\n", 1, 20, "not a number"},
         {"zone_spread_ratio: 0.5\n", 1, 20, "at least 1.0"},
+        {"exec_timeout: forever\n", 1, 15, "exec_timeout: bad duration 'forever'"},
+        {"exec_timeout: 500ms\n", 1, 15, "out of range (1s to 10m)"},
         {"source:\n", 1, 8, "source: expected a value"},
         {"theme: [a, b]\n", 1, 8, "expected a single value"},
         {"source: a\nsource: b\n", 2, 1, "given twice"},
