@@ -11,13 +11,7 @@ PY=/usr/bin/python3
 . "$(dirname "$0")/../lib/common.sh"
 test_init
 
-fail() {
-    echo "FAIL: $*" >&2
-    for f in "$TMP"/*.out "$TMP"/*.err; do
-        [ -f "$f" ] && { echo "--- $f" >&2; head -c 3000 "$f" >&2; }
-    done
-    exit 1
-}
+fail() { fail_dump "$*" 3000; }
 
 . "$(dirname "$0")/../lib/drift_markers.sh"
 

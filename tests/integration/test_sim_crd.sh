@@ -9,13 +9,7 @@ set -uo pipefail
 . "$(dirname "$0")/../lib/common.sh"
 test_init
 
-fail() {
-    echo "FAIL: $*" >&2
-    for f in "$TMP"/*.out "$TMP"/*.err; do
-        [ -f "$f" ] && { echo "--- $f" >&2; head -c 3000 "$f" >&2; }
-    done
-    exit 1
-}
+fail() { fail_dump "$*" 3000; }
 
 cat >"$TMP/sc.yaml" <<'EOF'
 clusters:

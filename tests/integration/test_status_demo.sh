@@ -9,13 +9,7 @@ PY=/usr/bin/python3
 . "$(dirname "$0")/../lib/common.sh"
 test_init
 
-fail() {
-    echo "FAIL: $*" >&2
-    for f in "$TMP"/*.out "$TMP"/*.err; do
-        [ -f "$f" ] && { echo "--- $f" >&2; head -c 4000 "$f" >&2; }
-    done
-    exit 1
-}
+fail() { fail_dump "$*" 4000; }
 
 sim_start_demo
 ready=$SIM_READY

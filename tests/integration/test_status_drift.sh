@@ -12,13 +12,7 @@ PY=/usr/bin/python3
 . "$(dirname "$0")/../lib/common.sh"
 test_init
 
-fail() {
-    echo "FAIL: $*" >&2
-    for f in "$TMP"/*.out "$TMP"/*.err; do
-        [ -f "$f" ] && { echo "--- $f" >&2; head -c 6000 "$f" >&2; }
-    done
-    exit 1
-}
+fail() { fail_dump "$*" 6000; }
 
 sim_start_demo
 read -r aws_url aws_profile aws_cfg aws_creds < <($PY -c '

@@ -111,6 +111,18 @@ fail() {
     exit 1
 }
 
+# fail_dump MESSAGE [BYTES]: reports, shows the start (BYTES, default 4000) of every $TMP/*.out
+# and $TMP/*.err, and exits 1: for scripts that run commands into files rather than a pane
+# (`fail() { fail_dump "$1" 6000; }`).
+fail_dump() {
+    echo "FAIL: $1" >&2
+    local f
+    for f in "$TMP"/*.out "$TMP"/*.err; do
+        [ -f "$f" ] && { echo "--- $f" >&2; head -c "${2:-4000}" "$f" >&2; }
+    done
+    exit 1
+}
+
 # poll SECONDS COMMAND...: runs COMMAND every 0.2 s until it succeeds (0) or SECONDS pass (1).
 poll() {
     local deadline=$((SECONDS + $1))
