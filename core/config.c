@@ -33,6 +33,31 @@ static bool config_key_known(const char *key)
     return false;
 }
 
+/* A duration setting: its bounds in ms and how its errors put them. */
+struct duration_key {
+    int min_ms, max_ms;
+    const char *examples; /* "500ms, 2s, 1.5s, 1m" */
+    const char *range;    /* "100ms to 1h" */
+};
+
+/* Parses a duration setting into *out (left as it was on error). */
+static int duration_value(const struct duration_key *d, const char *key, const char *value,
+                          const char *file, int line, int col, int *out, struct error *err)
+{
+    int ms;
+    if (config_parse_duration(value, &ms) < 0) {
+        error_set_at(err, file, line, col, "%s: bad duration '%s' (use e.g. %s)", key, value,
+                     d->examples);
+        return -1;
+    }
+    if (ms < d->min_ms || ms > d->max_ms) {
+        error_set_at(err, file, line, col, "%s: '%s' is out of range (%s)", key, value, d->range);
+        return -1;
+    }
+    *out = ms;
+    return 0;
+}
+
 void config_init(struct config *cfg)
 {
     memset(cfg, 0, sizeof *cfg);
@@ -140,18 +165,10 @@ static int config_set_at(struct config *cfg, const char *key, const char *value,
         free(cfg->theme);
         cfg->theme = xstrdup(value);
     } else if (strcmp(key, "refresh") == 0) {
-        int ms;
-        if (config_parse_duration(value, &ms) < 0) {
-            error_set_at(err, file, line, col,
-                         "refresh: bad duration '%s' (use e.g. 500ms, 2s, 1.5s, 1m)", value);
+        const struct duration_key d = {CONFIG_REFRESH_MS_MIN, CONFIG_REFRESH_MS_MAX,
+                                       "500ms, 2s, 1.5s, 1m", "100ms to 1h"};
+        if (duration_value(&d, key, value, file, line, col, &cfg->refresh_ms, err) < 0)
             return -EINVAL;
-        }
-        if (ms < CONFIG_REFRESH_MS_MIN || ms > CONFIG_REFRESH_MS_MAX) {
-            error_set_at(err, file, line, col, "refresh: '%s' is out of range (%dms to %dh)", value,
-                         CONFIG_REFRESH_MS_MIN, CONFIG_REFRESH_MS_MAX / 3600000);
-            return -EINVAL;
-        }
-        cfg->refresh_ms = ms;
     } else if (strcmp(key, "zone_spread_ratio") == 0) {
         char *end;
         errno = 0;
@@ -177,18 +194,10 @@ static int config_set_at(struct config *cfg, const char *key, const char *value,
             return -EINVAL;
         }
     } else if (strcmp(key, "exec_timeout") == 0) {
-        int ms;
-        if (config_parse_duration(value, &ms) < 0) {
-            error_set_at(err, file, line, col,
-                         "exec_timeout: bad duration '%s' (use e.g. 10s, 1m, 90s)", value);
+        const struct duration_key d = {CONFIG_EXEC_TIMEOUT_MS_MIN, CONFIG_EXEC_TIMEOUT_MS_MAX,
+                                       "10s, 1m, 90s", "1s to 10m"};
+        if (duration_value(&d, key, value, file, line, col, &cfg->exec_timeout_ms, err) < 0)
             return -EINVAL;
-        }
-        if (ms < CONFIG_EXEC_TIMEOUT_MS_MIN || ms > CONFIG_EXEC_TIMEOUT_MS_MAX) {
-            error_set_at(err, file, line, col, "exec_timeout: '%s' is out of range (1s to 10m)",
-                         value);
-            return -EINVAL;
-        }
-        cfg->exec_timeout_ms = ms;
     } else {
         error_set_at(err, file, line, col, "unknown key '%s' (known: %s)", key, config_known_keys);
         return -EINVAL;
